@@ -1,0 +1,63 @@
+import AdminJS from 'adminjs'
+import type { Models } from '../models/index.js'
+import { adminUserResource } from '../resources/admin-user/admin-user.resource.js'
+import { adminUserDefinition } from '../resources/admin-user/admin-user.fields.js'
+import { clientResource } from '../resources/client/client.resource.js'
+import { clientDefinition } from '../resources/client/client.fields.js'
+import { productResource } from '../resources/product/product.resource.js'
+import { productDefinition } from '../resources/product/product.fields.js'
+import { loadComponents } from './components.js'
+import { panelFields } from './panel-fields.js'
+
+export const PRODUCT_NAME = 'SMS Client Admin'
+
+// A simple mark drawn inline, so the login page and the sidebar load nothing from elsewhere.
+const logo =
+  'data:image/svg+xml;utf8,' +
+  encodeURIComponent(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="220" height="48" viewBox="0 0 220 48">
+      <rect x="2" y="6" width="44" height="32" rx="8" fill="#3040D6"/>
+      <path d="M14 38 l0 8 l10 -8z" fill="#3040D6"/>
+      <text x="24" y="28" font-family="Arial, sans-serif" font-size="14" font-weight="700" fill="#fff" text-anchor="middle">SMS</text>
+      <text x="56" y="30" font-family="Arial, sans-serif" font-size="17" font-weight="700" fill="#1C1C38">Client Admin</text>
+    </svg>`,
+  )
+
+export function buildAdmin(models: Models) {
+  const { componentLoader, ids } = loadComponents()
+  const translations = (definition: typeof clientDefinition | typeof adminUserDefinition | typeof productDefinition) =>
+    panelFields(definition, ids).translations
+
+  return new AdminJS({
+    rootPath: '/admin',
+    loginPath: '/admin/login',
+    logoutPath: '/admin/logout',
+    componentLoader,
+    resources: [clientResource(models, ids), productResource(models, ids), adminUserResource(models, ids)],
+    branding: {
+      companyName: PRODUCT_NAME,
+      logo,
+      withMadeWithLove: false,
+      favicon: logo,
+    },
+    settings: { defaultPerPage: 10 },
+    locale: {
+      language: 'en',
+      availableLanguages: ['en'],
+      translations: {
+        en: {
+          labels: { Client: 'Clients', AdminUser: 'Admin users', Product: 'Products', navigation: 'Navigation' },
+          messages: {
+            loginWelcome: 'Back office for the SMS platform: onboard and look after client accounts.',
+            invalidCredentials: 'Wrong e-mail or password.',
+          },
+          resources: {
+            Client: translations(clientDefinition),
+            AdminUser: translations(adminUserDefinition),
+            Product: translations(productDefinition),
+          },
+        },
+      },
+    },
+  })
+}

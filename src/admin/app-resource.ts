@@ -1,0 +1,200 @@
+import { Resource as SequelizeResource } from '@adminjs/sequelize'
+import { BaseRecord, flat, ValidationError, type ActionContext, type CurrentAdmin, type Filter } from 'adminjs'
+import { Op, type Model, type ModelStatic, type WhereOptions } from 'sequelize'
+import { fieldErrorsFrom } from '../fields/errors.js'
+import { kinds, type FieldDef } from '../fields/kinds.js'
+import { fieldMap, fieldsOf, secretAttributes, type ResourceDefinition } from '../fields/model.js'
+
+/** Rows the current user may see; undefined means all of them. */
+export type RowScope = (currentAdmin: CurrentAdmin | undefined) => WhereOptions | undefined
+
+type Context = Partial<Pick<ActionContext, 'currentAdmin'>> | undefined
+
+const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`)
+
+/**
+ * The Sequelize adapter, tightened for this app:
+ * - row scopes applied in every read path (list, count, search, show/edit/delete by id, bulk),
+ * - only declared fields are written (no mass assignment of ids, hashes or timestamps),
+ * - model, unique, foreign-key and trigger errors come back as per-field ValidationErrors,
+ * - secrets never leave in a record, a populated reference or an echo of the payload,
+ * - text filters are case-insensitive substring matches (ILIKE, served by trigram indexes).
+ */
+export class AppResource extends SequelizeResource {
+  private readonly fields: Map<string, FieldDef>
+  private readonly secrets: string[]
+  private readonly writable: Set<string>
+
+  constructor(
+    private readonly model: ModelStatic<Model>,
+    private readonly definition: ResourceDefinition,
+    private readonly rowScope: RowScope = () => undefined,
+  ) {
+    super(model)
+    this.fields = fieldMap(definition)
+    this.secrets = secretAttributes(definition)
+    this.writable = new Set(fieldsOf(definition).filter(([, def]) => !def.readOnly).map(([name]) => name))
+  }
+
+  id() {
+    return this.definition.name
+  }
+
+  build(params: Record<string, unknown>) {
+    return new SafeRecord(params, this, this.secrets)
+  }
+
+  private where(filter: Filter | undefined, context: Context): WhereOptions {
+    const conditions: WhereOptions[] = []
+    for (const element of Object.values(filter?.filters ?? {})) {
+      const name = element.property.name()
+      const def = this.fields.get(name)
+      const value = element.value as unknown
+      if (def && typeof value === 'string' && !def.options && !def.references && ['string', 'text', 'email', 'url', 'phone'].includes(def.kind)) {
+        conditions.push({ [name]: { [Op.iLike]: `%${escapeLike(value)}%` } })
+      } else if (typeof value === 'object' && value !== null && ('from' in value || 'to' in value)) {
+        const range = value as { from?: string; to?: string }
+        conditions.push({
+          [name]: { ...(range.from && { [Op.gte]: range.from }), ...(range.to && { [Op.lte]: range.to }) },
+        })
+      } else if (def?.kind === 'boolean') {
+        if (value === 'true' || value === 'false') conditions.push({ [name]: value === 'true' })
+      } else if (def?.kind === 'integer' || def?.kind === 'reference' || name === 'id') {
+        if (/^\d+$/.test(String(value))) conditions.push({ [name]: Number(value) })
+        else conditions.push({ [name]: null }) // nothing matches a non-number; never a 500
+      } else {
+        conditions.push({ [name]: value as string })
+      }
+    }
+    const scope = this.rowScope(context?.currentAdmin)
+    if (scope) conditions.push(scope)
+    return { [Op.and]: conditions }
+  }
+
+  async count(filter: Filter, context?: Context) {
+    return this.model.count({ where: this.where(filter, context) })
+  }
+
+  async find(filter: Filter, options: { limit?: number; offset?: number; sort?: { sortBy?: string; direction?: 'asc' | 'desc' } }, context?: Context) {
+    const { limit = 20, offset = 0, sort = {} } = options
+    const sortBy = sort.sortBy && (this.fields.has(sort.sortBy) || ['id', 'createdAt', 'updatedAt'].includes(sort.sortBy)) ? sort.sortBy : 'id'
+    const direction = sort.direction === 'desc' ? 'DESC' : 'ASC'
+    const rows = await this.model.findAll({
+      where: this.where(filter, context),
+      limit,
+      offset,
+      // The id breaks ties so that pages never repeat or skip rows.
+      order: [[sortBy, direction], ['id', direction]],
+    })
+    return rows.map((row) => this.build(this.present(row.toJSON())))
+  }
+
+  async findOne(id: string, context?: Context) {
+    const row = await this.findScoped(id, context)
+    return row ? this.build(this.present(row.toJSON())) : null
+  }
+
+  async findMany(ids: Array<string | number>, context?: Context) {
+    const numericIds = ids.map(String).filter((id) => /^\d+$/.test(id)).map(Number)
+    const scope = this.rowScope(context?.currentAdmin)
+    const rows = await this.model.findAll({
+      where: { [Op.and]: [{ id: { [Op.in]: numericIds } }, ...(scope ? [scope] : [])] },
+    })
+    return rows.map((row) => this.build(this.present(row.toJSON())))
+  }
+
+  async create(params: Record<string, unknown>, context?: Context) {
+    const values = this.writableValues(params)
+    try {
+      const row = await this.model.create(values)
+      return this.present(row.toJSON())
+    } catch (error) {
+      throw this.asValidationError(error)
+    }
+  }
+
+  async update(id: string, params: Record<string, unknown>, context?: Context) {
+    const values = this.writableValues(params)
+    const scope = this.rowScope(context?.currentAdmin)
+    try {
+      await this.model.update(values, {
+        where: { [Op.and]: [{ id: Number(id) }, ...(scope ? [scope] : [])] },
+      })
+    } catch (error) {
+      throw this.asValidationError(error)
+    }
+    const row = await this.findScoped(id, context)
+    return row ? this.present(row.toJSON()) : {}
+  }
+
+  async delete(id: string, context?: Context) {
+    const row = await this.findScoped(id, context)
+    if (!row) return
+    try {
+      await row.destroy()
+    } catch (error) {
+      const name = (error as Error).name
+      if (name === 'SequelizeValidationError') {
+        const errors = fieldErrorsFrom(error, this.definition) ?? {}
+        throw new ValidationError(errors, { message: Object.values(errors)[0]?.message ?? 'This record cannot be deleted' })
+      }
+      if (name === 'SequelizeForeignKeyConstraintError') {
+        throw new ValidationError({}, { message: 'This record is still used by other records and cannot be deleted' })
+      }
+      throw error
+    }
+  }
+
+  private async findScoped(id: string | number, context: Context) {
+    if (!/^\d+$/.test(String(id))) return null
+    const scope = this.rowScope(context?.currentAdmin)
+    return this.model.findOne({ where: { [Op.and]: [{ id: Number(id) }, ...(scope ? [scope] : [])] } })
+  }
+
+  /** Only declared, editable fields reach the model: ids, hashes and timestamps cannot be posted. */
+  private writableValues(params: Record<string, unknown>) {
+    const unflattened = flat.unflatten(params) as Record<string, unknown>
+    const values: Record<string, unknown> = {}
+    for (const [name, value] of Object.entries(unflattened)) {
+      if (this.writable.has(name)) values[name] = value
+    }
+    return values
+  }
+
+  /** Stored shape → the shape the panel edits and shows (e.g. [1, 15] → "1, 15"); secrets dropped. */
+  private present(json: Record<string, unknown>) {
+    const presented: Record<string, unknown> = {}
+    for (const [name, value] of Object.entries(json)) {
+      if (this.secrets.includes(name)) continue
+      const def = this.fields.get(name)
+      const toPanel = def && kinds[def.kind].toPanel
+      presented[name] = toPanel ? toPanel(value) : value
+    }
+    return presented
+  }
+
+  private asValidationError(error: unknown) {
+    const errors = fieldErrorsFrom(error, this.definition)
+    if (!errors) return error
+    return new ValidationError(errors, { message: 'Please correct the marked fields', type: 'validationError' })
+  }
+}
+
+/** A record that never serializes secrets, even ones echoed back from a submitted form. */
+class SafeRecord extends BaseRecord {
+  constructor(
+    params: Record<string, unknown>,
+    resource: AppResource,
+    private readonly secretNames: string[],
+  ) {
+    super(params, resource)
+  }
+
+  toJSON(currentAdmin?: CurrentAdmin) {
+    const json = super.toJSON(currentAdmin)
+    for (const key of Object.keys(json.params)) {
+      if (this.secretNames.some((secret) => key === secret || key.startsWith(`${secret}.`))) delete json.params[key]
+    }
+    return json
+  }
+}

@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto'
+import AdminJSExpress from '@adminjs/express'
+import type AdminJS from 'adminjs'
+import connectPgSimple from 'connect-pg-simple'
+import express, { type NextFunction, type Request, type Response } from 'express'
+import rateLimit from 'express-rate-limit'
+import session from 'express-session'
+import helmet from 'helmet'
+import pg from 'pg'
+import { pino, type Logger } from 'pino'
+import { pinoHttp } from 'pino-http'
+import { buildAdmin } from './admin/admin.js'
+import { createAuthenticator, LoginRefused, toSessionAdmin, type SessionAdmin } from './auth/authenticate.js'
+import { PostgresThrottleStore } from './auth/throttle-store.js'
+import type { AppConfig } from './config/env.js'
+import type { Database } from './db/database.js'
+import { defineModels, type Models } from './models/index.js'
+
+declare module 'express-session' {
+  interface SessionData {
+    adminUser?: SessionAdmin
+    redirectTo?: string
+  }
+}
+
+export type App = {
+  app: express.Express
+  admin: AdminJS
+  models: Models
+  logger: Logger
+  close: () => Promise<void>
+}
+
+export const SESSION_COOKIE = 'sms_admin.sid'
+
+export function createLogger(config: Pick<AppConfig, 'logLevel'>, destination?: NodeJS.WritableStream): Logger {
+  return pino(
+    {
+      level: config.logLevel,
+      // Defence in depth: these never reach a log line even if some code passes them along.
+      redact: {
+        paths: [
+          'req.headers.cookie',
+          'req.headers.authorization',
+          'res.headers["set-cookie"]',
+          '*.password',
+          '*.passwordConfirmation',
+          '*.passwordHash',
+          '*.sessionSecret',
+        ],
+        censor: '[redacted]',
+      },
+    },
+    destination as never,
+  )
+}
+
+const isApiRequest = (req: Request) => req.originalUrl.startsWith('/admin/api/')
+
+export async function createApp(config: AppConfig, db: Database, logger: Logger = createLogger(config)): Promise<App> {
+  const models = defineModels(db.sequelize, config)
+  const admin = buildAdmin(models)
+  const app = express()
+  app.disable('x-powered-by')
+  if (config.trustProxy) {
+    const hops = Number(config.trustProxy)
+    app.set('trust proxy', Number.isInteger(hops) ? hops : config.trustProxy === 'true' ? true : config.trustProxy)
+  }
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || randomUUID()
+        res.setHeader('x-request-id', id)
+        return id
+      },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      serializers: {
+        req: (req) => ({ id: req.id, method: req.method, url: req.url?.split('?')[0] }),
+        res: (res) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  )
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // AdminJS renders its initial state and boot code as inline scripts.
+          'script-src': ["'self'", "'unsafe-inline'"],
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'img-src': ["'self'", 'data:'],
+          'font-src': ["'self'", 'data:'],
+          'connect-src': ["'self'"],
+          'upgrade-insecure-requests': config.isProduction ? [] : null,
+        },
+      },
+      hsts: config.isProduction,
+    }),
+  )
+
+  app.get('/health', async (_req, res) => {
+    try {
+      await db.sequelize.query('SELECT 1')
+      res.json({ status: 'ok' })
+    } catch {
+      res.status(503).json({ status: 'unavailable' })
+    }
+  })
+  app.get('/', (_req, res) => res.redirect('/admin'))
+
+  const PgSession = connectPgSimple(session)
+  const sessionPool = new pg.Pool({ connectionString: db.url, max: db.sidePoolMax })
+  sessionPool.on('error', (error) => logger.warn({ err: error }, 'session pool connection lost'))
+  const sessionStore = new PgSession({ pool: sessionPool, tableName: 'sessions', createTableIfMissing: false, pruneSessionInterval: 15 * 60 })
+  const sessionOptions: session.SessionOptions = {
+    store: sessionStore,
+    name: SESSION_COOKIE,
+    secret: config.sessionSecret,
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    cookie: { httpOnly: true, sameSite: 'lax', secure: config.isProduction, maxAge: config.sessionMaxAgeMs, path: '/' },
+  }
+  app.use('/admin', session(sessionOptions))
+
+  const loginPage = async (errorMessage: string) => admin.renderLogin({ action: admin.options.loginPath, errorMessage })
+
+  // Per address: a burst of failed logins from one place is refused for a while (shared by instances).
+  const addressThrottle = new PostgresThrottleStore(db.sequelize, 'address')
+  app.post(
+    '/admin/login',
+    rateLimit({
+      windowMs: config.loginLockMinutes * 60 * 1000,
+      limit: config.loginMaxFailures * 5,
+      skipSuccessfulRequests: true,
+      requestWasSuccessful: (_req, res) => res.statusCode === 302,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      store: addressThrottle,
+      handler: async (_req, res) => {
+        res.status(429).send(await loginPage(`Too many failed logins from your address. Try again in ${config.loginLockMinutes} minutes.`))
+      },
+    }),
+  )
+
+  // Rights are read from the database on every request: a demoted or deactivated user loses the
+  // old rights at once, not at their next login.
+  app.use('/admin', async (req, res, next) => {
+    const current = req.session?.adminUser
+    if (!current) return next()
+    try {
+      const user = await models.AdminUser.findByPk(current.id)
+      if (!user || !user.get('active')) {
+        req.session.destroy(() => {
+          if (isApiRequest(req)) res.status(401).json({ error: 'Your session has ended. Please log in again.' })
+          else res.redirect(admin.options.loginPath)
+        })
+        return
+      }
+      const fresh = toSessionAdmin(user)
+      if (JSON.stringify(fresh) !== JSON.stringify(current)) req.session.adminUser = fresh
+      next()
+    } catch (error) {
+      next(error)
+    }
+  })
+
+  const authenticate = createAuthenticator(models, config)
+  const router = AdminJSExpress.buildAuthenticatedRouter(
+    admin,
+    {
+      authenticate: authenticate as never,
+      cookieName: SESSION_COOKIE,
+      cookiePassword: config.sessionSecret,
+    },
+    null,
+    sessionOptions,
+  )
+  app.use(admin.options.rootPath, router)
+
+  app.use((req, res) => {
+    if (req.accepts(['json', 'html']) === 'json' || isApiRequest(req)) res.status(404).json({ error: 'Not found' })
+    else res.status(404).type('text/plain').send('Not found')
+  })
+  // Never an HTML stack trace: a JSON body with the request id to find the log line.
+  app.use((error: Error, req: Request, res: Response, _next: NextFunction) => {
+    if (error instanceof LoginRefused) {
+      res.status(400).json({ error: error.message })
+      return
+    }
+    req.log?.error({ err: error }, 'request failed')
+    if (res.headersSent) return
+    res.status(500).json({ error: 'Something went wrong on our side. Please try again.', requestId: req.id })
+  })
+
+  return {
+    app,
+    admin,
+    models,
+    logger,
+    close: async () => {
+      sessionStore.close()
+      await sessionPool.end().catch(() => undefined)
+    },
+  }
+}

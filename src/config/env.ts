@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto'
+import path from 'node:path'
+import { z } from 'zod'
+
+// The only place that reads process.env: everything else receives an AppConfig.
+
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value)
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((flag) => ['true', '1', 'yes'].includes(flag))
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    DATABASE_URL: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .refine((url) => /^postgres(ql)?:\/\//.test(url), 'must be a postgres:// or postgresql:// URL')
+        .optional(),
+    ),
+    DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('./data')),
+    SESSION_SECRET: z.preprocess(emptyAsUndefined, z.string().optional()),
+    SEED_PASSWORD: z.preprocess(emptyAsUndefined, z.string().min(10, 'must be at least 10 characters').optional()),
+    BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(12),
+    TRUST_PROXY: z.preprocess(emptyAsUndefined, z.string().optional()),
+    DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ALLOW_PRIVATE_WEBHOOK_HOSTS: z.preprocess(emptyAsUndefined, booleanFlag.optional()),
+    LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(10),
+    LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+    SESSION_MAX_AGE_HOURS: z.coerce.number().positive().max(24 * 30).default(8),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production') {
+      if (!env.SESSION_SECRET || env.SESSION_SECRET.length < 32) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['SESSION_SECRET'],
+          message: 'is required in production and must be at least 32 characters',
+        })
+      }
+    } else if (env.SESSION_SECRET !== undefined && env.SESSION_SECRET.length < 32) {
+      ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'must be at least 32 characters' })
+    }
+  })
+
+export type AppConfig = {
+  env: 'development' | 'production' | 'test'
+  isProduction: boolean
+  port: number
+  databaseUrl: string | undefined
+  dataDir: string
+  sessionSecret: string
+  seedPassword: string | undefined
+  bcryptRounds: number
+  trustProxy: string | undefined
+  dbPoolMax: number
+  logLevel: string
+  allowPrivateWebhookHosts: boolean
+  loginMaxFailures: number
+  loginLockMinutes: number
+  sessionMaxAgeMs: number
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+export function parseConfig(source: Record<string, string | undefined>): AppConfig {
+  const result = envSchema.safeParse(source)
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'} ${issue.message}`))
+  }
+  const env = result.data
+  const isProduction = env.NODE_ENV === 'production'
+  return {
+    env: env.NODE_ENV,
+    isProduction,
+    port: env.PORT,
+    databaseUrl: env.DATABASE_URL,
+    dataDir: path.resolve(env.DATA_DIR),
+    // Outside production a random secret per start is fine: sessions then last until restart.
+    sessionSecret: env.SESSION_SECRET ?? randomBytes(32).toString('hex'),
+    seedPassword: env.SEED_PASSWORD ?? (isProduction ? undefined : 'demo-password-123'),
+    bcryptRounds: env.BCRYPT_ROUNDS,
+    trustProxy: env.TRUST_PROXY,
+    dbPoolMax: env.DB_POOL_MAX,
+    logLevel: env.LOG_LEVEL,
+    allowPrivateWebhookHosts: env.ALLOW_PRIVATE_WEBHOOK_HOSTS ?? false,
+    loginMaxFailures: env.LOGIN_MAX_FAILURES,
+    loginLockMinutes: env.LOGIN_LOCK_MINUTES,
+    sessionMaxAgeMs: env.SESSION_MAX_AGE_HOURS * 3600 * 1000,
+  }
+}
+
+/** Parses process.env once; prints the problems and exits when the configuration is unusable. */
+export function loadConfigOrExit(): AppConfig {
+  try {
+    return parseConfig(process.env)
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message)
+      process.exit(1)
+    }
+    throw error
+  }
+}

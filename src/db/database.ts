@@ -1,0 +1,49 @@
+import { Sequelize } from 'sequelize'
+import type { AppConfig } from '../config/env.js'
+import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded.js'
+
+export type Database = {
+  sequelize: Sequelize
+  /** The connection string in use: DATABASE_URL, or the embedded server's loopback address. */
+  url: string
+  embedded: boolean
+  /** Pool size left for other clients of the same database (the session store). */
+  sidePoolMax: number
+  close: () => Promise<void>
+}
+
+type DatabaseOptions = Pick<AppConfig, 'databaseUrl' | 'dataDir' | 'dbPoolMax'> & {
+  /** Keep the embedded database in memory instead of `dataDir` (tests). */
+  inMemory?: boolean
+  logging?: false | ((sql: string) => void)
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  let embedded: EmbeddedDatabase | undefined
+  let url = options.databaseUrl
+  let poolMax = options.dbPoolMax
+  let sidePoolMax = 2
+  if (!url) {
+    embedded = await startEmbeddedDatabase(options.inMemory ? undefined : options.dataDir)
+    url = embedded.url
+    // The embedded server resets connections past its limit: every pool has to fit inside it.
+    sidePoolMax = 2
+    poolMax = Math.min(poolMax, embedded.maxConnections - sidePoolMax - 1)
+  }
+  const sequelize = new Sequelize(url, {
+    dialect: 'postgres',
+    logging: options.logging ?? false,
+    pool: { max: poolMax, min: 0, idle: 10_000, acquire: 20_000 },
+    define: { underscored: true },
+  })
+  return {
+    sequelize,
+    url,
+    embedded: Boolean(embedded),
+    sidePoolMax,
+    close: async () => {
+      await sequelize.close()
+      await embedded?.stop()
+    },
+  }
+}

@@ -1,0 +1,347 @@
+import { isIP } from 'node:net'
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
+import countries from 'i18n-iso-countries'
+import { DataTypes, type DataType } from 'sequelize'
+
+/**
+ * What a field can be. Each kind knows its column type, how to normalize what a form, an API call
+ * or a script hands it, and which values it refuses, so one table row is enough to declare a field.
+ */
+export type FieldKind =
+  | 'string'
+  | 'text'
+  | 'password'
+  | 'integer'
+  | 'decimal'
+  | 'boolean'
+  | 'enum'
+  | 'email'
+  | 'url'
+  | 'phone'
+  | 'country'
+  | 'timezone'
+  | 'currency'
+  | 'time'
+  | 'dayList'
+  | 'reference'
+
+export type Option = { value: string; label: string }
+
+export type FieldDef = {
+  label: string
+  kind: FieldKind
+  /** Required on create; a NOT NULL column (write-only fields are checked by the model instead). */
+  required?: boolean
+  default?: string | number | boolean
+  /** Shown under the field in the form. */
+  help?: string
+  min?: number
+  max?: number
+  minLength?: number
+  maxLength?: number
+  pattern?: { regex: RegExp; message: string }
+  /** Enum choices, in the order the select shows them. */
+  options?: readonly Option[]
+  /** Foreign key to another resource (by its panel id and table). */
+  references?: {
+    resource: string
+    table: string
+    onDelete?: 'RESTRICT' | 'SET NULL'
+    /** Only rows whose `active` flag is set may be chosen (checked whenever the value changes). */
+    mustBeActive?: boolean
+  }
+  /** Unique in the database; `caseInsensitive` uses a unique index on lower(column). */
+  unique?: true | 'caseInsensitive'
+  /** Once stored it never changes (model hook + database trigger). */
+  readOnlyOnceSet?: boolean
+  /** Must equal the named field (a write-only confirmation). */
+  confirms?: string
+  /** Both or neither: this field and the named one. */
+  pairedWith?: string
+  /** Fields with the same row name stand side by side in the form. */
+  row?: string
+  /** A list column; a number orders the columns (lower first). */
+  list?: boolean | number
+  /** Offered in the list's filter panel. */
+  filter?: boolean
+  /** Not editable in the panel (timestamps and other derived values). */
+  readOnly?: boolean
+}
+
+export type KindContext = {
+  /** Webhook URLs may point at loopback/private hosts (operator's setting). */
+  allowPrivateWebhookHosts: boolean
+}
+
+type Kind = {
+  column: (def: FieldDef) => DataType
+  /** Turns form/API input into the stored shape; leaves unparseable input as is for `check`. */
+  normalize?: (value: unknown, def: FieldDef) => unknown
+  /** A message for a refused non-null value, or undefined when it is fine. */
+  check?: (value: unknown, def: FieldDef, context: KindContext) => string | undefined
+  /** The shape the panel shows and edits, when it differs from the stored one. */
+  toPanel?: (value: unknown) => unknown
+  /** Not a column: never stored, never returned. */
+  virtual?: boolean
+}
+
+
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region' })
+const currencyNames = new Intl.DisplayNames(['en'], { type: 'currency' })
+
+export const countryOptions: Option[] = Object.keys(countries.getAlpha2Codes())
+  .map((code) => ({ value: code, label: `${regionNames.of(code) ?? code} (${code})` }))
+  .sort((a, b) => a.label.localeCompare(b.label))
+const countryCodes = new Set(countryOptions.map((option) => option.value))
+
+export const timezoneOptions: Option[] = ['UTC', ...Intl.supportedValuesOf('timeZone')].map((zone) => ({
+  value: zone,
+  label: zone.replaceAll('_', ' '),
+}))
+const timezones = new Set(timezoneOptions.map((option) => option.value))
+/** A zone the list offers, or any other IANA Area/Location name the runtime knows (aliases too). */
+const isIanaZone = (zone: string) => {
+  if (timezones.has(zone)) return true
+  if (!/^[A-Za-z]+(\/[A-Za-z0-9_+-]+)+$/.test(zone)) return false
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone })
+    return true
+  } catch {
+    return false
+  }
+}
+
+export const currencyOptions: Option[] = Intl.supportedValuesOf('currency').map((code) => ({
+  value: code,
+  label: `${code} — ${currencyNames.of(code) ?? code}`,
+}))
+const currencies = new Set(currencyOptions.map((option) => option.value))
+
+const blankToNull = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? null : value)
+const trimmed = (value: unknown) => {
+  const v = blankToNull(value)
+  return typeof v === 'string' ? v.trim() : v
+}
+
+const lengthCheck = (value: unknown, def: FieldDef) => {
+  const text = String(value)
+  if (def.minLength !== undefined && text.length < def.minLength) {
+    return `Must be at least ${def.minLength} characters`
+  }
+  if (def.maxLength !== undefined && text.length > def.maxLength) {
+    return `Must be at most ${def.maxLength} characters`
+  }
+  return undefined
+}
+
+const stringCheck = (value: unknown, def: FieldDef) => {
+  if (typeof value !== 'string') return 'Must be text'
+  const tooLongOrShort = lengthCheck(value, def)
+  if (tooLongOrShort) return tooLongOrShort
+  if (def.pattern && !def.pattern.regex.test(value)) return def.pattern.message
+  return undefined
+}
+
+const rangeCheck = (n: number, def: FieldDef) => {
+  if (def.min !== undefined && def.max !== undefined && (n < def.min || n > def.max)) {
+    return `Must be between ${def.min} and ${def.max}`
+  }
+  if (def.min !== undefined && n < def.min) return `Must be ${def.min} or more`
+  if (def.max !== undefined && n > def.max) return `Must be ${def.max} or less`
+  return undefined
+}
+
+// A pragmatic address check (what browsers use for <input type=email>), not RFC 5322 in full.
+const EMAIL = /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i
+const DECIMAL_14_2 = /^-?\d{1,12}(\.\d{1,2})?$/
+const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/
+
+function isPrivateHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase()
+  if (host === 'localhost' || host.endsWith('.localhost')) return true
+  const version = isIP(host)
+  if (version === 4) {
+    const [a, b] = host.split('.').map(Number)
+    return (
+      a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127)
+    )
+  }
+  if (version === 6) {
+    if (host === '::1' || host === '::') return true
+    if (/^f[cd]/.test(host) || /^fe[89ab]/.test(host)) return true // unique-local, link-local
+    const mapped = host.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/)
+    return mapped ? isPrivateHost(mapped[1]) : false
+  }
+  return false
+}
+
+function parseDayList(value: unknown): number[] | { bad: string } {
+  const entries = Array.isArray(value) ? value.map(String) : String(value).split(',')
+  const days = new Set<number>()
+  for (const raw of entries) {
+    const entry = raw.trim()
+    if (entry === '') continue
+    const day = Number(entry)
+    if (!/^\d{1,2}$/.test(entry) || day < 1 || day > 31) return { bad: entry }
+    days.add(day)
+  }
+  return [...days].sort((a, b) => a - b)
+}
+
+export const kinds: Record<FieldKind, Kind> = {
+  string: {
+    column: (def) => DataTypes.STRING(def.maxLength ?? 255),
+    normalize: trimmed,
+    check: stringCheck,
+  },
+  text: {
+    column: () => DataTypes.TEXT,
+    normalize: blankToNull,
+    check: stringCheck,
+  },
+  password: {
+    column: () => DataTypes.VIRTUAL,
+    virtual: true,
+    normalize: blankToNull,
+    check: stringCheck,
+  },
+  integer: {
+    column: () => DataTypes.INTEGER,
+    normalize: (value) => {
+      const v = trimmed(value)
+      return typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v
+    },
+    check: (value, def) => {
+      if (typeof value !== 'number' || !Number.isInteger(value)) return 'Must be a whole number'
+      return rangeCheck(value, def)
+    },
+  },
+  decimal: {
+    column: () => DataTypes.DECIMAL(14, 2),
+    normalize: (value) => {
+      const v = trimmed(value)
+      return typeof v === 'number' && Number.isFinite(v) ? String(v) : v
+    },
+    check: (value, def) => {
+      if (typeof value !== 'string' || !DECIMAL_14_2.test(value)) {
+        return 'Must be an amount with at most 12 digits and 2 decimals'
+      }
+      return rangeCheck(Number(value), def)
+    },
+  },
+  boolean: {
+    column: () => DataTypes.BOOLEAN,
+    normalize: (value) => {
+      if (value === 'true' || value === 'on' || value === '1') return true
+      if (value === 'false' || value === '0' || value === '') return false
+      return value
+    },
+    check: (value) => (typeof value === 'boolean' ? undefined : 'Must be yes or no'),
+  },
+  enum: {
+    column: (def) => DataTypes.STRING(Math.max(16, ...(def.options ?? []).map((o) => o.value.length))),
+    normalize: trimmed,
+    check: (value, def) =>
+      def.options?.some((option) => option.value === value)
+        ? undefined
+        : `Must be one of: ${def.options?.map((option) => option.label).join(', ')}`,
+  },
+  email: {
+    column: () => DataTypes.STRING(254),
+    normalize: (value) => {
+      const v = trimmed(value)
+      return typeof v === 'string' ? v.toLowerCase() : v
+    },
+    check: (value) =>
+      typeof value === 'string' && value.length <= 254 && EMAIL.test(value) ? undefined : 'Must be a valid e-mail address',
+  },
+  url: {
+    column: () => DataTypes.STRING(2048),
+    normalize: trimmed,
+    check: (value, _def, context) => {
+      if (typeof value !== 'string') return 'Must be a URL'
+      if (value.length > 2048) return 'Must be at most 2048 characters'
+      let url: URL
+      try {
+        url = new URL(value)
+      } catch {
+        return 'Must be an absolute http:// or https:// URL'
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'Only http:// and https:// URLs are allowed'
+      if (!url.hostname) return 'Must name a host'
+      if (url.username || url.password) return 'Must not contain a user name or password'
+      if (!context.allowPrivateWebhookHosts && isPrivateHost(url.hostname)) {
+        return 'Must not point at localhost or a private network address'
+      }
+      return undefined
+    },
+  },
+  phone: {
+    column: () => DataTypes.STRING(16),
+    normalize: (value) => {
+      const v = trimmed(value)
+      if (typeof v !== 'string') return v
+      const phone = parsePhoneNumberFromString(v.startsWith('+') || v.startsWith('00') ? v.replace(/^00/, '+') : `+${v}`)
+      return phone?.isValid() ? phone.number : v
+    },
+    check: (value) =>
+      typeof value === 'string' && /^\+[1-9]\d{6,14}$/.test(value) && parsePhoneNumberFromString(value)?.isValid()
+        ? undefined
+        : 'Must be a valid international phone number, e.g. +49 151 12345678',
+  },
+  country: {
+    column: () => DataTypes.STRING(2),
+    normalize: (value) => {
+      const v = trimmed(value)
+      return typeof v === 'string' ? v.toUpperCase() : v
+    },
+    check: (value) => (countryCodes.has(value as string) ? undefined : 'Must be an ISO 3166 country'),
+  },
+  timezone: {
+    column: () => DataTypes.STRING(64),
+    normalize: trimmed,
+    check: (value) => (typeof value === 'string' && isIanaZone(value) ? undefined : 'Must be a time zone from the list, e.g. Europe/Berlin'),
+  },
+  currency: {
+    column: () => DataTypes.STRING(3),
+    normalize: (value) => {
+      const v = trimmed(value)
+      return typeof v === 'string' ? v.toUpperCase() : v
+    },
+    check: (value) => (currencies.has(value as string) ? undefined : 'Must be an ISO 4217 currency code'),
+  },
+  time: {
+    column: () => DataTypes.TIME,
+    normalize: (value) => {
+      const v = trimmed(value)
+      // PostgreSQL hands back HH:MM:SS; the panel works in HH:MM.
+      return typeof v === 'string' && /^\d\d:\d\d:00$/.test(v) ? v.slice(0, 5) : v
+    },
+    check: (value) => (typeof value === 'string' && HH_MM.test(value) ? undefined : 'Must be a time as HH:MM, e.g. 09:30'),
+    toPanel: (value) => (typeof value === 'string' ? value.slice(0, 5) : value),
+  },
+  dayList: {
+    column: () => DataTypes.ARRAY(DataTypes.INTEGER),
+    normalize: (value) => {
+      const v = blankToNull(value)
+      if (v === null || v === undefined) return v
+      const days = parseDayList(v)
+      if (Array.isArray(days)) return days.length ? days : null
+      return v // left as typed, so `check` can name the bad entry
+    },
+    check: (value) => {
+      const days = parseDayList(value)
+      return Array.isArray(days) ? undefined : `"${days.bad}" is not a day of the month (1–31)`
+    },
+    toPanel: (value) => (Array.isArray(value) ? value.join(', ') : value),
+  },
+  reference: {
+    column: () => DataTypes.INTEGER,
+    normalize: (value) => {
+      const v = trimmed(value)
+      return typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v
+    },
+    check: (value) => (typeof value === 'number' && Number.isInteger(value) && value > 0 ? undefined : 'Must be chosen from the list'),
+  },
+}

@@ -1,0 +1,197 @@
+import bcrypt from 'bcrypt'
+import {
+  ValidationError,
+  ValidationErrorItem,
+  type Model,
+  type ModelAttributeColumnOptions,
+  type ModelAttributes,
+  type ModelStatic,
+  QueryTypes,
+} from 'sequelize'
+import { kinds, type FieldDef, type KindContext } from './kinds.js'
+
+export type Section = { title: string; fields: Record<string, FieldDef> }
+
+/** One resource's declarative definition: the single source for model, panel and migrations. */
+export type ResourceDefinition = {
+  /** The panel's resource id and the Sequelize model name. */
+  name: string
+  table: string
+  /** Sections in display order; a resource without headings has one section titled ''. */
+  sections: Section[]
+  /** Where a password field's bcrypt hash is stored (never returned anywhere). */
+  passwordHash?: { from: string; attribute: string }
+}
+
+export type ModelSettings = KindContext & { bcryptRounds: number }
+
+export const columnName = (attribute: string) => attribute.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+
+export function fieldsOf(definition: ResourceDefinition): [string, FieldDef][] {
+  return definition.sections.flatMap((section) => Object.entries(section.fields))
+}
+
+export function fieldMap(definition: ResourceDefinition): Map<string, FieldDef> {
+  return new Map(fieldsOf(definition))
+}
+
+/** Attributes that must never leave the server: write-only inputs and the stored hash. */
+export function secretAttributes(definition: ResourceDefinition): string[] {
+  const writeOnly = fieldsOf(definition)
+    .filter(([, def]) => kinds[def.kind].virtual)
+    .map(([name]) => name)
+  return definition.passwordHash ? [...writeOnly, definition.passwordHash.attribute] : writeOnly
+}
+
+function attributeFor(name: string, def: FieldDef, context: KindContext): ModelAttributeColumnOptions {
+  const kind = kinds[def.kind]
+  const attribute: ModelAttributeColumnOptions = {
+    type: kind.column(def),
+    field: kind.virtual ? undefined : columnName(name),
+    // A field with a default always has a value: a blank input falls back to the default.
+    allowNull: kind.virtual || (!def.required && def.default === undefined),
+    validate: {
+      fieldRule(value: unknown) {
+        if (value === null || value === undefined) return
+        const message = kind.check?.(value, def, context)
+        if (message) throw new Error(message)
+      },
+    },
+  }
+  if (!attribute.allowNull) {
+    attribute.validate!.notNull = { msg: `${def.label} is required` }
+  }
+  if (def.default !== undefined) attribute.defaultValue = def.default
+  if (kind.normalize) {
+    const normalize = kind.normalize
+    attribute.set = function set(this: Model, value: unknown) {
+      const normalized = normalize(value, def)
+      const stored = normalized === null && def.default !== undefined ? def.default : normalized
+      this.setDataValue(name as never, stored as never)
+    }
+  }
+  if (def.references) {
+    attribute.references = { model: def.references.table, key: 'id' }
+  }
+  return attribute
+}
+
+export function buildAttributes(definition: ResourceDefinition, context: KindContext): ModelAttributes {
+  const attributes: ModelAttributes = {
+    id: { type: 'INTEGER', primaryKey: true, autoIncrement: true } as never,
+  }
+  for (const [name, def] of fieldsOf(definition)) {
+    attributes[name] = attributeFor(name, def, context)
+  }
+  if (definition.passwordHash) {
+    attributes[definition.passwordHash.attribute] = {
+      type: 'VARCHAR(60)' as never,
+      field: columnName(definition.passwordHash.attribute),
+      // Set by the write hooks after validation; the column itself is NOT NULL.
+      allowNull: true,
+    }
+  }
+  return attributes
+}
+
+type WriteOnlyCarrier = { writeOnlyValues?: Record<string, unknown> }
+
+const errorItem = (path: string, message: string, instance: Model, key: string) =>
+  new ValidationErrorItem(message, 'Validation error' as never, path, null as never, instance, key, 'fieldRule', [])
+
+/**
+ * Installs the rules that span fields or need the stored row, for every way a row is written:
+ * `create`, `instance.save()`, static `update` (with or without `individualHooks`) and
+ * `bulkCreate`. Static writes are turned into per-row hooks so no path skips a rule.
+ */
+export function installFieldRules(model: ModelStatic<Model>, definition: ResourceDefinition, settings: ModelSettings) {
+  const fields = fieldsOf(definition)
+  const virtualNames = fields.filter(([, def]) => kinds[def.kind].virtual).map(([name]) => name)
+
+  model.addHook('beforeBulkUpdate', (options: any) => {
+    options.individualHooks = true
+    // Virtual inputs are not columns: carry them to the per-row hook instead of the UPDATE.
+    const carried: Record<string, unknown> = {}
+    for (const name of virtualNames) {
+      if (name in options.attributes) {
+        carried[name] = options.attributes[name]
+        delete options.attributes[name]
+      }
+    }
+    options.writeOnlyValues = carried
+    options.fields = (options.fields as string[] | undefined)?.filter((field) => !virtualNames.includes(field))
+  })
+  model.addHook('beforeBulkCreate', (_instances: unknown, options: any) => {
+    options.individualHooks = true
+    options.validate = true
+  })
+  model.addHook('beforeBulkDestroy', (options: any) => {
+    options.individualHooks = true
+  })
+
+  const enforce = async (instance: Model, options: WriteOnlyCarrier, isNew: boolean) => {
+    const valueOf = (name: string) =>
+      options.writeOnlyValues && name in options.writeOnlyValues ? options.writeOnlyValues[name] : instance.get(name)
+    const errors: ValidationErrorItem[] = []
+    const labels = new Map(fields.map(([name, def]) => [name, def.label]))
+    for (const [name, def] of fields) {
+      const value = valueOf(name)
+      if (kinds[def.kind].virtual && def.required && isNew && (value === null || value === undefined)) {
+        errors.push(errorItem(name, `${def.label} is required`, instance, 'required'))
+      }
+      if (def.confirms) {
+        const original = valueOf(def.confirms)
+        if ((original ?? null) !== (value ?? null)) {
+          errors.push(errorItem(name, `Must match ${labels.get(def.confirms)}`, instance, 'confirmation'))
+        }
+      }
+      if (def.pairedWith) {
+        const other = valueOf(def.pairedWith)
+        const hasValue = value !== null && value !== undefined
+        const hasOther = other !== null && other !== undefined
+        if (hasValue !== hasOther) {
+          const missing = hasValue ? def.pairedWith : name
+          errors.push(
+            errorItem(missing, `Fill in both ${def.label} and ${labels.get(def.pairedWith)}, or neither`, instance, 'paired'),
+          )
+        } else if (hasValue && value === other) {
+          errors.push(errorItem(def.pairedWith, 'The end must differ from the start', instance, 'paired'))
+        }
+      }
+      if (def.readOnlyOnceSet && !isNew) {
+        const before = instance.previous(name as never)
+        if (before !== null && before !== undefined && instance.get(name) !== before) {
+          errors.push(errorItem(name, `${def.label} cannot be changed once set`, instance, 'readOnlyOnceSet'))
+        }
+      }
+    }
+    for (const [name, def] of fields) {
+      const target = def.references
+      const value = valueOf(name)
+      if (!target?.mustBeActive || value === null || value === undefined) continue
+      if (!isNew && !instance.changed(name as never)) continue
+      const [row] = (await model.sequelize!.query(`SELECT active FROM "${target.table}" WHERE id = :id`, {
+        replacements: { id: value },
+        type: QueryTypes.SELECT,
+        transaction: (options as any).transaction,
+      })) as { active: boolean }[]
+      if (!row) errors.push(errorItem(name, `The chosen ${def.label} does not exist`, instance, 'reference'))
+      else if (!row.active) errors.push(errorItem(name, `The chosen ${def.label} is inactive`, instance, 'reference'))
+    }
+    if (errors.length) throw new ValidationError('Validation error', errors)
+
+    if (definition.passwordHash) {
+      const password = valueOf(definition.passwordHash.from)
+      if (typeof password === 'string' && password !== '') {
+        instance.set(definition.passwordHash.attribute, await bcrypt.hash(password, settings.bcryptRounds))
+      }
+    }
+    // Plain-text inputs leave the instance as soon as they are hashed or checked.
+    for (const name of virtualNames) {
+      ;(instance as any).dataValues[name] = undefined
+    }
+  }
+
+  model.addHook('beforeCreate', (instance: Model, options: any) => enforce(instance, options, true))
+  model.addHook('beforeUpdate', (instance: Model, options: any) => enforce(instance, options, false))
+}

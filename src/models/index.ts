@@ -1,0 +1,29 @@
+import type { Model, ModelStatic, Sequelize } from 'sequelize'
+import type { ModelSettings } from '../fields/model.js'
+import { adminUserDefinition } from '../resources/admin-user/admin-user.fields.js'
+import { clientDefinition } from '../resources/client/client.fields.js'
+import { productDefinition } from '../resources/product/product.fields.js'
+import { installLastAdminRule } from './admin-user.rules.js'
+import { defineModel } from './define-model.js'
+
+export type Models = {
+  AdminUser: ModelStatic<Model>
+  Product: ModelStatic<Model>
+  Client: ModelStatic<Model>
+}
+
+export const definitions = {
+  AdminUser: adminUserDefinition,
+  Product: productDefinition,
+  Client: clientDefinition,
+}
+
+export function defineModels(sequelize: Sequelize, settings: ModelSettings): Models {
+  const AdminUser = defineModel(sequelize, adminUserDefinition, settings)
+  installLastAdminRule(AdminUser)
+  const Product = defineModel(sequelize, productDefinition, settings)
+  const Client = defineModel(sequelize, clientDefinition, settings)
+  Client.belongsTo(AdminUser, { as: 'manager', foreignKey: 'managerId' })
+  Client.belongsTo(Product, { as: 'product', foreignKey: 'productId' })
+  return { AdminUser, Product, Client }
+}

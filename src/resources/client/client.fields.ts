@@ -1,0 +1,257 @@
+import { countryOptions, currencyOptions, timezoneOptions } from '../../fields/kinds.js'
+import type { ResourceDefinition } from '../../fields/model.js'
+
+/**
+ * The Client record, section by section as in the help article "How to create a new client?".
+ * This table drives the model, its validation, the database columns, the form, list, filters and
+ * show page. Adding a field is one entry here plus its migration (see README, "Adding a field").
+ */
+export const clientDefinition: ResourceDefinition = {
+  name: 'Client',
+  table: 'clients',
+  passwordHash: { from: 'password', attribute: 'passwordHash' },
+  sections: [
+    {
+      title: 'Core client settings',
+      fields: {
+        login: {
+          label: 'Login',
+          kind: 'string',
+          required: true,
+          minLength: 3,
+          maxLength: 64,
+          pattern: { regex: /^[A-Za-z0-9._-]+$/, message: 'Only letters, digits, dots, underscores and hyphens' },
+          unique: 'caseInsensitive',
+          help: 'Username used for platform access.',
+          list: 1,
+          filter: true,
+        },
+        password: {
+          label: 'Password',
+          kind: 'password',
+          required: true,
+          minLength: 10,
+          maxLength: 72, // bcrypt ignores anything past 72 bytes
+          help: 'At least 10 characters. When editing, leave blank to keep the current password.',
+          row: 'password',
+        },
+        passwordConfirmation: {
+          label: 'Retype password',
+          kind: 'password',
+          confirms: 'password',
+          row: 'password',
+        },
+        managerId: {
+          label: 'Manager',
+          kind: 'reference',
+          required: true,
+          references: { resource: 'AdminUser', table: 'admin_users', onDelete: 'RESTRICT', mustBeActive: true },
+          help: 'The account manager responsible for this client.',
+          list: 3,
+          filter: true,
+        },
+        notificationLimit: {
+          label: 'Notification limit',
+          kind: 'integer',
+          min: 0,
+          help: 'Message usage threshold that triggers notifications.',
+        },
+        moderation: {
+          label: 'Moderation',
+          kind: 'enum',
+          required: true,
+          default: 'manual',
+          options: [
+            { value: 'manual', label: 'Manual' },
+            { value: 'automatic', label: 'Automatic' },
+          ],
+          row: 'moderation',
+          filter: true,
+        },
+        timezone: {
+          label: 'Local time',
+          kind: 'timezone',
+          required: true,
+          default: 'UTC',
+          options: timezoneOptions,
+          row: 'moderation',
+        },
+        dispatchFrom: {
+          label: 'Time of dispatch (from)',
+          kind: 'time',
+          pairedWith: 'dispatchTo',
+          help: 'HH:MM in the client’s local time. A window over midnight (22:00 to 06:00) is allowed.',
+          row: 'dispatch',
+        },
+        dispatchTo: {
+          label: 'Time of dispatch (to)',
+          kind: 'time',
+          row: 'dispatch',
+        },
+        currency: {
+          label: 'Currency',
+          kind: 'currency',
+          options: currencyOptions,
+          readOnlyOnceSet: true,
+          help: 'Used for this client’s transactions. Read-only once set.',
+          list: 4,
+          filter: true,
+        },
+      },
+    },
+    {
+      title: 'Financial settings',
+      fields: {
+        allowCredit: { label: 'Allow credit', kind: 'decimal', min: 0, default: '0.00', row: 'credit' },
+        allowOverdraw: {
+          label: 'Allow overdraw (temporary credit)',
+          kind: 'decimal',
+          min: 0,
+          default: '0.00',
+          row: 'credit',
+        },
+        smsPriority: {
+          label: 'SMS priority',
+          kind: 'integer',
+          min: 0,
+          max: 3,
+          default: 0,
+          help: 'SMPP priority_flag: 0 lowest, 3 highest.',
+        },
+        disableBlacklist: { label: 'Disable Black List', kind: 'boolean', default: false, row: 'financialFlags' },
+        dynamicSender: { label: 'Dynamic Sender', kind: 'boolean', default: false, row: 'financialFlags' },
+        moViaSmpp: { label: 'Send MO SMS via SMPP', kind: 'boolean', default: false, row: 'financialFlags' },
+        dailyStatsMailing: {
+          label: 'Daily mailing of general statistics',
+          kind: 'boolean',
+          default: false,
+          row: 'financialFlags',
+        },
+      },
+    },
+    {
+      title: 'Company and contact details',
+      fields: {
+        contactName: { label: 'First and Last Name', kind: 'string', maxLength: 128, row: 'contact' },
+        contractNumber: { label: 'Number of contract', kind: 'string', maxLength: 64, row: 'contact' },
+        company: { label: 'Company', kind: 'string', maxLength: 255, list: 2, filter: true },
+        companyCredentials: {
+          label: 'Company Credential',
+          kind: 'text',
+          maxLength: 4000,
+          help: 'Legal or identification details.',
+        },
+        phone: {
+          label: 'Phone',
+          kind: 'phone',
+          help: 'International format, e.g. +49 151 12345678.',
+          row: 'phone',
+        },
+        country: { label: 'Country', kind: 'country', options: countryOptions, row: 'phone' },
+        telegram: {
+          label: 'Telegram',
+          kind: 'string',
+          minLength: 5,
+          maxLength: 32,
+          pattern: { regex: /^[A-Za-z0-9_]+$/, message: 'A Telegram username: letters, digits and underscores' },
+          row: 'messengers',
+        },
+        skype: { label: 'Skype', kind: 'string', maxLength: 64, row: 'messengers' },
+      },
+    },
+    {
+      title: 'Sending permissions',
+      fields: {
+        dlrWaitDays: { label: 'Days of waiting DLR', kind: 'integer', min: 1, max: 30, default: 3, row: 'sending' },
+        deliveryStatus: {
+          label: 'Delivery Status',
+          kind: 'enum',
+          required: true,
+          default: 'active',
+          options: [
+            { value: 'active', label: 'Active' },
+            { value: 'expired', label: 'Expired' },
+          ],
+          row: 'sending',
+          list: 5,
+          filter: true,
+        },
+        canSendSmpp: { label: 'Can Send via SMPP', kind: 'boolean', default: false, row: 'permissions' },
+        canSendApi: { label: 'Can Send via API', kind: 'boolean', default: false, row: 'permissions' },
+        canSendWeb: { label: 'Can Send from Web', kind: 'boolean', default: true, row: 'permissions' },
+        canSendRestApi: { label: 'Can Send via RESTAPI', kind: 'boolean', default: false, row: 'permissions' },
+        canAddSubaccount: { label: 'Can Add Subaccount', kind: 'boolean', default: false, row: 'permissions' },
+      },
+    },
+    {
+      title: 'Email and notification settings',
+      fields: {
+        email: { label: 'E-mail', kind: 'email', required: true, row: 'email', filter: true },
+        priceUpdateEmail: { label: 'E-mail for price update', kind: 'email', row: 'email' },
+        billingEmail: { label: 'E-mail for billing', kind: 'email', row: 'billingEmail' },
+        priceUpdateFormat: {
+          label: 'Price update format',
+          kind: 'enum',
+          default: 'xlsx',
+          options: [
+            { value: 'xlsx', label: 'XLSX' },
+            { value: 'csv', label: 'CSV' },
+          ],
+          row: 'billingEmail',
+        },
+      },
+    },
+    {
+      title: 'DLR webhook URLs',
+      fields: {
+        apiDlrUrl: { label: 'URL for send SMS State via API', kind: 'url', row: 'apiUrls' },
+        apiMoUrl: { label: 'URL for send Incoming SMS via API', kind: 'url', row: 'apiUrls' },
+        restDlrUrl: { label: 'URL for send SMS State via RestAPI', kind: 'url', row: 'restUrls' },
+        restMoUrl: { label: 'URL for send Incoming SMS via RestAPI', kind: 'url', row: 'restUrls' },
+      },
+    },
+    {
+      title: 'Billing preferences',
+      fields: {
+        clientType: {
+          label: 'Enterprise',
+          kind: 'enum',
+          required: true,
+          default: 'company',
+          options: [
+            { value: 'company', label: 'Company' },
+            { value: 'individual', label: 'Individual' },
+          ],
+          row: 'billing',
+          filter: true,
+        },
+        invoiceDates: {
+          label: 'Dates for invoices (separated by commas)',
+          kind: 'dayList',
+          help: 'Days of the month, e.g. 1, 15.',
+          row: 'billing',
+        },
+        sendStats: { label: 'Send stats', kind: 'boolean', default: false, row: 'billingFlags' },
+        sendInvoices: { label: 'Send invoices', kind: 'boolean', default: false, row: 'billingFlags' },
+        sendToEmail: { label: 'Send to email', kind: 'boolean', default: false, row: 'billingFlags' },
+      },
+    },
+    {
+      title: 'Another',
+      fields: {
+        comments: {
+          label: 'Comments',
+          kind: 'text',
+          maxLength: 10000,
+          help: 'Internal notes, comments or special conditions.',
+        },
+        productId: {
+          label: 'Product',
+          kind: 'reference',
+          references: { resource: 'Product', table: 'products', onDelete: 'RESTRICT', mustBeActive: true },
+          help: 'The assigned product or service plan. Only active products can be chosen.',
+        },
+      },
+    },
+  ],
+}

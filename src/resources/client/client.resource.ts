@@ -1,0 +1,89 @@
+import { ForbiddenError, ValidationError, type ActionContext, type ActionRequest, type CurrentAdmin, type ResourceWithOptions } from 'adminjs'
+import { Op } from 'sequelize'
+import { clientsVisibleTo, isAdmin, isStaff, ownsClient } from '../../access/index.js'
+import { blankInputsToNull } from '../../admin/action-hooks.js'
+import { AppResource } from '../../admin/app-resource.js'
+import type { loadComponents } from '../../admin/components.js'
+import { panelFields } from '../../admin/panel-fields.js'
+import { fieldMap } from '../../fields/model.js'
+import type { Models } from '../../models/index.js'
+import { clientDefinition } from './client.fields.js'
+
+/** Only administrators choose a client's Manager; a manager's clients are always their own. */
+const fieldsHiddenFor = (currentAdmin: CurrentAdmin | undefined) => (isAdmin({ currentAdmin }) ? [] : ['managerId'])
+
+const managerIsThemselves = async (request: ActionRequest, { currentAdmin }: ActionContext) => {
+  if (request.method !== 'post' || isAdmin({ currentAdmin })) return request
+  return { ...request, payload: { ...request.payload, managerId: currentAdmin!.id } }
+}
+
+const managerCannotHandOver = async (request: ActionRequest, { currentAdmin }: ActionContext) => {
+  if (request.method !== 'post' || isAdmin({ currentAdmin }) || !request.payload) return request
+  const requested = request.payload.managerId
+  if (requested !== undefined && requested !== null && String(requested) !== String(currentAdmin!.id)) {
+    throw new ValidationError(
+      { managerId: { message: 'Only an administrator can hand a client to another manager', type: 'forbidden' } },
+      { message: 'Please correct the marked fields' },
+    )
+  }
+  return request
+}
+
+export function clientResource(models: Models, components: ReturnType<typeof loadComponents>['ids']): ResourceWithOptions {
+  const { resourceOptions, formLayout, showLayout, defaults } = panelFields(clientDefinition, components, {
+    hiddenInFormFor: fieldsHiddenFor,
+  })
+  const fields = fieldMap(clientDefinition)
+
+  return {
+    resource: new AppResource(models.Client, clientDefinition, clientsVisibleTo),
+    options: {
+      id: 'Client',
+      navigation: { name: null, icon: 'Users' },
+      titleProperty: 'login',
+      sort: { sortBy: 'createdAt', direction: 'desc' },
+      ...resourceOptions,
+      actions: {
+        list: { isAccessible: isStaff, isVisible: isStaff },
+        search: { isAccessible: isStaff },
+        show: { isAccessible: ownsClient, isVisible: ownsClient, layout: showLayout },
+        new: {
+          isAccessible: isStaff,
+          isVisible: isStaff,
+          layout: formLayout,
+          component: components.newWithDefaults,
+          custom: { defaults },
+          before: [blankInputsToNull, managerIsThemselves],
+        },
+        edit: {
+          isAccessible: ownsClient,
+          isVisible: ownsClient,
+          layout: formLayout,
+          before: [blankInputsToNull, managerCannotHandOver],
+        },
+        delete: { isAccessible: isAdmin, isVisible: isAdmin },
+        bulkDelete: { isAccessible: isAdmin, isVisible: isAdmin },
+        referenceChoices: {
+          actionType: 'resource',
+          isVisible: false,
+          isAccessible: isStaff,
+          // Active records for a reference select, e.g. Product for managers, who cannot open Products.
+          handler: async (request, _response, { currentAdmin }) => {
+            const property = String(request.query?.property ?? '')
+            const target = fields.get(property)?.references
+            if (!target || fieldsHiddenFor(currentAdmin).includes(property)) throw new ForbiddenError('forbiddenError')
+            const model = models[target.resource as keyof Models]
+            const query = String(request.query?.query ?? '').replace(/[\\%_]/g, (c) => `\\${c}`)
+            const rows = await model.findAll({
+              attributes: ['id', 'name'],
+              where: { active: true, ...(query && { name: { [Op.iLike]: `%${query}%` } }) },
+              order: [['name', 'ASC']],
+              limit: 50,
+            })
+            return { choices: rows.map((row) => ({ value: String(row.get('id')), label: String(row.get('name')) })) }
+          },
+        },
+      },
+    },
+  }
+}

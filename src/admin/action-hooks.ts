@@ -1,4 +1,4 @@
-import type { ActionRequest, Before } from 'adminjs'
+import type { ActionRequest, ActionResponse, After, Before } from 'adminjs'
 
 /**
  * The form sends '' for an emptied field; AdminJS would turn that into 0 for numbers. Null lets the
@@ -9,4 +9,22 @@ export const blankInputsToNull: Before = async (request: ActionRequest) => {
   const payload: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(request.payload)) payload[key] = value === '' ? null : value
   return { ...request, payload }
+}
+
+type ListedRecord = { recordActions?: { layout?: unknown }[]; bulkActions?: { layout?: unknown }[]; populated?: Record<string, any> }
+
+/**
+ * List rows carry only what the list shows: AdminJS attaches every action's form layout to every
+ * row (~2 KB each), which the list never uses (edit and show fetch their record with the layout).
+ */
+export const compactListResponse: After<ActionResponse> = async (response, _request, context) => {
+  const shown = new Set(['id', ...context.resource.decorate().getListProperties().map((property) => property.propertyPath)])
+  for (const record of (response.records ?? []) as (ListedRecord & { params: Record<string, unknown> })[]) {
+    record.params = Object.fromEntries(Object.entries(record.params).filter(([key]) => shown.has(key.split('.')[0])))
+    for (const action of [...(record.recordActions ?? []), ...(record.bulkActions ?? [])]) delete action.layout
+    for (const [key, populated] of Object.entries(record.populated ?? {})) {
+      if (populated) record.populated![key] = { id: populated.id, title: populated.title, params: { id: populated.id }, populated: {}, errors: {}, recordActions: [], bulkActions: [] }
+    }
+  }
+  return response
 }

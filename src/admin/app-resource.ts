@@ -4,6 +4,7 @@ import { Op, type Model, type ModelStatic, type WhereOptions } from 'sequelize'
 import { fieldErrorsFrom } from '../fields/errors.js'
 import { kinds, type FieldDef } from '../fields/kinds.js'
 import { fieldMap, fieldsOf, secretAttributes, type ResourceDefinition } from '../fields/model.js'
+import { panelType } from './panel-fields.js'
 
 /** Rows the current user may see; undefined means all of them. */
 export type RowScope = (currentAdmin: CurrentAdmin | undefined) => WhereOptions | undefined
@@ -38,6 +39,24 @@ export class AppResource extends SequelizeResource {
 
   id() {
     return this.definition.name
+  }
+
+  // AdminJS converts form input by these types before any hook runs; they must match the panel's
+  // view of each field (a day list is typed text, not an array of numbers).
+  properties() {
+    return super.properties().map((property) => this.asDeclared(property))
+  }
+
+  property(path: string) {
+    const property = super.property(path)
+    return property && this.asDeclared(property)
+  }
+
+  private asDeclared<P extends { name: () => string }>(property: P): P {
+    const def = this.fields?.get(property.name())
+    if (!def) return property
+    const type = panelType(def)
+    return Object.assign(Object.create(property), { type: () => type, isArray: () => false })
   }
 
   build(params: Record<string, unknown>) {

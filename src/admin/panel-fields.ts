@@ -13,12 +13,15 @@ const adminJsType: Partial<Record<FieldDef['kind'], PropertyOptions['type']>> = 
   reference: 'reference',
 }
 
+/** How AdminJS treats a field's value: also what its request parsing converts form input to. */
+export const panelType = (def: FieldDef): PropertyOptions['type'] => adminJsType[def.kind] ?? 'string'
+
 /** The panel's view of one field: label, type, choices, required mark, help and visibility. */
 function propertyOptions(name: string, def: FieldDef, position: number, components: ComponentIds): PropertyOptions {
   const virtual = Boolean(kinds[def.kind].virtual)
   const options: PropertyOptions = {
     position,
-    type: adminJsType[def.kind] ?? 'string',
+    type: panelType(def),
     // Checkboxes always have a value, so they never carry the required star.
     isRequired: Boolean(def.required) && def.kind !== 'boolean',
     isSortable: !virtual && def.kind !== 'text' && def.kind !== 'dayList',

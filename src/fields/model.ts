@@ -192,6 +192,17 @@ export function installFieldRules(model: ModelStatic<Model>, definition: Resourc
     }
   }
 
+  // When single-field validation already failed, still report a mismatched confirmation, so the
+  // form shows every problem at once (the other cross-field rules need the stored row).
+  ;(model as any).addHook('validationFailed', (instance: Model, _options: unknown, error: unknown) => {
+    if (!(error instanceof ValidationError)) return
+    for (const [name, def] of fields) {
+      if (!def.confirms || error.errors.some((item) => item.path === name)) continue
+      if ((instance.get(def.confirms) ?? null) !== (instance.get(name) ?? null)) {
+        error.errors.push(errorItem(name, `Must match ${fields.find(([n]) => n === def.confirms)?.[1].label}`, instance, 'confirmation'))
+      }
+    }
+  })
   model.addHook('beforeCreate', (instance: Model, options: any) => enforce(instance, options, true))
   model.addHook('beforeUpdate', (instance: Model, options: any) => enforce(instance, options, false))
 }

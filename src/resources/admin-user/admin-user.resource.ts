@@ -1,6 +1,6 @@
 import { ValidationError, type ActionContext, type ActionRequest, type ResourceWithOptions } from 'adminjs'
 import { isAdmin } from '../../access/index.js'
-import { blankInputsToNull } from '../../admin/action-hooks.js'
+import { blankInputsToNull, compactListResponse } from '../../admin/action-hooks.js'
 import { AppResource } from '../../admin/app-resource.js'
 import type { loadComponents } from '../../admin/components.js'
 import { panelFields } from '../../admin/panel-fields.js'
@@ -44,7 +44,7 @@ export function adminUserResource(models: Models, components: ReturnType<typeof 
       sort: { sortBy: 'name', direction: 'asc' },
       ...resourceOptions,
       actions: {
-        list: adminsOnly,
+        list: { ...adminsOnly, after: compactListResponse },
         search: {
           isAccessible: isAdmin,
           // The Manager select lists active users only.

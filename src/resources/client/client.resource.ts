@@ -1,7 +1,7 @@
 import { ForbiddenError, ValidationError, type ActionContext, type ActionRequest, type CurrentAdmin, type ResourceWithOptions } from 'adminjs'
 import { Op } from 'sequelize'
 import { clientsVisibleTo, isAdmin, isStaff, ownsClient } from '../../access/index.js'
-import { blankInputsToNull } from '../../admin/action-hooks.js'
+import { blankInputsToNull, compactListResponse } from '../../admin/action-hooks.js'
 import { AppResource } from '../../admin/app-resource.js'
 import type { loadComponents } from '../../admin/components.js'
 import { panelFields } from '../../admin/panel-fields.js'
@@ -44,7 +44,7 @@ export function clientResource(models: Models, components: ReturnType<typeof loa
       sort: { sortBy: 'createdAt', direction: 'desc' },
       ...resourceOptions,
       actions: {
-        list: { isAccessible: isStaff, isVisible: isStaff },
+        list: { isAccessible: isStaff, isVisible: isStaff, after: compactListResponse },
         search: { isAccessible: isStaff },
         show: { isAccessible: ownsClient, isVisible: ownsClient, layout: showLayout },
         new: {

@@ -1,6 +1,6 @@
 import type { ResourceWithOptions } from 'adminjs'
 import { isAdmin } from '../../access/index.js'
-import { blankInputsToNull } from '../../admin/action-hooks.js'
+import { blankInputsToNull, compactListResponse } from '../../admin/action-hooks.js'
 import { AppResource } from '../../admin/app-resource.js'
 import type { loadComponents } from '../../admin/components.js'
 import { panelFields } from '../../admin/panel-fields.js'
@@ -19,7 +19,7 @@ export function productResource(models: Models, components: ReturnType<typeof lo
       sort: { sortBy: 'name', direction: 'asc' },
       ...resourceOptions,
       actions: {
-        list: adminsOnly,
+        list: { ...adminsOnly, after: compactListResponse },
         search: { isAccessible: isAdmin },
         show: { ...adminsOnly, layout: showLayout },
         new: {

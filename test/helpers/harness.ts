@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import request from 'supertest'
+import { createApp, createLogger, type App } from '../../src/app.js'
+import { parseConfig, type AppConfig } from '../../src/config/env.js'
+import { openDatabase, type Database } from '../../src/db/database.js'
+import { migrateUp } from '../../src/db/migrator.js'
+
+export const PASSWORD = 'correct-horse-battery'
+
+/**
+ * A real database for one test file: a fresh PostgreSQL database when DATABASE_URL is set (dropped
+ * afterwards), else an in-memory embedded one. Migrated with the app's own migrations.
+ */
+export async function createTestDatabase(): Promise<{ db: Database; config: AppConfig; drop: () => Promise<void> }> {
+  const base = parseConfig({ ...process.env, NODE_ENV: 'test', BCRYPT_ROUNDS: '4', LOG_LEVEL: 'silent', SESSION_SECRET: undefined })
+  let databaseUrl: string | undefined
+  let dropDatabase = async () => {}
+  if (base.databaseUrl) {
+    const name = `test_${process.pid}_${randomBytes(4).toString('hex')}`
+    const admin = new pg.Client({ connectionString: base.databaseUrl })
+    await admin.connect()
+    await admin.query(`CREATE DATABASE ${name}`)
+    await admin.end()
+    const url = new URL(base.databaseUrl)
+    url.pathname = `/${name}`
+    databaseUrl = url.toString()
+    dropDatabase = async () => {
+      const client = new pg.Client({ connectionString: base.databaseUrl })
+      await client.connect()
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await client.end()
+    }
+  }
+  const config: AppConfig = { ...base, databaseUrl, dbPoolMax: 5 }
+  const db = await openDatabase({ ...config, inMemory: true })
+  await migrateUp(db.sequelize)
+  return {
+    db,
+    config,
+    drop: async () => {
+      await db.close()
+      await dropDatabase()
+    },
+  }
+}
+
+export type TestApp = App & {
+  db: Database
+  config: AppConfig
+  /** An agent logged in as the given user (cookie kept between calls). */
+  loginAs: (email: string, password?: string) => Promise<request.Agent>
+  ids: { admin: number; manager1: number; manager2: number; productActive: number; productInactive: number }
+  close: () => Promise<void>
+}
+
+export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<TestApp> {
+  const { db, config: baseConfig, drop } = await createTestDatabase()
+  const config = { ...baseConfig, ...overrides }
+  const app = await createApp(config, db, createLogger({ logLevel: 'silent' }))
+  const { AdminUser, Product } = app.models
+  const make = (email: string, name: string, role: string) =>
+    AdminUser.create({ email, name, role, password: PASSWORD }).then((row) => Number(row.get('id')))
+  const ids = {
+    admin: await make('admin@example.com', 'Alex Admin', 'admin'),
+    manager1: await make('manager1@example.com', 'Maria Manager', 'manager'),
+    manager2: await make('manager2@example.com', 'Mark Manager', 'manager'),
+    productActive: Number((await Product.create({ code: 'BUSINESS', name: 'Business', active: true })).get('id')),
+    productInactive: Number((await Product.create({ code: 'OLD', name: 'Legacy', active: false })).get('id')),
+  }
+  return {
+    ...app,
+    db,
+    config,
+    ids,
+    loginAs: async (email: string, password = PASSWORD) => {
+      const agent = request.agent(app.app)
+      const response = await agent.post('/admin/login').type('form').send({ email, password })
+      if (response.status !== 302) throw new Error(`login as ${email} failed: ${response.status}`)
+      return agent
+    },
+    close: async () => {
+      await app.close()
+      await drop()
+    },
+  }
+}
+
+/** A complete, valid client as the form would post it (strings, like a browser form). */
+export function validClientForm(overrides: Record<string, string> = {}): Record<string, string> {
+  const suffix = randomBytes(3).toString('hex')
+  return {
+    login: `client-${suffix}`,
+    password: 'secret-password-1',
+    passwordConfirmation: 'secret-password-1',
+    email: `ops-${suffix}@example.com`,
+    moderation: 'manual',
+    timezone: 'Europe/Berlin',
+    deliveryStatus: 'active',
+    clientType: 'company',
+    ...overrides,
+  }
+}
+
+export const api = {
+  list: (resource: string) => `/admin/api/resources/${resource}/actions/list`,
+  search: (resource: string, query = '') => `/admin/api/resources/${resource}/actions/search/${encodeURIComponent(query)}`,
+  new: (resource: string) => `/admin/api/resources/${resource}/actions/new`,
+  record: (resource: string, id: number | string, action: string) => `/admin/api/resources/${resource}/records/${id}/${action}`,
+  bulk: (resource: string, action: string, ids: Array<number | string>) =>
+    `/admin/api/resources/${resource}/bulk/${action}?recordIds=${ids.join(',')}`,
+}

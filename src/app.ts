@@ -10,6 +10,7 @@ import pg from 'pg'
 import { pino, type Logger } from 'pino'
 import { pinoHttp } from 'pino-http'
 import { buildAdmin } from './admin/admin.js'
+import { localFontsPath, rewriteFontLinks, serveLocalFonts } from './admin/local-fonts.js'
 import { createAuthenticator, LoginRefused, toSessionAdmin, type SessionAdmin } from './auth/authenticate.js'
 import { PostgresThrottleStore } from './auth/throttle-store.js'
 import type { AppConfig } from './config/env.js'
@@ -108,6 +109,8 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     }
   })
   app.get('/', (_req, res) => res.redirect('/admin'))
+  app.use(localFontsPath, serveLocalFonts())
+  app.use('/admin', rewriteFontLinks)
 
   const PgSession = connectPgSimple(session)
   const sessionPool = new pg.Pool({ connectionString: db.url, max: db.sidePoolMax })

@@ -47,8 +47,15 @@ export function buildAdmin(models: Models) {
       translations: {
         en: {
           labels: { Client: 'Clients', AdminUser: 'Admin users', Product: 'Products', navigation: 'Navigation' },
+          components: {
+            Login: {
+              welcomeHeader: PRODUCT_NAME,
+              welcomeMessage: 'The back office of the SMS platform: onboard clients and look after their accounts.',
+              properties: { email: 'E-mail', password: 'Password' },
+              loginButton: 'Log in',
+            },
+          },
           messages: {
-            loginWelcome: 'Back office for the SMS platform: onboard and look after client accounts.',
             invalidCredentials: 'Wrong e-mail or password.',
           },
           resources: {

@@ -1,6 +1,6 @@
 import React, { useState } from 'react'
-import { FormGroup, FormMessage, Label, SelectAsync } from '@adminjs/design-system'
-import { ApiClient } from 'adminjs'
+import { FormGroup, FormMessage, SelectAsync } from '@adminjs/design-system'
+import { ApiClient, PropertyLabel } from 'adminjs'
 
 // A reference select that offers only active records, through the owning resource's
 // `referenceChoices` action, so a manager never needs access to the referenced resource itself.
@@ -25,9 +25,7 @@ const ActiveReference = (props) => {
   const error = record?.errors?.[property.path]
   return (
     <FormGroup error={Boolean(error)}>
-      <Label htmlFor={property.path} required={property.isRequired}>
-        {property.label}
-      </Label>
+      <PropertyLabel property={property} />
       <SelectAsync
         inputId={property.path}
         cacheOptions
@@ -40,7 +38,7 @@ const ActiveReference = (props) => {
           onChange(property.path, selected ? selected.value : null)
         }}
       />
-      <FormMessage>{error ? error.message : property.description}</FormMessage>
+      <FormMessage>{error?.message}</FormMessage>
     </FormGroup>
   )
 }

@@ -1,10 +1,11 @@
 import React from 'react'
-import { Box, Label, Text } from '@adminjs/design-system'
+import { Box, Text } from '@adminjs/design-system'
+import { PropertyLabel } from 'adminjs'
 
 // Internal notes are shown exactly as typed: text, never HTML, with line breaks kept.
 const PlainText = ({ property, record }) => (
   <Box mb="xl">
-    <Label>{property.label}</Label>
+    <PropertyLabel property={{ ...property, description: undefined }} />
     <Text style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>{record.params[property.path] ?? ''}</Text>
   </Box>
 )

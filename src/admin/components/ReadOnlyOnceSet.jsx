@@ -1,6 +1,6 @@
 import React from 'react'
-import { FormGroup, FormMessage, Input, Label } from '@adminjs/design-system'
-import { BasePropertyComponent } from 'adminjs'
+import { FormGroup, FormMessage, Input } from '@adminjs/design-system'
+import { BasePropertyComponent, PropertyLabel } from 'adminjs'
 
 // Editable until the record has a stored value; then shown disabled with a note. The server
 // refuses a change either way: this only keeps the form honest.
@@ -13,7 +13,7 @@ const ReadOnlyOnceSet = (props) => {
   const option = property.availableValues?.find((choice) => choice.value === stored)
   return (
     <FormGroup>
-      <Label htmlFor={property.path}>{property.label}</Label>
+      <PropertyLabel property={{ ...property, description: undefined }} />
       <Input id={property.path} name={property.path} value={option ? option.label : stored} disabled width="100%" />
       <FormMessage style={{ color: 'inherit' }}>Set once and cannot be changed.</FormMessage>
     </FormGroup>

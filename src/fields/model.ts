@@ -178,7 +178,7 @@ export function installFieldRules(model: ModelStatic<Model>, definition: Resourc
       if (!row) errors.push(errorItem(name, `The chosen ${def.label} does not exist`, instance, 'reference'))
       else if (!row.active) errors.push(errorItem(name, `The chosen ${def.label} is inactive`, instance, 'reference'))
     }
-    if (errors.length) throw new ValidationError('Validation error', errors)
+    if (errors.length) throw new ValidationError(undefined as never, errors)
 
     if (definition.passwordHash) {
       const password = valueOf(definition.passwordHash.from)

@@ -13,7 +13,7 @@ export function installLastAdminRule(AdminUser: ModelStatic<Model>) {
       { replacements: { id: user.get('id') }, type: QueryTypes.SELECT, transaction: options.transaction },
     )) as { others: number }[]
     if (others === 0) {
-      throw new ValidationError('Validation error', [
+      throw new ValidationError(undefined as never, [
         new ValidationErrorItem(message, 'Validation error' as never, path, null as never, user, 'lastAdmin', 'lastAdmin', []),
       ])
     }

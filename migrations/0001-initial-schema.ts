@@ -92,8 +92,10 @@ export const up: Migration = async ({ context: { sequelize } }) => {
       )
     );
     CREATE UNIQUE INDEX clients_login_lower_unique ON clients (lower(login));
-    CREATE INDEX clients_manager_id_idx ON clients (manager_id, created_at DESC);
+    CREATE INDEX clients_manager_id_idx ON clients (manager_id, created_at DESC, id DESC);
     CREATE INDEX clients_product_id_idx ON clients (product_id);
+    CREATE INDEX clients_currency_idx ON clients (currency);
+    CREATE INDEX clients_delivery_status_idx ON clients (delivery_status, created_at DESC);
     CREATE INDEX clients_created_at_idx ON clients (created_at DESC, id DESC);
     CREATE INDEX clients_login_trgm ON clients USING gin (login gin_trgm_ops);
     CREATE INDEX clients_company_trgm ON clients USING gin (company gin_trgm_ops);

@@ -1,0 +1,515 @@
+/**
+ * Real-browser journeys through the panel (issue #6): Debian's Chromium driven by playwright-core
+ * against the app started in this process on a fresh, migrated database.
+ *
+ * Every journey runs in its own browser context and fails on a browser console error, an uncaught
+ * page error, a failed request, a 5xx response or any request to a host other than this server.
+ * Screenshots go to docs/screenshots/.
+ */
+import assert from 'node:assert/strict'
+import { mkdirSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import type { Server } from 'node:http'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { after, before, describe, test } from 'node:test'
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
+import { PASSWORD, startTestApp, type TestApp } from '../helpers/harness.js'
+
+const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots')
+const VIEWPORT = { width: 1400, height: 1000 }
+const WAIT = 30_000 // generous: the first page load bundles the custom components
+const JOURNEY = { timeout: 120_000 }
+const CLIENT_PASSWORD = 'secret-password-1'
+
+const SECTIONS = [
+  'Core client settings',
+  'Financial settings',
+  'Company and contact details',
+  'Sending permissions',
+  'Email and notification settings',
+  'DLR webhook URLs',
+  'Billing preferences',
+  'Another',
+]
+
+/** The spec's labels (docs: /work/shared/spec/client-fields.md), word for word. */
+const LABELS: Record<string, string> = {
+  login: 'Login',
+  password: 'Password',
+  passwordConfirmation: 'Retype password',
+  managerId: 'Manager',
+  notificationLimit: 'Notification limit',
+  moderation: 'Moderation',
+  timezone: 'Local time',
+  currency: 'Currency',
+  allowCredit: 'Allow credit',
+  allowOverdraw: 'Allow overdraw (temporary credit)',
+  smsPriority: 'SMS priority',
+  disableBlacklist: 'Disable Black List',
+  dynamicSender: 'Dynamic Sender',
+  moViaSmpp: 'Send MO SMS via SMPP',
+  dailyStatsMailing: 'Daily mailing of general statistics',
+  contactName: 'First and Last Name',
+  contractNumber: 'Number of contract',
+  company: 'Company',
+  companyCredentials: 'Company Credential',
+  phone: 'Phone',
+  country: 'Country',
+  telegram: 'Telegram',
+  skype: 'Skype',
+  dlrWaitDays: 'Days of waiting DLR',
+  deliveryStatus: 'Delivery Status',
+  canSendSmpp: 'Can Send via SMPP',
+  canSendApi: 'Can Send via API',
+  canSendWeb: 'Can Send from Web',
+  canSendRestApi: 'Can Send via RESTAPI',
+  canAddSubaccount: 'Can Add Subaccount',
+  email: 'E-mail',
+  priceUpdateEmail: 'E-mail for price update',
+  billingEmail: 'E-mail for billing',
+  priceUpdateFormat: 'Price update format',
+  apiDlrUrl: 'URL for send SMS State via API',
+  apiMoUrl: 'URL for send Incoming SMS via API',
+  restDlrUrl: 'URL for send SMS State via RestAPI',
+  restMoUrl: 'URL for send Incoming SMS via RestAPI',
+  clientType: 'Enterprise',
+  invoiceDates: 'Dates for invoices (separated by commas)',
+  sendStats: 'Send stats',
+  sendInvoices: 'Send invoices',
+  sendToEmail: 'Send to email',
+  comments: 'Comments',
+  productId: 'Product',
+}
+const REQUIRED = ['login', 'password', 'managerId', 'moderation', 'timezone', 'deliveryStatus', 'email', 'clientType']
+const OPTIONAL = ['notificationLimit', 'currency', 'allowCredit', 'phone', 'country', 'telegram', 'priceUpdateEmail', 'invoiceDates', 'comments', 'productId']
+const CHECKBOXES = [
+  'disableBlacklist', 'dynamicSender', 'moViaSmpp', 'dailyStatsMailing',
+  'canSendSmpp', 'canSendApi', 'canSendWeb', 'canSendRestApi', 'canAddSubaccount',
+  'sendStats', 'sendInvoices', 'sendToEmail',
+]
+
+let t: TestApp
+let server: Server
+let origin: string
+let base: string
+let browser: Browser
+const seeded: Record<string, number> = {}
+
+async function seedClient(login: string, managerId: number, extra: Record<string, unknown> = {}) {
+  const row = await t.models.Client.create({
+    login,
+    password: CLIENT_PASSWORD,
+    passwordConfirmation: CLIENT_PASSWORD,
+    managerId,
+    email: `${login}@example.com`,
+    company: `Company of ${login}`,
+    ...extra,
+  })
+  seeded[login] = Number(row.get('id'))
+}
+
+before(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true })
+  t = await startTestApp()
+  server = t.app.listen(0)
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()))
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  base = `${origin}/admin`
+  await seedClient('m1-alpha', t.ids.manager1, { currency: 'EUR', allowCredit: '100.00' })
+  await seedClient('m1-bravo', t.ids.manager1, { phone: '+44 20 7946 0958' })
+  await seedClient('m2-charlie', t.ids.manager2)
+  await seedClient('m2-delta', t.ids.manager2, { currency: 'USD' })
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  })
+})
+
+after(async () => {
+  await browser?.close()
+  await new Promise((resolve) => server?.close(resolve))
+  await t?.close()
+})
+
+type Journey = { page: Page; context: BrowserContext; problems: string[] }
+
+/** A fresh browser context whose console errors, page errors, failed and foreign requests are collected. */
+async function openJourney(): Promise<Journey> {
+  const context = await browser.newContext({ viewport: VIEWPORT })
+  const page = await context.newPage()
+  page.setDefaultTimeout(WAIT)
+  page.setDefaultNavigationTimeout(WAIT)
+  const problems: string[] = []
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()} (${message.location().url})`)
+  })
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
+  page.on('requestfailed', (request) =>
+    problems.push(`request failed: ${request.method()} ${request.url()} (${request.failure()?.errorText})`),
+  )
+  page.on('request', (request) => {
+    const url = new URL(request.url())
+    if (url.protocol === 'data:' || url.protocol === 'blob:') return
+    if (!['127.0.0.1', 'localhost'].includes(url.hostname)) problems.push(`request to a foreign host: ${request.method()} ${request.url()}`)
+  })
+  page.on('response', (response) => {
+    if (response.status() >= 500) problems.push(`server error: ${response.status()} ${response.request().method()} ${response.url()}`)
+  })
+  return { page, context, problems }
+}
+
+async function closeJourney({ context, problems }: Journey) {
+  await context.close()
+  assert.deepEqual(problems, [], 'no console errors, page errors, failed or foreign requests during the journey')
+}
+
+const shot = (page: Page, name: string, fullPage = false) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage })
+
+async function logIn(page: Page, email: string, password = PASSWORD) {
+  await page.goto(`${base}/login`, { waitUntil: 'domcontentloaded' })
+  await page.locator('input[name=email]').fill(email)
+  await page.locator('input[name=password]').fill(password)
+  await page.getByRole('button', { name: 'Log in' }).click()
+}
+
+async function logInAndWait(page: Page, email: string) {
+  await logIn(page, email)
+  await page.waitForURL((url) => url.pathname === '/admin' || url.pathname === '/admin/', { waitUntil: 'domcontentloaded' })
+  await page.locator('[data-css=sidebar]').waitFor()
+}
+
+async function openClientList(page: Page) {
+  await page.goto(`${base}/resources/Client`, { waitUntil: 'domcontentloaded' })
+  await page.locator('[data-css=Client-table-body] tr').first().waitFor()
+}
+
+async function openNewClientForm(page: Page) {
+  await page.goto(`${base}/resources/Client/actions/new`, { waitUntil: 'domcontentloaded' })
+  await page.locator('[data-css=Client-new-form] h4').first().waitFor()
+}
+
+const field = (page: Page, name: string) => page.locator(`[data-testid=property-edit-${name}]`)
+
+/** react-select: type, wait for the matching option, press Enter. */
+async function choose(page: Page, name: string, typed: string, optionText: string | RegExp = typed) {
+  const input = field(page, name).locator('input[role=combobox]')
+  await input.click()
+  await input.fill(typed)
+  await page.getByRole('option', { name: optionText }).first().waitFor()
+  await input.press('Enter')
+  await field(page, name).getByText(optionText).first().waitFor()
+}
+
+/** The text shown under a field (AdminJS's FormMessage after the control). */
+async function messageUnder(page: Page, name: string): Promise<{ text: string; below: boolean }> {
+  const group = field(page, name)
+  const control = group.locator(`#${name}`)
+  const message = group.getByText(/\S/).last()
+  const [controlBox, messageBox] = await Promise.all([control.boundingBox(), message.boundingBox()])
+  return {
+    text: (await message.textContent())?.trim() ?? '',
+    below: Boolean(controlBox && messageBox && messageBox.y >= controlBox.y + controlBox.height - 1),
+  }
+}
+
+const rowLogins = (page: Page) => page.locator('[data-css=Client-table-body] [data-testid=property-list-login]').allTextContents()
+
+async function showValue(page: Page, name: string) {
+  return ((await page.locator(`[data-testid=property-show-${name}]`).textContent()) ?? '').replace(/\s+/g, ' ').trim()
+}
+
+describe('the panel in a real browser', () => {
+  test('1. log in as the demo admin; a wrong password shows an error on the login page', JOURNEY, async () => {
+    const journey = await openJourney()
+    const { page } = journey
+
+    await logIn(page, 'admin@example.com', 'not-the-password')
+    const error = page.getByText('Wrong e-mail or password.')
+    await error.waitFor()
+    assert.equal(new URL(page.url()).pathname, '/admin/login', 'stays on the login page')
+    assert.equal(await page.locator('input[name=email]').inputValue(), 'admin@example.com', 'the e-mail is kept for a retry')
+    await shot(page, '01-login-wrong-password')
+
+    await page.locator('input[name=password]').fill(PASSWORD)
+    await page.getByRole('button', { name: 'Log in' }).click()
+    await page.waitForURL((url) => url.pathname === '/admin' || url.pathname === '/admin/', { waitUntil: 'domcontentloaded' })
+    await page.locator('[data-css=logged-in]').getByText('admin@example.com').waitFor()
+    await page.locator('[data-css=sidebar]').getByRole('link', { name: 'Clients' }).waitFor()
+    await shot(page, '01-dashboard')
+
+    await openClientList(page)
+    assert.deepEqual(
+      (await rowLogins(page)).sort(),
+      ['m1-alpha', 'm1-bravo', 'm2-charlie', 'm2-delta'],
+      'an administrator sees every client',
+    )
+    await shot(page, '01-admin-client-list')
+    await closeJourney(journey)
+  })
+
+  test('2. the Clients page opens the new-client form: sections, labels, required marks, defaults', JOURNEY, async () => {
+    const journey = await openJourney()
+    const { page } = journey
+    await logInAndWait(page, 'admin@example.com')
+    await openClientList(page)
+    await shot(page, 'client-list')
+
+    const create = page.getByRole('link', { name: 'Create new' })
+    const box = await create.boundingBox()
+    assert.ok(box, 'a "Create new" button')
+    assert.ok(box.x > VIEWPORT.width / 2 && box.y < 250, `"Create new" sits at the top right (x=${box.x}, y=${box.y})`)
+    await create.click()
+    await page.waitForURL(/\/admin\/resources\/Client\/actions\/new$/)
+    const form = page.locator('[data-css=Client-new-form]')
+    await form.locator('h4').first().waitFor()
+
+    // Sections, in the spec's order.
+    assert.deepEqual((await form.locator('h4').allTextContents()).map((text) => text.trim()), SECTIONS)
+
+    // Labels, word for word, and each field under its own section heading.
+    const labels: Record<string, string> = {}
+    for (const name of Object.keys(LABELS)) {
+      labels[name] = ((await form.locator(`label[for="${name}"]`).first().textContent()) ?? '').trim()
+    }
+    assert.deepEqual(labels, LABELS, 'labels are the spec labels')
+    // The spec's "Time of dispatch" is two HH:MM inputs.
+    for (const name of ['dispatchFrom', 'dispatchTo']) {
+      assert.match(((await form.locator(`label[for="${name}"]`).textContent()) ?? '').trim(), /^Time of dispatch\b/)
+    }
+    const sectionOf = await form.evaluate((element) => {
+      const result: Record<string, string> = {}
+      let heading = ''
+      for (const node of element.querySelectorAll('h4, label[for]')) {
+        if (node.tagName === 'H4') heading = node.textContent?.trim() ?? ''
+        else result[node.getAttribute('for')!] ??= heading
+      }
+      return result
+    })
+    assert.equal(sectionOf.login, 'Core client settings')
+    assert.equal(sectionOf.currency, 'Core client settings')
+    assert.equal(sectionOf.allowOverdraw, 'Financial settings')
+    assert.equal(sectionOf.telegram, 'Company and contact details')
+    assert.equal(sectionOf.canSendWeb, 'Sending permissions')
+    assert.equal(sectionOf.email, 'Email and notification settings')
+    assert.equal(sectionOf.restMoUrl, 'DLR webhook URLs')
+    assert.equal(sectionOf.invoiceDates, 'Billing preferences')
+    assert.equal(sectionOf.productId, 'Another')
+
+    // Required mark: AdminJS's Label gets a `required` attribute and draws a "*" before the text.
+    const mark = (name: string) =>
+      form.locator(`label[for="${name}"]`).first().evaluate((label) => ({
+        attribute: label.hasAttribute('required'),
+        before: getComputedStyle(label, '::before').content,
+      }))
+    for (const name of REQUIRED) {
+      const { attribute, before } = await mark(name)
+      assert.ok(attribute && before.includes('*'), `${name} (${LABELS[name]}) carries the required mark (attribute=${attribute}, ::before=${before})`)
+    }
+    for (const name of [...CHECKBOXES, ...OPTIONAL]) {
+      const { attribute, before } = await mark(name)
+      assert.ok(!attribute && !before.includes('*'), `${name} (${LABELS[name]}) carries no required mark (attribute=${attribute}, ::before=${before})`)
+    }
+
+    // Defaults preselected.
+    const selected = (name: string) => field(page, name).locator('[class*=singleValue], [class*=single-value]').textContent()
+    assert.equal(await selected('moderation'), 'Manual')
+    assert.equal(await selected('timezone'), 'UTC')
+    assert.equal(await selected('deliveryStatus'), 'Active')
+    assert.equal(await selected('clientType'), 'Company')
+    assert.equal(await selected('priceUpdateFormat'), 'XLSX')
+    assert.equal(await page.locator('#canSendWeb').isChecked(), true, 'Can Send from Web is ticked')
+    for (const name of CHECKBOXES.filter((n) => n !== 'canSendWeb')) {
+      assert.equal(await page.locator(`#${name}`).isChecked(), false, `${name} starts unticked`)
+    }
+    assert.equal(await page.locator('#dlrWaitDays').inputValue(), '3')
+    assert.equal(await page.locator('#smsPriority').inputValue(), '0')
+
+    await shot(page, 'new-client-form')
+    await shot(page, '02-new-client-form-full', true)
+    await closeJourney(journey)
+  })
+
+  test('3. fill the form and save: the client is stored and shown with normalized values', JOURNEY, async () => {
+    const journey = await openJourney()
+    const { page } = journey
+    await logInAndWait(page, 'admin@example.com')
+    await openNewClientForm(page)
+
+    await page.locator('#login').fill('acme-ops')
+    await page.locator('#password').fill('a-good-password-42')
+    await page.locator('#passwordConfirmation').fill('a-good-password-42')
+    await choose(page, 'managerId', 'Maria', 'Maria Manager')
+    await choose(page, 'timezone', 'Europe/Berlin')
+    await page.locator('#company').fill('Acme GmbH')
+    await page.locator('#phone').fill('+49 151 12345678')
+    await choose(page, 'country', 'Germany', /Germany/)
+    await page.locator('#telegram').fill('@acme_ops')
+    await page.locator('#email').fill('Ops@Acme.example')
+    await page.getByText('Can Send via API', { exact: true }).click()
+    await page.locator('#invoiceDates').fill('15, 1,15')
+    await page.locator('#comments').fill('Onboarded in the e2e suite.')
+    assert.equal(await page.locator('#canSendApi').isChecked(), true, 'clicking the label ticks the checkbox')
+    await shot(page, '03-new-client-filled')
+
+    const before = await t.models.Client.count()
+    await page.getByTestId('button-save').click()
+    // AdminJS's "new" action redirects to the list with a success notice.
+    await page.waitForURL(/\/admin\/resources\/Client(\?.*)?$/)
+    await page.locator('[data-css=notice]').getByText('Successfully created a new record').waitFor()
+    await page.locator('[data-testid=property-list-login]', { hasText: 'acme-ops' }).waitFor()
+    await shot(page, '03-client-created-list')
+    assert.equal(await t.models.Client.count(), before + 1)
+
+    const row = await t.models.Client.findOne({ where: { login: 'acme-ops' } })
+    assert.ok(row, 'the client is stored')
+    assert.equal(row.get('phone'), '+4915112345678')
+    assert.deepEqual(row.get('invoiceDates'), [1, 15])
+    assert.equal(row.get('telegram'), 'acme_ops')
+    assert.equal(row.get('email'), 'ops@acme.example')
+    assert.equal(row.get('timezone'), 'Europe/Berlin')
+    assert.equal(row.get('country'), 'DE')
+    assert.equal(row.get('canSendApi'), true)
+    assert.equal(row.get('canSendWeb'), true)
+    assert.equal(row.get('moderation'), 'manual')
+    assert.equal(Number(row.get('managerId')), t.ids.manager1)
+    seeded['acme-ops'] = Number(row.get('id'))
+
+    // Its page shows the saved values.
+    await page.locator('tr', { hasText: 'acme-ops' }).locator('[data-property-name=login]').click()
+    await page.waitForURL(new RegExp(`/admin/resources/Client/records/${seeded['acme-ops']}/show$`))
+    await page.locator('[data-testid=property-show-phone]').waitFor()
+    assert.match(await showValue(page, 'phone'), /\+4915112345678/)
+    assert.match(await showValue(page, 'invoiceDates'), /(^|\D)1, 15$/)
+    assert.match(await showValue(page, 'telegram'), /acme_ops$/)
+    assert.doesNotMatch(await showValue(page, 'telegram'), /@/)
+    assert.match(await showValue(page, 'email'), /ops@acme\.example/)
+    assert.match(await showValue(page, 'managerId'), /Maria Manager/)
+    await shot(page, '03-client-show', true)
+    await closeJourney(journey)
+  })
+
+  test('4. a bad e-mail and a password mismatch: errors under their fields, values kept, nothing saved', JOURNEY, async () => {
+    const journey = await openJourney()
+    const { page } = journey
+    await logInAndWait(page, 'admin@example.com')
+    await openNewClientForm(page)
+
+    await page.locator('#login').fill('bad-input-co')
+    await page.locator('#password').fill('a-good-password-42')
+    await page.locator('#passwordConfirmation').fill('another-password-43')
+    await choose(page, 'managerId', 'Mark', 'Mark Manager')
+    await page.locator('#email').fill('not-an-e-mail')
+    await page.locator('#company').fill('Bad Input Ltd')
+
+    const before = await t.models.Client.count()
+    await page.getByTestId('button-save').click()
+    await field(page, 'email').getByText('Must be a valid e-mail address').waitFor()
+
+    assert.match(new URL(page.url()).pathname, /\/admin\/resources\/Client\/actions\/new$/, 'the form stays')
+    const email = await messageUnder(page, 'email')
+    assert.equal(email.text, 'Must be a valid e-mail address')
+    assert.ok(email.below, 'the e-mail error is under the E-mail input')
+    const confirmation = await messageUnder(page, 'passwordConfirmation')
+    assert.equal(confirmation.text, 'Must match Password')
+    assert.ok(confirmation.below, 'the mismatch error is under the Retype password input')
+    assert.equal(await field(page, 'password').getByText('Must match Password').count(), 0, 'the mismatch is not reported on Password')
+
+    assert.equal(await page.locator('#login').inputValue(), 'bad-input-co')
+    assert.equal(await page.locator('#email').inputValue(), 'not-an-e-mail')
+    assert.equal(await page.locator('#company').inputValue(), 'Bad Input Ltd')
+    assert.equal(await page.locator('#password').inputValue(), 'a-good-password-42')
+    assert.equal(await page.locator('#passwordConfirmation').inputValue(), 'another-password-43')
+    assert.match((await field(page, 'managerId').textContent()) ?? '', /Mark Manager/)
+
+    await shot(page, '04-validation-errors')
+    await field(page, 'email').scrollIntoViewIfNeeded()
+    await shot(page, '04-validation-email-error')
+    assert.equal(await t.models.Client.count(), before, 'nothing is saved')
+    assert.equal(await t.models.Client.count({ where: { login: 'bad-input-co' } }), 0)
+    await closeJourney(journey)
+  })
+
+  test('5. editing a client whose currency is set: currency locked with its note, Allow credit saved', JOURNEY, async () => {
+    const journey = await openJourney()
+    const { page } = journey
+    await logInAndWait(page, 'admin@example.com')
+    const id = seeded['m1-alpha']
+    await page.goto(`${base}/resources/Client/records/${id}/edit`, { waitUntil: 'domcontentloaded' })
+    await page.locator('#allowCredit').waitFor()
+
+    const currency = field(page, 'currency')
+    await currency.waitFor()
+    const control = currency.locator('input').first()
+    assert.equal(await control.isDisabled(), true, 'the currency control is disabled')
+    assert.match(await control.inputValue(), /EUR/)
+    await currency.getByText('Set once and cannot be changed.').waitFor()
+    assert.equal(await currency.locator('input[role=combobox]:not([disabled])').count(), 0, 'no enabled currency select')
+    await currency.scrollIntoViewIfNeeded()
+    await shot(page, '05-edit-currency-locked')
+
+    assert.equal(await page.locator('#allowCredit').inputValue(), '100.00')
+    await page.locator('#allowCredit').fill('2500.75')
+    await page.getByTestId('button-save').click()
+    await page.locator('[data-css=notice]').getByText('Successfully updated given record').waitFor()
+    await shot(page, '05-client-updated')
+
+    const row = await t.models.Client.findByPk(id)
+    assert.equal(String(row!.get('allowCredit')), '2500.75')
+    assert.equal(row!.get('currency'), 'EUR', 'currency unchanged')
+    await closeJourney(journey)
+  })
+
+  test('6. a manager sees only their clients, no administration menu and no delete action', JOURNEY, async () => {
+    const journey = await openJourney()
+    const { page } = journey
+    await logInAndWait(page, 'manager1@example.com')
+    await openClientList(page)
+
+    const own = (await t.models.Client.findAll({ where: { managerId: t.ids.manager1 } })).map((row) => String(row.get('login')))
+    const others = (await t.models.Client.findAll({ where: { managerId: t.ids.manager2 } })).map((row) => String(row.get('login')))
+    assert.ok(own.length >= 2 && others.length >= 2)
+    const logins = await rowLogins(page)
+    assert.deepEqual([...logins].sort(), [...own].sort(), 'exactly their own clients are listed')
+    for (const login of others) {
+      assert.equal(await page.getByText(login, { exact: true }).count(), 0, `${login} (manager2's) is not shown`)
+    }
+    const managers = await page.locator('[data-css=Client-table-body] [data-testid=property-list-managerId]').allTextContents()
+    assert.ok(managers.every((name) => name.trim() === 'Maria Manager'), `all rows are Maria Manager's: ${managers}`)
+
+    const sidebar = page.locator('[data-css=sidebar]')
+    const menu = ((await sidebar.textContent()) ?? '').replace(/\s+/g, ' ')
+    assert.match(menu, /Clients/)
+    for (const hidden of ['Administration', 'Admin users', 'Products']) {
+      assert.ok(!menu.includes(hidden), `no "${hidden}" in the menu (menu: ${menu})`)
+    }
+    await shot(page, '06-manager-client-list')
+
+    // The row's "..." menu offers Show and Edit, but no Delete.
+    const row = page.locator('[data-css=Client-table-body] tr', { hasText: 'm1-alpha' })
+    await row.getByTestId('actions-dropdown').hover()
+    await row.getByTestId('action-show').waitFor({ state: 'visible' })
+    await row.getByTestId('action-edit').waitFor({ state: 'visible' })
+    assert.equal(await row.getByTestId('action-delete').count(), 0, 'no Delete in the row menu')
+    assert.equal(await page.locator('[data-css=Client-table-body] [data-testid=action-delete]').count(), 0)
+    await shot(page, '06-manager-row-actions')
+
+    // Selecting rows offers no bulk delete either.
+    const checkbox = row.locator('input[type=checkbox]')
+    if (await checkbox.count()) {
+      await row.locator('td').first().locator('span').first().click()
+      assert.equal(await page.getByRole('link', { name: /^Delete/ }).count(), 0, 'no bulk Delete')
+      assert.equal(await page.getByRole('button', { name: /^Delete/ }).count(), 0, 'no bulk Delete')
+    }
+
+    // The client's page header: no Delete.
+    await page.goto(`${base}/resources/Client/records/${seeded['m1-alpha']}/show`, { waitUntil: 'domcontentloaded' })
+    await page.locator('[data-testid=property-show-login]').waitFor()
+    assert.equal(await page.getByTestId('action-delete').count(), 0, 'no Delete on the show page')
+    assert.equal(await page.getByRole('link', { name: 'Delete' }).count(), 0)
+    assert.equal(await page.getByRole('button', { name: 'Delete' }).count(), 0)
+    await page.getByTestId('action-edit').first().waitFor()
+    await shot(page, '06-manager-client-show')
+    await closeJourney(journey)
+  })
+})

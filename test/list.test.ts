@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { QueryTypes } from 'sequelize'
+import { COUNT_CAP } from '../src/admin/app-resource.js'
+import { api, startTestApp, type TestApp } from './helpers/harness.js'
+
+let t: TestApp
+let admin: Awaited<ReturnType<TestApp['loginAs']>>
+
+const clients = [
+  { login: 'AcmeOps', company: 'ACME Telecom GmbH', email: 'ops@acme.example', deliveryStatus: 'active', currency: 'EUR', moderation: 'manual', clientType: 'company' },
+  { login: 'acme-billing', company: 'Acme Billing', email: 'billing@acme.example', deliveryStatus: 'expired', currency: 'USD', moderation: 'automatic', clientType: 'company' },
+  { login: 'zebra_100', company: 'Zebra 100% Parcel', email: 'Desk@Zebra.example', deliveryStatus: 'active', currency: null, moderation: 'manual', clientType: 'individual' },
+]
+
+before(async () => {
+  t = await startTestApp()
+  admin = await t.loginAs('admin@example.com')
+  for (const [i, client] of clients.entries()) {
+    await t.models.Client.create({
+      ...client,
+      password: 'secret-password-1',
+      passwordConfirmation: 'secret-password-1',
+      managerId: i === 2 ? t.ids.manager2 : t.ids.manager1,
+    })
+  }
+})
+after(() => t.close())
+
+const logins = (body: { records: { params: { login: string } }[] }) => body.records.map((record) => record.params.login).sort()
+
+describe('the client list', () => {
+  test('shows the spec columns, newest first', async () => {
+    const response = await admin.get(api.list('Client'))
+    assert.equal(response.body.meta.total, 3)
+    assert.deepEqual(
+      response.body.records.map((record: { params: { login: string } }) => record.params.login),
+      ['zebra_100', 'acme-billing', 'AcmeOps'],
+    )
+    const columns = Object.keys(response.body.records[0].params).sort()
+    assert.deepEqual(columns, ['company', 'createdAt', 'currency', 'deliveryStatus', 'id', 'login', 'managerId'])
+    assert.equal(response.body.records[0].populated.managerId.title, 'Mark Manager')
+  })
+
+  test('text filters are case-insensitive substrings on login, company and e-mail', async () => {
+    assert.deepEqual(logins((await admin.get(api.list('Client')).query({ 'filters.login': 'ACME' })).body), ['AcmeOps', 'acme-billing'])
+    assert.deepEqual(logins((await admin.get(api.list('Client')).query({ 'filters.company': 'telecom' })).body), ['AcmeOps'])
+    assert.deepEqual(logins((await admin.get(api.list('Client')).query({ 'filters.email': 'desk@zebra' })).body), ['zebra_100'])
+  })
+
+  test('LIKE wildcards typed into a filter match themselves', async () => {
+    assert.deepEqual(logins((await admin.get(api.list('Client')).query({ 'filters.company': '100%' })).body), ['zebra_100'])
+    assert.deepEqual(logins((await admin.get(api.list('Client')).query({ 'filters.login': '_' })).body), ['zebra_100'])
+    assert.deepEqual(logins((await admin.get(api.list('Client')).query({ 'filters.company': '%' })).body), ['zebra_100'])
+  })
+
+  test('equality filters: manager, delivery status, currency, moderation, client type', async () => {
+    const count = async (query: Record<string, string | number>) => (await admin.get(api.list('Client')).query(query)).body.meta.total
+    assert.equal(await count({ 'filters.managerId': t.ids.manager1 }), 2)
+    assert.equal(await count({ 'filters.deliveryStatus': 'expired' }), 1)
+    assert.equal(await count({ 'filters.currency': 'EUR' }), 1)
+    assert.equal(await count({ 'filters.moderation': 'automatic' }), 1)
+    assert.equal(await count({ 'filters.clientType': 'individual' }), 1)
+    assert.equal(await count({ 'filters.managerId': 'not-a-number' }), 0)
+  })
+
+  test('sorting by a column, and pages that neither repeat nor skip', async () => {
+    const sorted = await admin.get(api.list('Client')).query({ sortBy: 'login', direction: 'asc' })
+    assert.deepEqual(
+      sorted.body.records.map((record: { params: { login: string } }) => record.params.login),
+      ['AcmeOps', 'acme-billing', 'zebra_100'].sort((a, b) => (a < b ? -1 : 1)),
+    )
+    const page1 = await admin.get(api.list('Client')).query({ perPage: 2, page: 1 })
+    const page2 = await admin.get(api.list('Client')).query({ perPage: 2, page: 2 })
+    const seen = [...page1.body.records, ...page2.body.records].map((record: { id: number }) => record.id)
+    assert.equal(new Set(seen).size, 3)
+    assert.equal(page2.body.meta.total, 3)
+  })
+
+  test('a list row carries only what the list shows (no per-row form layouts)', async () => {
+    const response = await admin.get(api.list('Client'))
+    for (const record of response.body.records) {
+      for (const action of record.recordActions) assert.equal(action.layout, undefined)
+    }
+    assert.ok(JSON.stringify(response.body).length < 10_000, `${JSON.stringify(response.body).length} bytes for 3 rows`)
+  })
+})
+
+test('a filtered count stops at COUNT_CAP; pages past it still work', async () => {
+  await t.db.sequelize.query(
+    `INSERT INTO clients (login, password_hash, manager_id, email, company)
+     SELECT 'bulk-' || n, '$2b$04$abcdefghijklmnopqrstuuJk9Uo5m6n7Q0R1S2T3U4V5W6X7Y8Z9a', :manager, 'bulk' || n || '@example.com', 'Bulk Co'
+     FROM generate_series(1, :rows) AS n`,
+    { replacements: { manager: t.ids.manager1, rows: COUNT_CAP + 50 } },
+  )
+  const filtered = await admin.get(api.list('Client')).query({ 'filters.company': 'bulk co' })
+  assert.equal(filtered.body.meta.total, COUNT_CAP)
+  const exact = await admin.get(api.list('Client')).query({ 'filters.login': 'bulk-1000' })
+  assert.ok(logins(exact.body).every((login) => login.startsWith('bulk-1000')))
+  assert.equal(exact.body.meta.total, 51, 'bulk-1000 and bulk-10000 … bulk-10049')
+  const unfiltered = await admin.get(api.list('Client'))
+  assert.equal(unfiltered.body.meta.total, COUNT_CAP, 'a small table is counted (capped), not estimated')
+})
+
+test('the migration creates the indexes the list relies on', async () => {
+  const indexes = (
+    (await t.db.sequelize.query(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'clients'`, { type: QueryTypes.SELECT })) as {
+      indexname: string
+      indexdef: string
+    }[]
+  ).reduce<Record<string, string>>((all, row) => ({ ...all, [row.indexname]: row.indexdef }), {})
+  for (const column of ['login', 'company', 'email']) {
+    assert.match(indexes[`clients_${column}_trgm`] ?? '', /USING gin .*gin_trgm_ops/)
+  }
+  assert.match(indexes.clients_login_lower_unique ?? '', /UNIQUE INDEX .*lower/)
+  assert.match(indexes.clients_manager_id_idx ?? '', /manager_id, created_at DESC/)
+  assert.match(indexes.clients_created_at_idx ?? '', /created_at DESC/)
+})

@@ -7,6 +7,8 @@ export type Database = {
   /** The connection string in use: DATABASE_URL, or the embedded server's loopback address. */
   url: string
   embedded: boolean
+  /** The embedded server, when there is one (tests restart it to play a database restart). */
+  embeddedServer?: Pick<EmbeddedDatabase, 'restart'>
   /** Pool size left for other clients of the same database (the session store). */
   sidePoolMax: number
   close: () => Promise<void>
@@ -40,6 +42,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     sequelize,
     url,
     embedded: Boolean(embedded),
+    embeddedServer: embedded,
     sidePoolMax,
     close: async () => {
       await sequelize.close()

@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { Writable } from 'node:stream'
+import { after, before, describe, test } from 'node:test'
+import request from 'supertest'
+import { createApp, createLogger } from '../src/app.js'
+import { defineModels } from '../src/models/index.js'
+import { api, createTestDatabase, PASSWORD, startTestApp, validClientForm } from './helpers/harness.js'
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+
+type Instance = { url: string; child: ChildProcess; output: () => string; exited: Promise<number | null> }
+
+/** A real server process, as the Procfile's `web` would run it (from source, via tsx). */
+async function startInstance(env: Record<string, string>): Promise<Instance> {
+  const port = await freePort()
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { PATH: process.env.PATH!, PORT: String(port), BCRYPT_ROUNDS: '4', LOG_LEVEL: 'info', DB_POOL_MAX: '3', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout!.on('data', (chunk) => (output += chunk))
+  child.stderr!.on('data', (chunk) => (output += chunk))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  const url = `http://127.0.0.1:${port}`
+  for (let i = 0; i < 120; i += 1) {
+    const ok = await fetch(`${url}/health`).then((r) => r.ok).catch(() => false)
+    if (ok) return { url, child, output: () => output, exited }
+    if (child.exitCode !== null) break
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+  child.kill('SIGKILL')
+  throw new Error(`server did not start:\n${output}`)
+}
+
+const login = (url: string, email: string, password: string) =>
+  fetch(`${url}/admin/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ email, password }),
+  })
+
+describe('two instances on one database', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>
+  let first: Instance
+  let second: Instance
+  const secret = 'shared-secret-of-both-instances-0123456789'
+
+  before(async () => {
+    database = await createTestDatabase()
+    const models = defineModels(database.db.sequelize, { bcryptRounds: 4, allowPrivateWebhookHosts: false })
+    await models.AdminUser.create({ email: 'admin@example.com', name: 'Alex', role: 'admin', password: PASSWORD })
+    await models.AdminUser.create({ email: 'manager1@example.com', name: 'Maria', role: 'manager', password: PASSWORD })
+    const env = { DATABASE_URL: database.db.url, SESSION_SECRET: secret, LOGIN_MAX_FAILURES: '5' }
+    ;[first, second] = await Promise.all([startInstance(env), startInstance(env)])
+  })
+  after(async () => {
+    first?.child.kill('SIGKILL')
+    second?.child.kill('SIGKILL')
+    await database?.drop()
+  })
+
+  test('a session started on one instance works on the other', async () => {
+    const response = await login(first.url, 'admin@example.com', PASSWORD)
+    assert.equal(response.status, 302)
+    const cookie = response.headers.get('set-cookie')!.split(';')[0]
+    const list = await fetch(`${second.url}${api.list('Client')}`, { headers: { cookie }, redirect: 'manual' })
+    assert.equal(list.status, 200)
+    assert.deepEqual((await list.json()).records, [])
+  })
+
+  test('an account locked out on one instance is refused by the other', async () => {
+    for (let i = 0; i < 5; i += 1) assert.equal((await login(first.url, 'manager1@example.com', 'wrong-password')).status, 200)
+    const refused = await login(second.url, 'manager1@example.com', PASSWORD)
+    assert.notEqual(refused.status, 302)
+    assert.match(await refused.text(), /Too many failed logins/)
+  })
+
+  test('SIGTERM during a request: the request completes, the process exits 0', async () => {
+    // Failed logins are slowed down (0.5 s for the 5th), which makes a reliably slow request.
+    for (let i = 0; i < 4; i += 1) await login(first.url, 'nobody@example.com', 'wrong-password')
+    const started = Date.now()
+    const slow = login(first.url, 'nobody@example.com', 'wrong-password')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    first.child.kill('SIGTERM')
+    const response = await slow
+    assert.ok(Date.now() - started >= 200, 'the request was in flight during SIGTERM')
+    assert.ok([200, 400].includes(response.status), `completed with ${response.status}`)
+    assert.equal(await first.exited, 0, first.output())
+    assert.match(first.output(), /"msg":"stopped"/)
+    const afterStop = await fetch(`${first.url}/health`).then(() => 'answered', () => 'refused')
+    assert.equal(afterStop, 'refused')
+  })
+})
+
+describe('production settings', () => {
+  test('cookies are Secure and HttpOnly behind a TLS-terminating proxy', async () => {
+    const t = await startTestApp({ isProduction: true, trustProxy: '1' })
+    try {
+      const response = await request(t.app)
+        .post('/admin/login')
+        .set('X-Forwarded-Proto', 'https')
+        .type('form')
+        .send({ email: 'admin@example.com', password: PASSWORD })
+      assert.equal(response.status, 302)
+      const cookie = String(response.headers['set-cookie'])
+      assert.match(cookie, /Secure/)
+      assert.match(cookie, /HttpOnly/)
+      assert.match(cookie, /Expires=/, 'sessions expire')
+      assert.match(String(response.headers['content-security-policy']), /default-src 'self'/)
+      assert.match(String(response.headers['strict-transport-security']), /max-age/)
+    } finally {
+      await t.close()
+    }
+  })
+
+  test('a new session id on every login', async () => {
+    const t = await startTestApp()
+    try {
+      const agent = request.agent(t.app)
+      const sid = (response: request.Response) => String(response.headers['set-cookie']).split(';')[0]
+      const firstLogin = await agent.post('/admin/login').type('form').send({ email: 'admin@example.com', password: PASSWORD })
+      const secondLogin = await agent.post('/admin/login').type('form').send({ email: 'admin@example.com', password: PASSWORD })
+      assert.notEqual(sid(firstLogin), sid(secondLogin))
+      const stale = await request(t.app).get(api.list('Client')).set('Cookie', sid(firstLogin))
+      assert.equal(stale.status, 302, 'the old session id is worthless')
+    } finally {
+      await t.close()
+    }
+  })
+})
+
+test('the database going away: requests fail cleanly, /health says 503, then it recovers by itself', async () => {
+  const t = await startTestApp()
+  try {
+    const admin = await t.loginAs('admin@example.com')
+    const before = await t.models.Client.count()
+    if (t.db.embeddedServer) {
+      await t.db.embeddedServer.restart()
+    } else {
+      const other = await createTestDatabase() // a second connection that survives the purge
+      await other.db.sequelize.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+      )
+      await other.drop()
+      // Terminate the app's own connections to its database.
+      const url = new URL(t.db.url)
+      const killer = await createTestDatabase()
+      await killer.db.sequelize.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name`, {
+        replacements: { name: url.pathname.slice(1) },
+      })
+      await killer.drop()
+    }
+    // The first requests may hit dead connections: they must fail as JSON, never hang or crash.
+    for (let i = 0; i < 3; i += 1) {
+      const response = await admin.post(api.new('Client')).type('form').send(validClientForm({ managerId: String(t.ids.manager1) }))
+      assert.ok([200, 401, 500, 503].includes(response.status), `status ${response.status}`)
+      if (response.status >= 500) assert.match(String(response.headers['content-type']), /json/)
+    }
+    let healthy = false
+    for (let i = 0; i < 20 && !healthy; i += 1) {
+      healthy = (await request(t.app).get('/health')).status === 200
+      if (!healthy) await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+    assert.ok(healthy, 'recovered without a restart')
+    const relogged = await t.loginAs('admin@example.com')
+    const created = await relogged.post(api.new('Client')).type('form').send(validClientForm({ managerId: String(t.ids.manager1) }))
+    assert.equal(created.body.notice.type, 'success')
+    const afterCount = await t.models.Client.count()
+    assert.ok(afterCount >= before + 1 && afterCount <= before + 4, 'every write either happened whole or not at all')
+  } finally {
+    await t.close()
+  }
+})
+
+test('a full journey logs request ids but no password, hash, cookie or secret', async () => {
+  const { db, config, drop } = await createTestDatabase()
+  let captured = ''
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      captured += chunk
+      done()
+    },
+  })
+  const app = await createApp({ ...config, logLevel: 'debug' }, db, createLogger({ logLevel: 'debug' }, sink))
+  try {
+    await app.models.AdminUser.create({ email: 'admin@example.com', name: 'Alex', role: 'admin', password: PASSWORD })
+    const agent = request.agent(app.app)
+    await agent.post('/admin/login').type('form').send({ email: 'admin@example.com', password: 'a-wrong-password' })
+    const loginResponse = await agent.post('/admin/login').type('form').send({ email: 'admin@example.com', password: PASSWORD })
+    const cookieValue = String(loginResponse.headers['set-cookie']).split(';')[0].split('=')[1]
+    const created = await agent.post(api.new('Client')).type('form').send(validClientForm({ managerId: '1', password: 'client-password-77', passwordConfirmation: 'client-password-77' }))
+    const id = created.body.record.id
+    await agent.get(api.record('Client', id, 'show'))
+    await agent.post(api.record('Client', id, 'edit')).type('form').send({ password: 'client-password-88', passwordConfirmation: 'client-password-88' })
+    await agent.post(api.record('Client', id, 'edit')).type('form').send({ password: 'client-password-99', passwordConfirmation: 'mismatch-99' })
+    await agent.get('/admin/logout')
+    const hashes = (await app.models.AdminUser.scope('withSecrets').findAll()).map((user) => String(user.get('passwordHash')))
+    assert.match(captured, /"reqId"|"req":\{"id"/, 'request ids are logged')
+    for (const secret of [PASSWORD, 'a-wrong-password', 'client-password-77', 'client-password-88', 'client-password-99', decodeURIComponent(cookieValue), config.sessionSecret, ...hashes]) {
+      assert.ok(!captured.includes(secret), `the log contains a secret: ${secret.slice(0, 6)}…`)
+    }
+    assert.doesNotMatch(captured, /\$2[aby]\$\d\d\$/, 'no bcrypt hash at all')
+  } finally {
+    await app.close()
+    await drop()
+  }
+})

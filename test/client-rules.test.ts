@@ -505,12 +505,11 @@ describe('each field rule, on create and on edit', () => {
     // The show page uses the plain-text component for it, not a rich-text/HTML one.
     const page = await admin.get('/admin/resources/Client')
     const state = page.text.match(/window\.REDUX_STATE = (\{.*?\});?\s*\n/s)?.[1]
-    if (state) {
-      const resource = JSON.parse(state).resources.find((r: { id: string }) => r.id === 'Client')
-      const comments = resource.properties.comments
-      assert.notEqual(comments.type, 'richtext')
-      assert.ok(comments.components?.show, 'a dedicated plain-text show component')
-    }
+    assert.ok(state, 'the panel page carries its state')
+    const resource = JSON.parse(state).resources.find((r: { id: string }) => r.id === 'Client')
+    const comments = resource.properties.comments
+    assert.notEqual(comments.type, 'richtext')
+    assert.ok(comments.components?.show, 'a dedicated plain-text show component')
   })
 
   test('productId: an active product can be chosen; inactive or unknown products are refused', async () => {
@@ -837,6 +836,10 @@ describe('mass assignment', () => {
   })
 
   test('passwordHash, id and timestamps posted on edit have no effect', async () => {
+    // A bystander with id 999: an edit of another client that posts id=999 must not touch it.
+    const bystander = (await t.models.Client.findByPk(999)) ? 999 : await makeClient({ id: 999, company: 'Bystander' })
+    assert.equal(bystander, 999)
+    const bystanderBefore = await rawRow(999)
     const id = await makeClient()
     const before = await rawRow(id)
     const response = await postEdit(id, {
@@ -848,12 +851,24 @@ describe('mass assignment', () => {
     })
     assert.equal(response.status, 200)
     assert.equal(response.body.notice?.type, 'success', describeBody(response))
-    assert.equal(await t.models.Client.findByPk(999), null)
+    assert.deepEqual(await rawRow(999), bystanderBefore, 'the client with id 999 is untouched')
     const row = await rawRow(id)
     assert.equal(row.id, id)
     assert.equal(row.passwordHash, before.passwordHash)
     assert.equal(new Date(row.createdAt as string).getTime(), new Date(before.createdAt as string).getTime())
-    assert.equal(row.company, 'Mass assignment check')
+    assert.equal(row.company, 'Mass assignment check', 'the posted change went to the record in the URL')
+    assert.equal(Number(response.body.record?.params?.id), id, 'the response is about the edited record')
+  })
+
+  test('passwordHash and timestamps alone posted on edit have no effect', async () => {
+    const id = await makeClient()
+    const before = await rawRow(id)
+    const response = await postEdit(id, { passwordHash: fakeHash, createdAt: '2000-01-01T00:00:00.000Z', company: 'Hash check' })
+    assert.equal(response.body.notice?.type, 'success', describeBody(response))
+    const row = await rawRow(id)
+    assert.equal(row.passwordHash, before.passwordHash)
+    assert.equal(new Date(row.createdAt as string).getTime(), new Date(before.createdAt as string).getTime())
+    assert.equal(row.company, 'Hash check')
   })
 })
 
@@ -885,7 +900,7 @@ describe('no 500s on garbage input', () => {
 
   for (const [field, value] of garbage) {
     test(`${field}=${JSON.stringify(value)} → field error, HTTP 200`, async () => {
-      const extra = field === 'dispatchFrom' ? { dispatchTo: '06:00' } : {}
+      const extra: Record<string, string> = field === 'dispatchFrom' ? { dispatchTo: '06:00' } : {}
       await createRefused(field, { ...extra, [field]: value })
       await editRefused(await makeClient(), field, { ...extra, [field]: value })
     })

@@ -2,12 +2,15 @@ import AdminJS from 'adminjs'
 import type { Models } from '../models/index.js'
 import { adminUserResource } from '../resources/admin-user/admin-user.resource.js'
 import { adminUserDefinition } from '../resources/admin-user/admin-user.fields.js'
+import { changeHistoryDefinition } from '../resources/change-history/change-history.fields.js'
+import { changeHistoryResource } from '../resources/change-history/change-history.resource.js'
 import { clientResource } from '../resources/client/client.resource.js'
 import { clientDefinition } from '../resources/client/client.fields.js'
 import { productResource } from '../resources/product/product.resource.js'
 import { productDefinition } from '../resources/product/product.fields.js'
 import { loadComponents } from './components.js'
 import { panelFields } from './panel-fields.js'
+import type { ResourceDefinition } from '../fields/model.js'
 
 export const PRODUCT_NAME = 'SMS Client Admin'
 
@@ -25,7 +28,7 @@ const logo =
 
 export function buildAdmin(models: Models) {
   const { componentLoader, ids } = loadComponents()
-  const translations = (definition: typeof clientDefinition | typeof adminUserDefinition | typeof productDefinition) =>
+  const translations = (definition: ResourceDefinition) =>
     panelFields(definition, ids).translations
 
   return new AdminJS({
@@ -33,7 +36,12 @@ export function buildAdmin(models: Models) {
     loginPath: '/admin/login',
     logoutPath: '/admin/logout',
     componentLoader,
-    resources: [clientResource(models, ids), productResource(models, ids), adminUserResource(models, ids)],
+    resources: [
+      clientResource(models, ids),
+      changeHistoryResource(models, ids),
+      productResource(models, ids),
+      adminUserResource(models, ids),
+    ],
     branding: {
       companyName: PRODUCT_NAME,
       logo,
@@ -46,7 +54,7 @@ export function buildAdmin(models: Models) {
       availableLanguages: ['en'],
       translations: {
         en: {
-          labels: { Client: 'Clients', AdminUser: 'Admin users', Product: 'Products', navigation: 'Navigation' },
+          labels: { Client: 'Clients', AdminUser: 'Admin users', Product: 'Products', ChangeHistory: 'Change history', navigation: 'Navigation' },
           components: {
             Login: {
               welcomeHeader: PRODUCT_NAME,
@@ -62,6 +70,9 @@ export function buildAdmin(models: Models) {
             Client: translations(clientDefinition),
             AdminUser: translations(adminUserDefinition),
             Product: translations(productDefinition),
+            ChangeHistory: {
+              properties: { ...translations(changeHistoryDefinition).properties, createdAt: 'When', summary: 'Changes' },
+            },
           },
         },
       },

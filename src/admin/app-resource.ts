@@ -1,6 +1,6 @@
 import { Resource as SequelizeResource } from '@adminjs/sequelize'
 import { BaseRecord, flat, ValidationError, type ActionContext, type CurrentAdmin, type Filter } from 'adminjs'
-import { Op, QueryTypes, Utils, type Model, type ModelStatic, type WhereOptions } from 'sequelize'
+import { Op, QueryTypes, Utils, type Model, type ModelStatic, type Transaction, type WhereOptions } from 'sequelize'
 import { fieldErrorsFrom } from '../fields/errors.js'
 import { kinds, type FieldDef } from '../fields/kinds.js'
 import { fieldMap, fieldsOf, secretAttributes, type ResourceDefinition } from '../fields/model.js'
@@ -65,7 +65,7 @@ export class AppResource extends SequelizeResource {
   }
 
   build(params: Record<string, unknown>) {
-    return new SafeRecord(params, this, this.secrets)
+    return new SafeRecord(params, this, this.secrets, this.writable)
   }
 
   private where(filter: Filter | undefined, context: Context): WhereOptions {
@@ -153,7 +153,7 @@ export class AppResource extends SequelizeResource {
   async create(params: Record<string, unknown>, context?: Context) {
     const values = this.writableValues(params)
     try {
-      const row = await this.model.create(values)
+      const row = await this.asActor(context, (transaction) => this.model.create(values, { transaction }))
       return this.present(row.toJSON())
     } catch (error) {
       throw this.asValidationError(error)
@@ -164,9 +164,9 @@ export class AppResource extends SequelizeResource {
     const values = this.writableValues(params)
     const scope = this.rowScope(context?.currentAdmin)
     try {
-      await this.model.update(values, {
-        where: { [Op.and]: [{ id: Number(id) }, ...(scope ? [scope] : [])] },
-      })
+      await this.asActor(context, (transaction) =>
+        this.model.update(values, { where: { [Op.and]: [{ id: Number(id) }, ...(scope ? [scope] : [])] }, transaction }),
+      )
     } catch (error) {
       throw this.asValidationError(error)
     }
@@ -175,10 +175,11 @@ export class AppResource extends SequelizeResource {
   }
 
   async delete(id: string, context?: Context) {
-    const row = await this.findScoped(id, context)
-    if (!row) return
     try {
-      await row.destroy()
+      await this.asActor(context, async (transaction) => {
+        const row = await this.findScoped(id, context, transaction)
+        await row?.destroy({ transaction })
+      })
     } catch (error) {
       const name = (error as Error).name
       if (name === 'SequelizeValidationError') {
@@ -192,10 +193,28 @@ export class AppResource extends SequelizeResource {
     }
   }
 
-  private async findScoped(id: string | number, context: Context) {
+  /**
+   * Runs a panel write in a transaction that names its author: the change-history triggers read
+   * the actor from these transaction-local settings (anything else is recorded as "system").
+   */
+  private asActor<T>(context: Context, write: (transaction: Transaction) => Promise<T>): Promise<T> {
+    const sequelize = this.model.sequelize!
+    return sequelize.transaction(async (transaction) => {
+      const actor = context?.currentAdmin
+      if (actor) {
+        await sequelize.query(`SELECT set_config('app.actor_id', :id, true), set_config('app.actor_email', :email, true)`, {
+          replacements: { id: String(actor.id), email: String(actor.email) },
+          transaction,
+        })
+      }
+      return write(transaction)
+    })
+  }
+
+  private async findScoped(id: string | number, context: Context, transaction?: Transaction) {
     if (!/^\d+$/.test(String(id))) return null
     const scope = this.rowScope(context?.currentAdmin)
-    return this.model.findOne({ where: { [Op.and]: [{ id: Number(id) }, ...(scope ? [scope] : [])] } })
+    return this.model.findOne({ where: { [Op.and]: [{ id: Number(id) }, ...(scope ? [scope] : [])] }, transaction })
   }
 
   /** Only declared, editable fields reach the model: ids, hashes and timestamps cannot be posted. */
@@ -227,14 +246,31 @@ export class AppResource extends SequelizeResource {
   }
 }
 
-/** A record that never serializes secrets, even ones echoed back from a submitted form. */
+/**
+ * A record that never serializes secrets (even ones echoed back from a submitted form), and that an
+ * edit cannot point at another row: AdminJS merges the posted params into the record before it
+ * asks for `id()`, so a posted `id` would otherwise redirect the update.
+ */
 class SafeRecord extends BaseRecord {
+  private readonly storedId: string | undefined
+
   constructor(
     params: Record<string, unknown>,
     resource: AppResource,
     private readonly secretNames: string[],
+    private readonly writable: Set<string>,
   ) {
     super(params, resource)
+    this.storedId = params.id === undefined || params.id === null ? undefined : String(params.id)
+  }
+
+  id() {
+    return this.storedId ?? super.id()
+  }
+
+  async update(params: Record<string, unknown>, context?: ActionContext) {
+    const accepted = Object.fromEntries(Object.entries(params).filter(([key]) => this.writable.has(key.split('.')[0])))
+    return super.update(accepted, context)
   }
 
   toJSON(currentAdmin?: CurrentAdmin) {

@@ -15,11 +15,12 @@ const componentsDir = path.join(projectRoot(), 'src', 'admin', 'components')
 export function loadComponents() {
   const componentLoader = new ComponentLoader()
   const add = (name: string) => componentLoader.add(name, path.join(componentsDir, `${name}.jsx`))
-  const ids: ComponentIds & { newWithDefaults: string } = {
+  const ids: ComponentIds & { newWithDefaults: string; clientHistory: string } = {
     readOnlyOnceSet: add('ReadOnlyOnceSet'),
     activeReference: add('ActiveReference'),
     plainText: add('PlainText'),
     newWithDefaults: add('NewWithDefaults'),
+    clientHistory: add('ClientHistory'),
   }
   return { componentLoader, ids }
 }

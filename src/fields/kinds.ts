@@ -24,6 +24,7 @@ export type FieldKind =
   | 'time'
   | 'dayList'
   | 'reference'
+  | 'json'
 
 export type Option = { value: string; label: string }
 
@@ -40,6 +41,8 @@ export type FieldDef = {
   minLength?: number
   maxLength?: number
   pattern?: { regex: RegExp; message: string }
+  /** Removed from the start of the input before anything else (e.g. the @ of a Telegram handle). */
+  stripPrefix?: string
   /** Enum choices, in the order the select shows them. */
   options?: readonly Option[]
   /** Foreign key to another resource (by its panel id and table). */
@@ -154,6 +157,8 @@ const rangeCheck = (n: number, def: FieldDef) => {
 // A pragmatic address check (what browsers use for <input type=email>), not RFC 5322 in full.
 const EMAIL = /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i
 const DECIMAL_14_2 = /^-?\d{1,12}(\.\d{1,2})?$/
+const INT32_MIN = -2147483648
+const INT32_MAX = 2147483647
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/
 
 function isPrivateHost(hostname: string): boolean {
@@ -214,7 +219,8 @@ export const kinds: Record<FieldKind, Kind> = {
     },
     check: (value, def) => {
       if (typeof value !== 'number' || !Number.isInteger(value)) return 'Must be a whole number'
-      return rangeCheck(value, def)
+      // The column is a 32-bit integer: a larger number is refused here, not by the database.
+      return rangeCheck(value, { min: INT32_MIN, max: INT32_MAX, ...def })
     },
   },
   decimal: {
@@ -335,6 +341,9 @@ export const kinds: Record<FieldKind, Kind> = {
       return Array.isArray(days) ? undefined : `"${days.bad}" is not a day of the month (1–31)`
     },
     toPanel: (value) => (Array.isArray(value) ? value.join(', ') : value),
+  },
+  json: {
+    column: () => DataTypes.JSONB,
   },
   reference: {
     column: () => DataTypes.INTEGER,

@@ -19,6 +19,8 @@ export type ResourceDefinition = {
   table: string
   /** Sections in display order; a resource without headings has one section titled ''. */
   sections: Section[]
+  /** Rows that are never updated have no updated_at column. */
+  updatedAt?: false
   /** Where a password field's bcrypt hash is stored (never returned anywhere). */
   passwordHash?: { from: string; attribute: string }
 }
@@ -65,7 +67,9 @@ function attributeFor(name: string, def: FieldDef, context: KindContext): ModelA
   if (kind.normalize) {
     const normalize = kind.normalize
     attribute.set = function set(this: Model, value: unknown) {
-      const normalized = normalize(value, def)
+      const prefix = def.stripPrefix
+      const input = prefix && typeof value === 'string' && value.trim().startsWith(prefix) ? value.trim().slice(prefix.length) : value
+      const normalized = normalize(input, def)
       const stored = normalized === null && def.default !== undefined ? def.default : normalized
       this.setDataValue(name as never, stored as never)
     }

@@ -12,6 +12,7 @@ export function defineModel(sequelize: Sequelize, definition: ResourceDefinition
     tableName: definition.table,
     underscored: true,
     timestamps: true,
+    updatedAt: definition.updatedAt ?? 'updatedAt',
     defaultScope: { attributes: { exclude: secrets } },
     scopes: { withSecrets: { attributes: { include: secrets } } },
   })

@@ -1,6 +1,7 @@
 import type { Model, ModelStatic, Sequelize } from 'sequelize'
 import type { ModelSettings } from '../fields/model.js'
 import { adminUserDefinition } from '../resources/admin-user/admin-user.fields.js'
+import { changeHistoryDefinition } from '../resources/change-history/change-history.fields.js'
 import { clientDefinition } from '../resources/client/client.fields.js'
 import { productDefinition } from '../resources/product/product.fields.js'
 import { installLastAdminRule } from './admin-user.rules.js'
@@ -10,12 +11,14 @@ export type Models = {
   AdminUser: ModelStatic<Model>
   Product: ModelStatic<Model>
   Client: ModelStatic<Model>
+  ChangeHistory: ModelStatic<Model>
 }
 
 export const definitions = {
   AdminUser: adminUserDefinition,
   Product: productDefinition,
   Client: clientDefinition,
+  ChangeHistory: changeHistoryDefinition,
 }
 
 export function defineModels(sequelize: Sequelize, settings: ModelSettings): Models {
@@ -25,5 +28,6 @@ export function defineModels(sequelize: Sequelize, settings: ModelSettings): Mod
   const Client = defineModel(sequelize, clientDefinition, settings)
   Client.belongsTo(AdminUser, { as: 'manager', foreignKey: 'managerId' })
   Client.belongsTo(Product, { as: 'product', foreignKey: 'productId' })
-  return { AdminUser, Product, Client }
+  const ChangeHistory = defineModel(sequelize, changeHistoryDefinition, settings)
+  return { AdminUser, Product, Client, ChangeHistory }
 }

@@ -154,6 +154,7 @@ export const clientDefinition: ResourceDefinition = {
           minLength: 5,
           maxLength: 32,
           pattern: { regex: /^[A-Za-z0-9_]+$/, message: 'A Telegram username: letters, digits and underscores' },
+          stripPrefix: '@',
           row: 'messengers',
         },
         skype: { label: 'Skype', kind: 'string', maxLength: 64, row: 'messengers' },

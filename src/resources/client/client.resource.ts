@@ -43,10 +43,23 @@ export function clientResource(models: Models, components: ReturnType<typeof loa
       titleProperty: 'login',
       sort: { sortBy: 'createdAt', direction: 'desc' },
       ...resourceOptions,
+      properties: {
+        ...resourceOptions.properties,
+        // Not a column: the show page's change history, loaded from the ChangeHistory resource.
+        history: {
+          isVisible: { list: false, filter: false, show: true, edit: false },
+          components: { show: components.clientHistory },
+          position: 2000,
+        },
+      },
       actions: {
         list: { isAccessible: isStaff, isVisible: isStaff, after: compactListResponse },
         search: { isAccessible: isStaff },
-        show: { isAccessible: ownsClient, isVisible: ownsClient, layout: showLayout },
+        show: {
+          isAccessible: ownsClient,
+          isVisible: ownsClient,
+          layout: [...showLayout, ['@H4', { children: 'Change history', mt: 'xl', mb: 'lg' }], 'history'],
+        },
         new: {
           isAccessible: isStaff,
           isVisible: isStaff,

@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { QueryTypes } from 'sequelize'
+import { api, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
+
+let t: TestApp
+let admin: Awaited<ReturnType<TestApp['loginAs']>>
+let manager1: Awaited<ReturnType<TestApp['loginAs']>>
+
+type Entry = { action: string; actor_email: string; actor_id: number | null; changes: { field: string; old?: unknown; new?: unknown; passwordChanged?: boolean }[] }
+
+const entriesOf = async (resource: string, recordId: number) =>
+  (await t.db.sequelize.query(
+    `SELECT action, actor_email, actor_id, changes FROM change_history WHERE resource = :resource AND record_id = :recordId ORDER BY id`,
+    { replacements: { resource, recordId }, type: QueryTypes.SELECT },
+  )) as Entry[]
+
+before(async () => {
+  t = await startTestApp()
+  admin = await t.loginAs('admin@example.com')
+  manager1 = await t.loginAs('manager1@example.com')
+})
+after(() => t.close())
+
+describe('every change of a client is recorded', () => {
+  test('create, edit two fields, delete: three entries with exactly the changed fields and values', async () => {
+    const form = validClientForm({ managerId: String(t.ids.manager1), company: 'Before GmbH', allowCredit: '100.00' })
+    const created = await admin.post(api.new('Client')).type('form').send(form)
+    assert.equal(created.body.notice.type, 'success', JSON.stringify(created.body.record.errors))
+    const id = created.body.record.id
+    const edited = await admin.post(api.record('Client', id, 'edit')).type('form').send({ allowCredit: '5000', company: 'After GmbH' })
+    assert.equal(edited.body.notice.type, 'success', JSON.stringify(edited.body.record.errors))
+    const deleted = await admin.post(api.record('Client', id, 'delete'))
+    assert.equal(deleted.body.notice.type, 'success')
+
+    const entries = await entriesOf('Client', id)
+    assert.deepEqual(entries.map((entry) => entry.action), ['create', 'update', 'delete'])
+    for (const entry of entries) {
+      assert.equal(entry.actor_email, 'admin@example.com')
+      assert.equal(entry.actor_id, t.ids.admin)
+    }
+    const [create, update, remove] = entries
+    const createdFields = Object.fromEntries(create.changes.map((change) => [change.field, change.new]))
+    assert.equal(createdFields.login, form.login)
+    assert.equal(createdFields.company, 'Before GmbH')
+    assert.equal(createdFields.allow_credit, 100)
+    assert.ok(create.changes.some((change) => change.field === 'password' && change.passwordChanged))
+    assert.deepEqual(update.changes, [
+      { field: 'allow_credit', old: 100, new: 5000 },
+      { field: 'company', old: 'Before GmbH', new: 'After GmbH' },
+    ])
+    assert.ok(remove.changes.some((change) => change.field === 'login' && change.old === form.login && change.new === null))
+  })
+
+  test('a password change is recorded without any value', async () => {
+    const created = await admin.post(api.new('Client')).type('form').send(validClientForm({ managerId: String(t.ids.manager1) }))
+    const id = created.body.record.id
+    await admin.post(api.record('Client', id, 'edit')).type('form').send({ password: 'brand-new-password', passwordConfirmation: 'brand-new-password' })
+    const [, update] = await entriesOf('Client', id)
+    assert.deepEqual(update.changes, [{ field: 'password', passwordChanged: true }])
+    const [{ everything }] = (await t.db.sequelize.query(`SELECT string_agg(changes::text, ' ') AS everything FROM change_history`, {
+      type: QueryTypes.SELECT,
+    })) as { everything: string }[]
+    assert.doesNotMatch(everything, /\$2[aby]\$|brand-new-password|secret-password-1|password_hash/)
+  })
+
+  test('writes around the panel are recorded too, as "system"', async () => {
+    const row = await t.models.Client.create({
+      login: 'script-made',
+      password: 'secret-password-1',
+      passwordConfirmation: 'secret-password-1',
+      managerId: t.ids.manager1,
+      email: 'script@example.com',
+    })
+    const id = Number(row.get('id'))
+    await t.models.Client.update({ smsPriority: 2 }, { where: { id } })
+    await t.db.sequelize.query(`UPDATE clients SET dlr_wait_days = 9 WHERE id = :id`, { replacements: { id } })
+    const entries = await entriesOf('Client', id)
+    assert.deepEqual(entries.map((entry) => [entry.action, entry.actor_email]), [
+      ['create', 'system'],
+      ['update', 'system'],
+      ['update', 'system'],
+    ])
+    assert.deepEqual(entries[2].changes, [{ field: 'dlr_wait_days', old: 3, new: 9 }])
+  })
+
+  test('admin users and products have history as well', async () => {
+    const product = await admin.post(api.new('Product')).type('form').send({ code: 'HIST', name: 'History plan', active: 'true' })
+    const entries = await entriesOf('Product', product.body.record.id)
+    assert.equal(entries[0].action, 'create')
+    assert.equal(entries[0].actor_email, 'admin@example.com')
+  })
+})
+
+describe('the Change history resource', () => {
+  test('answers "who set the credit limit to 5000, and what was it before?" by filtering on the client', async () => {
+    const created = await admin.post(api.new('Client')).type('form').send(validClientForm({ managerId: String(t.ids.manager1) }))
+    const id = created.body.record.id
+    await admin.post(api.record('Client', id, 'edit')).type('form').send({ allowCredit: '5000' })
+    const list = await admin.get(api.list('ChangeHistory')).query({ 'filters.resource': 'Client', 'filters.recordId': id })
+    assert.equal(list.body.meta.total, 2)
+    const [latest] = list.body.records
+    assert.equal(latest.params.actorEmail, 'admin@example.com')
+    assert.equal(latest.params.action, 'update')
+    assert.equal(latest.params.summary, 'Allow credit: 0.00 → 5000.00')
+  })
+
+  test('filters by action, user and date range', async () => {
+    const byAction = await admin.get(api.list('ChangeHistory')).query({ 'filters.action': 'delete' })
+    assert.ok(byAction.body.records.every((record: { params: { action: string } }) => record.params.action === 'delete'))
+    const byUser = await admin.get(api.list('ChangeHistory')).query({ 'filters.actorEmail': 'SYSTEM' })
+    assert.ok(byUser.body.meta.total >= 3)
+    const future = await admin.get(api.list('ChangeHistory')).query({ 'filters.createdAt~~from': '2999-01-01' })
+    assert.equal(future.body.meta.total, 0)
+  })
+
+  test("a manager reads the history of their own clients only, by list or by typed-in id", async () => {
+    const own = await manager1.post(api.new('Client')).type('form').send(validClientForm())
+    const others = await admin.post(api.new('Client')).type('form').send(validClientForm({ managerId: String(t.ids.manager2) }))
+    const list = await manager1.get(api.list('ChangeHistory')).query({ perPage: 500 })
+    const clientIds = new Set(list.body.records.map((record: { params: { recordId: number } }) => record.params.recordId))
+    assert.ok(clientIds.has(own.body.record.id))
+    assert.ok(!clientIds.has(others.body.record.id))
+    assert.ok(list.body.records.every((record: { params: { resource: string } }) => record.params.resource === 'Client'))
+    const [{ id: foreignEntry }] = (await t.db.sequelize.query(`SELECT id FROM change_history WHERE record_id = :id AND resource = 'Client'`, {
+      replacements: { id: others.body.record.id },
+      type: QueryTypes.SELECT,
+    })) as { id: string }[]
+    const show = await manager1.get(api.record('ChangeHistory', foreignEntry, 'show'))
+    assert.equal(show.body.notice.type, 'error')
+    assert.deepEqual(show.body.record.params, {})
+    const filtered = await manager1.get(api.list('ChangeHistory')).query({ 'filters.recordId': others.body.record.id })
+    assert.equal(filtered.body.meta.total, 0)
+  })
+
+  test('no route edits or deletes an entry, and the database refuses it too', async () => {
+    const [{ id }] = (await t.db.sequelize.query(`SELECT id FROM change_history ORDER BY id LIMIT 1`, { type: QueryTypes.SELECT })) as { id: string }[]
+    const before = await t.models.ChangeHistory.count()
+    for (const response of [
+      await admin.post(api.record('ChangeHistory', id, 'edit')).type('form').send({ actorEmail: 'forged@example.com' }),
+      await admin.post(api.record('ChangeHistory', id, 'delete')),
+      await admin.post(api.bulk('ChangeHistory', 'bulkDelete', [id])),
+      await admin.post(api.new('ChangeHistory')).type('form').send({ resource: 'Client', recordId: '1', action: 'create' }),
+    ]) {
+      assert.equal(response.body.notice.type, 'error')
+    }
+    assert.equal(await t.models.ChangeHistory.count(), before)
+    await assert.rejects(t.db.sequelize.query(`UPDATE change_history SET actor_email = 'forged' WHERE id = :id`, { replacements: { id } }), /cannot be changed/)
+    await assert.rejects(t.db.sequelize.query(`DELETE FROM change_history WHERE id = :id`, { replacements: { id } }), /cannot be changed/)
+  })
+
+  test("a client's show page lists its history with a link to the full list", async () => {
+    const created = await admin.post(api.new('Client')).type('form').send(validClientForm({ managerId: String(t.ids.manager1) }))
+    const show = await admin.get(api.record('Client', created.body.record.id, 'show'))
+    const layout = JSON.stringify(show.body.record.recordActions.find((action: { name: string }) => action.name === 'show')?.layout ?? [])
+    assert.match(layout, /"history"/)
+  })
+})
+
+test('a history write that fails rolls the change back', async () => {
+  const created = await admin.post(api.new('Client')).type('form').send(validClientForm({ managerId: String(t.ids.manager1), company: 'Unchanged Ltd' }))
+  const id = created.body.record.id
+  await t.db.sequelize.query('ALTER TABLE change_history RENAME TO change_history_offline')
+  try {
+    const response = await admin.post(api.record('Client', id, 'edit')).type('form').send({ company: 'Changed Ltd' })
+    assert.notEqual(response.body?.notice?.type, 'success')
+    await assert.rejects(t.models.Client.update({ company: 'Changed by script' }, { where: { id } }))
+  } finally {
+    await t.db.sequelize.query('ALTER TABLE change_history_offline RENAME TO change_history')
+  }
+  assert.equal((await t.models.Client.findByPk(id))?.get('company'), 'Unchanged Ltd')
+})

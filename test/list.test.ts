@@ -97,7 +97,7 @@ test('a filtered count stops at COUNT_CAP; pages past it still work', async () =
   assert.equal(filtered.body.meta.total, COUNT_CAP)
   const exact = await admin.get(api.list('Client')).query({ 'filters.login': 'bulk-1000' })
   assert.ok(logins(exact.body).every((login) => login.startsWith('bulk-1000')))
-  assert.equal(exact.body.meta.total, 51, 'bulk-1000 and bulk-10000 … bulk-10049')
+  assert.equal(exact.body.meta.total, 11, 'bulk-1000 and bulk-10000 … bulk-10009')
   const unfiltered = await admin.get(api.list('Client'))
   assert.equal(unfiltered.body.meta.total, COUNT_CAP, 'a small table is counted (capped), not estimated')
 })

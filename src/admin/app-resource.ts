@@ -64,8 +64,15 @@ export class AppResource extends SequelizeResource {
     return Object.assign(Object.create(property), { type: () => type, isArray: () => false })
   }
 
+  /** A record for the "new" form: its id is whatever the database assigns. */
   build(params: Record<string, unknown>) {
-    return new SafeRecord(params, this, this.secrets, this.writable)
+    const accepted = Object.fromEntries(Object.entries(params).filter(([key]) => this.writable.has(key.split('.')[0])))
+    return new SafeRecord(accepted, this, this.secrets, this.writable, undefined)
+  }
+
+  /** A record read from the database: its id is fixed, whatever a form posts later. */
+  private stored(json: Record<string, unknown>) {
+    return new SafeRecord(this.present(json), this, this.secrets, this.writable, String(json.id))
   }
 
   private where(filter: Filter | undefined, context: Context): WhereOptions {
@@ -133,12 +140,12 @@ export class AppResource extends SequelizeResource {
       // The id breaks ties so that pages never repeat or skip rows.
       order: [[sortBy, direction], ['id', direction]],
     })
-    return rows.map((row) => this.build(this.present(row.toJSON())))
+    return rows.map((row) => this.stored(row.toJSON()))
   }
 
   async findOne(id: string, context?: Context) {
     const row = await this.findScoped(id, context)
-    return row ? this.build(this.present(row.toJSON())) : null
+    return row ? this.stored(row.toJSON()) : null
   }
 
   async findMany(ids: Array<string | number>, context?: Context) {
@@ -147,7 +154,7 @@ export class AppResource extends SequelizeResource {
     const rows = await this.model.findAll({
       where: { [Op.and]: [{ id: { [Op.in]: numericIds } }, ...(scope ? [scope] : [])] },
     })
-    return rows.map((row) => this.build(this.present(row.toJSON())))
+    return rows.map((row) => this.stored(row.toJSON()))
   }
 
   async create(params: Record<string, unknown>, context?: Context) {
@@ -252,16 +259,14 @@ export class AppResource extends SequelizeResource {
  * asks for `id()`, so a posted `id` would otherwise redirect the update.
  */
 class SafeRecord extends BaseRecord {
-  private readonly storedId: string | undefined
-
   constructor(
     params: Record<string, unknown>,
     resource: AppResource,
     private readonly secretNames: string[],
     private readonly writable: Set<string>,
+    private readonly storedId: string | undefined,
   ) {
     super(params, resource)
-    this.storedId = params.id === undefined || params.id === null ? undefined : String(params.id)
   }
 
   id() {

@@ -1,6 +1,5 @@
 import { ValidationError, type ActionContext, type ActionRequest, type ResourceWithOptions } from 'adminjs'
-import { isAdmin } from '../../access/index.js'
-import { blankInputsToNull, compactListResponse } from '../../admin/action-hooks.js'
+import { adminOnlyActions } from '../../admin/admin-only-actions.js'
 import { AppResource } from '../../admin/app-resource.js'
 import type { loadComponents } from '../../admin/components.js'
 import { panelFields } from '../../admin/panel-fields.js'
@@ -33,8 +32,7 @@ const cannotDeleteOwnAccount = async (request: ActionRequest, context: ActionCon
 }
 
 export function adminUserResource(models: Models, components: ReturnType<typeof loadComponents>['ids']): ResourceWithOptions {
-  const { resourceOptions, formLayout, showLayout, defaults } = panelFields(adminUserDefinition, components)
-  const adminsOnly = { isAccessible: isAdmin, isVisible: isAdmin }
+  const panel = panelFields(adminUserDefinition, components)
   return {
     resource: new AppResource(models.AdminUser, adminUserDefinition),
     options: {
@@ -42,26 +40,8 @@ export function adminUserResource(models: Models, components: ReturnType<typeof 
       navigation: { name: 'Administration', icon: 'Shield' },
       titleProperty: 'name',
       sort: { sortBy: 'name', direction: 'asc' },
-      ...resourceOptions,
-      actions: {
-        list: { ...adminsOnly, after: compactListResponse },
-        search: {
-          isAccessible: isAdmin,
-          // The Manager select lists active users only.
-          before: async (request) => ({ ...request, query: { ...request.query, 'filters.active': 'true' } }),
-        },
-        show: { ...adminsOnly, layout: showLayout },
-        new: {
-          ...adminsOnly,
-          layout: formLayout,
-          component: components.newWithDefaults,
-          custom: { defaults },
-          before: [blankInputsToNull],
-        },
-        edit: { ...adminsOnly, layout: formLayout, before: [blankInputsToNull, cannotChangeOwnAccess] },
-        delete: { ...adminsOnly, before: [cannotDeleteOwnAccount] },
-        bulkDelete: adminsOnly,
-      },
+      ...panel.resourceOptions,
+      actions: adminOnlyActions(panel, components, { edit: [cannotChangeOwnAccess], delete: [cannotDeleteOwnAccount] }),
     },
   }
 }

@@ -1,6 +1,5 @@
 import type { ResourceWithOptions } from 'adminjs'
-import { isAdmin } from '../../access/index.js'
-import { blankInputsToNull, compactListResponse } from '../../admin/action-hooks.js'
+import { adminOnlyActions } from '../../admin/admin-only-actions.js'
 import { AppResource } from '../../admin/app-resource.js'
 import type { loadComponents } from '../../admin/components.js'
 import { panelFields } from '../../admin/panel-fields.js'
@@ -8,8 +7,7 @@ import type { Models } from '../../models/index.js'
 import { productDefinition } from './product.fields.js'
 
 export function productResource(models: Models, components: ReturnType<typeof loadComponents>['ids']): ResourceWithOptions {
-  const { resourceOptions, formLayout, showLayout, defaults } = panelFields(productDefinition, components)
-  const adminsOnly = { isAccessible: isAdmin, isVisible: isAdmin }
+  const panel = panelFields(productDefinition, components)
   return {
     resource: new AppResource(models.Product, productDefinition),
     options: {
@@ -17,22 +15,8 @@ export function productResource(models: Models, components: ReturnType<typeof lo
       navigation: { name: 'Administration', icon: 'Shield' },
       titleProperty: 'name',
       sort: { sortBy: 'name', direction: 'asc' },
-      ...resourceOptions,
-      actions: {
-        list: { ...adminsOnly, after: compactListResponse },
-        search: { isAccessible: isAdmin },
-        show: { ...adminsOnly, layout: showLayout },
-        new: {
-          ...adminsOnly,
-          layout: formLayout,
-          component: components.newWithDefaults,
-          custom: { defaults },
-          before: [blankInputsToNull],
-        },
-        edit: { ...adminsOnly, layout: formLayout, before: [blankInputsToNull] },
-        delete: adminsOnly,
-        bulkDelete: adminsOnly,
-      },
+      ...panel.resourceOptions,
+      actions: adminOnlyActions(panel, components),
     },
   }
 }

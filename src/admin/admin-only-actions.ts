@@ -1,0 +1,29 @@
+import type { Before, ResourceOptions } from 'adminjs'
+import { isAdmin } from '../access/index.js'
+import { blankInputsToNull, compactListResponse } from './action-hooks.js'
+import type { loadComponents } from './components.js'
+import type { panelFields } from './panel-fields.js'
+
+/** The standard actions of a resource that only administrators may see and use. */
+export function adminOnlyActions(
+  panel: ReturnType<typeof panelFields>,
+  components: ReturnType<typeof loadComponents>['ids'],
+  extraBefore: { edit?: Before[]; delete?: Before[] } = {},
+): ResourceOptions['actions'] {
+  const adminsOnly = { isAccessible: isAdmin, isVisible: isAdmin }
+  return {
+    list: { ...adminsOnly, after: compactListResponse },
+    search: { isAccessible: isAdmin },
+    show: { ...adminsOnly, layout: panel.showLayout },
+    new: {
+      ...adminsOnly,
+      layout: panel.formLayout,
+      component: components.newWithDefaults,
+      custom: { defaults: panel.defaults },
+      before: [blankInputsToNull],
+    },
+    edit: { ...adminsOnly, layout: panel.formLayout, before: [blankInputsToNull, ...(extraBefore.edit ?? [])] },
+    delete: { ...adminsOnly, before: extraBefore.delete ?? [] },
+    bulkDelete: adminsOnly,
+  }
+}

@@ -116,3 +116,16 @@ test('the migration creates the indexes the list relies on', async () => {
   assert.match(indexes.clients_manager_id_idx ?? '', /manager_id, created_at DESC/)
   assert.match(indexes.clients_created_at_idx ?? '', /created_at DESC/)
 })
+
+test('after saving, the panel lands on the saved client, not on the list', async () => {
+  const created = await admin
+    .post(api.new('Client'))
+    .type('form')
+    .send({ login: 'lands-on-show', password: 'secret-password-1', passwordConfirmation: 'secret-password-1', managerId: String(t.ids.manager1), email: 'lands@example.com' })
+  assert.equal(created.body.notice.type, 'success', JSON.stringify(created.body.record.errors))
+  assert.equal(created.body.redirectUrl, `/admin/resources/Client/records/${created.body.record.id}/show`)
+  const edited = await admin.post(api.record('Client', created.body.record.id, 'edit')).type('form').send({ company: 'Landing Ltd' })
+  assert.equal(edited.body.redirectUrl, `/admin/resources/Client/records/${created.body.record.id}/show`)
+  const refused = await admin.post(api.new('Client')).type('form').send({ login: 'x' })
+  assert.equal(refused.body.redirectUrl, undefined, 'a refused form stays where it is')
+})

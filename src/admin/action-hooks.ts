@@ -28,3 +28,12 @@ export const compactListResponse: After<ActionResponse> = async (response, _requ
   }
   return response
 }
+
+/** After a successful save, land on the record's own page rather than back on the list. */
+export const landOnSavedRecord: After<ActionResponse> = async (response, request, context) => {
+  const saved = response.record as { id?: string | number; errors?: Record<string, unknown> } | undefined
+  if (request.method === 'post' && saved?.id && !Object.keys(saved.errors ?? {}).length && response.redirectUrl) {
+    response.redirectUrl = context.h.recordActionUrl({ resourceId: context.resource.id(), recordId: String(saved.id), actionName: 'show' })
+  }
+  return response
+}

@@ -1,6 +1,6 @@
 import type { Before, ResourceOptions } from 'adminjs'
 import { isAdmin } from '../access/index.js'
-import { blankInputsToNull, compactListResponse } from './action-hooks.js'
+import { blankInputsToNull, compactListResponse, landOnSavedRecord } from './action-hooks.js'
 import type { loadComponents } from './components.js'
 import type { panelFields } from './panel-fields.js'
 
@@ -21,8 +21,14 @@ export function adminOnlyActions(
       component: components.newWithDefaults,
       custom: { defaults: panel.defaults },
       before: [blankInputsToNull],
+      after: landOnSavedRecord,
     },
-    edit: { ...adminsOnly, layout: panel.formLayout, before: [blankInputsToNull, ...(extraBefore.edit ?? [])] },
+    edit: {
+      ...adminsOnly,
+      layout: panel.formLayout,
+      before: [blankInputsToNull, ...(extraBefore.edit ?? [])],
+      after: landOnSavedRecord,
+    },
     delete: { ...adminsOnly, before: extraBefore.delete ?? [] },
     bulkDelete: adminsOnly,
   }

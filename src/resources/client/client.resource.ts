@@ -1,7 +1,7 @@
 import { ForbiddenError, ValidationError, type ActionContext, type ActionRequest, type CurrentAdmin, type ResourceWithOptions } from 'adminjs'
 import { Op } from 'sequelize'
 import { clientsVisibleTo, isAdmin, isStaff, ownsClient } from '../../access/index.js'
-import { blankInputsToNull, compactListResponse } from '../../admin/action-hooks.js'
+import { blankInputsToNull, compactListResponse, landOnSavedRecord } from '../../admin/action-hooks.js'
 import { AppResource } from '../../admin/app-resource.js'
 import type { loadComponents } from '../../admin/components.js'
 import { panelFields } from '../../admin/panel-fields.js'
@@ -67,12 +67,14 @@ export function clientResource(models: Models, components: ReturnType<typeof loa
           component: components.newWithDefaults,
           custom: { defaults },
           before: [blankInputsToNull, managerIsThemselves],
+          after: landOnSavedRecord,
         },
         edit: {
           isAccessible: ownsClient,
           isVisible: ownsClient,
           layout: formLayout,
           before: [blankInputsToNull, managerCannotHandOver],
+          after: landOnSavedRecord,
         },
         delete: { isAccessible: isAdmin, isVisible: isAdmin },
         bulkDelete: { isAccessible: isAdmin, isVisible: isAdmin },

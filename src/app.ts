@@ -33,6 +33,7 @@ export type App = {
 }
 
 export const SESSION_COOKIE = 'sms_admin.sid'
+const TOUCH_EVERY_MS = 5 * 60 * 1000
 
 export function createLogger(config: Pick<AppConfig, 'logLevel'>, destination?: NodeJS.WritableStream): Logger {
   return pino(
@@ -113,9 +114,28 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   app.use('/admin', rewriteFontLinks)
 
   const PgSession = connectPgSimple(session)
+  /**
+   * Rolling sessions would write the session row on every request (a synchronous commit each,
+   * ~5 ms): the expiry is pushed forward at most once per TOUCH_EVERY_MS per session instead.
+   * The map only saves writes; losing it (a restart, another instance) costs one extra write.
+   */
+  class ThrottledPgSession extends PgSession {
+    private readonly touchedAt = new Map<string, number>()
+
+    touch(sid: string, sessionData: session.SessionData, callback?: (error?: unknown) => void) {
+      const now = Date.now()
+      if (now - (this.touchedAt.get(sid) ?? 0) < TOUCH_EVERY_MS) {
+        callback?.()
+        return
+      }
+      this.touchedAt.set(sid, now)
+      if (this.touchedAt.size > 10_000) this.touchedAt.delete(this.touchedAt.keys().next().value!)
+      super.touch(sid, sessionData, callback)
+    }
+  }
   const sessionPool = new pg.Pool({ connectionString: db.url, max: db.sidePoolMax })
   sessionPool.on('error', (error) => logger.warn({ err: error }, 'session pool connection lost'))
-  const sessionStore = new PgSession({ pool: sessionPool, tableName: 'sessions', createTableIfMissing: false, pruneSessionInterval: 15 * 60 })
+  const sessionStore = new ThrottledPgSession({ pool: sessionPool, tableName: 'sessions', createTableIfMissing: false, pruneSessionInterval: 15 * 60 })
   const sessionOptions: session.SessionOptions = {
     store: sessionStore,
     name: SESSION_COOKIE,

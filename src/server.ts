@@ -3,7 +3,6 @@ import { seedDemoData } from '../seeders/demo.js'
 import { createApp, createLogger } from './app.js'
 import { loadConfigOrExit } from './config/env.js'
 import { openDatabase } from './db/database.js'
-import { migrateUp } from './db/migrator.js'
 
 const startedAt = performance.now()
 const config = loadConfigOrExit()
@@ -11,7 +10,9 @@ const logger = createLogger(config)
 const db = await openDatabase(config)
 
 if (db.embedded) {
-  // No release step on a laptop: the embedded database migrates and seeds itself.
+  // No release step on a laptop: the embedded database migrates and seeds itself. (Imported only
+  // here: with DATABASE_URL the release step migrates, and start-up skips loading umzug.)
+  const { migrateUp } = await import('./db/migrator.js')
   await migrateUp(db.sequelize)
 }
 const panel = await createApp(config, db, logger)

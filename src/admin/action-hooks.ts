@@ -37,3 +37,16 @@ export const landOnSavedRecord: After<ActionResponse> = async (response, request
   }
   return response
 }
+
+/**
+ * A record sent to the show or edit page carries the form layout of every action it offers
+ * (~20 KB for a client); the page needs none of them but its own, which it also has from the
+ * resource. The buttons only need the actions' names.
+ */
+export const onlyOwnLayout: After<ActionResponse> = async (response, _request, context) => {
+  const record = response.record as ListedRecord | undefined
+  for (const action of [...(record?.recordActions ?? []), ...(record?.bulkActions ?? [])] as { name?: string; layout?: unknown }[]) {
+    if (action.name !== context.action.name) delete action.layout
+  }
+  return response
+}

@@ -27,8 +27,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 export function createAuthenticator(models: Models, config: Pick<AppConfig, 'loginMaxFailures' | 'loginLockMinutes' | 'bcryptRounds'>) {
   const failures = new PostgresThrottleStore(models.AdminUser.sequelize!, 'account')
   failures.windowMs = config.loginLockMinutes * 60 * 1000
-  // Compared against when the e-mail is unknown, so both cases take as long.
-  const decoyHash = bcrypt.hashSync('decoy-password-never-used', config.bcryptRounds)
+  // Compared against when the e-mail is unknown, so both cases take as long. Made on first use
+  // (asynchronously, off the event loop), not at start.
+  let decoyHash: Promise<string> | undefined
 
   return async function authenticate(email: string, password: string, context?: { req: Request }): Promise<SessionAdmin | null> {
     const account = String(email ?? '').trim().toLowerCase()
@@ -42,7 +43,7 @@ export function createAuthenticator(models: Models, config: Pick<AppConfig, 'log
     const user = account
       ? await models.AdminUser.scope('withSecrets').findOne({ where: where(fn('lower', col('email')), account) })
       : null
-    const hash = user ? String(user.get('passwordHash')) : decoyHash
+    const hash = user ? String(user.get('passwordHash')) : await (decoyHash ??= bcrypt.hash('decoy-password-never-used', config.bcryptRounds))
     const matches = await bcrypt.compare(String(password ?? ''), hash)
     if (!user || !matches) {
       await failures.increment(account)

@@ -1,7 +1,7 @@
 import { ForbiddenError, ValidationError, type ActionContext, type ActionRequest, type CurrentAdmin, type ResourceWithOptions } from 'adminjs'
 import { Op } from 'sequelize'
 import { clientsVisibleTo, isAdmin, isStaff, ownsClient } from '../../access/index.js'
-import { blankInputsToNull, compactListResponse, landOnSavedRecord } from '../../admin/action-hooks.js'
+import { blankInputsToNull, compactListResponse, landOnSavedRecord, onlyOwnLayout } from '../../admin/action-hooks.js'
 import { AppResource } from '../../admin/app-resource.js'
 import type { loadComponents } from '../../admin/components.js'
 import { panelFields } from '../../admin/panel-fields.js'
@@ -59,6 +59,7 @@ export function clientResource(models: Models, components: ReturnType<typeof loa
           isAccessible: ownsClient,
           isVisible: ownsClient,
           layout: [...showLayout, ['@H4', { children: 'Change history', mt: 'xl', mb: 'lg' }], 'history'],
+          after: onlyOwnLayout,
         },
         new: {
           isAccessible: isStaff,
@@ -74,7 +75,7 @@ export function clientResource(models: Models, components: ReturnType<typeof loa
           isVisible: ownsClient,
           layout: formLayout,
           before: [blankInputsToNull, managerCannotHandOver],
-          after: landOnSavedRecord,
+          after: [landOnSavedRecord, onlyOwnLayout],
         },
         delete: { isAccessible: isAdmin, isVisible: isAdmin },
         bulkDelete: { isAccessible: isAdmin, isVisible: isAdmin },

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net'
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
-import countries from 'i18n-iso-countries'
+import { createRequire } from 'node:module'
 import { DataTypes, type DataType } from 'sequelize'
 
 /**
@@ -45,6 +45,8 @@ export type FieldDef = {
   stripPrefix?: string
   /** Enum choices, in the order the select shows them. */
   options?: readonly Option[]
+  /** Enum: `false` when the database does not repeat the choices as a CHECK (values set by a trigger). */
+  databaseCheck?: false
   /** Foreign key to another resource (by its panel id and table). */
   references?: {
     resource: string
@@ -92,7 +94,11 @@ type Kind = {
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region' })
 const currencyNames = new Intl.DisplayNames(['en'], { type: 'currency' })
 
-export const countryOptions: Option[] = Object.keys(countries.getAlpha2Codes())
+// The ISO 3166-1 code table alone (the package's main entry would load 80 translations at start).
+const countryCodeTable = createRequire(import.meta.url)('i18n-iso-countries/codes.json') as [string, string, string][]
+
+export const countryOptions: Option[] = countryCodeTable
+  .map(([alpha2]) => alpha2)
   .map((code) => ({ value: code, label: `${regionNames.of(code) ?? code} (${code})` }))
   .sort((a, b) => a.label.localeCompare(b.label))
 const countryCodes = new Set(countryOptions.map((option) => option.value))
@@ -246,7 +252,7 @@ export const kinds: Record<FieldKind, Kind> = {
     check: (value) => (typeof value === 'boolean' ? undefined : 'Must be yes or no'),
   },
   enum: {
-    column: (def) => DataTypes.STRING(Math.max(16, ...(def.options ?? []).map((o) => o.value.length))),
+    column: (def) => DataTypes.STRING(def.maxLength ?? Math.max(16, ...(def.options ?? []).map((o) => o.value.length))),
     normalize: trimmed,
     check: (value, def) =>
       def.options?.some((option) => option.value === value)

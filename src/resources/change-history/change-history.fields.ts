@@ -15,7 +15,11 @@ export const changeHistoryDefinition: ResourceDefinition = {
         resource: {
           label: 'Record type',
           kind: 'enum',
+          required: true,
           readOnly: true,
+          // Any resource name a history trigger passes: no CHECK in the database (migration 0002).
+          maxLength: 32,
+          databaseCheck: false,
           options: [
             { value: 'Client', label: 'Client' },
             { value: 'AdminUser', label: 'Admin user' },
@@ -24,11 +28,13 @@ export const changeHistoryDefinition: ResourceDefinition = {
           list: 2,
           filter: true,
         },
-        recordId: { label: 'Record', kind: 'integer', readOnly: true, list: 3, filter: true },
+        recordId: { label: 'Record', kind: 'integer', required: true, readOnly: true, list: 3, filter: true },
         action: {
           label: 'Action',
           kind: 'enum',
+          required: true,
           readOnly: true,
+          maxLength: 8,
           options: [
             { value: 'create', label: 'Created' },
             { value: 'update', label: 'Changed' },
@@ -37,10 +43,10 @@ export const changeHistoryDefinition: ResourceDefinition = {
           list: 4,
           filter: true,
         },
-        actorEmail: { label: 'Changed by', kind: 'string', readOnly: true, list: 5, filter: true },
+        actorEmail: { label: 'Changed by', kind: 'string', maxLength: 254, default: 'system', readOnly: true, list: 5, filter: true },
         actorId: { label: 'Changed by (user id)', kind: 'integer', readOnly: true },
         clientId: { label: 'Client', kind: 'integer', readOnly: true },
-        changes: { label: 'Changes', kind: 'json', readOnly: true },
+        changes: { label: 'Changes', kind: 'json', required: true, readOnly: true },
       },
     },
   ],

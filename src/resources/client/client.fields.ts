@@ -164,6 +164,7 @@ export const clientDefinition: ResourceDefinition = {
       title: 'Sending permissions',
       fields: {
         dlrWaitDays: { label: 'Days of waiting DLR', kind: 'integer', min: 1, max: 30, default: 3, row: 'sending' },
+        throughput: { label: 'Throughput (SMS per second)', kind: 'integer', min: 1, max: 1000, default: 50, row: 'sending' },
         deliveryStatus: {
           label: 'Delivery Status',
           kind: 'enum',

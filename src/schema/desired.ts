@@ -1,0 +1,234 @@
+import { kinds, type FieldDef } from '../fields/kinds.js'
+import { buildAttributes, columnName, fieldsOf, type ResourceDefinition } from '../fields/model.js'
+
+/**
+ * The schema the resource definitions ask for: per table its columns (type, NOT NULL, DEFAULT)
+ * and the constraints and indexes that follow from field rules, named `<table>_<column>_<rule>`
+ * like the hand-written migrations so that a violation maps back to its field.
+ *
+ * Anything else on these tables (format checks, trigram and list indexes, triggers) is written by
+ * hand in migrations and is none of the generator's business.
+ */
+
+export type ColumnSpec = {
+  name: string
+  /** SQL type as a migration would spell it: varchar(64), integer, numeric(14,2), integer[], … */
+  type: string
+  notNull: boolean
+  /** SQL expression, e.g. `50`, `'manual'`, `now()`. */
+  default?: string
+}
+
+export type ConstraintSpec =
+  | { name: string; column: string; rule: 'range' | 'check' | 'length'; check: string }
+  | { name: string; column: string; rule: 'unique' }
+  | { name: string; column: string; rule: 'fkey'; references: string; onDelete?: string }
+
+/** A unique index on an expression (the case-insensitive unique rule). */
+export type IndexSpec = { name: string; column: string; expression: string }
+
+export type TableSpec = {
+  table: string
+  resource: string
+  columns: ColumnSpec[]
+  constraints: ConstraintSpec[]
+  indexes: IndexSpec[]
+}
+
+/** The `<rule>` suffixes a constraint or index name carries when the definitions own it. */
+export const CONSTRAINT_RULES = ['range', 'check', 'length', 'unique', 'fkey'] as const
+export const INDEX_RULES = ['lower_unique', 'unique'] as const
+
+// PostgreSQL's reserved key words that could plausibly be a column name: those need quotes.
+const RESERVED = new Set(
+  ('all analyse analyze and any array as asc asymmetric both case cast check collate column constraint create ' +
+    'current_date current_role current_time current_timestamp current_user default deferrable desc distinct do ' +
+    'else end except false fetch for foreign from grant group having in initially intersect into lateral leading ' +
+    'limit localtime localtimestamp not null offset on only or order placing primary references returning select ' +
+    'session_user some symmetric system_user table then to trailing true union unique user using variadic when where window with')
+    .split(' '),
+)
+
+export const ident = (name: string) => (/^[a-z_][a-z0-9_]*$/.test(name) && !RESERVED.has(name) ? name : `"${name.replaceAll('"', '""')}"`)
+
+export const qualified = (table: string, schema?: string) => (schema ? `${ident(schema)}.${ident(table)}` : ident(table))
+
+export const literal = (value: string | number | boolean) =>
+  typeof value === 'string' ? `'${value.replaceAll("'", "''")}'` : String(value)
+
+type SequelizeType = { key: string; options?: { length?: number; precision?: number; scale?: number }; type?: SequelizeType }
+
+/**
+ * The PostgreSQL spelling of a kind's Sequelize column type, as the migrations write it. (The
+ * types' own toSql() is dialect-neutral: BOOLEAN would come out as TINYINT(1).)
+ */
+export function sqlType(type: unknown): string {
+  if (typeof type === 'string') return type.toLowerCase() // e.g. the hash's 'VARCHAR(60)'
+  const t = (typeof type === 'function' ? new (type as new () => SequelizeType)() : type) as SequelizeType
+  switch (t.key) {
+    case 'STRING':
+      return `varchar(${t.options?.length ?? 255})`
+    case 'DECIMAL':
+      return `numeric(${t.options?.precision},${t.options?.scale})`
+    case 'ARRAY':
+      return `${sqlType(t.type)}[]`
+    case 'TEXT':
+    case 'INTEGER':
+    case 'BOOLEAN':
+    case 'TIME':
+    case 'JSONB':
+      return t.key.toLowerCase()
+    default:
+      throw new Error(`No SQL spelling for the column type ${t.key}: add it to sqlType() in src/schema/desired.ts`)
+  }
+}
+
+function constraintsOf(table: string, name: string, def: FieldDef): ConstraintSpec[] {
+  const column = columnName(name)
+  const col = ident(column)
+  const named = (rule: string) => `${table}_${column}_${rule}`
+  const constraints: ConstraintSpec[] = []
+  if (def.kind === 'integer' || def.kind === 'decimal') {
+    const { min, max } = def
+    const check =
+      min !== undefined && max !== undefined
+        ? `${col} BETWEEN ${min} AND ${max}`
+        : min !== undefined
+          ? `${col} >= ${min}`
+          : max !== undefined
+            ? `${col} <= ${max}`
+            : undefined
+    if (check) constraints.push({ name: named('range'), column, rule: 'range', check })
+  }
+  if (def.kind === 'dayList') {
+    // The kind itself only holds days of the month.
+    constraints.push({ name: named('range'), column, rule: 'range', check: `1 <= ALL (${col}) AND 31 >= ALL (${col})` })
+  }
+  if (def.kind === 'enum' && def.options && def.databaseCheck !== false) {
+    const values = def.options.map((option) => literal(option.value)).join(', ')
+    constraints.push({ name: named('check'), column, rule: 'check', check: `${col} IN (${values})` })
+  }
+  // A string's length is its varchar(n); text has no length of its own, so a check carries it.
+  if (def.kind === 'text' && def.maxLength !== undefined) {
+    constraints.push({ name: named('length'), column, rule: 'length', check: `char_length(${col}) <= ${def.maxLength}` })
+  }
+  if (def.unique === true) constraints.push({ name: named('unique'), column, rule: 'unique' })
+  if (def.references) {
+    const { table: references, onDelete } = def.references
+    constraints.push({ name: named('fkey'), column, rule: 'fkey', references, onDelete })
+  }
+  return constraints
+}
+
+/** The desired schema of every definition's table, columns in definition order. */
+export function desiredSchema(definitions: readonly ResourceDefinition[]): TableSpec[] {
+  return definitions.map((definition) => {
+    // The model's own attributes: the database gets exactly the types, nullability and defaults
+    // the model validates against.
+    const attributes = buildAttributes(definition, { allowPrivateWebhookHosts: false })
+    const columns: ColumnSpec[] = []
+    for (const [name, attribute] of Object.entries(attributes)) {
+      if (name === 'id') continue // serial primary key, created with the table and never diffed
+      const options = attribute as { type: unknown; field?: string; allowNull?: boolean; defaultValue?: unknown }
+      if (!options.field) continue // virtual: never stored
+      const column: ColumnSpec = {
+        name: options.field,
+        type: sqlType(options.type),
+        // The hash is set by a hook after validation, so the model allows null; the column does not.
+        notNull: name === definition.passwordHash?.attribute || options.allowNull === false,
+      }
+      if (options.defaultValue !== undefined) column.default = literal(options.defaultValue as string | number | boolean)
+      columns.push(column)
+    }
+    columns.push({ name: 'created_at', type: 'timestamptz', notNull: true, default: 'now()' })
+    if (definition.updatedAt !== false) columns.push({ name: 'updated_at', type: 'timestamptz', notNull: true, default: 'now()' })
+
+    const constraints: ConstraintSpec[] = []
+    const indexes: IndexSpec[] = []
+    for (const [name, def] of fieldsOf(definition)) {
+      if (kinds[def.kind].virtual) continue
+      constraints.push(...constraintsOf(definition.table, name, def))
+      if (def.unique === 'caseInsensitive') {
+        const column = columnName(name)
+        indexes.push({ name: `${definition.table}_${column}_lower_unique`, column, expression: `lower(${ident(column)})` })
+      }
+    }
+    return { table: definition.table, resource: definition.name, columns, constraints, indexes }
+  })
+}
+
+/** `integer NOT NULL DEFAULT 50` */
+export const columnTypeSql = (column: ColumnSpec) =>
+  [column.type, column.notNull ? 'NOT NULL' : '', column.default !== undefined ? `DEFAULT ${column.default}` : '']
+    .filter(Boolean)
+    .join(' ')
+
+/**
+ * A constraint's SQL after `CONSTRAINT <name>`: inline in a column definition (`REFERENCES t (id)`)
+ * or as a table constraint (`FOREIGN KEY (c) REFERENCES t (id)`). `schema` qualifies the referenced
+ * table when the desired schema is built beside the migrated one.
+ */
+export function constraintSql(constraint: ConstraintSpec, options: { inline?: boolean; schema?: string } = {}): string {
+  switch (constraint.rule) {
+    case 'range':
+    case 'check':
+    case 'length':
+      return `CHECK (${constraint.check})`
+    case 'unique':
+      return options.inline ? 'UNIQUE' : `UNIQUE (${ident(constraint.column)})`
+    case 'fkey': {
+      const target = `REFERENCES ${qualified(constraint.references, options.schema)} (id)${constraint.onDelete ? ` ON DELETE ${constraint.onDelete}` : ''}`
+      return options.inline ? target : `FOREIGN KEY (${ident(constraint.column)}) ${target}`
+    }
+  }
+}
+
+export const indexSql = (table: string, index: IndexSpec, schema?: string) =>
+  `CREATE UNIQUE INDEX ${ident(index.name)} ON ${qualified(table, schema)} (${index.expression})`
+
+/** `throughput integer NOT NULL DEFAULT 50 CONSTRAINT clients_throughput_range CHECK (…)`, one clause a line. */
+export function columnDefinitionSql(column: ColumnSpec, constraints: ConstraintSpec[], indent: string): string {
+  const own = constraints.filter((constraint) => constraint.column === column.name)
+  return [
+    `${ident(column.name)} ${columnTypeSql(column)}`,
+    ...own.map((constraint) => `${indent}CONSTRAINT ${ident(constraint.name)} ${constraintSql(constraint, { inline: true })}`),
+  ].join('\n')
+}
+
+/**
+ * CREATE TABLE for a whole table, in the layout of migration 0001. With `schema`, foreign keys
+ * are left out (see `foreignKeysSql`) so that tables can be created in any order.
+ */
+export function createTableSql(spec: TableSpec, schema?: string): string {
+  const inlineConstraints = spec.constraints.filter((constraint) => !(schema && constraint.rule === 'fkey'))
+  const width = Math.max(2, ...spec.columns.map((column) => column.name.length))
+  const lines = [
+    `${'id'.padEnd(width)} serial PRIMARY KEY`,
+    ...spec.columns.map((column) => {
+      const own = inlineConstraints.filter((constraint) => constraint.column === column.name)
+      const head = `${ident(column.name).padEnd(width)} ${columnTypeSql(column)}`
+      return [
+        head,
+        ...own.map(
+          (constraint) =>
+            `${' '.repeat(width + 1)}CONSTRAINT ${ident(constraint.name)} ${constraintSql(constraint, { inline: true, schema })}`,
+        ),
+      ].join('\n')
+    }),
+  ]
+  const body = lines.map((line) => line.replace(/^/gm, '  ')).join(',\n')
+  const indexes = spec.indexes.map((index) => `;\n${indexSql(spec.table, index, schema)}`).join('')
+  return `CREATE TABLE ${qualified(spec.table, schema)} (\n${body}\n)${indexes}`
+}
+
+type ForeignKey = Extract<ConstraintSpec, { rule: 'fkey' }>
+
+/** The foreign keys of a table built in `schema`, once all its tables exist. */
+export const foreignKeysSql = (spec: TableSpec, schema: string, known: Set<string>) =>
+  spec.constraints
+    .filter((constraint): constraint is ForeignKey => constraint.rule === 'fkey')
+    .map((constraint) => {
+      // A reference to a table outside the definitions points at the migrated one.
+      const target = known.has(constraint.references) ? schema : 'public'
+      return `ALTER TABLE ${qualified(spec.table, schema)} ADD CONSTRAINT ${ident(constraint.name)} ${constraintSql(constraint, { schema: target })}`
+    })

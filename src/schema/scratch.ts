@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto'
+import { readdir } from 'node:fs/promises'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import pg from 'pg'
+import { QueryTypes, type Sequelize } from 'sequelize'
+import { SequelizeStorage, Umzug } from 'umzug'
+import { openDatabase } from '../db/database.js'
+import type { MigrationContext } from '../db/migrator.js'
+
+export type ScratchDatabase = { sequelize: Sequelize; close: () => Promise<void> }
+
+/**
+ * A throwaway database to migrate and read back: an in-memory embedded PostgreSQL, or, given a
+ * server's URL, a fresh database on it that is dropped on close (as the test harness does).
+ */
+export async function openScratchDatabase(options: { databaseUrl?: string } = {}): Promise<ScratchDatabase> {
+  if (!options.databaseUrl) {
+    const db = await openDatabase({ databaseUrl: undefined, dataDir: '', dbPoolMax: 5, inMemory: true })
+    return { sequelize: db.sequelize, close: db.close }
+  }
+  const server = options.databaseUrl
+  const name = `scratch_${process.pid}_${randomBytes(4).toString('hex')}`
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: server })
+    await client.connect()
+    try {
+      await client.query(sql)
+    } finally {
+      await client.end()
+    }
+  }
+  await admin(`CREATE DATABASE ${name}`)
+  const url = new URL(server)
+  url.pathname = `/${name}`
+  const db = await openDatabase({ databaseUrl: url.toString(), dataDir: '', dbPoolMax: 2 })
+  return {
+    sequelize: db.sequelize,
+    close: async () => {
+      await db.close()
+      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    },
+  }
+}
+
+/** Empties a scratch database, so one can serve several comparisons (starting one takes seconds). */
+export async function resetScratchDatabase(sequelize: Sequelize) {
+  const schemas = (await sequelize.query(
+    `SELECT nspname AS name FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'`,
+    { type: QueryTypes.SELECT },
+  )) as { name: string }[]
+  await sequelize.query(
+    [...schemas.map(({ name }) => `DROP SCHEMA "${name}" CASCADE;`), 'CREATE SCHEMA public;'].join('\n'),
+  )
+}
+
+const MIGRATION_FILE = /^(\d{4})-.+\.(ts|js)$/
+
+/** The migration files of a directory, in the order they apply. */
+export async function migrationFiles(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((file) => MIGRATION_FILE.test(file) && !file.endsWith('.d.ts')).sort()
+}
+
+/** `migrations/0003-client-throughput.ts` for the name `client-throughput` after 0002. */
+export async function nextMigrationPath(dir: string, name: string): Promise<string> {
+  const numbers = (await migrationFiles(dir)).map((file) => Number(file.match(MIGRATION_FILE)![1]))
+  const next = String(Math.max(0, ...numbers) + 1).padStart(4, '0')
+  return path.join(dir, `${next}-${name}.ts`)
+}
+
+/**
+ * The app's migrator (src/db/migrator.ts) for any directory of migrations: the generator and its
+ * tests migrate copies and generated files, not only the project's own `migrations/`.
+ */
+export function directoryMigrator(sequelize: Sequelize, dir: string) {
+  return new Umzug<MigrationContext>({
+    migrations: {
+      glob: ['[0-9][0-9][0-9][0-9]-*.{ts,js}', { cwd: dir, ignore: ['*.d.ts'] }],
+      resolve: ({ name, path: file, context }) => ({
+        name: name.replace(/\.(ts|js)$/, ''),
+        up: async () => (await import(pathToFileURL(file!).href)).up({ context }),
+        down: async () => (await import(pathToFileURL(file!).href)).down({ context }),
+      }),
+    },
+    context: { queryInterface: sequelize.getQueryInterface(), sequelize },
+    storage: new SequelizeStorage({ sequelize, tableName: 'schema_migrations' }),
+    logger: undefined,
+  })
+}

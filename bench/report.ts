@@ -1,0 +1,75 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import type { Measured } from './load.js'
+
+export type Check = { label: string; target: string; value: string; met: boolean }
+
+export type Row = {
+  name: string
+  app: Measured
+  baseline?: Measured
+  /** Matching rows (for list scenarios). */
+  matches?: number
+  checks: Check[]
+}
+
+const num = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '–')
+const ms = (value: number) => (value >= 100 ? num(value) : num(value, 1))
+const kb = (bytes: number) => (bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${Math.round(bytes)} B`)
+
+export function tableRows(rows: Row[]) {
+  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'bytes', 'baseline req/s', 'ratio', 'target', 'met?', 'non-2xx/3xx', 'errors']
+  const body = rows.map((row) => [
+    row.name,
+    num(row.app.rps, row.app.rps < 10 ? 1 : 0),
+    ms(row.app.p50),
+    ms(row.app.p99),
+    kb(row.app.bytes),
+    row.baseline ? num(row.baseline.rps, row.baseline.rps < 10 ? 1 : 0) : '–',
+    row.baseline ? `${((row.app.rps / row.baseline.rps) * 100).toFixed(0)} %` : '–',
+    row.checks.map((check) => check.target).join('; ') || '–',
+    row.checks.length ? row.checks.map((check) => (check.met ? 'yes' : 'NO')).join('; ') : '–',
+    String(row.app.bad),
+    String(row.app.errors + row.app.timeouts),
+  ])
+  return { header, body }
+}
+
+export function printTable(rows: Row[]) {
+  const { header, body } = tableRows(rows)
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)))
+  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 || i >= 7 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(' | ')
+  console.log(line(header))
+  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'))
+  for (const r of body) console.log(line(r))
+}
+
+export function markdownTable(header: string[], body: string[][], rightAligned: (i: number) => boolean = () => false) {
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map((_, i) => (rightAligned(i) ? '---:' : '---')).join('|')}|`,
+    ...body.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n')
+}
+
+const FINDINGS_START = '<!-- findings: kept between runs, written by hand -->'
+const FINDINGS_END = '<!-- /findings -->'
+
+/** The hand-written findings of an earlier docs/benchmarks.md, which a new run keeps. */
+export function keptFindings(file: string): string {
+  if (!fs.existsSync(file)) return ''
+  const text = fs.readFileSync(file, 'utf8')
+  const start = text.indexOf(FINDINGS_START)
+  const end = text.indexOf(FINDINGS_END)
+  return start >= 0 && end > start ? text.slice(start + FINDINGS_START.length, end).trim() : ''
+}
+
+/** The findings section: hand-written text between markers, carried over from run to run. */
+export function findingsBlock(findings: string) {
+  return [FINDINGS_START, findings || '_(none written yet)_', FINDINGS_END].join('\n')
+}
+
+export function writeDoc(file: string, sections: string[]) {
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  fs.writeFileSync(file, sections.join('\n\n') + '\n')
+}

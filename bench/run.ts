@@ -1,0 +1,361 @@
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import pg from 'pg'
+import { login, proxyHeaders, startApp } from './app-server.js'
+import {
+  benchUrl,
+  clients,
+  connections,
+  createdLoginPrefix,
+  databaseName,
+  filters,
+  loginBurstConnections,
+  root,
+  seconds,
+  userPassword,
+  warmupSeconds,
+} from './config.js'
+import { measure, measureUnder, sample, type Measured, type Request } from './load.js'
+import { buildIfNeeded, freePort, rssMb, sleep, startChild, type Child } from './processes.js'
+import { findingsBlock, keptFindings, markdownTable, printTable, tableRows, writeDoc, type Check, type Row } from './report.js'
+import { cleanUp, firstAdminEmail, firstManagerEmail, prepareDatabase } from './seed.js'
+import { cappedCountSql, estimateSql, ESTIMATE_ABOVE, pageSql, selectLists, showSql, type ListQuery } from './sql.js'
+
+// `npm run bench`: see docs/benchmarks.md for what it measures and the last results.
+
+const docFile = path.join(root, 'docs/benchmarks.md')
+const startedAt = new Date()
+const loadBefore = os.loadavg()
+const runId = randomBytes(3).toString('hex')
+const log = (message: string) => console.log(`[bench] ${message}`)
+
+if (loadBefore[0] > os.availableParallelism() * 0.75) {
+  log(`warning: load average ${loadBefore[0].toFixed(1)} on ${os.availableParallelism()} CPUs: other work on this machine will inflate the latencies`)
+}
+log(`${clients.toLocaleString('en')} clients in ${databaseName}; ${seconds} s per scenario after a ${warmupSeconds} s warm-up, ${connections} connections`)
+const build = buildIfNeeded()
+log(build.note)
+const seeded = await prepareDatabase()
+log(`database ready in ${(seeded.seedMs / 1000).toFixed(1)} s (${seeded.seededNow ? 'seeded now' : 'reused'})`)
+
+const db = new pg.Pool({ connectionString: benchUrl, max: 2 })
+const columns = await selectLists(db)
+const manager = seeded.managers[0]
+
+type Scenario = {
+  name: string
+  app: Request
+  baseline?: Request
+  /** The list query the app's SQL answers (for match counts, the id comparison and EXPLAIN). */
+  query?: ListQuery
+  showId?: number
+  targets?: (measured: Measured, baseline?: Measured) => Check[]
+}
+
+const listPath = (params: Record<string, string | number>) =>
+  `/admin/api/resources/Client/actions/list?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))}`
+const baselineListPath = (query: ListQuery) =>
+  `/list?${new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]))}`
+
+const p99AtMost = (label: string, limit: number) => (measured: Measured): Check[] => [
+  { label, target: `p99 ≤ ${limit} ms`, value: `p99 ${measured.p99.toFixed(1)} ms`, met: measured.p99 <= limit },
+]
+
+let app: Child | undefined
+let baseline: Child | undefined
+const rows: Row[] = []
+const notes: string[] = []
+const starts: { ms: number; rss: number }[] = []
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+let rssAfter: number | undefined
+let createdRows = 0
+let loginBurst: Measured | undefined
+/** Read scenarios by name: their list query (undefined for show), for EXPLAIN. */
+const scenarioQuery = new Map<string, ListQuery | undefined>()
+
+try {
+  // Three starts (the last one is measured against): one start on a shared machine is too noisy.
+  for (let i = 0; i < 3; i += 1) {
+    if (app) await app.stop()
+    app = await startApp()
+    starts.push({ ms: app.readyMs, rss: rssMb(app.child.pid!) ?? NaN })
+    log(`app ready in ${app.readyMs.toFixed(0)} ms, RSS ${starts.at(-1)!.rss.toFixed(0)} MB`)
+  }
+  if (!app) throw new Error('no app started')
+
+  const baselinePort = await freePort()
+  baseline = await startChild(
+    'baseline',
+    [process.execPath, '--import', 'tsx', 'bench/baseline-server.ts'],
+    { PATH: process.env.PATH ?? '/usr/bin:/bin', DATABASE_URL: benchUrl, PORT: String(baselinePort) },
+    baselinePort,
+    '/health',
+  )
+
+  const adminHeaders = { cookie: await login(app.url, firstAdminEmail), ...proxyHeaders }
+  const managerHeaders = { cookie: await login(app.url, firstManagerEmail), ...proxyHeaders }
+  log('logged in as an admin and as a manager')
+
+  const listScenario = (name: string, query: ListQuery, headers = adminHeaders, targets?: Scenario['targets']): Scenario => {
+    const params: Record<string, string | number> = { page: query.page }
+    if (query.login) params['filters.login'] = query.login
+    if (query.company) params['filters.company'] = query.company
+    if (query.email) params['filters.email'] = query.email
+    return { name, query, app: { path: listPath(params), headers }, baseline: { path: baselineListPath(query) }, targets }
+  }
+
+  const scenarios: Scenario[] = [
+    listScenario('list page 1', { page: 1 }, adminHeaders, (m, b) => [
+      ...p99AtMost('list page 1', 30)(m),
+      {
+        label: 'list page 1 throughput',
+        target: '≥ 50 % of baseline',
+        value: b ? `${((m.rps / b.rps) * 100).toFixed(0)} % (${m.rps.toFixed(0)} vs ${b.rps.toFixed(0)} req/s)` : 'no baseline',
+        met: !!b && m.rps >= 0.5 * b.rps,
+      },
+    ]),
+    listScenario('list page 1000', { page: 1000 }),
+    listScenario(`list filtered: login ~ "${filters.login}"`, { page: 1, login: filters.login }, adminHeaders, p99AtMost('filtered list (login)', 60)),
+    listScenario(`list filtered: company ~ "${filters.company}"`, { page: 1, company: filters.company }, adminHeaders, p99AtMost('filtered list (company)', 60)),
+    listScenario(`list filtered: e-mail ~ "${filters.email}"`, { page: 1, email: filters.email }, adminHeaders, p99AtMost('filtered list (e-mail)', 60)),
+    listScenario(`list as a manager (page 1)`, { page: 1, managerId: manager.id }, managerHeaders),
+    {
+      name: 'show one client',
+      showId: seeded.showId,
+      app: { path: `/admin/api/resources/Client/records/${seeded.showId}/show`, headers: adminHeaders },
+      baseline: { path: `/show/${seeded.showId}` },
+      targets: p99AtMost('show', 20),
+    },
+  ]
+
+  for (const scenario of scenarios) {
+    // The scenario must do what it says: 200, the same rows as the baseline's SQL, no error notice.
+    const appSample = await sample(app.url, scenario.app)
+    const baseSample = await sample(baseline.url, scenario.baseline!)
+    if (appSample.status !== 200 || baseSample.status !== 200) {
+      throw new Error(`${scenario.name}: HTTP ${appSample.status} from the app, ${baseSample.status} from the baseline\n${appSample.text.slice(0, 300)}`)
+    }
+    const appJson = JSON.parse(appSample.text)
+    const baseJson = JSON.parse(baseSample.text)
+    if (appJson.notice?.type === 'error') throw new Error(`${scenario.name}: the app answered an error notice: ${appJson.notice.message}`)
+    const row: Row = { name: scenario.name, app: undefined as never, checks: [] }
+    if (scenario.query) {
+      const appIds = (appJson.records as { id: string }[]).map((r) => String(r.id)).join(',')
+      const baseIds = (baseJson.records as { id: number }[]).map((r) => String(r.id)).join(',')
+      if (appIds !== baseIds) throw new Error(`${scenario.name}: the app listed [${appIds}], the baseline's SQL [${baseIds}]`)
+      const { rows: counted } = await db.query(
+        `SELECT count(*)::int AS n FROM (${pageSql(columns, { ...scenario.query, page: 1 }).replace(/ ORDER BY[\s\S]*$/, '')}) AS matching`,
+      )
+      const matches: number = counted[0].n
+      row.matches = matches
+      log(`${scenario.name}: ${appJson.records.length} rows of ${matches.toLocaleString('en')} matching, total shown ${appJson.meta?.total}`)
+    } else {
+      if (String(appJson.record?.id) !== String(scenario.showId) || baseJson.record?.id !== scenario.showId) {
+        throw new Error(`${scenario.name}: expected record ${scenario.showId}`)
+      }
+    }
+    log(`${scenario.name}: app…`)
+    row.app = await measure(app.url, scenario.app)
+    log(`${scenario.name}: baseline…`)
+    row.baseline = await measure(baseline.url, scenario.baseline!)
+    row.checks = scenario.targets?.(row.app, row.baseline) ?? []
+    log(`${scenario.name}: ${row.app.rps.toFixed(1)} req/s, p99 ${row.app.p99} ms (baseline ${row.baseline.rps.toFixed(1)} req/s, p99 ${row.baseline.p99} ms)`)
+    rows.push(row)
+    scenarioQuery.set(row.name, scenario.query)
+  }
+
+  // Create: a unique login per request; every create hashes the client's password (cost 12).
+  let created = 0
+  const createBody = () => {
+    created += 1
+    const login = `${createdLoginPrefix}${runId}-${created}`
+    return new URLSearchParams({
+      login,
+      password: 'client-password-1',
+      passwordConfirmation: 'client-password-1',
+      managerId: String(manager.id),
+      email: `ops@${login}.example.com`,
+    }).toString()
+  }
+  const createRequest: Request = {
+    method: 'POST',
+    path: '/admin/api/resources/Client/actions/new',
+    headers: { ...adminHeaders, 'content-type': 'application/x-www-form-urlencoded' },
+    body: createBody,
+  }
+  const createSample = await sample(app.url, createRequest)
+  const createJson = JSON.parse(createSample.text)
+  if (createSample.status !== 200 || createJson.notice?.type !== 'success') {
+    throw new Error(`create: HTTP ${createSample.status}, notice ${JSON.stringify(createJson.notice)} ${JSON.stringify(createJson.record?.errors ?? {})}`)
+  }
+  log('create one client: app…')
+  const createMeasured = await measure(app.url, createRequest)
+  await sleep(Math.min(10_000, Math.max(500, createMeasured.p99)))
+  const { rows: createdCount } = await db.query(`SELECT count(*)::int AS n FROM clients WHERE login LIKE $1`, [`${createdLoginPrefix}${runId}-%`])
+  createdRows = createdCount[0].n
+  // A create that fails validation still answers 200: count what was really stored.
+  notes.push(
+    `create: ${createMeasured.requests} creates answered in the measured ${seconds} s; ${createdRows} clients stored in all ` +
+      `for ${created} requests issued (sample, warm-up and requests still in flight when autocannon stopped included).`,
+  )
+  rows.push({ name: 'create one client', app: createMeasured, checks: [] })
+
+  const loginRequest: Request = {
+    method: 'POST',
+    path: '/admin/login',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...proxyHeaders },
+    body: new URLSearchParams({ email: firstAdminEmail, password: userPassword }).toString(),
+  }
+  const loginSample = await sample(app.url, loginRequest)
+  if (loginSample.status !== 302) throw new Error(`login: HTTP ${loginSample.status}`)
+  log('login (bcrypt cost 12): app…')
+  const loginMeasured = await measure(app.url, loginRequest)
+  rows.push({ name: 'login (bcrypt cost 12)', app: loginMeasured, checks: [] })
+
+  log(`list page 1 during ${loginBurstConnections} concurrent logins: app…`)
+  const idle = rows[0].app
+  const under = await measureUnder(app.url, scenarios[0].app, loginRequest, loginBurstConnections)
+  loginBurst = under.background
+  rows.push({
+    name: `list page 1 during ${loginBurstConnections} concurrent logins`,
+    app: under.measured,
+    checks: [
+      {
+        label: `list page 1 during ${loginBurstConnections} logins`,
+        target: 'p99 ≤ 2× idle p99',
+        value: `p99 ${under.measured.p99.toFixed(1)} ms vs ${idle.p99.toFixed(1)} ms idle (${(under.measured.p99 / idle.p99).toFixed(1)}×)`,
+        met: under.measured.p99 <= 2 * idle.p99,
+      },
+    ],
+  })
+  notes.push(
+    `logins during that measurement: ${loginBurst.requests} in ${warmupSeconds + seconds + 1} s (${loginBurst.rps.toFixed(1)}/s, p50 ${(loginBurst.p50 / 1000).toFixed(2)} s, ` +
+      `p99 ${(loginBurst.p99 / 1000).toFixed(2)} s), ${loginBurst.bad} non-2xx/3xx, ${loginBurst.errors + loginBurst.timeouts} errors.`,
+  )
+  rssAfter = rssMb(app.child.pid!)
+} catch (error) {
+  if (app) console.error(`--- app output (tail) ---\n${app.output().slice(-3000)}`)
+  throw error
+} finally {
+  await app?.stop()
+  await baseline?.stop()
+  await cleanUp().catch((error) => console.error('clean-up failed:', error))
+}
+
+// EXPLAIN ANALYZE of each read scenario's statements, on the idle database (warm: the second run).
+const explains: string[] = []
+for (const [scenario, query] of scenarioQuery) {
+  const statements = query
+    ? [pageSql(columns, query), ...(await countStatements(query))]
+    : [showSql(columns, seeded.showId)]
+  const blocks: string[] = []
+  for (const sql of statements) {
+    await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`)
+    const { rows: plan } = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`)
+    const shortSql = sql.replace(/^SELECT "id", "login", [^]*? FROM "clients"/, 'SELECT "id", "login", … FROM "clients"')
+    blocks.push(`${shortSql}\n\n${plan.map((p) => p['QUERY PLAN']).join('\n')}`)
+  }
+  explains.push(`<details><summary>${scenario}</summary>\n\n\`\`\`\n${blocks.join('\n\n')}\n\`\`\`\n\n</details>`)
+}
+await db.end()
+
+async function countStatements(query: ListQuery) {
+  const unfiltered = !query.login && !query.company && !query.email && query.managerId === undefined
+  if (unfiltered) {
+    const { rows: estimate } = await db.query(estimateSql)
+    if (Number(estimate[0].estimate) >= ESTIMATE_ABOVE) return [estimateSql]
+  }
+  return [cappedCountSql(query)]
+}
+
+// ---- report -------------------------------------------------------------------------------------
+
+const loadAfter = os.loadavg()
+const startMs = median(starts.map((s) => s.ms))
+const startRss = median(starts.map((s) => s.rss))
+const startCheck: Check = {
+  label: 'production start',
+  target: '≤ 3 s',
+  value: `${(startMs / 1000).toFixed(2)} s (median of ${starts.map((s) => (s.ms / 1000).toFixed(2)).join(', ')} s)`,
+  met: startMs <= 3000,
+}
+const rssCheck: Check = {
+  label: 'RSS once ready',
+  target: '≤ 200 MB',
+  value: `${startRss.toFixed(0)} MB (median of ${starts.map((s) => s.rss.toFixed(0)).join(', ')} MB; ${rssAfter?.toFixed(0)} MB after the run)`,
+  met: startRss <= 200,
+}
+const checks = [...rows.flatMap((row) => row.checks), startCheck, rssCheck]
+
+console.log('')
+printTable(rows)
+console.log('')
+console.log(`start: ${startCheck.value} (target ${startCheck.target}: ${startCheck.met ? 'met' : 'MISSED'}); RSS ${rssCheck.value} (target ${rssCheck.target}: ${rssCheck.met ? 'met' : 'MISSED'})`)
+for (const check of checks.filter((c) => !c.met)) console.log(`MISSED: ${check.label}: ${check.value} (target ${check.target})`)
+
+const cpuModel = /model name\s*:\s*(.*)/.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? 'unknown'
+const version = (pkg: string) => JSON.parse(fs.readFileSync(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8')).version
+const postgresVersion = await (async () => {
+  const client = new pg.Client({ connectionString: benchUrl })
+  await client.connect()
+  const { rows: v } = await client.query('SHOW server_version')
+  const { rows: settings } = await client.query(
+    `SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'effective_cache_size', 'random_page_cost', 'max_connections') ORDER BY name`,
+  )
+  await client.end()
+  return {
+    version: v[0].server_version as string,
+    settings: settings.map((s: { name: string; setting: string; unit: string | null }) => `${s.name}=${s.setting}${s.unit ?? ''}`).join(', '),
+  }
+})()
+
+const { header, body } = tableRows(rows)
+const baselineBody = rows
+  .filter((row) => row.baseline)
+  .map((row) => [row.name, row.matches === undefined ? '–' : row.matches.toLocaleString('en'), row.baseline!.rps.toFixed(1), row.baseline!.p50.toFixed(1), row.baseline!.p99.toFixed(1), `${(row.baseline!.bytes / 1024).toFixed(1)} KB`])
+
+const sections = [
+  '# Benchmarks',
+  [
+    '`npm run bench` (bench/run.ts) fills a PostgreSQL database with generated clients, starts the built',
+    'server as production runs it and measures the panel\'s JSON API with autocannon, next to a baseline:',
+    'a bare node:http + `pg` server running the same SQL (bench/baseline-server.ts, bench/sql.ts).',
+    'This file is rewritten by every run, except the findings section.',
+    '',
+    '```sh',
+    'npm run bench                                   # 1,000,000 clients, 10 s per scenario',
+    'BENCH_CLIENTS=20000 BENCH_SECONDS=3 npm run bench  # a quick run while developing',
+    '```',
+    '',
+    'Environment: `DATABASE_URL` (a local server; default `postgres://postgres@127.0.0.1:5432/postgres`),',
+    '`BENCH_CLIENTS`, `BENCH_SECONDS`, `BENCH_WARMUP` (3), `BENCH_BUILD` (`1` always / `0` never rebuild; by default',
+    'the server is rebuilt when `dist/` is missing or older than the sources), `BENCH_FILTER_LOGIN|COMPANY|EMAIL`.',
+    'The database `bench_<N>` is kept and reused by the next run with the same N.',
+  ].join('\n'),
+  `## Last run: ${startedAt.toISOString().replace('T', ' ').slice(0, 16)} UTC`,
+  [
+    `- Machine: ${os.availableParallelism()} CPUs (nproc), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GB memory, ${cpuModel}; load average ${loadBefore[0].toFixed(1)} before, ${loadAfter[0].toFixed(1)} after (the machine is shared).`,
+    `- Node ${process.version}, PostgreSQL ${postgresVersion.version} (${postgresVersion.settings}), adminjs ${version('adminjs')}, @adminjs/express ${version('@adminjs/express')}, @adminjs/sequelize ${version('@adminjs/sequelize')}, sequelize ${version('sequelize')}, pg ${version('pg')}, autocannon ${version('autocannon')}.`,
+    `- Data: ${clients.toLocaleString('en')} clients (${databaseName}, ${seeded.seededNow ? `seeded in this run in ${(seeded.seedMs / 1000).toFixed(0)} s` : 'reused from an earlier run'}), ${seeded.admins.length} admins, ${seeded.managers.length} managers.`,
+    `- Load: ${connections} connections, ${warmupSeconds} s warm-up then ${seconds} s per scenario; app and baseline measured one after the other, scenario by scenario. Server: \`node dist/src/server.js\`, NODE_ENV=production, BCRYPT_ROUNDS=12, LOG_LEVEL=warn, DB pool 10 (+2 sessions), TRUST_PROXY=1 with \`X-Forwarded-Proto: https\` on every request (production cookies are Secure). Build: ${build.note}.`,
+    '- Latencies in ms as autocannon measures them (including the load generator, which shares the 2 CPUs); bytes = average response body; ratio = app req/s ÷ baseline req/s.',
+  ].join('\n'),
+  markdownTable(header, body, (i) => i >= 1 && i <= 6),
+  ['### Targets (issue #7)', '', markdownTable(['target', 'measured', 'met?'], checks.map((c) => [`${c.label} ${c.target}`, c.value, c.met ? 'yes' : '**missed**'])), '', checks.some((c) => !c.met) ? `Missed: ${checks.filter((c) => !c.met).map((c) => `${c.label} (${c.value}; target ${c.target})`).join('; ')}.` : 'All targets met.'].join('\n'),
+  [
+    '### Start, memory and notes',
+    '',
+    `- Spawn of \`node dist/src/server.js\` to the first 200 from /health, three starts: ${starts.map((s) => `${(s.ms / 1000).toFixed(2)} s`).join(', ')} (median ${(startMs / 1000).toFixed(2)} s).`,
+    `- RSS (VmRSS) once ready: ${starts.map((s) => `${s.rss.toFixed(0)} MB`).join(', ')}; after the run (the third process): ${rssAfter?.toFixed(0)} MB.`,
+    ...notes.map((n) => `- ${n}`),
+  ].join('\n'),
+  ['### Baseline (bare pg, same SQL)', '', markdownTable(['scenario', 'matching rows', 'req/s', 'p50 ms', 'p99 ms', 'bytes'], baselineBody, (i) => i >= 1)].join('\n'),
+  '## Findings',
+  findingsBlock(keptFindings(docFile)),
+  ['## Query plans (EXPLAIN ANALYZE, BUFFERS; idle database, warm cache)', '', ...explains].join('\n'),
+]
+writeDoc(docFile, sections)
+log(`wrote ${path.relative(root, docFile)}`)
+process.exit(0)

@@ -19,6 +19,7 @@ export function loadComponents() {
     readOnlyOnceSet: add('ReadOnlyOnceSet'),
     activeReference: add('ActiveReference'),
     plainText: add('PlainText'),
+    requiredOnCreate: add('RequiredOnCreate'),
     newWithDefaults: add('NewWithDefaults'),
     clientHistory: add('ClientHistory'),
   }

@@ -2,7 +2,7 @@ import type { CurrentAdmin, LayoutElement, PropertyOptions, ResourceOptions } fr
 import { kinds, type FieldDef } from '../fields/kinds.js'
 import { fieldsOf, type ResourceDefinition, type Section } from '../fields/model.js'
 
-export type ComponentIds = { readOnlyOnceSet: string; activeReference: string; plainText: string }
+export type ComponentIds = { readOnlyOnceSet: string; activeReference: string; plainText: string; requiredOnCreate: string }
 
 const adminJsType: Partial<Record<FieldDef['kind'], PropertyOptions['type']>> = {
   password: 'password',
@@ -35,6 +35,7 @@ function propertyOptions(name: string, def: FieldDef, position: number, componen
   if (def.references?.mustBeActive) {
     options.components = { ...options.components, edit: components.activeReference }
   }
+  if (virtual && def.required) options.components = { ...options.components, edit: components.requiredOnCreate }
   if (def.kind === 'text') options.components = { ...options.components, show: components.plainText }
   return options
 }

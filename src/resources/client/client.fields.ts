@@ -38,6 +38,7 @@ export const clientDefinition: ResourceDefinition = {
         passwordConfirmation: {
           label: 'Retype password',
           kind: 'password',
+          required: true,
           confirms: 'password',
           row: 'password',
         },

@@ -9,6 +9,7 @@ import { clientDefinition } from '../resources/client/client.fields.js'
 import { productResource } from '../resources/product/product.resource.js'
 import { productDefinition } from '../resources/product/product.fields.js'
 import { loadComponents } from './components.js'
+import { memoizeLayoutsByRole } from './memoize-layouts.js'
 import { panelFields } from './panel-fields.js'
 import type { ResourceDefinition } from '../fields/model.js'
 
@@ -27,6 +28,7 @@ const logo =
   )
 
 export function buildAdmin(models: Models) {
+  memoizeLayoutsByRole()
   const { componentLoader, ids } = loadComponents()
   const translations = (definition: ResourceDefinition) =>
     panelFields(definition, ids).translations

@@ -10,6 +10,7 @@ import pg from 'pg'
 import { pino, type Logger } from 'pino'
 import { pinoHttp } from 'pino-http'
 import { buildAdmin } from './admin/admin.js'
+import { discardStaleComponentBundle } from './admin/components.js'
 import { localFontsPath, rewriteFontLinks, serveLocalFonts } from './admin/local-fonts.js'
 import { createAuthenticator, LoginRefused, toSessionAdmin, type SessionAdmin } from './auth/authenticate.js'
 import { PostgresThrottleStore } from './auth/throttle-store.js'
@@ -61,6 +62,7 @@ const isApiRequest = (req: Request) => req.originalUrl.startsWith('/admin/api/')
 
 export async function createApp(config: AppConfig, db: Database, logger: Logger = createLogger(config)): Promise<App> {
   const models = defineModels(db.sequelize, config)
+  if (!config.isProduction) discardStaleComponentBundle()
   const admin = buildAdmin(models)
   const app = express()
   app.disable('x-powered-by')

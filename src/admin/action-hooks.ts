@@ -21,7 +21,14 @@ export const compactListResponse: After<ActionResponse> = async (response, _requ
   const shown = new Set(['id', ...context.resource.decorate().getListProperties().map((property) => property.propertyPath)])
   for (const record of (response.records ?? []) as (ListedRecord & { params: Record<string, unknown> })[]) {
     record.params = Object.fromEntries(Object.entries(record.params).filter(([key]) => shown.has(key.split('.')[0])))
-    for (const action of [...(record.recordActions ?? []), ...(record.bulkActions ?? [])]) delete action.layout
+    for (const action of [...(record.recordActions ?? []), ...(record.bulkActions ?? [])] as Record<string, unknown>[]) {
+      // A row's action menu needs the name, label, icon, variant, guard and parent; the rest is
+      // for the action's own page, which fetches the record again.
+      for (const key of ['layout', 'containerWidth', 'hideActionHeader', 'showResourceActions', 'showFilter']) delete action[key]
+      if (action.parent === null) delete action.parent
+      if (action.guard === '') delete action.guard
+      if (action.custom && !Object.keys(action.custom).length) delete action.custom
+    }
     for (const [key, populated] of Object.entries(record.populated ?? {})) {
       if (populated) record.populated![key] = { id: populated.id, title: populated.title, params: { id: populated.id }, populated: {}, errors: {}, recordActions: [], bulkActions: [] }
     }

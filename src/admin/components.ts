@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ComponentLoader } from 'adminjs'
@@ -24,4 +24,15 @@ export function loadComponents() {
     clientHistory: add('ClientHistory'),
   }
   return { componentLoader, ids }
+}
+
+/**
+ * Outside production AdminJS serves `.adminjs/bundle.js` as it finds it, so a bundle left by an
+ * earlier `npm run build` would hide components added since ("has not been bundled"). A bundle
+ * older than any component source is removed; the next page load bundles afresh.
+ */
+export function discardStaleComponentBundle(bundleFile = path.resolve('.adminjs', 'bundle.js')) {
+  if (!existsSync(bundleFile)) return
+  const newestSource = Math.max(...readdirSync(componentsDir).map((name) => statSync(path.join(componentsDir, name)).mtimeMs))
+  if (statSync(bundleFile).mtimeMs < newestSource) rmSync(bundleFile, { force: true })
 }

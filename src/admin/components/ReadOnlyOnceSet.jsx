@@ -8,7 +8,8 @@ const ReadOnlyOnceSet = (props) => {
   const { property, record } = props
   const stored = record?.id ? props.record.params[property.path] : undefined
   if (!stored) {
-    return <BasePropertyComponent {...props} property={{ ...property, components: {} }} />
+    // The stock editor itself: AdminJS has already wrapped this component in its property box.
+    return <BasePropertyComponent.DefaultType.Edit {...props} />
   }
   const option = property.availableValues?.find((choice) => choice.value === stored)
   return (

@@ -6,7 +6,9 @@ import { BasePropertyComponent } from 'adminjs'
 const RequiredOnCreate = (props) => {
   const { property, record } = props
   const isRequired = Boolean(property.isRequired && !record?.id)
-  return <BasePropertyComponent {...props} property={{ ...property, isRequired, components: {} }} />
+  // The stock editor itself: AdminJS has already wrapped this component in its property box.
+  const Editor = property.type === 'password' ? BasePropertyComponent.Password.Edit : BasePropertyComponent.DefaultType.Edit
+  return <Editor {...props} property={{ ...property, isRequired }} />
 }
 
 export default RequiredOnCreate

@@ -15,7 +15,10 @@ import type { Server } from 'node:http'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, test } from 'node:test'
+import bcrypt from 'bcrypt'
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
+import { fieldsOf } from '../../src/fields/model.js'
+import { clientDefinition } from '../../src/resources/client/client.fields.js'
 import { PASSWORD, startTestApp, type TestApp } from '../helpers/harness.js'
 
 const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots')
@@ -590,5 +593,121 @@ describe('the panel in a real browser', () => {
     assert.equal(await page.getByRole('button', { name: 'Delete' }).count(), 0)
     await page.getByTestId('action-edit').first().waitFor()
     await shot(page, '06-manager-client-show')
+  })
+
+  journey('7. the whole new-client form can be filled and saved with the keyboard alone, tab order follows the sections', async (page) => {
+    await context.clearCookies()
+    const login = await page.request.post(`${base}/login`, { form: { email: 'admin@example.com', password: PASSWORD }, maxRedirects: 0 })
+    assert.equal(login.status(), 302, 'log in as admin@example.com')
+    await page.goto(`${base}/resources/Client/actions/new`, { waitUntil: 'domcontentloaded' })
+    const form = page.locator('[data-css=Client-new-form]')
+    await form.locator('h4').first().waitFor()
+    await page.locator('#login').waitFor()
+
+    /** Where the focus is: the element, and the field whose property box holds it. */
+    type Stop = { field: string; tag: string; id: string; type: string; role: string; testid: string; text: string }
+    const where = (): Promise<Stop> =>
+      page.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null
+        const box = el?.closest('[data-testid^="property-edit-"]')
+        return {
+          field: box ? box.getAttribute('data-testid')!.slice('property-edit-'.length) : '',
+          tag: el?.tagName.toLowerCase() ?? '',
+          id: el?.id ?? '',
+          type: el?.getAttribute('type') ?? '',
+          role: el?.getAttribute('role') ?? '',
+          testid: el?.getAttribute('data-testid') ?? '',
+          text: (el?.textContent ?? '').trim().slice(0, 30),
+        }
+      })
+    const describeStop = (stop: Stop) =>
+      `${stop.field || '(outside any field)'}: <${stop.tag}${stop.id ? `#${stop.id}` : ''}${stop.type ? ` type=${stop.type}` : ''}${stop.role ? ` role=${stop.role}` : ''}${stop.testid ? ` data-testid=${stop.testid}` : ''}>${stop.text ? ` "${stop.text}"` : ''}`
+    const stops: Stop[] = []
+    const tabOrder = () => stops.map(describeStop).join('\n    ')
+
+    /** Presses Tab until the focused element matches, recording every stop on the way. */
+    async function tabUntil(what: string, reached: (stop: Stop) => boolean, most = 80) {
+      for (let i = 0; i < most; i++) {
+        await page.keyboard.press('Tab')
+        const stop = await where()
+        stops.push(stop)
+        if (reached(stop)) return
+      }
+      assert.fail(`Tab never reached ${what} after ${most} presses; the tab order was:\n    ${tabOrder()}`)
+    }
+    const tabTo = (id: string) => tabUntil(`#${id}`, (stop) => stop.id === id)
+    const isChecked = (id: string) => page.evaluate((id) => (document.getElementById(id) as HTMLInputElement).checked, id)
+
+    // The only non-keyboard step: put the focus into the first field.
+    await page.locator('#login').focus()
+    stops.push(await where())
+    assert.equal(stops[0].id, 'login', 'the focus is in Login')
+
+    // From here on: the keyboard only.
+    await page.keyboard.type('kbd-only-co')
+    await tabTo('password')
+    await page.keyboard.type('keyboard-pass-42')
+    await tabTo('passwordConfirmation')
+    await page.keyboard.type('keyboard-pass-42')
+
+    await tabTo('managerId')
+    await page.keyboard.type('Maria')
+    await page.getByRole('option', { name: 'Maria Manager' }).first().waitFor()
+    await page.keyboard.press('Enter')
+    await field(page, 'managerId').getByText('Maria Manager').first().waitFor()
+
+    // Through the intermediate fields at their defaults; Space ticks "Can Send via API".
+    await tabTo('canSendApi')
+    assert.equal(await isChecked('canSendApi'), false)
+    await page.keyboard.press('Space')
+    assert.equal(await isChecked('canSendApi'), true, 'Space ticks Can Send via API')
+
+    await tabTo('email')
+    await page.keyboard.type('keyboard@example.com')
+
+    await tabUntil('the Save button', (stop) => stop.testid === 'button-save')
+
+    // The tab order: the fields visited, in order, follow the definition (section by section).
+    const order = fieldsOf(clientDefinition).map(([name]) => name)
+    const visited = stops.map((stop) => stop.field).filter((name, i, all) => name && name !== all[i - 1])
+    for (const name of visited) assert.ok(order.includes(name), `${name} is a field of the Client definition`)
+    for (let i = 1; i < visited.length; i++) {
+      assert.ok(
+        order.indexOf(visited[i]) > order.indexOf(visited[i - 1]),
+        `Tab goes from ${visited[i - 1]} to ${visited[i]}, against the definition order; the tab order was:\n    ${tabOrder()}`,
+      )
+    }
+    // No field is skipped, and nothing outside the fields is visited before Save.
+    const inForm = await form.evaluate((element) =>
+      [...element.querySelectorAll('[data-testid^="property-edit-"]')].map((box) => box.getAttribute('data-testid')!.slice('property-edit-'.length)),
+    )
+    assert.deepEqual(visited, inForm, `Tab visits every field of the form, in order; the tab order was:\n    ${tabOrder()}`)
+    assert.deepEqual(
+      stops.slice(0, -1).filter((stop) => !stop.field).map(describeStop),
+      [],
+      'no stops outside the fields between Login and Save',
+    )
+
+    await shot(page, '07-keyboard-only')
+    const before = await t.models.Client.count()
+    await page.keyboard.press('Enter')
+    await waitForUrl(page, /\/admin\/resources\/Client(\/records\/\d+\/show)?(\?.*)?$/)
+    await page.locator('[data-css=notice]').getByText('Successfully created a new record').waitFor()
+    assert.equal(await t.models.Client.count(), before + 1)
+
+    const row = await t.models.Client.findOne({ where: { login: 'kbd-only-co' } })
+    assert.ok(row, 'the client is stored')
+    assert.equal(row.get('email'), 'keyboard@example.com')
+    assert.equal(Number(row.get('managerId')), t.ids.manager1)
+    const hash = (await t.models.Client.unscoped().findByPk(Number(row.get('id'))))?.get('passwordHash')
+    assert.ok(await bcrypt.compare('keyboard-pass-42', String(hash)), 'the typed password is stored')
+    assert.equal(row.get('canSendApi'), true, 'the ticked checkbox is stored')
+    assert.equal(row.get('canSendWeb'), true, 'defaults kept')
+    assert.equal(row.get('canSendSmpp'), false)
+    assert.equal(row.get('moderation'), 'manual')
+    assert.equal(row.get('timezone'), 'UTC')
+    assert.equal(row.get('deliveryStatus'), 'active')
+    assert.equal(row.get('clientType'), 'company')
+    seeded['kbd-only-co'] = Number(row.get('id'))
   })
 })

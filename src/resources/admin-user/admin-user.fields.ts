@@ -1,4 +1,5 @@
 import type { ResourceDefinition } from '../../fields/model.js'
+import { passwordField } from '../../fields/presets.js'
 
 /** People who log into the panel. Listed in the Client's Manager select by name. */
 export const adminUserDefinition: ResourceDefinition = {
@@ -39,14 +40,7 @@ export const adminUserDefinition: ResourceDefinition = {
           list: true,
           filter: true,
         },
-        password: {
-          label: 'Password',
-          kind: 'password',
-          required: true,
-          minLength: 10,
-          maxLength: 72,
-          help: 'At least 10 characters. When editing, leave blank to keep the current password.',
-        },
+        password: passwordField,
       },
     },
   ],

@@ -1,5 +1,6 @@
 import { countryOptions, currencyOptions, timezoneOptions } from '../../fields/kinds.js'
 import type { ResourceDefinition } from '../../fields/model.js'
+import { passwordField } from '../../fields/presets.js'
 
 /**
  * The Client record, section by section as in the help article "How to create a new client?".
@@ -26,15 +27,7 @@ export const clientDefinition: ResourceDefinition = {
           list: 1,
           filter: true,
         },
-        password: {
-          label: 'Password',
-          kind: 'password',
-          required: true,
-          minLength: 10,
-          maxLength: 72, // bcrypt ignores anything past 72 bytes
-          help: 'At least 10 characters. When editing, leave blank to keep the current password.',
-          row: 'password',
-        },
+        password: { ...passwordField, row: 'password' },
         passwordConfirmation: {
           label: 'Retype password',
           kind: 'password',

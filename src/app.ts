@@ -12,7 +12,7 @@ import { pinoHttp } from 'pino-http'
 import { buildAdmin } from './admin/admin.js'
 import { discardStaleComponentBundle } from './admin/components.js'
 import { localFontsPath, rewriteFontLinks, serveLocalFonts } from './admin/local-fonts.js'
-import { createAuthenticator, LoginRefused, toSessionAdmin, type SessionAdmin } from './auth/authenticate.js'
+import { createAuthenticator, toSessionAdmin, type SessionAdmin } from './auth/authenticate.js'
 import { PostgresThrottleStore } from './auth/throttle-store.js'
 import type { AppConfig } from './config/env.js'
 import type { Database } from './db/database.js'
@@ -210,10 +210,6 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   })
   // Never an HTML stack trace: a JSON body with the request id to find the log line.
   app.use((error: Error, req: Request, res: Response, _next: NextFunction) => {
-    if (error instanceof LoginRefused) {
-      res.status(400).json({ error: error.message })
-      return
-    }
     req.log?.error({ err: error }, 'request failed')
     if (res.headersSent) return
     res.status(500).json({ error: 'Something went wrong on our side. Please try again.', requestId: req.id })

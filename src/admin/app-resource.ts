@@ -16,7 +16,12 @@ const ESTIMATE_ABOVE = 100_000
 /** A filtered list counts at most this many matches. */
 export const COUNT_CAP = 10_000
 
-const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`)
+/** Makes user input match literally inside a LIKE/ILIKE pattern. */
+export const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`)
+
+/** Only declared, editable fields (flattened keys such as `invoiceDates.0` count by their root). */
+const onlyWritable = (params: Record<string, unknown>, writable: Set<string>) =>
+  Object.fromEntries(Object.entries(params).filter(([key]) => writable.has(key.split('.')[0])))
 
 /**
  * The Sequelize adapter, tightened for this app:
@@ -66,8 +71,7 @@ export class AppResource extends SequelizeResource {
 
   /** A record for the "new" form: its id is whatever the database assigns. */
   build(params: Record<string, unknown>) {
-    const accepted = Object.fromEntries(Object.entries(params).filter(([key]) => this.writable.has(key.split('.')[0])))
-    return new SafeRecord(accepted, this, this.secrets, this.writable, undefined)
+    return new SafeRecord(onlyWritable(params, this.writable), this, this.secrets, this.writable, undefined)
   }
 
   /** A record read from the database: its id is fixed, whatever a form posts later. */
@@ -150,10 +154,7 @@ export class AppResource extends SequelizeResource {
 
   async findMany(ids: Array<string | number>, context?: Context) {
     const numericIds = ids.map(String).filter((id) => /^\d+$/.test(id)).map(Number)
-    const scope = this.rowScope(context?.currentAdmin)
-    const rows = await this.model.findAll({
-      where: { [Op.and]: [{ id: { [Op.in]: numericIds } }, ...(scope ? [scope] : [])] },
-    })
+    const rows = await this.model.findAll({ where: this.scoped({ id: { [Op.in]: numericIds } }, context) })
     return rows.map((row) => this.stored(row.toJSON()))
   }
 
@@ -169,10 +170,9 @@ export class AppResource extends SequelizeResource {
 
   async update(id: string, params: Record<string, unknown>, context?: Context) {
     const values = this.writableValues(params)
-    const scope = this.rowScope(context?.currentAdmin)
     try {
       await this.asActor(context, (transaction) =>
-        this.model.update(values, { where: { [Op.and]: [{ id: Number(id) }, ...(scope ? [scope] : [])] }, transaction }),
+        this.model.update(values, { where: this.scoped({ id: Number(id) }, context), transaction }),
       )
     } catch (error) {
       throw this.asValidationError(error)
@@ -220,8 +220,13 @@ export class AppResource extends SequelizeResource {
 
   private async findScoped(id: string | number, context: Context, transaction?: Transaction) {
     if (!/^\d+$/.test(String(id))) return null
+    return this.model.findOne({ where: this.scoped({ id: Number(id) }, context), transaction })
+  }
+
+  /** A condition narrowed to the rows the current user may see. */
+  private scoped(condition: WhereOptions, context: Context): WhereOptions {
     const scope = this.rowScope(context?.currentAdmin)
-    return this.model.findOne({ where: { [Op.and]: [{ id: Number(id) }, ...(scope ? [scope] : [])] }, transaction })
+    return scope ? { [Op.and]: [condition, scope] } : condition
   }
 
   /** Only declared, editable fields reach the model: ids, hashes and timestamps cannot be posted. */
@@ -274,8 +279,7 @@ class SafeRecord extends BaseRecord {
   }
 
   async update(params: Record<string, unknown>, context?: ActionContext) {
-    const accepted = Object.fromEntries(Object.entries(params).filter(([key]) => this.writable.has(key.split('.')[0])))
-    return super.update(accepted, context)
+    return super.update(onlyWritable(params, this.writable), context)
   }
 
   toJSON(currentAdmin?: CurrentAdmin) {

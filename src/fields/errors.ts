@@ -1,4 +1,4 @@
-import { BaseError, DatabaseError, ForeignKeyConstraintError, UniqueConstraintError, ValidationError } from 'sequelize'
+import { DatabaseError, ForeignKeyConstraintError, UniqueConstraintError, ValidationError } from 'sequelize'
 import { columnName, fieldsOf, type ResourceDefinition } from './model.js'
 
 export type FieldErrors = Record<string, { message: string; kind: string }>
@@ -61,6 +61,5 @@ export function fieldErrorsFrom(error: unknown, definition: ResourceDefinition):
     }
     return undefined
   }
-  if (error instanceof BaseError) return undefined
   return undefined
 }

@@ -2,7 +2,7 @@ import { ForbiddenError, ValidationError, type ActionContext, type ActionRequest
 import { Op } from 'sequelize'
 import { clientsVisibleTo, isAdmin, isStaff, ownsClient } from '../../access/index.js'
 import { blankInputsToNull, compactListResponse, landOnSavedRecord, onlyOwnLayout } from '../../admin/action-hooks.js'
-import { AppResource } from '../../admin/app-resource.js'
+import { AppResource, escapeLike } from '../../admin/app-resource.js'
 import type { loadComponents } from '../../admin/components.js'
 import { panelFields } from '../../admin/panel-fields.js'
 import { fieldMap } from '../../fields/model.js'
@@ -89,7 +89,7 @@ export function clientResource(models: Models, components: ReturnType<typeof loa
             const target = fields.get(property)?.references
             if (!target || fieldsHiddenFor(currentAdmin).includes(property)) throw new ForbiddenError('forbiddenError')
             const model = models[target.resource as keyof Models]
-            const query = String(request.query?.query ?? '').replace(/[\\%_]/g, (c) => `\\${c}`)
+            const query = escapeLike(String(request.query?.query ?? ''))
             const rows = await model.findAll({
               attributes: ['id', 'name'],
               where: { active: true, ...(query && { name: { [Op.iLike]: `%${query}%` } }) },

@@ -11,30 +11,7 @@ export const blankInputsToNull: Before = async (request: ActionRequest) => {
   return { ...request, payload }
 }
 
-type ListedRecord = { recordActions?: { layout?: unknown }[]; bulkActions?: { layout?: unknown }[]; populated?: Record<string, any> }
-
-/**
- * List rows carry only what the list shows: AdminJS attaches every action's form layout to every
- * row (~2 KB each), which the list never uses (edit and show fetch their record with the layout).
- */
-export const compactListResponse: After<ActionResponse> = async (response, _request, context) => {
-  const shown = new Set(['id', ...context.resource.decorate().getListProperties().map((property) => property.propertyPath)])
-  for (const record of (response.records ?? []) as (ListedRecord & { params: Record<string, unknown> })[]) {
-    record.params = Object.fromEntries(Object.entries(record.params).filter(([key]) => shown.has(key.split('.')[0])))
-    for (const action of [...(record.recordActions ?? []), ...(record.bulkActions ?? [])] as Record<string, unknown>[]) {
-      // A row's action menu needs the name, label, icon, variant, guard and parent; the rest is
-      // for the action's own page, which fetches the record again.
-      for (const key of ['layout', 'containerWidth', 'hideActionHeader', 'showResourceActions', 'showFilter']) delete action[key]
-      if (action.parent === null) delete action.parent
-      if (action.guard === '') delete action.guard
-      if (action.custom && !Object.keys(action.custom).length) delete action.custom
-    }
-    for (const [key, populated] of Object.entries(record.populated ?? {})) {
-      if (populated) record.populated![key] = { id: populated.id, title: populated.title, params: { id: populated.id }, populated: {}, errors: {}, recordActions: [], bulkActions: [] }
-    }
-  }
-  return response
-}
+type ListedRecord = { recordActions?: { layout?: unknown }[]; bulkActions?: { layout?: unknown }[] }
 
 /** After a successful save, land on the record's own page rather than back on the list. */
 export const landOnSavedRecord: After<ActionResponse> = async (response, request, context) => {

@@ -1,6 +1,7 @@
 import type { Before, ResourceOptions } from 'adminjs'
 import { isAdmin } from '../access/index.js'
-import { blankInputsToNull, compactListResponse, landOnSavedRecord } from './action-hooks.js'
+import { blankInputsToNull, landOnSavedRecord } from './action-hooks.js'
+import { listRecords } from './list-action.js'
 import type { loadComponents } from './components.js'
 import type { panelFields } from './panel-fields.js'
 
@@ -12,7 +13,7 @@ export function adminOnlyActions(
 ): ResourceOptions['actions'] {
   const adminsOnly = { isAccessible: isAdmin, isVisible: isAdmin }
   return {
-    list: { ...adminsOnly, after: compactListResponse },
+    list: { ...adminsOnly, handler: listRecords },
     search: { isAccessible: isAdmin },
     show: { ...adminsOnly, layout: panel.showLayout },
     new: {

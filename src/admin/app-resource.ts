@@ -1,5 +1,5 @@
 import { Resource as SequelizeResource } from '@adminjs/sequelize'
-import { BaseRecord, flat, ValidationError, type ActionContext, type CurrentAdmin, type Filter } from 'adminjs'
+import { BaseRecord, flat, type BaseResource, ValidationError, type ActionContext, type ActionDecorator, type CurrentAdmin, type Filter, type RecordJSON } from 'adminjs'
 import { Op, QueryTypes, Utils, type Model, type ModelStatic, type Transaction, type WhereOptions } from 'sequelize'
 import { fieldErrorsFrom } from '../fields/errors.js'
 import { kinds, type FieldDef } from '../fields/kinds.js'
@@ -15,6 +15,15 @@ type Context = Partial<Pick<ActionContext, 'currentAdmin'>> | undefined
 const ESTIMATE_ABOVE = 100_000
 /** A filtered list counts at most this many matches. */
 export const COUNT_CAP = 10_000
+
+/** The planner's estimate only changes with ANALYZE: one lookup per table serves many page views. */
+const ESTIMATE_TTL_MS = 10_000
+
+type Sort = { sortBy?: string; direction?: 'asc' | 'desc' }
+export type ListPage = {
+  meta: { total: number; perPage: number; page: number; sortBy: string; direction: 'asc' | 'desc' }
+  records: RecordJSON[]
+}
 
 /** Makes user input match literally inside a LIKE/ILIKE pattern. */
 export const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`)
@@ -36,12 +45,22 @@ export class AppResource extends SequelizeResource {
   private readonly secrets: string[]
   private readonly writable: Set<string>
 
+  private readonly rowScope: RowScope
+  private readonly listAlso: string[]
+  private listed?: Set<string>
+
+  /**
+   * `rowScope`: the rows the current user may see. `listAlso`: columns a list row carries besides
+   * the listed ones, for an after hook that derives a shown value from them.
+   */
   constructor(
     private readonly model: ModelStatic<Model>,
     private readonly definition: ResourceDefinition,
-    private readonly rowScope: RowScope = () => undefined,
+    options: { rowScope?: RowScope; listAlso?: string[] } = {},
   ) {
     super(model)
+    this.rowScope = options.rowScope ?? (() => undefined)
+    this.listAlso = options.listAlso ?? []
     this.fields = fieldMap(definition)
     this.secrets = secretAttributes(definition)
     this.writable = new Set(fieldsOf(definition).filter(([, def]) => !def.readOnly).map(([name]) => name))
@@ -116,11 +135,7 @@ export class AppResource extends SequelizeResource {
     const conditions = (where as { [Op.and]: unknown[] })[Op.and]
     const sequelize = this.model.sequelize!
     if (conditions.length === 0) {
-      const [row] = (await sequelize.query('SELECT reltuples::bigint AS estimate FROM pg_class WHERE oid = to_regclass(:table)', {
-        replacements: { table: this.definition.table },
-        type: QueryTypes.SELECT,
-      })) as { estimate: string }[]
-      const estimate = Number(row?.estimate ?? -1)
+      const estimate = await this.estimatedRows()
       if (estimate >= ESTIMATE_ABOVE) return estimate
     }
     // The same WHERE the page query uses (attribute names mapped to columns), capped.
@@ -133,29 +148,121 @@ export class AppResource extends SequelizeResource {
     return Math.min(total, COUNT_CAP)
   }
 
-  async find(filter: Filter, options: { limit?: number; offset?: number; sort?: { sortBy?: string; direction?: 'asc' | 'desc' } }, context?: Context) {
-    const { limit = 20, offset = 0, sort = {} } = options
+  private estimate?: { rows: Promise<number>; at: number }
+
+  private estimatedRows(): Promise<number> {
+    if (this.estimate && Date.now() - this.estimate.at < ESTIMATE_TTL_MS) return this.estimate.rows
+    const rows = this.model
+      .sequelize!.query('SELECT reltuples::bigint AS estimate FROM pg_class WHERE oid = to_regclass(:table)', {
+        replacements: { table: this.definition.table },
+        type: QueryTypes.SELECT,
+      })
+      .then(([row]) => Number((row as { estimate?: string } | undefined)?.estimate ?? -1))
+    this.estimate = { rows, at: Date.now() }
+    rows.catch(() => (this.estimate = undefined))
+    return rows
+  }
+
+  /** A sortable name, or the id; the id also breaks ties so that pages never repeat or skip rows. */
+  private order(sort: Sort) {
     const sortBy = sort.sortBy && (this.fields.has(sort.sortBy) || ['id', 'createdAt', 'updatedAt'].includes(sort.sortBy)) ? sort.sortBy : 'id'
-    const direction = sort.direction === 'desc' ? 'DESC' : 'ASC'
-    const rows = await this.model.findAll({
-      where: this.where(filter, context),
-      limit,
-      offset,
-      // The id breaks ties so that pages never repeat or skip rows.
-      order: [[sortBy, direction], ['id', direction]],
-    })
-    return rows.map((row) => this.stored(row.toJSON()))
+    const direction: 'asc' | 'desc' = sort.direction === 'desc' ? 'desc' : 'asc'
+    return { sortBy, direction, order: [[sortBy, direction.toUpperCase()], ['id', direction.toUpperCase()]] as [string, string][] }
+  }
+
+  // Reads are raw rows: building a Sequelize instance per row (and deep-cloning it in toJSON) cost
+  // more than the query itself on a list page.
+  async find(filter: Filter, options: { limit?: number; offset?: number; sort?: Sort }, context?: Context) {
+    const { limit = 20, offset = 0, sort = {} } = options
+    const rows = await this.model.findAll({ where: this.where(filter, context), limit, offset, order: this.order(sort).order, raw: true })
+    return rows.map((row) => this.stored(row as unknown as Record<string, unknown>))
   }
 
   async findOne(id: string, context?: Context) {
-    const row = await this.findScoped(id, context)
-    return row ? this.stored(row.toJSON()) : null
+    if (!/^\d+$/.test(String(id))) return null
+    const row = await this.model.findOne({ where: this.scoped({ id: Number(id) }, context), raw: true })
+    return row ? this.stored(row as unknown as Record<string, unknown>) : null
   }
 
   async findMany(ids: Array<string | number>, context?: Context) {
-    const numericIds = ids.map(String).filter((id) => /^\d+$/.test(id)).map(Number)
-    const rows = await this.model.findAll({ where: this.scoped({ id: { [Op.in]: numericIds } }, context) })
-    return rows.map((row) => this.stored(row.toJSON()))
+    const rows = await this.model.findAll({ where: this.scoped({ id: { [Op.in]: numericIds(ids) } }, context), raw: true })
+    return rows.map((row) => this.stored(row as unknown as Record<string, unknown>))
+  }
+
+  /**
+   * One page of the list view: what AdminJS's list action answers, built for big tables. A short
+   * first page is its own total (no count query); rows carry only the listed columns (row-level
+   * isAccessible/isVisible rules see those); references carry only their title; each action is
+   * serialized once per page, not once per row.
+   */
+  async listPage(filter: Filter, query: { page: number; perPage: number } & Sort, context: ActionContext): Promise<ListPage> {
+    const { page, perPage } = query
+    const { sortBy, direction, order } = this.order(query)
+    const where = this.where(filter, context)
+    const offset = (page - 1) * perPage
+    const [rows, counted] = await Promise.all([
+      this.model.findAll({ where, limit: perPage, offset, order, raw: true }),
+      offset > 0 ? this.count(filter, context) : undefined,
+    ])
+    const total = counted ?? (rows.length < perPage ? rows.length : await this.count(filter, context))
+    const decorated = this.decorate()
+    this.listed ??= new Set(['id', decorated.titleProperty().name(), ...decorated.getListProperties().map((p) => p.propertyPath), ...this.listAlso])
+    const records = rows.map((row) => {
+      const listed: Record<string, unknown> = {}
+      for (const name of this.listed!) if (name in row) listed[name] = (row as unknown as Record<string, unknown>)[name]
+      return this.stored(listed)
+    })
+
+    const populated = records.map(() => ({}) as Record<string, unknown>)
+    await Promise.all(
+      decorated
+        .getListProperties()
+        .filter((property) => property.reference())
+        .map(async (property) => {
+          const path = property.propertyPath
+          const target = property.reference()!
+          const ids = [...new Set(records.map((record) => record.params[path]).filter((id) => id !== null && id !== undefined))]
+          if (!ids.length) return
+          const titles = target instanceof AppResource ? await target.titlesOf(ids as number[], context) : await titlesFromRecords(target, ids, context)
+          records.forEach((record, i) => {
+            const id = String(record.params[path])
+            const title = titles.get(id)
+            if (title !== undefined) populated[i][path] = { id, title, params: { id }, populated: {}, errors: {}, recordActions: [], bulkActions: [] }
+          })
+        }),
+    )
+
+    const { currentAdmin } = context
+    const serialized = new Map<ActionDecorator, Record<string, unknown>>()
+    const listed = (action: ActionDecorator) => {
+      if (!serialized.has(action)) serialized.set(action, forListRow(action.toJSON(currentAdmin) as unknown as Record<string, unknown>))
+      return serialized.get(action)!
+    }
+    return {
+      meta: { total, perPage, page, sortBy, direction },
+      records: records.map((record, i) => ({
+        params: record.params,
+        populated: populated[i],
+        baseError: null,
+        errors: {},
+        id: record.id(),
+        title: decorated.titleOf(record),
+        recordActions: decorated.recordActions(record, currentAdmin).map(listed),
+        bulkActions: decorated.bulkActions(record, currentAdmin).map(listed),
+      })) as unknown as RecordJSON[],
+    }
+  }
+
+  /** Titles of the given rows (those the user may see), for a reference shown in another list. */
+  async titlesOf(ids: Array<string | number>, context?: Context): Promise<Map<string, string>> {
+    const title = this.decorate().titleProperty().name()
+    if (!this.fields.has(title) && title !== 'id') return titlesFromRecords(this, ids, context)
+    const rows = (await this.model.findAll({
+      attributes: ['id', title],
+      where: this.scoped({ id: { [Op.in]: numericIds(ids) } }, context),
+      raw: true,
+    })) as unknown as Record<string, unknown>[]
+    return new Map(rows.map((row) => [String(row.id), String(row[title] ?? '')]))
   }
 
   async create(params: Record<string, unknown>, context?: Context) {
@@ -256,6 +363,25 @@ export class AppResource extends SequelizeResource {
     if (!errors) return error
     return new ValidationError(errors, { message: 'Please correct the marked fields', type: 'validationError' })
   }
+}
+
+const numericIds = (ids: Array<string | number>) => ids.map(String).filter((id) => /^\d+$/.test(id)).map(Number)
+
+async function titlesFromRecords(resource: BaseResource, ids: Array<string | number>, context?: Context) {
+  const records = await resource.findMany(ids, context as ActionContext)
+  return new Map(records.map((record) => [String(record.id()), String(resource.decorate().titleOf(record))]))
+}
+
+/**
+ * A row's action menu needs the name, label, icon, variant, guard and parent; the rest (layout,
+ * page settings) is for the action's own page, which fetches its record again.
+ */
+function forListRow(action: Record<string, unknown>) {
+  const { layout, containerWidth, hideActionHeader, showResourceActions, showFilter, ...kept } = action
+  if (kept.parent === null) delete kept.parent
+  if (kept.guard === '') delete kept.guard
+  if (kept.custom && !Object.keys(kept.custom).length) delete kept.custom
+  return kept
 }
 
 /**

@@ -1,17 +1,17 @@
-import bcrypt from 'bcrypt'
 import type { Request } from 'express'
 import { fn, col, where } from 'sequelize'
 import type { AppConfig } from '../config/env.js'
 import type { Models } from '../models/index.js'
+import { hashPassword, verifyPassword } from './password-hashing.js'
 import { PostgresThrottleStore } from './throttle-store.js'
 
 export type SessionAdmin = { id: number; email: string; name: string; role: 'admin' | 'manager' }
 
-export const toSessionAdmin = (user: { get: (key: string) => unknown }): SessionAdmin => ({
-  id: Number(user.get('id')),
-  email: String(user.get('email')),
-  name: String(user.get('name')),
-  role: user.get('role') as SessionAdmin['role'],
+export const toSessionAdmin = (user: Record<keyof SessionAdmin, unknown>): SessionAdmin => ({
+  id: Number(user.id),
+  email: String(user.email),
+  name: String(user.name),
+  role: user.role as SessionAdmin['role'],
 })
 
 /** Thrown with a message the login page shows as it is. */
@@ -28,7 +28,8 @@ export function createAuthenticator(models: Models, config: Pick<AppConfig, 'log
   const failures = new PostgresThrottleStore(models.AdminUser.sequelize!, 'account')
   failures.windowMs = config.loginLockMinutes * 60 * 1000
   // Compared against when the e-mail is unknown, so both cases take as long. Made on first use
-  // (asynchronously, off the event loop), not at start.
+  // (on a hashing worker, off the event loop), not at start; forgotten if that fails (a crashed
+  // worker), so one failure is not cached for the life of the process.
   let decoyHash: Promise<string> | undefined
 
   return async function authenticate(email: string, password: string, context?: { req: Request }): Promise<SessionAdmin | null> {
@@ -43,8 +44,13 @@ export function createAuthenticator(models: Models, config: Pick<AppConfig, 'log
     const user = account
       ? await models.AdminUser.scope('withSecrets').findOne({ where: where(fn('lower', col('email')), account) })
       : null
-    const hash = user ? String(user.get('passwordHash')) : await (decoyHash ??= bcrypt.hash('decoy-password-never-used', config.bcryptRounds))
-    const matches = await bcrypt.compare(String(password ?? ''), hash)
+    const hash = user
+      ? String(user.get('passwordHash'))
+      : await (decoyHash ??= hashPassword('decoy-password-never-used', config.bcryptRounds).catch((error) => {
+          decoyHash = undefined
+          throw error
+        }))
+    const matches = await verifyPassword(String(password ?? ''), hash)
     if (!user || !matches) {
       await failures.increment(account)
       return null
@@ -59,6 +65,6 @@ export function createAuthenticator(models: Models, config: Pick<AppConfig, 'log
       await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())))
       if (redirectTo) (req.session as any).redirectTo = redirectTo
     }
-    return toSessionAdmin(user)
+    return toSessionAdmin(user.get({ plain: true }))
   }
 }

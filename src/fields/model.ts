@@ -1,4 +1,3 @@
-import bcrypt from 'bcrypt'
 import {
   ValidationError,
   ValidationErrorItem,
@@ -8,6 +7,7 @@ import {
   type ModelStatic,
   QueryTypes,
 } from 'sequelize'
+import { hashPassword } from '../auth/password-hashing.js'
 import { kinds, type FieldDef, type KindContext } from './kinds.js'
 
 export type Section = { title: string; fields: Record<string, FieldDef> }
@@ -187,7 +187,7 @@ export function installFieldRules(model: ModelStatic<Model>, definition: Resourc
     if (definition.passwordHash) {
       const password = valueOf(definition.passwordHash.from)
       if (typeof password === 'string' && password !== '') {
-        instance.set(definition.passwordHash.attribute, await bcrypt.hash(password, settings.bcryptRounds))
+        instance.set(definition.passwordHash.attribute, await hashPassword(password, settings.bcryptRounds))
       }
     }
     // Plain-text inputs leave the instance as soon as they are hashed or checked.

@@ -1,7 +1,7 @@
 import { flat, type ActionResponse, type After, type ResourceWithOptions } from 'adminjs'
 import { historyVisibleTo, isStaff } from '../../access/index.js'
-import { compactListResponse } from '../../admin/action-hooks.js'
 import { AppResource } from '../../admin/app-resource.js'
+import { listRecords } from '../../admin/list-action.js'
 import type { loadComponents } from '../../admin/components.js'
 import { panelFields } from '../../admin/panel-fields.js'
 import { definitions, type Models } from '../../models/index.js'
@@ -29,7 +29,7 @@ const nobody = () => false
 export function changeHistoryResource(models: Models, components: ReturnType<typeof loadComponents>['ids']): ResourceWithOptions {
   const { resourceOptions } = panelFields(changeHistoryDefinition, components)
   return {
-    resource: new AppResource(models.ChangeHistory, changeHistoryDefinition, historyVisibleTo),
+    resource: new AppResource(models.ChangeHistory, changeHistoryDefinition, { rowScope: historyVisibleTo, listAlso: ['changes'] }),
     options: {
       id: 'ChangeHistory',
       navigation: { name: null, icon: 'Clock' },
@@ -52,7 +52,7 @@ export function changeHistoryResource(models: Models, components: ReturnType<typ
       listProperties: ['createdAt', 'resource', 'recordId', 'action', 'actorEmail', 'summary'],
       showProperties: ['createdAt', 'resource', 'recordId', 'action', 'actorEmail', 'summary'],
       actions: {
-        list: { isAccessible: isStaff, isVisible: isStaff, after: [summarize, compactListResponse] },
+        list: { isAccessible: isStaff, isVisible: isStaff, handler: listRecords, after: summarize },
         search: { isAccessible: isStaff },
         show: { isAccessible: isStaff, isVisible: isStaff, after: summarize },
         // History is read-only for everyone; the database refuses changes as well.

@@ -1,8 +1,9 @@
 import { ForbiddenError, ValidationError, type ActionContext, type ActionRequest, type CurrentAdmin, type ResourceWithOptions } from 'adminjs'
 import { Op } from 'sequelize'
 import { clientsVisibleTo, isAdmin, isStaff, ownsClient } from '../../access/index.js'
-import { blankInputsToNull, compactListResponse, landOnSavedRecord, onlyOwnLayout } from '../../admin/action-hooks.js'
+import { blankInputsToNull, landOnSavedRecord, onlyOwnLayout } from '../../admin/action-hooks.js'
 import { AppResource, escapeLike } from '../../admin/app-resource.js'
+import { listRecords } from '../../admin/list-action.js'
 import type { loadComponents } from '../../admin/components.js'
 import { panelFields } from '../../admin/panel-fields.js'
 import { fieldMap } from '../../fields/model.js'
@@ -36,7 +37,7 @@ export function clientResource(models: Models, components: ReturnType<typeof loa
   const fields = fieldMap(clientDefinition)
 
   return {
-    resource: new AppResource(models.Client, clientDefinition, clientsVisibleTo),
+    resource: new AppResource(models.Client, clientDefinition, { rowScope: clientsVisibleTo }),
     options: {
       id: 'Client',
       navigation: { name: null, icon: 'Users' },
@@ -53,7 +54,7 @@ export function clientResource(models: Models, components: ReturnType<typeof loa
         },
       },
       actions: {
-        list: { isAccessible: isStaff, isVisible: isStaff, after: compactListResponse },
+        list: { isAccessible: isStaff, isVisible: isStaff, handler: listRecords },
         search: { isAccessible: isStaff },
         show: {
           isAccessible: ownsClient,

@@ -21,7 +21,7 @@ import { measure, measureUnder, sample, type Measured, type Request } from './lo
 import { buildIfNeeded, freePort, rssMb, sleep, startChild, type Child } from './processes.js'
 import { findingsBlock, keptFindings, markdownTable, printTable, tableRows, writeDoc, type Check, type Row } from './report.js'
 import { cleanUp, firstAdminEmail, firstManagerEmail, prepareDatabase } from './seed.js'
-import { cappedCountSql, estimateSql, ESTIMATE_ABOVE, pageSql, selectLists, showSql, type ListQuery } from './sql.js'
+import { listPage, pageSql, selectLists, showRecord, type ListQuery } from './sql.js'
 
 // `npm run bench`: see docs/benchmarks.md for what it measures and the last results.
 
@@ -246,10 +246,9 @@ try {
 
 // EXPLAIN ANALYZE of each read scenario's statements, on the idle database (warm: the second run).
 const explains: string[] = []
+const explainPool = new pg.Pool({ connectionString: benchUrl, max: 1 })
 for (const [scenario, query] of scenarioQuery) {
-  const statements = query
-    ? [pageSql(columns, query), ...(await countStatements(query))]
-    : [showSql(columns, seeded.showId)]
+  const { statements } = query ? await listPage(explainPool, columns, query) : await showRecord(explainPool, columns, seeded.showId)
   const blocks: string[] = []
   for (const sql of statements) {
     await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`)
@@ -259,16 +258,8 @@ for (const [scenario, query] of scenarioQuery) {
   }
   explains.push(`<details><summary>${scenario}</summary>\n\n\`\`\`\n${blocks.join('\n\n')}\n\`\`\`\n\n</details>`)
 }
+await explainPool.end()
 await db.end()
-
-async function countStatements(query: ListQuery) {
-  const unfiltered = !query.login && !query.company && !query.email && query.managerId === undefined
-  if (unfiltered) {
-    const { rows: estimate } = await db.query(estimateSql)
-    if (Number(estimate[0].estimate) >= ESTIMATE_ABOVE) return [estimateSql]
-  }
-  return [cappedCountSql(query)]
-}
 
 // ---- report -------------------------------------------------------------------------------------
 

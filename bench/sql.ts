@@ -2,23 +2,23 @@ import type pg from 'pg'
 
 /**
  * The SQL the app sends for each read scenario, as captured from the running production server
- * (`ALTER DATABASE bench_20000 SET log_statement = 'all'`), per request:
+ * (`ALTER DATABASE bench_1000000 SET log_statement = 'all'`), per request:
  *
- *   SELECT sess FROM "sessions" WHERE sid = $1 AND expire >= to_timestamp($2)        -- session store
- *   SELECT "id", "email", … FROM "admin_users" AS "AdminUser" WHERE "AdminUser"."id" = 2;  -- rights check
- *   SELECT "id", "login", … FROM "clients" AS "Client" [WHERE …] ORDER BY "createdAt" DESC, "Client"."id" DESC LIMIT 10 OFFSET 0;
- *   SELECT "id", "code", … FROM "products" AS "Product" WHERE ("Product"."id" IN (1, 2, 3));   -- reference look-ups
- *   SELECT "id", "email", … FROM "admin_users" AS "AdminUser" WHERE ("AdminUser"."id" IN (3, 14, …));
- *   SELECT reltuples::bigint AS estimate FROM pg_class WHERE oid = to_regclass('clients')   -- unfiltered only
- *   SELECT count(*)::int AS total FROM (SELECT "id" FROM "clients" AS "Client" [WHERE …] LIMIT 10001) AS capped
- *                                                              -- unless the estimate is ≥ 100,000
- *   UPDATE "sessions" SET expire = to_timestamp($1) WHERE sid = $2 RETURNING sid      -- rolling session
+ *   SELECT s.sess, u.id, u.email, … FROM sessions s LEFT JOIN admin_users u … WHERE s.sid = $1 …  -- session + account
+ *   unfiltered, ≥ 100,000 rows by the estimate (read at most every 10 s):
+ *     SELECT "id", "login", … FROM "clients" AS "Client" ORDER BY "createdAt" DESC, "Client"."id" DESC LIMIT 10 OFFSET 0;
+ *   otherwise, one pass over at most 1,001 matches for the total and the page's ids:
+ *     WITH hits AS MATERIALIZED (SELECT "id", "created_at" AS "createdAt" FROM "clients" AS "Client" WHERE … LIMIT 1001)
+ *     SELECT counted.total, page.id FROM (SELECT count(*) …) AS counted LEFT JOIN LATERAL (… LIMIT 10 OFFSET 0) AS page ON true
+ *   then the page's rows by id (or, past 1,000 matches, the page query with the filter):
+ *     SELECT "id", "login", … FROM "clients" AS "Client" WHERE "Client"."id" IN (…) ORDER BY "createdAt" DESC, "Client"."id" DESC;
+ *   SELECT "id", "name" FROM "admin_users" AS "AdminUser" WHERE "AdminUser"."id" IN (…);  -- the Manager column's titles
  *
- * Show: the clients query `WHERE ("Client"."id" = 10001) LIMIT 1`, then the two look-ups.
+ * Show: the clients query `WHERE "Client"."id" = 500000 LIMIT 1`, then the manager and product rows.
  *
- * The baseline runs the resource's statements (page, look-ups, count), text for text (simple query
- * protocol, literals inline, as Sequelize sends them); not the session and rights statements, which
- * are the panel's own per-request cost.
+ * The baseline runs the resource's statements, text for text (simple query protocol, literals
+ * inline, as Sequelize sends them); not the session statement, which is the panel's own
+ * per-request cost.
  */
 
 export type ListQuery = { page: number; login?: string; company?: string; email?: string; managerId?: number }
@@ -26,7 +26,8 @@ export type ListQuery = { page: number; login?: string; company?: string; email?
 export const PER_PAGE = 10
 /** The app's thresholds (src/admin/app-resource.ts). */
 export const ESTIMATE_ABOVE = 100_000
-export const COUNT_CAP = 10_000
+export const COUNT_CAP = 1_000
+export const ESTIMATE_TTL_MS = 10_000
 
 const camel = (column: string) => column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
 const quote = (value: string) => `'${value.replace(/'/g, "''")}'`
@@ -59,47 +60,74 @@ export function whereOf(query: ListQuery): string {
   return conditions.length ? ` WHERE (${conditions.join(' AND ')})` : ''
 }
 
-export const pageSql = (columns: Columns, query: ListQuery) =>
-  `SELECT ${columns.clients} FROM "clients" AS "Client"${whereOf(query)} ORDER BY "createdAt" DESC, "Client"."id" DESC LIMIT ${PER_PAGE} OFFSET ${(query.page - 1) * PER_PAGE};`
+const ORDER = `ORDER BY "createdAt" DESC, "Client"."id" DESC`
 
-export const cappedCountSql = (query: ListQuery) =>
-  `SELECT count(*)::int AS total FROM (SELECT "id" FROM "clients" AS "Client"${whereOf(query)} LIMIT ${COUNT_CAP + 1}) AS capped`
+export const pageSql = (columns: Columns, query: ListQuery) =>
+  `SELECT ${columns.clients} FROM "clients" AS "Client"${whereOf(query)} ${ORDER} LIMIT ${PER_PAGE} OFFSET ${(query.page - 1) * PER_PAGE};`
+
+export const hitsSql = (query: ListQuery) =>
+  `WITH hits AS MATERIALIZED (SELECT "id", "created_at" AS "createdAt" FROM "clients" AS "Client"${whereOf(query)} LIMIT ${COUNT_CAP + 1})
+       SELECT counted.total, page.id
+         FROM (SELECT count(*)::int AS total FROM hits) AS counted
+         LEFT JOIN LATERAL (SELECT id FROM hits ORDER BY "createdAt" DESC, id DESC LIMIT ${PER_PAGE} OFFSET ${(query.page - 1) * PER_PAGE}) AS page ON true`
+
+const pageByIdsSql = (columns: Columns, ids: number[]) =>
+  `SELECT ${columns.clients} FROM "clients" AS "Client" WHERE "Client"."id" IN (${ids.join(', ')}) ${ORDER};`
 
 export const estimateSql = `SELECT reltuples::bigint AS estimate FROM pg_class WHERE oid = to_regclass('clients')`
 
 export const showSql = (columns: Columns, id: number) =>
-  `SELECT ${columns.clients} FROM "clients" AS "Client" WHERE ("Client"."id" = ${Number(id)}) LIMIT 1;`
+  `SELECT ${columns.clients} FROM "clients" AS "Client" WHERE "Client"."id" = ${Number(id)} LIMIT 1;`
 
-const lookups = (columns: Columns, rows: { managerId?: number | null; productId?: number | null }[]) => {
-  const ids = (key: 'managerId' | 'productId') =>
-    [...new Set(rows.map((row) => row[key]).filter((id): id is number => id !== null && id !== undefined))].sort((a, b) => a - b)
-  const products = ids('productId')
-  const managers = ids('managerId')
-  return [
-    products.length ? `SELECT ${columns.products} FROM "products" AS "Product" WHERE ("Product"."id" IN (${products.join(', ')}));` : undefined,
-    managers.length ? `SELECT ${columns.adminUsers} FROM "admin_users" AS "AdminUser" WHERE ("AdminUser"."id" IN (${managers.join(', ')}));` : undefined,
-  ].filter((sql): sql is string => sql !== undefined)
-}
+const unique = (rows: Record<string, unknown>[], key: string) =>
+  [...new Set(rows.map((row) => row[key]).filter((id): id is number => id !== null && id !== undefined))]
 
-/** A list page as the app computes it: page, reference look-ups, then the total by the app's strategy. */
+let estimate: { rows: number; at: number } | undefined
+
+/**
+ * A list page as the app computes it (see above); `statements` are the statements it ran, in order
+ * (the estimate only when it was read).
+ */
 export async function listPage(db: pg.Pool, columns: Columns, query: ListQuery) {
-  const { rows } = await db.query(pageSql(columns, query))
-  const populated = await Promise.all(lookups(columns, rows).map((sql) => db.query(sql).then((result) => result.rows)))
+  const statements: string[] = []
+  const run = async (sql: string) => {
+    statements.push(sql)
+    return (await db.query(sql)).rows
+  }
+  let rows: Record<string, unknown>[] | undefined
   let total: number | undefined
   if (!whereOf(query)) {
-    const { rows: estimate } = await db.query(estimateSql)
-    const value = Number(estimate[0]?.estimate ?? -1)
-    if (value >= ESTIMATE_ABOVE) total = value
+    if (!estimate || Date.now() - estimate.at > ESTIMATE_TTL_MS) estimate = { rows: Number((await run(estimateSql))[0]?.estimate ?? -1), at: Date.now() }
+    if (estimate.rows >= ESTIMATE_ABOVE) {
+      total = estimate.rows
+      rows = await run(pageSql(columns, query))
+    }
   }
-  if (total === undefined) {
-    const { rows: counted } = await db.query(cappedCountSql(query))
-    total = Math.min(counted[0].total, COUNT_CAP)
+  if (rows === undefined) {
+    const picked = (await run(hitsSql(query))) as { total: number; id: number | null }[]
+    total = picked[0]?.total ?? 0
+    if (total > COUNT_CAP) {
+      total = COUNT_CAP
+      rows = await run(pageSql(columns, query))
+    } else {
+      const ids = picked.map((row) => row.id).filter((id): id is number => id !== null)
+      rows = ids.length ? await run(pageByIdsSql(columns, ids)) : []
+    }
   }
-  return { records: rows, populated, total }
+  const managers = unique(rows, 'managerId')
+  const titles = managers.length ? await run(`SELECT "id", "name" FROM "admin_users" AS "AdminUser" WHERE "AdminUser"."id" IN (${managers.join(', ')});`) : []
+  return { records: rows, titles, total, statements }
 }
 
+/** Show as the app reads it: the row, then its manager and product rows (AdminJS's populator). */
 export async function showRecord(db: pg.Pool, columns: Columns, id: number) {
-  const { rows } = await db.query(showSql(columns, id))
-  const populated = await Promise.all(lookups(columns, rows).map((sql) => db.query(sql).then((result) => result.rows)))
-  return { record: rows[0] ?? null, populated }
+  const statements = [showSql(columns, id)]
+  const { rows } = await db.query(statements[0])
+  const lookups = [
+    ...unique(rows, 'managerId').map((m) => `SELECT ${columns.adminUsers} FROM "admin_users" AS "AdminUser" WHERE "AdminUser"."id" IN (${m});`),
+    ...unique(rows, 'productId').map((p) => `SELECT ${columns.products} FROM "products" AS "Product" WHERE "Product"."id" IN (${p});`),
+  ]
+  statements.push(...lookups)
+  const populated = await Promise.all(lookups.map((sql) => db.query(sql).then((result) => result.rows)))
+  return { record: rows[0] ?? null, populated, statements }
 }

@@ -86,20 +86,51 @@ describe('the client list', () => {
   })
 })
 
-test('a filtered count stops at COUNT_CAP; pages past it still work', async () => {
+test('a filtered count stops at COUNT_CAP; pages past it still work; exact totals page right', async () => {
+  // Creation order = login order, so "newest first" is bulk-1050, bulk-1049, …
   await t.db.sequelize.query(
-    `INSERT INTO clients (login, password_hash, manager_id, email, company)
-     SELECT 'bulk-' || n, '$2b$04$abcdefghijklmnopqrstuuJk9Uo5m6n7Q0R1S2T3U4V5W6X7Y8Z9a', :manager, 'bulk' || n || '@example.com', 'Bulk Co'
+    `INSERT INTO clients (login, password_hash, manager_id, email, company, created_at)
+     SELECT 'bulk-' || n, '$2b$04$abcdefghijklmnopqrstuuJk9Uo5m6n7Q0R1S2T3U4V5W6X7Y8Z9a', :manager, 'bulk' || n || '@example.com', 'Bulk Co',
+            now() - interval '1 day' + n * interval '1 second'
      FROM generate_series(1, :rows) AS n`,
     { replacements: { manager: t.ids.manager1, rows: COUNT_CAP + 50 } },
   )
+  const inOrder = (body: { records: { params: { login: string } }[] }) => body.records.map((record) => record.params.login)
+
   const filtered = await admin.get(api.list('Client')).query({ 'filters.company': 'bulk co' })
   assert.equal(filtered.body.meta.total, COUNT_CAP)
-  const exact = await admin.get(api.list('Client')).query({ 'filters.login': 'bulk-1000' })
-  assert.ok(logins(exact.body).every((login) => login.startsWith('bulk-1000')))
-  assert.equal(exact.body.meta.total, 11, 'bulk-1000 and bulk-10000 … bulk-10009')
+  assert.deepEqual(inOrder(filtered.body), Array.from({ length: 10 }, (_, i) => `bulk-${COUNT_CAP + 50 - i}`))
+  const pastTheCap = await admin.get(api.list('Client')).query({ 'filters.company': 'bulk co', page: COUNT_CAP / 10 + 2 })
+  assert.deepEqual(inOrder(pastTheCap.body), Array.from({ length: 10 }, (_, i) => `bulk-${40 - i}`))
+
+  // 11 matches: bulk-100 and bulk-1000 … bulk-1009, newest first, over two pages.
+  const first = await admin.get(api.list('Client')).query({ 'filters.login': 'bulk-100' })
+  const second = await admin.get(api.list('Client')).query({ 'filters.login': 'bulk-100', page: 2 })
+  assert.equal(first.body.meta.total, 11)
+  assert.equal(second.body.meta.total, 11)
+  assert.deepEqual([...inOrder(first.body), ...inOrder(second.body)], [...Array.from({ length: 10 }, (_, i) => `bulk-${1009 - i}`), 'bulk-100'])
+  const byLogin = await admin.get(api.list('Client')).query({ 'filters.login': 'bulk-100', sortBy: 'login', direction: 'asc', page: 2 })
+  assert.deepEqual(inOrder(byLogin.body), ['bulk-1009'])
+  const beyond = await admin.get(api.list('Client')).query({ 'filters.login': 'bulk-100', page: 3 })
+  assert.deepEqual(beyond.body.records, [])
+  assert.equal(beyond.body.meta.total, 11)
+
   const unfiltered = await admin.get(api.list('Client'))
   assert.equal(unfiltered.body.meta.total, COUNT_CAP, 'a small table is counted (capped), not estimated')
+})
+
+test('a list cannot be sorted by a secret or an unknown attribute, nor paged with nonsense', async () => {
+  for (const sortBy of ['password', 'passwordHash', 'nope"; DROP TABLE clients; --']) {
+    const response = await admin.get(api.list('Client')).query({ sortBy, direction: 'asc' })
+    assert.equal(response.status, 200)
+    assert.equal(response.body.meta.sortBy, 'id')
+  }
+  for (const page of ['-1', '0', 'abc', '1.5']) {
+    const response = await admin.get(api.list('Client')).query({ page, perPage: '-5' })
+    assert.equal(response.status, 200)
+    assert.equal(response.body.meta.page, 1)
+    assert.equal(response.body.meta.perPage, 10)
+  }
 })
 
 test('the migration creates the indexes the list relies on', async () => {

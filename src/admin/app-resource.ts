@@ -13,8 +13,11 @@ type Context = Partial<Pick<ActionContext, 'currentAdmin'>> | undefined
 
 /** Above this many rows (by the planner's statistics) an unfiltered list shows an estimated total. */
 const ESTIMATE_ABOVE = 100_000
-/** A filtered list counts at most this many matches. */
-export const COUNT_CAP = 10_000
+/**
+ * Any other list counts at most this many matches (100 pages of 10): beyond that an exact total
+ * costs a scan of every match on every page view, and nobody pages that far instead of filtering.
+ */
+export const COUNT_CAP = 1_000
 
 /** The planner's estimate only changes with ANALYZE: one lookup per table serves many page views. */
 const ESTIMATE_TTL_MS = 10_000
@@ -126,26 +129,55 @@ export class AppResource extends SequelizeResource {
   }
 
   /**
-   * The list's total. Counting a large table on every page view is what makes a list slow, so:
-   * an unfiltered list of a big table takes the planner's estimate, and a filtered one counts at
-   * most COUNT_CAP rows (the pager then offers COUNT_CAP / perPage pages).
+   * A list's total. Counting a big table on every page view is what makes a list slow, so an
+   * unfiltered list of a big table takes the planner's estimate, and any other list counts at most
+   * COUNT_CAP rows (the pager then offers COUNT_CAP / perPage pages).
    */
   async count(filter: Filter, context?: Context) {
     const where = this.where(filter, context)
-    const conditions = (where as { [Op.and]: unknown[] })[Op.and]
-    const sequelize = this.model.sequelize!
-    if (conditions.length === 0) {
+    if (isUnfiltered(where)) {
       const estimate = await this.estimatedRows()
       if (estimate >= ESTIMATE_ABOVE) return estimate
     }
-    // The same WHERE the page query uses (attribute names mapped to columns), capped.
-    const options = Utils.mapOptionFieldNames({ attributes: ['id'], where, limit: COUNT_CAP + 1 }, this.model as never)
-    const generator = (sequelize.getQueryInterface() as any).queryGenerator
-    const rows = generator.selectQuery(this.definition.table, options, this.model).replace(/;\s*$/, '')
-    const [{ total }] = (await sequelize.query(`SELECT count(*)::int AS total FROM (${rows}) AS capped`, {
+    const [{ total }] = (await this.model.sequelize!.query(`SELECT count(*)::int AS total FROM (${this.selectSql(['id'], where, COUNT_CAP + 1)}) AS capped`, {
       type: QueryTypes.SELECT,
     })) as { total: number }[]
     return Math.min(total, COUNT_CAP)
+  }
+
+  /** The SELECT Sequelize would send for these attributes and conditions (attribute names mapped to columns). */
+  private selectSql(attributes: string[], where: WhereOptions, limit: number) {
+    const options = Utils.mapOptionFieldNames({ attributes: [...new Set(attributes)], where, limit }, this.model as never)
+    const generator = (this.model.sequelize!.getQueryInterface() as any).queryGenerator
+    return String(generator.selectQuery(this.definition.table, options, this.model)).replace(/;\s*$/, '')
+  }
+
+  /**
+   * A page of rows and the list's total, with one pass over the matches: the matches are read once
+   * (at most COUNT_CAP + 1 of them, id and sort key only), counted, and the page's ids picked from
+   * them; the page's rows are then read by id. Only when more than COUNT_CAP rows match is the page
+   * read with the filter again (it then comes straight from the sort index). A big unfiltered
+   * table is not counted at all (see count).
+   */
+  private async pageAndTotal(where: WhereOptions, sort: ReturnType<AppResource['order']>, limit: number, offset: number) {
+    const page = () => this.model.findAll({ where, limit, offset, order: sort.order, raw: true })
+    if (isUnfiltered(where)) {
+      const estimate = await this.estimatedRows()
+      if (estimate >= ESTIMATE_ABOVE) return { rows: await page(), total: estimate }
+    }
+    const direction = sort.direction.toUpperCase()
+    const picked = (await this.model.sequelize!.query(
+      `WITH hits AS MATERIALIZED (${this.selectSql(['id', sort.sortBy], where, COUNT_CAP + 1)})
+       SELECT counted.total, page.id
+         FROM (SELECT count(*)::int AS total FROM hits) AS counted
+         LEFT JOIN LATERAL (SELECT id FROM hits ORDER BY "${sort.sortBy}" ${direction}, id ${direction} LIMIT :limit OFFSET :offset) AS page ON true`,
+      { replacements: { limit, offset }, type: QueryTypes.SELECT },
+    )) as { total: number; id: number | null }[]
+    const total = picked[0]?.total ?? 0
+    if (total > COUNT_CAP) return { rows: await page(), total: COUNT_CAP }
+    const ids = picked.map((row) => row.id).filter((id) => id !== null)
+    const rows = ids.length ? await this.model.findAll({ where: { id: { [Op.in]: ids } }, order: sort.order, raw: true }) : []
+    return { rows, total }
   }
 
   private estimate?: { rows: Promise<number>; at: number }
@@ -163,9 +195,13 @@ export class AppResource extends SequelizeResource {
     return rows
   }
 
-  /** A sortable name, or the id; the id also breaks ties so that pages never repeat or skip rows. */
+  /**
+   * A stored, non-secret attribute to sort by (anything else sorts by id); the id also breaks ties
+   * so that pages never repeat or skip rows.
+   */
   private order(sort: Sort) {
-    const sortBy = sort.sortBy && (this.fields.has(sort.sortBy) || ['id', 'createdAt', 'updatedAt'].includes(sort.sortBy)) ? sort.sortBy : 'id'
+    const sortable = (name: string) => (this.fields.has(name) && !this.secrets.includes(name)) || ['id', 'createdAt', 'updatedAt'].includes(name)
+    const sortBy = sort.sortBy && sortable(sort.sortBy) ? sort.sortBy : 'id'
     const direction: 'asc' | 'desc' = sort.direction === 'desc' ? 'desc' : 'asc'
     return { sortBy, direction, order: [[sortBy, direction.toUpperCase()], ['id', direction.toUpperCase()]] as [string, string][] }
   }
@@ -190,21 +226,15 @@ export class AppResource extends SequelizeResource {
   }
 
   /**
-   * One page of the list view: what AdminJS's list action answers, built for big tables. A short
-   * first page is its own total (no count query); rows carry only the listed columns (row-level
+   * One page of the list view: what AdminJS's list action answers, built for big tables. The page
+   * and its total come from one pass over the matches (pageAndTotal); rows carry only the listed columns (row-level
    * isAccessible/isVisible rules see those); references carry only their title; each action is
    * serialized once per page, not once per row.
    */
   async listPage(filter: Filter, query: { page: number; perPage: number } & Sort, context: ActionContext): Promise<ListPage> {
     const { page, perPage } = query
-    const { sortBy, direction, order } = this.order(query)
-    const where = this.where(filter, context)
-    const offset = (page - 1) * perPage
-    const [rows, counted] = await Promise.all([
-      this.model.findAll({ where, limit: perPage, offset, order, raw: true }),
-      offset > 0 ? this.count(filter, context) : undefined,
-    ])
-    const total = counted ?? (rows.length < perPage ? rows.length : await this.count(filter, context))
+    const sort = this.order(query)
+    const { rows, total } = await this.pageAndTotal(this.where(filter, context), sort, perPage, (page - 1) * perPage)
     const decorated = this.decorate()
     this.listed ??= new Set(['id', decorated.titleProperty().name(), ...decorated.getListProperties().map((p) => p.propertyPath), ...this.listAlso])
     const records = rows.map((row) => {
@@ -239,7 +269,7 @@ export class AppResource extends SequelizeResource {
       return serialized.get(action)!
     }
     return {
-      meta: { total, perPage, page, sortBy, direction },
+      meta: { total, perPage, page, sortBy: sort.sortBy, direction: sort.direction },
       records: records.map((record, i) => ({
         params: record.params,
         populated: populated[i],
@@ -364,6 +394,9 @@ export class AppResource extends SequelizeResource {
     return new ValidationError(errors, { message: 'Please correct the marked fields', type: 'validationError' })
   }
 }
+
+/** No filter and no row scope: the whole table. */
+const isUnfiltered = (where: WhereOptions) => (where as { [Op.and]: unknown[] })[Op.and].length === 0
 
 const numericIds = (ids: Array<string | number>) => ids.map(String).filter((id) => /^\d+$/.test(id)).map(Number)
 

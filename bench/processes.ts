@@ -26,6 +26,24 @@ export function rssMb(pid: number): number | undefined {
   }
 }
 
+/** RSS of a process and its direct children together (a cluster supervisor and its workers), in MB. */
+export function treeRssMb(pid: number): number | undefined {
+  const children = fs
+    .readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8')
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
+  const sizes = [pid, ...children].map(rssMb)
+  return sizes.every((size) => size !== undefined) ? sizes.reduce((a, b) => a! + b!, 0) : undefined
+}
+
 export type Child = {
   name: string
   url: string

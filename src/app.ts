@@ -7,7 +7,7 @@ import rateLimit from 'express-rate-limit'
 import session from 'express-session'
 import helmet from 'helmet'
 import pg from 'pg'
-import { pino, type Logger } from 'pino'
+import type { Logger } from 'pino'
 import { pinoHttp } from 'pino-http'
 import { buildAdmin } from './admin/admin.js'
 import { discardStaleComponentBundle } from './admin/components.js'
@@ -16,7 +16,10 @@ import { createAuthenticator, toSessionAdmin, type SessionAdmin } from './auth/a
 import { PostgresThrottleStore } from './auth/throttle-store.js'
 import type { AppConfig } from './config/env.js'
 import type { Database } from './db/database.js'
+import { createLogger } from './logger.js'
 import { defineModels, type Models } from './models/index.js'
+
+export { createLogger }
 
 declare module 'express-session' {
   interface SessionData {
@@ -39,28 +42,6 @@ const TOUCH_EVERY_MS = 5 * 60 * 1000
 const ACCOUNT = Symbol('account')
 type StoredAccount = SessionAdmin & { active: boolean }
 
-export function createLogger(config: Pick<AppConfig, 'logLevel'>, destination?: NodeJS.WritableStream): Logger {
-  return pino(
-    {
-      level: config.logLevel,
-      // Defence in depth: these never reach a log line even if some code passes them along.
-      redact: {
-        paths: [
-          'req.headers.cookie',
-          'req.headers.authorization',
-          'res.headers["set-cookie"]',
-          '*.password',
-          '*.passwordConfirmation',
-          '*.passwordHash',
-          '*.sessionSecret',
-        ],
-        censor: '[redacted]',
-      },
-    },
-    destination as never,
-  )
-}
-
 const isApiRequest = (req: Request) => req.originalUrl.startsWith('/admin/api/')
 
 export async function createApp(config: AppConfig, db: Database, logger: Logger = createLogger(config)): Promise<App> {
@@ -69,6 +50,8 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   const admin = buildAdmin(models)
   const app = express()
   app.disable('x-powered-by')
+  // The panel's API answers are per user and never revalidated; hashing every body for an ETag is waste.
+  app.set('etag', false)
   if (config.trustProxy) {
     const hops = Number(config.trustProxy)
     app.set('trust proxy', Number.isInteger(hops) ? hops : config.trustProxy === 'true' ? true : config.trustProxy)

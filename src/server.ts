@@ -1,64 +1,14 @@
-import type { Server } from 'node:http'
-import { seedDemoData } from '../seeders/demo.js'
-import { createApp, createLogger } from './app.js'
+import cluster from 'node:cluster'
 import { loadConfigOrExit } from './config/env.js'
-import { openDatabase } from './db/database.js'
 
+// The entry point: one server process, or (WEB_CONCURRENCY > 1) a supervisor that runs that many
+// and shares the port between them. Each is loaded only where it runs: the supervisor stays small.
 const startedAt = performance.now()
 const config = loadConfigOrExit()
-const logger = createLogger(config)
-const db = await openDatabase(config)
-
-if (db.embedded) {
-  // No release step on a laptop: the embedded database migrates and seeds itself. (Imported only
-  // here: with DATABASE_URL the release step migrates, and start-up skips loading umzug.)
-  const { migrateUp } = await import('./db/migrator.js')
-  await migrateUp(db.sequelize)
+if (config.webConcurrency > 1 && cluster.isPrimary) {
+  const { superviseWorkers } = await import('./supervise.js')
+  superviseWorkers(config)
+} else {
+  const { serve } = await import('./serve.js')
+  await serve(config, startedAt)
 }
-const panel = await createApp(config, db, logger)
-const seedOnFirstRun = db.embedded && !config.isProduction && config.seedPassword && (await panel.models.AdminUser.count()) === 0
-
-const server: Server = panel.app.listen(config.port, () => {
-  const url = `http://localhost:${config.port}/admin`
-  logger.info(
-    { url, database: db.embedded ? `embedded (${config.dataDir})` : 'DATABASE_URL', readyMs: Math.round(performance.now() - startedAt) },
-    'panel ready',
-  )
-  if (!config.isProduction) {
-    console.log(`\n  SMS Client Admin is running at ${url}`)
-    if (config.seedPassword) {
-      console.log(`  Demo logins: admin@example.com, manager1@example.com, manager2@example.com`)
-      console.log(`  Password:    ${config.seedPassword === 'demo-password-123' ? 'demo-password-123' : '(SEED_PASSWORD)'}\n`)
-    }
-  }
-  // Demo data loads while the panel already answers: the users come first, so logging in works
-  // within a second or two; the demo clients follow (each password is a bcrypt hash, ~0.25 s).
-  if (seedOnFirstRun) {
-    seedDemoData(panel.models, config.seedPassword!)
-      .then(({ clientsCreated }) => logger.info({ clientsCreated }, 'seeded demo data into the embedded database'))
-      .catch((error) => logger.error({ err: error }, 'seeding demo data failed'))
-  }
-})
-
-// SIGTERM (a deploy, a scale-down): stop taking connections, let running requests finish, close
-// the pools, exit 0. A hard deadline keeps a stuck request from holding the process forever.
-let stopping = false
-const shutdown = (signal: string) => {
-  if (stopping) return
-  stopping = true
-  logger.info({ signal }, 'shutting down')
-  const deadline = setTimeout(() => {
-    logger.error('shutdown took too long, exiting')
-    process.exit(1)
-  }, 9_000)
-  deadline.unref()
-  server.close(async () => {
-    await panel.close()
-    await db.close()
-    logger.info('stopped')
-    process.exit(0)
-  })
-  server.closeIdleConnections()
-}
-process.on('SIGTERM', () => shutdown('SIGTERM'))
-process.on('SIGINT', () => shutdown('SIGINT'))

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
+import http from 'node:http'
 import { createServer } from 'node:net'
 import { Writable } from 'node:stream'
 import { after, before, describe, test } from 'node:test'
@@ -98,6 +99,71 @@ describe('two instances on one database', () => {
     assert.match(first.output(), /"msg":"stopped"/)
     const afterStop = await fetch(`${first.url}/health`).then(() => 'answered', () => 'refused')
     assert.equal(afterStop, 'refused')
+  })
+})
+
+describe('WEB_CONCURRENCY=2: one port, two worker processes', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>
+  let supervised: Instance
+  const readyPids = () => [...supervised.output().matchAll(/"pid":(\d+)[^\n]*"msg":"panel ready"/g)].map((match) => Number(match[1]))
+  /** A GET on a fresh connection: the supervisor hands each new connection to the next worker. */
+  const getOnNewConnection = (path: string, cookie: string) =>
+    new Promise<number>((resolve, reject) => {
+      http.get(`${supervised.url}${path}`, { agent: false, headers: { cookie } }, (response) => {
+        response.resume()
+        resolve(response.statusCode!)
+      }).on('error', reject)
+    })
+
+  before(async () => {
+    database = await createTestDatabase()
+    const models = defineModels(database.db.sequelize, { bcryptRounds: 4, allowPrivateWebhookHosts: false })
+    await models.AdminUser.create({ email: 'admin@example.com', name: 'Alex', role: 'admin', password: PASSWORD })
+    // No SESSION_SECRET: outside production each start makes one, and both workers must share it.
+    supervised = await startInstance({ DATABASE_URL: database.db.url, WEB_CONCURRENCY: '2' })
+    for (let i = 0; i < 80 && readyPids().length < 2; i += 1) await new Promise((resolve) => setTimeout(resolve, 250))
+  })
+  after(async () => {
+    supervised?.child.kill('SIGKILL')
+    for (const pid of readyPids()) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {}
+    }
+    await database?.drop()
+  })
+
+  test('both workers serve the same sessions; a dead worker is replaced; SIGTERM stops them all', async () => {
+    const workers = readyPids()
+    assert.equal(new Set(workers).size, 2, supervised.output())
+    assert.ok(!workers.includes(supervised.child.pid!), 'the workers are not the supervisor')
+
+    const cookie = (await login(supervised.url, 'admin@example.com', PASSWORD)).headers.get('set-cookie')!.split(';')[0]
+    const statuses = await Promise.all(Array.from({ length: 10 }, () => getOnNewConnection(api.list('Client'), cookie)))
+    assert.deepEqual(statuses, Array(10).fill(200))
+
+    process.kill(workers[0], 'SIGKILL')
+    for (let i = 0; i < 80 && readyPids().length < 3; i += 1) await new Promise((resolve) => setTimeout(resolve, 250))
+    assert.equal(readyPids().length, 3, supervised.output())
+    assert.match(supervised.output(), /worker died, starting another/)
+    assert.equal(await getOnNewConnection(api.list('Client'), cookie), 200)
+
+    supervised.child.kill('SIGTERM')
+    assert.equal(await supervised.exited, 0, supervised.output())
+    assert.match(supervised.output(), /all workers stopped/)
+    for (const pid of readyPids().slice(1)) assert.throws(() => process.kill(pid, 0), 'worker exited too')
+  })
+
+  test('is refused without DATABASE_URL: the embedded database lives in one process', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      env: { PATH: process.env.PATH!, WEB_CONCURRENCY: '2', DATA_DIR: '/nonexistent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stderr!.on('data', (chunk) => (output += chunk))
+    const code = await new Promise((resolve) => child.on('exit', resolve))
+    assert.equal(code, 1)
+    assert.match(output, /WEB_CONCURRENCY above 1 needs DATABASE_URL/)
   })
 })
 

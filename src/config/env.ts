@@ -32,8 +32,12 @@ const envSchema = z
     LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(10),
     LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
     SESSION_MAX_AGE_HOURS: z.coerce.number().positive().max(24 * 30).default(8),
+    WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   })
   .superRefine((env, ctx) => {
+    if (env.WEB_CONCURRENCY > 1 && !env.DATABASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['WEB_CONCURRENCY'], message: 'above 1 needs DATABASE_URL (the embedded database lives inside one process)' })
+    }
     if (env.NODE_ENV === 'production') {
       if (!env.SESSION_SECRET || env.SESSION_SECRET.length < 32) {
         ctx.addIssue({
@@ -63,6 +67,8 @@ export type AppConfig = {
   loginMaxFailures: number
   loginLockMinutes: number
   sessionMaxAgeMs: number
+  /** Server processes on this machine (one per core uses them all; each has its own pools). */
+  webConcurrency: number
 }
 
 export class ConfigError extends Error {
@@ -96,6 +102,7 @@ export function parseConfig(source: Record<string, string | undefined>): AppConf
     loginMaxFailures: env.LOGIN_MAX_FAILURES,
     loginLockMinutes: env.LOGIN_LOCK_MINUTES,
     sessionMaxAgeMs: env.SESSION_MAX_AGE_HOURS * 3600 * 1000,
+    webConcurrency: env.WEB_CONCURRENCY,
   }
 }
 

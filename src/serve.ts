@@ -1,0 +1,66 @@
+import type { Server } from 'node:http'
+import { seedDemoData } from '../seeders/demo.js'
+import { createApp } from './app.js'
+import type { AppConfig } from './config/env.js'
+import { openDatabase } from './db/database.js'
+import { createLogger } from './logger.js'
+
+/** One server process: the panel on config.port until SIGTERM/SIGINT. */
+export async function serve(config: AppConfig, startedAt: number) {
+  const logger = createLogger(config)
+  const db = await openDatabase(config)
+
+  if (db.embedded) {
+    // No release step on a laptop: the embedded database migrates and seeds itself. (Imported only
+    // here: with DATABASE_URL the release step migrates, and start-up skips loading umzug.)
+    const { migrateUp } = await import('./db/migrator.js')
+    await migrateUp(db.sequelize)
+  }
+  const panel = await createApp(config, db, logger)
+  const seedOnFirstRun = db.embedded && !config.isProduction && config.seedPassword && (await panel.models.AdminUser.count()) === 0
+
+  const server: Server = panel.app.listen(config.port, () => {
+    const url = `http://localhost:${config.port}/admin`
+    logger.info(
+      { url, database: db.embedded ? `embedded (${config.dataDir})` : 'DATABASE_URL', readyMs: Math.round(performance.now() - startedAt) },
+      'panel ready',
+    )
+    if (!config.isProduction) {
+      console.log(`\n  SMS Client Admin is running at ${url}`)
+      if (config.seedPassword) {
+        console.log(`  Demo logins: admin@example.com, manager1@example.com, manager2@example.com`)
+        console.log(`  Password:    ${config.seedPassword === 'demo-password-123' ? 'demo-password-123' : '(SEED_PASSWORD)'}\n`)
+      }
+    }
+    // Demo data loads while the panel already answers: the users come first, so logging in works
+    // within a second or two; the demo clients follow (each password is a bcrypt hash, ~0.25 s).
+    if (seedOnFirstRun) {
+      seedDemoData(panel.models, config.seedPassword!)
+        .then(({ clientsCreated }) => logger.info({ clientsCreated }, 'seeded demo data into the embedded database'))
+        .catch((error) => logger.error({ err: error }, 'seeding demo data failed'))
+    }
+  })
+
+  // SIGTERM (a deploy, a scale-down): stop taking connections, let running requests finish, close
+  // the pools, exit 0. A hard deadline keeps a stuck request from holding the process forever.
+  let stopping = false
+  const shutdown = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'shutting down')
+    const deadline = setTimeout(() => {
+      logger.error('shutdown took too long, exiting')
+      process.exit(1)
+    }, 9_000)
+    deadline.unref()
+    server.close(async () => {
+      await panel.close()
+      await db.close()
+      logger.info('stopped')
+      process.exit(0)
+    })
+    server.closeIdleConnections()
+  }
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  process.on('SIGINT', () => shutdown('SIGINT'))
+}

@@ -19,7 +19,9 @@ const ESTIMATE_ABOVE = 100_000
  */
 export const COUNT_CAP = 1_000
 
-/** The planner's estimate only changes with ANALYZE: one lookup per table serves many page views. */
+/** A filtered list the planner expects to match this many rows is not counted (see pageAndTotal). */
+const BROAD_ABOVE = 10 * COUNT_CAP
+/** Planner estimates only change with ANALYZE: one lookup serves many page views. */
 const ESTIMATE_TTL_MS = 10_000
 
 type Sort = { sortBy?: string; direction?: 'asc' | 'desc' }
@@ -136,7 +138,7 @@ export class AppResource extends SequelizeResource {
   async count(filter: Filter, context?: Context) {
     const where = this.where(filter, context)
     if (isUnfiltered(where)) {
-      const estimate = await this.estimatedRows()
+      const estimate = await this.plannedRows()
       if (estimate >= ESTIMATE_ABOVE) return estimate
     }
     const [{ total }] = (await this.model.sequelize!.query(`SELECT count(*)::int AS total FROM (${this.selectSql(['id'], where, COUNT_CAP + 1)}) AS capped`, {
@@ -146,25 +148,34 @@ export class AppResource extends SequelizeResource {
   }
 
   /** The SELECT Sequelize would send for these attributes and conditions (attribute names mapped to columns). */
-  private selectSql(attributes: string[], where: WhereOptions, limit: number) {
+  private selectSql(attributes: string[], where: WhereOptions, limit?: number) {
     const options = Utils.mapOptionFieldNames({ attributes: [...new Set(attributes)], where, limit }, this.model as never)
     const generator = (this.model.sequelize!.getQueryInterface() as any).queryGenerator
     return String(generator.selectQuery(this.definition.table, options, this.model)).replace(/;\s*$/, '')
   }
 
   /**
-   * A page of rows and the list's total, with one pass over the matches: the matches are read once
-   * (at most COUNT_CAP + 1 of them, id and sort key only), counted, and the page's ids picked from
-   * them; the page's rows are then read by id. Only when more than COUNT_CAP rows match is the page
-   * read with the filter again (it then comes straight from the sort index). A big unfiltered
-   * table is not counted at all (see count).
+   * A page of rows and the list's total, built for big tables:
+   * - when the planner expects many rows (a table of ESTIMATE_ABOVE, or a filter matching
+   *   BROAD_ABOVE), nothing is counted: the total is that estimate (unfiltered) or COUNT_CAP
+   *   (filtered), and the page comes straight from the sort index;
+   * - otherwise the matches are read once (at most COUNT_CAP + 1, id and sort key only), counted,
+   *   and the page's ids picked from them; the rows are then read by id. If more than COUNT_CAP
+   *   match after all, the page is read with the filter.
+   * A short page gives the exact total (its offset plus its rows): the pager ends where the rows
+   * do, even where an estimate was off.
    */
   private async pageAndTotal(where: WhereOptions, sort: ReturnType<AppResource['order']>, limit: number, offset: number) {
-    const page = () => this.model.findAll({ where, limit, offset, order: sort.order, raw: true })
-    if (isUnfiltered(where)) {
-      const estimate = await this.estimatedRows()
-      if (estimate >= ESTIMATE_ABOVE) return { rows: await page(), total: estimate }
+    const page = async (atLeast: number) => {
+      const rows = await this.model.findAll({ where, limit, offset, order: sort.order, raw: true })
+      const exact = rows.length < limit && (rows.length > 0 || offset === 0)
+      return { rows, total: exact ? offset + rows.length : Math.max(atLeast, offset + rows.length) }
     }
+    const unfiltered = isUnfiltered(where)
+    const planned = await this.plannedRows(unfiltered ? undefined : where)
+    if (unfiltered && planned >= ESTIMATE_ABOVE) return page(planned)
+    if (!unfiltered && planned >= BROAD_ABOVE) return page(COUNT_CAP)
+
     const direction = sort.direction.toUpperCase()
     const picked = (await this.model.sequelize!.query(
       `WITH hits AS MATERIALIZED (${this.selectSql(['id', sort.sortBy], where, COUNT_CAP + 1)})
@@ -174,24 +185,34 @@ export class AppResource extends SequelizeResource {
       { replacements: { limit, offset }, type: QueryTypes.SELECT },
     )) as { total: number; id: number | null }[]
     const total = picked[0]?.total ?? 0
-    if (total > COUNT_CAP) return { rows: await page(), total: COUNT_CAP }
+    if (total > COUNT_CAP) return page(COUNT_CAP)
     const ids = picked.map((row) => row.id).filter((id) => id !== null)
     const rows = ids.length ? await this.model.findAll({ where: { id: { [Op.in]: ids } }, order: sort.order, raw: true }) : []
     return { rows, total }
   }
 
-  private estimate?: { rows: Promise<number>; at: number }
+  private readonly estimates = new Map<string, { rows: Promise<number>; at: number }>()
 
-  private estimatedRows(): Promise<number> {
-    if (this.estimate && Date.now() - this.estimate.at < ESTIMATE_TTL_MS) return this.estimate.rows
-    const rows = this.model
-      .sequelize!.query('SELECT reltuples::bigint AS estimate FROM pg_class WHERE oid = to_regclass(:table)', {
-        replacements: { table: this.definition.table },
-        type: QueryTypes.SELECT,
-      })
-      .then(([row]) => Number((row as { estimate?: string } | undefined)?.estimate ?? -1))
-    this.estimate = { rows, at: Date.now() }
-    rows.catch(() => (this.estimate = undefined))
+  /**
+   * The rows the planner expects: the table's statistics (reltuples) or, for a condition, EXPLAIN's
+   * estimate. Estimates only change when the statistics do (ANALYZE), so each is kept for a few
+   * seconds: paging through one filter plans it once.
+   */
+  private plannedRows(where?: WhereOptions): Promise<number> {
+    const sequelize = this.model.sequelize!
+    const sql = where
+      ? `EXPLAIN (FORMAT JSON) ${this.selectSql(['id'], where)}`
+      : `SELECT reltuples::bigint AS estimate FROM pg_class WHERE oid = to_regclass(${sequelize.escape(this.definition.table)})`
+    const cached = this.estimates.get(sql)
+    if (cached && Date.now() - cached.at < ESTIMATE_TTL_MS) return cached.rows
+    const rows = sequelize.query(sql, { type: QueryTypes.SELECT }).then(([row]) => {
+      const result = row as { estimate?: string; 'QUERY PLAN'?: { Plan: { 'Plan Rows': number } }[] } | undefined
+      return Number(where ? (result?.['QUERY PLAN']?.[0]?.Plan['Plan Rows'] ?? 0) : (result?.estimate ?? -1))
+    })
+    this.estimates.delete(sql)
+    this.estimates.set(sql, { rows, at: Date.now() })
+    if (this.estimates.size > 1_000) this.estimates.delete(this.estimates.keys().next().value!)
+    rows.catch(() => this.estimates.delete(sql))
     return rows
   }
 

@@ -148,10 +148,25 @@ export class AppResource extends SequelizeResource {
   }
 
   /** The SELECT Sequelize would send for these attributes and conditions (attribute names mapped to columns). */
-  private selectSql(attributes: string[], where: WhereOptions, limit?: number) {
-    const options = Utils.mapOptionFieldNames({ attributes: [...new Set(attributes)], where, limit }, this.model as never)
+  private selectSql(attributes: string[], where: WhereOptions, limit?: number, offset?: number, order?: [string, string][]) {
+    const options = Utils.mapOptionFieldNames({ attributes: [...new Set(attributes)], where, limit, offset, order }, this.model as never)
     const generator = (this.model.sequelize!.getQueryInterface() as any).queryGenerator
     return String(generator.selectQuery(this.definition.table, options, this.model)).replace(/;\s*$/, '')
+  }
+
+  private readable?: string[]
+
+  /**
+   * Rows as plain objects, every stored attribute but the secrets (what the default scope reads).
+   * The SQL is the one findAll would send; skipping findAll's option cloning, scopes and hooks
+   * halves the cost of a read on a list page.
+   */
+  private async read(where: WhereOptions, options: { limit?: number; offset?: number; order?: [string, string][]; attributes?: string[] } = {}) {
+    this.readable ??= Object.entries(this.model.getAttributes())
+      .filter(([name, attribute]) => (attribute.type as { key?: string }).key !== 'VIRTUAL' && !this.secrets.includes(name))
+      .map(([name]) => name)
+    const sql = this.selectSql(options.attributes ?? this.readable, where, options.limit, options.offset, options.order)
+    return (await this.model.sequelize!.query(sql, { type: QueryTypes.SELECT })) as Record<string, unknown>[]
   }
 
   /**
@@ -167,7 +182,7 @@ export class AppResource extends SequelizeResource {
    */
   private async pageAndTotal(where: WhereOptions, sort: ReturnType<AppResource['order']>, limit: number, offset: number) {
     const page = async (atLeast: number) => {
-      const rows = await this.model.findAll({ where, limit, offset, order: sort.order, raw: true })
+      const rows = await this.read(where, { limit, offset, order: sort.order })
       const exact = rows.length < limit && (rows.length > 0 || offset === 0)
       return { rows, total: exact ? offset + rows.length : Math.max(atLeast, offset + rows.length) }
     }
@@ -187,7 +202,7 @@ export class AppResource extends SequelizeResource {
     const total = picked[0]?.total ?? 0
     if (total > COUNT_CAP) return page(COUNT_CAP)
     const ids = picked.map((row) => row.id).filter((id) => id !== null)
-    const rows = ids.length ? await this.model.findAll({ where: { id: { [Op.in]: ids } }, order: sort.order, raw: true }) : []
+    const rows = ids.length ? await this.read({ id: { [Op.in]: ids } }, { order: sort.order }) : []
     return { rows, total }
   }
 
@@ -227,23 +242,23 @@ export class AppResource extends SequelizeResource {
     return { sortBy, direction, order: [[sortBy, direction.toUpperCase()], ['id', direction.toUpperCase()]] as [string, string][] }
   }
 
-  // Reads are raw rows: building a Sequelize instance per row (and deep-cloning it in toJSON) cost
-  // more than the query itself on a list page.
+  // Reads are plain rows (see read): building a Sequelize instance per row (and deep-cloning it in
+  // toJSON) cost more than the query itself on a list page.
   async find(filter: Filter, options: { limit?: number; offset?: number; sort?: Sort }, context?: Context) {
     const { limit = 20, offset = 0, sort = {} } = options
-    const rows = await this.model.findAll({ where: this.where(filter, context), limit, offset, order: this.order(sort).order, raw: true })
-    return rows.map((row) => this.stored(row as unknown as Record<string, unknown>))
+    const rows = await this.read(this.where(filter, context), { limit, offset, order: this.order(sort).order })
+    return rows.map((row) => this.stored(row))
   }
 
   async findOne(id: string, context?: Context) {
     if (!/^\d+$/.test(String(id))) return null
-    const row = await this.model.findOne({ where: this.scoped({ id: Number(id) }, context), raw: true })
-    return row ? this.stored(row as unknown as Record<string, unknown>) : null
+    const [row] = await this.read(this.scoped({ id: Number(id) }, context), { limit: 1 })
+    return row ? this.stored(row) : null
   }
 
   async findMany(ids: Array<string | number>, context?: Context) {
-    const rows = await this.model.findAll({ where: this.scoped({ id: { [Op.in]: numericIds(ids) } }, context), raw: true })
-    return rows.map((row) => this.stored(row as unknown as Record<string, unknown>))
+    const rows = await this.read(this.scoped({ id: { [Op.in]: numericIds(ids) } }, context))
+    return rows.map((row) => this.stored(row))
   }
 
   /**
@@ -260,7 +275,7 @@ export class AppResource extends SequelizeResource {
     this.listed ??= new Set(['id', decorated.titleProperty().name(), ...decorated.getListProperties().map((p) => p.propertyPath), ...this.listAlso])
     const records = rows.map((row) => {
       const listed: Record<string, unknown> = {}
-      for (const name of this.listed!) if (name in row) listed[name] = (row as unknown as Record<string, unknown>)[name]
+      for (const name of this.listed!) if (name in row) listed[name] = row[name]
       return this.stored(listed)
     })
 
@@ -308,11 +323,7 @@ export class AppResource extends SequelizeResource {
   async titlesOf(ids: Array<string | number>, context?: Context): Promise<Map<string, string>> {
     const title = this.decorate().titleProperty().name()
     if (!this.fields.has(title) && title !== 'id') return titlesFromRecords(this, ids, context)
-    const rows = (await this.model.findAll({
-      attributes: ['id', title],
-      where: this.scoped({ id: { [Op.in]: numericIds(ids) } }, context),
-      raw: true,
-    })) as unknown as Record<string, unknown>[]
+    const rows = await this.read(this.scoped({ id: { [Op.in]: numericIds(ids) } }, context), { attributes: ['id', title] })
     return new Map(rows.map((row) => [String(row.id), String(row[title] ?? '')]))
   }
 

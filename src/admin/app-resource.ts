@@ -1,6 +1,6 @@
 import { Resource as SequelizeResource } from '@adminjs/sequelize'
 import { BaseRecord, flat, type BaseResource, ValidationError, type ActionContext, type ActionDecorator, type CurrentAdmin, type Filter, type RecordJSON } from 'adminjs'
-import { Op, QueryTypes, Utils, type Model, type ModelStatic, type Transaction, type WhereOptions } from 'sequelize'
+import { literal, Op, QueryTypes, Utils, type Model, type ModelStatic, type Transaction, type WhereOptions } from 'sequelize'
 import { fieldErrorsFrom } from '../fields/errors.js'
 import { kinds, type FieldDef } from '../fields/kinds.js'
 import { fieldMap, fieldsOf, secretAttributes, type ResourceDefinition } from '../fields/model.js'
@@ -148,24 +148,27 @@ export class AppResource extends SequelizeResource {
   }
 
   /** The SELECT Sequelize would send for these attributes and conditions (attribute names mapped to columns). */
-  private selectSql(attributes: string[], where: WhereOptions, limit?: number, offset?: number, order?: [string, string][]) {
-    const options = Utils.mapOptionFieldNames({ attributes: [...new Set(attributes)], where, limit, offset, order }, this.model as never)
+  private selectSql(attributes: Attribute[], where: WhereOptions, limit?: number, offset?: number, order?: [string, string][]) {
+    const options = Utils.mapOptionFieldNames({ attributes: [...new Set(attributes)] as string[], where, limit, offset, order }, this.model as never)
     const generator = (this.model.sequelize!.getQueryInterface() as any).queryGenerator
     return String(generator.selectQuery(this.definition.table, options, this.model)).replace(/;\s*$/, '')
   }
 
   private readable?: string[]
 
-  /**
-   * Rows as plain objects, every stored attribute but the secrets (what the default scope reads).
-   * The SQL is the one findAll would send; skipping findAll's option cloning, scopes and hooks
-   * halves the cost of a read on a list page.
-   */
-  private async read(where: WhereOptions, options: { limit?: number; offset?: number; order?: [string, string][]; attributes?: string[] } = {}) {
-    this.readable ??= Object.entries(this.model.getAttributes())
+  /** Every stored attribute but the secrets (what the default scope reads). */
+  private readableAttributes() {
+    return (this.readable ??= Object.entries(this.model.getAttributes())
       .filter(([name, attribute]) => (attribute.type as { key?: string }).key !== 'VIRTUAL' && !this.secrets.includes(name))
-      .map(([name]) => name)
-    const sql = this.selectSql(options.attributes ?? this.readable, where, options.limit, options.offset, options.order)
+      .map(([name]) => name))
+  }
+
+  /**
+   * Rows as plain objects (by default every readable attribute). The SQL is the one findAll would
+   * send; skipping findAll's option cloning, scopes and hooks halves the cost of a read on a list page.
+   */
+  private async read(where: WhereOptions, options: { limit?: number; offset?: number; order?: [string, string][]; attributes?: Attribute[] } = {}) {
+    const sql = this.selectSql(options.attributes ?? this.readableAttributes(), where, options.limit, options.offset, options.order)
     return (await this.model.sequelize!.query(sql, { type: QueryTypes.SELECT })) as Record<string, unknown>[]
   }
 
@@ -180,9 +183,9 @@ export class AppResource extends SequelizeResource {
    * A short page gives the exact total (its offset plus its rows): the pager ends where the rows
    * do, even where an estimate was off.
    */
-  private async pageAndTotal(where: WhereOptions, sort: ReturnType<AppResource['order']>, limit: number, offset: number) {
+  private async pageAndTotal(where: WhereOptions, sort: ReturnType<AppResource['order']>, limit: number, offset: number, attributes?: Attribute[]) {
     const page = async (atLeast: number) => {
-      const rows = await this.read(where, { limit, offset, order: sort.order })
+      const rows = await this.read(where, { limit, offset, order: sort.order, attributes })
       const exact = rows.length < limit && (rows.length > 0 || offset === 0)
       return { rows, total: exact ? offset + rows.length : Math.max(atLeast, offset + rows.length) }
     }
@@ -202,7 +205,7 @@ export class AppResource extends SequelizeResource {
     const total = picked[0]?.total ?? 0
     if (total > COUNT_CAP) return page(COUNT_CAP)
     const ids = picked.map((row) => row.id).filter((id) => id !== null)
-    const rows = ids.length ? await this.read({ id: { [Op.in]: ids } }, { order: sort.order }) : []
+    const rows = ids.length ? await this.read({ id: { [Op.in]: ids } }, { order: sort.order, attributes }) : []
     return { rows, total }
   }
 
@@ -270,9 +273,23 @@ export class AppResource extends SequelizeResource {
   async listPage(filter: Filter, query: { page: number; perPage: number } & Sort, context: ActionContext): Promise<ListPage> {
     const { page, perPage } = query
     const sort = this.order(query)
-    const { rows, total } = await this.pageAndTotal(this.where(filter, context), sort, perPage, (page - 1) * perPage)
     const decorated = this.decorate()
     this.listed ??= new Set(['id', decorated.titleProperty().name(), ...decorated.getListProperties().map((p) => p.propertyPath), ...this.listAlso])
+    // A reference column's titles come with the page (a subquery per row) where the referenced rows
+    // are not row-scoped for this user; otherwise from one look-up per reference.
+    const references = decorated.getListProperties().filter((property) => property.reference())
+    const inlineTitles = new Map<string, string>()
+    for (const property of references) {
+      const target = property.reference()
+      const column = this.model.getAttributes()[property.propertyPath]?.field
+      const subquery = target instanceof AppResource && column ? target.titleSubquery(`"${this.model.name}"."${column}"`, context.currentAdmin) : undefined
+      if (subquery) inlineTitles.set(property.propertyPath, subquery)
+    }
+    const attributes: Attribute[] = [
+      ...this.readableAttributes().filter((name) => this.listed!.has(name)),
+      ...[...inlineTitles].map(([path, subquery]): Attribute => [literal(subquery), `${TITLE_OF}${path}`]),
+    ]
+    const { rows, total } = await this.pageAndTotal(this.where(filter, context), sort, perPage, (page - 1) * perPage, attributes)
     const records = rows.map((row) => {
       const listed: Record<string, unknown> = {}
       for (const name of this.listed!) if (name in row) listed[name] = row[name]
@@ -281,21 +298,22 @@ export class AppResource extends SequelizeResource {
 
     const populated = records.map(() => ({}) as Record<string, unknown>)
     await Promise.all(
-      decorated
-        .getListProperties()
-        .filter((property) => property.reference())
-        .map(async (property) => {
-          const path = property.propertyPath
-          const target = property.reference()!
-          const ids = [...new Set(records.map((record) => record.params[path]).filter((id) => id !== null && id !== undefined))]
-          if (!ids.length) return
-          const titles = target instanceof AppResource ? await target.titlesOf(ids as number[], context) : await titlesFromRecords(target, ids, context)
-          records.forEach((record, i) => {
-            const id = String(record.params[path])
-            const title = titles.get(id)
-            if (title !== undefined) populated[i][path] = { id, title, params: { id }, populated: {}, errors: {}, recordActions: [], bulkActions: [] }
-          })
-        }),
+      references.map(async (property) => {
+        const path = property.propertyPath
+        const target = property.reference()!
+        const ids = [...new Set(records.map((record) => record.params[path]).filter((id) => id !== null && id !== undefined))]
+        if (!ids.length) return
+        const titles = inlineTitles.has(path)
+          ? new Map(rows.map((row) => [String(row[path]), row[`${TITLE_OF}${path}`]] as const).filter(([, title]) => title !== null && title !== undefined))
+          : target instanceof AppResource
+            ? await target.titlesOf(ids as number[], context)
+            : await titlesFromRecords(target, ids, context)
+        records.forEach((record, i) => {
+          const id = String(record.params[path])
+          const title = titles.get(id)
+          if (title !== undefined) populated[i][path] = { id, title: String(title), params: { id }, populated: {}, errors: {}, recordActions: [], bulkActions: [] }
+        })
+      }),
     )
 
     const { currentAdmin } = context
@@ -317,6 +335,17 @@ export class AppResource extends SequelizeResource {
         bulkActions: decorated.bulkActions(record, currentAdmin).map(listed),
       })) as unknown as RecordJSON[],
     }
+  }
+
+  /**
+   * SQL for the title of the row whose id is `foreignKey` (an SQL expression of the referencing
+   * query), when this user sees every row here and the title is a stored column; else undefined.
+   */
+  titleSubquery(foreignKey: string, currentAdmin: CurrentAdmin | undefined): string | undefined {
+    const title = this.decorate().titleProperty().name()
+    const column = this.fields.has(title) || title === 'id' ? this.model.getAttributes()[title]?.field : undefined
+    if (!column || this.rowScope(currentAdmin)) return undefined
+    return `(SELECT "${column}" FROM "${this.definition.table}" AS "referenced" WHERE "referenced"."id" = ${foreignKey})`
   }
 
   /** Titles of the given rows (those the user may see), for a reference shown in another list. */
@@ -426,6 +455,11 @@ export class AppResource extends SequelizeResource {
     return new ValidationError(errors, { message: 'Please correct the marked fields', type: 'validationError' })
   }
 }
+
+/** A selected attribute: a name, or [SQL, alias]. */
+type Attribute = string | [ReturnType<typeof literal>, string]
+/** Where a page row carries a reference's title (see listPage). */
+const TITLE_OF = '__titleOf.'
 
 /** No filter and no row scope: the whole table. */
 const isUnfiltered = (where: WhereOptions) => (where as { [Op.and]: unknown[] })[Op.and].length === 0

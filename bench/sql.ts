@@ -6,16 +6,16 @@ import type pg from 'pg'
  *
  *   SELECT s.sess, u.id, u.email, … FROM sessions s LEFT JOIN admin_users u … WHERE s.sid = $1 …  -- session + account
  *   unfiltered, ≥ 100,000 rows by the estimate (reltuples, read at most every 10 s):
- *     SELECT "id", "login", …listed columns…, (SELECT "name" FROM "admin_users" AS "referenced"
- *       WHERE "referenced"."id" = "Client"."manager_id") AS "__titleOf.managerId"
- *       FROM "clients" AS "Client" ORDER BY "createdAt" DESC, "Client"."id" DESC LIMIT 10 OFFSET 0
+ *     SELECT "page".*, (SELECT "name" FROM "admin_users" AS "referenced" WHERE "referenced"."id" = "page"."managerId")
+ *       AS "__titleOf.managerId" FROM (SELECT "id", "login", …listed columns… FROM "clients" AS "Client"
+ *       ORDER BY "createdAt" DESC, "Client"."id" DESC LIMIT 10 OFFSET 0) AS "page" ORDER BY "page"."createdAt" DESC, "page"."id" DESC
  *   filtered: EXPLAIN (FORMAT JSON) SELECT "id" FROM "clients" AS "Client" WHERE …  (at most every 10 s per filter)
  *     estimate ≥ 10,000: the page query above with the filter;
  *     otherwise one pass over at most 1,001 matches for the total and the page's ids:
  *       WITH hits AS MATERIALIZED (SELECT "id", "created_at" AS "createdAt" FROM "clients" AS "Client" WHERE … LIMIT 1001)
  *       SELECT counted.total, page.id FROM (SELECT count(*) …) AS counted LEFT JOIN LATERAL (… LIMIT 10 OFFSET 0) AS page ON true
  *     then the page's rows by id (or, past 1,000 matches, the page query with the filter):
- *       SELECT "id", "login", …, (SELECT "name" …) AS "__titleOf.managerId" FROM "clients" AS "Client" WHERE "Client"."id" IN (…) ORDER BY …
+ *       the same, with `WHERE "Client"."id" IN (…)` in place of LIMIT/OFFSET
  *
  * Show: every column of the client `WHERE "Client"."id" = 500000 LIMIT 1`, then its manager and product rows.
  *
@@ -65,11 +65,14 @@ export function whereOf(query: ListQuery): string {
 }
 
 const ORDER = `ORDER BY "createdAt" DESC, "Client"."id" DESC`
-/** The listed columns and the Manager column's title, as the app selects them for a list page. */
-const LISTED = `"id", "login", "manager_id" AS "managerId", "currency", "company", "delivery_status" AS "deliveryStatus", "created_at" AS "createdAt", (SELECT "name" FROM "admin_users" AS "referenced" WHERE "referenced"."id" = "Client"."manager_id") AS "__titleOf.managerId"`
+/** The listed columns, as the app selects them for a list page. */
+const LISTED = `"id", "login", "manager_id" AS "managerId", "currency", "company", "delivery_status" AS "deliveryStatus", "created_at" AS "createdAt"`
+/** The Manager column's title, computed around the cut page (as the app does). */
+const withTitles = (page: string) =>
+  `SELECT "page".*, (SELECT "name" FROM "admin_users" AS "referenced" WHERE "referenced"."id" = "page"."managerId") AS "__titleOf.managerId" FROM (${page}) AS "page" ORDER BY "page"."createdAt" DESC, "page"."id" DESC`
 
 export const pageSql = (_columns: Columns, query: ListQuery) =>
-  `SELECT ${LISTED} FROM "clients" AS "Client"${whereOf(query)} ${ORDER} LIMIT ${PER_PAGE} OFFSET ${(query.page - 1) * PER_PAGE}`
+  withTitles(`SELECT ${LISTED} FROM "clients" AS "Client"${whereOf(query)} ${ORDER} LIMIT ${PER_PAGE} OFFSET ${(query.page - 1) * PER_PAGE}`)
 
 export const hitsSql = (query: ListQuery) =>
   `WITH hits AS MATERIALIZED (SELECT "id", "created_at" AS "createdAt" FROM "clients" AS "Client"${whereOf(query)} LIMIT ${COUNT_CAP + 1})
@@ -77,7 +80,7 @@ export const hitsSql = (query: ListQuery) =>
          FROM (SELECT count(*)::int AS total FROM hits) AS counted
          LEFT JOIN LATERAL (SELECT id FROM hits ORDER BY "createdAt" DESC, id DESC LIMIT ${PER_PAGE} OFFSET ${(query.page - 1) * PER_PAGE}) AS page ON true`
 
-const pageByIdsSql = (ids: number[]) => `SELECT ${LISTED} FROM "clients" AS "Client" WHERE "Client"."id" IN (${ids.join(', ')}) ${ORDER}`
+const pageByIdsSql = (ids: number[]) => withTitles(`SELECT ${LISTED} FROM "clients" AS "Client" WHERE "Client"."id" IN (${ids.join(', ')}) ${ORDER}`)
 
 const explainSql = (query: ListQuery) => `EXPLAIN (FORMAT JSON) SELECT "id" FROM "clients" AS "Client"${whereOf(query)}`
 

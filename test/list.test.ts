@@ -77,6 +77,15 @@ describe('the client list', () => {
     assert.equal(page2.body.meta.total, 3)
   })
 
+  test('sorts by a column the list does not show (e-mail), both ways', async () => {
+    const ascending = await admin.get(api.list('Client')).query({ sortBy: 'email', direction: 'asc' })
+    assert.equal(ascending.status, 200)
+    assert.deepEqual(ascending.body.records.map((record: { params: { login: string } }) => record.params.login), ['acme-billing', 'zebra_100', 'AcmeOps'])
+    const descending = await admin.get(api.list('Client')).query({ sortBy: 'email', direction: 'desc', page: 1, perPage: 2 })
+    assert.deepEqual(descending.body.records.map((record: { params: { login: string } }) => record.params.login), ['AcmeOps', 'zebra_100'])
+    assert.equal(descending.body.meta.total, 3)
+  })
+
   test('a list row carries only what the list shows (no per-row form layouts)', async () => {
     const response = await admin.get(api.list('Client'))
     for (const record of response.body.records) {

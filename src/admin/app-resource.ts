@@ -1,6 +1,6 @@
 import { Resource as SequelizeResource } from '@adminjs/sequelize'
 import { BaseRecord, flat, type BaseResource, ValidationError, type ActionContext, type ActionDecorator, type CurrentAdmin, type Filter, type RecordJSON } from 'adminjs'
-import { literal, Op, QueryTypes, Utils, type Model, type ModelStatic, type Transaction, type WhereOptions } from 'sequelize'
+import { Op, QueryTypes, Utils, type Model, type ModelStatic, type Transaction, type WhereOptions } from 'sequelize'
 import { fieldErrorsFrom } from '../fields/errors.js'
 import { kinds, type FieldDef } from '../fields/kinds.js'
 import { fieldMap, fieldsOf, secretAttributes, type ResourceDefinition } from '../fields/model.js'
@@ -148,8 +148,10 @@ export class AppResource extends SequelizeResource {
   }
 
   /** The SELECT Sequelize would send for these attributes and conditions (attribute names mapped to columns). */
-  private selectSql(attributes: Attribute[], where: WhereOptions, limit?: number, offset?: number, order?: [string, string][]) {
-    const options = Utils.mapOptionFieldNames({ attributes: [...new Set(attributes)] as string[], where, limit, offset, order }, this.model as never)
+  private selectSql(attributes: string[], where: WhereOptions, limit?: number, offset?: number, order?: [string, string][]) {
+    // Copies: the query generator rewrites the order entries it is given.
+    const orderCopy = order?.map(([name, direction]) => [name, direction])
+    const options = Utils.mapOptionFieldNames({ attributes: [...new Set(attributes)], where, limit, offset, order: orderCopy }, this.model as never)
     const generator = (this.model.sequelize!.getQueryInterface() as any).queryGenerator
     return String(generator.selectQuery(this.definition.table, options, this.model)).replace(/;\s*$/, '')
   }
@@ -167,8 +169,18 @@ export class AppResource extends SequelizeResource {
    * Rows as plain objects (by default every readable attribute). The SQL is the one findAll would
    * send; skipping findAll's option cloning, scopes and hooks halves the cost of a read on a list page.
    */
-  private async read(where: WhereOptions, options: { limit?: number; offset?: number; order?: [string, string][]; attributes?: Attribute[] } = {}) {
-    const sql = this.selectSql(options.attributes ?? this.readableAttributes(), where, options.limit, options.offset, options.order)
+  private async read(
+    where: WhereOptions,
+    options: { limit?: number; offset?: number; order?: [string, string][]; attributes?: string[]; computed?: Map<string, string> } = {},
+  ) {
+    let sql = this.selectSql(options.attributes ?? this.readableAttributes(), where, options.limit, options.offset, options.order)
+    if (options.computed?.size) {
+      // Computed around the cut page: in the same SELECT, PostgreSQL would compute them for every
+      // row an OFFSET skips as well.
+      const columns = [...options.computed].map(([alias, expression]) => `${expression} AS "${alias}"`).join(', ')
+      const order = (options.order ?? []).map(([name, direction]) => `"page"."${name}" ${direction}`).join(', ')
+      sql = `SELECT "page".*, ${columns} FROM (${sql}) AS "page"${order && ` ORDER BY ${order}`}`
+    }
     return (await this.model.sequelize!.query(sql, { type: QueryTypes.SELECT })) as Record<string, unknown>[]
   }
 
@@ -183,9 +195,15 @@ export class AppResource extends SequelizeResource {
    * A short page gives the exact total (its offset plus its rows): the pager ends where the rows
    * do, even where an estimate was off.
    */
-  private async pageAndTotal(where: WhereOptions, sort: ReturnType<AppResource['order']>, limit: number, offset: number, attributes?: Attribute[]) {
+  private async pageAndTotal(
+    where: WhereOptions,
+    sort: ReturnType<AppResource['order']>,
+    limit: number,
+    offset: number,
+    columns: { attributes?: string[]; computed?: Map<string, string> } = {},
+  ) {
     const page = async (atLeast: number) => {
-      const rows = await this.read(where, { limit, offset, order: sort.order, attributes })
+      const rows = await this.read(where, { limit, offset, order: sort.order, ...columns })
       const exact = rows.length < limit && (rows.length > 0 || offset === 0)
       return { rows, total: exact ? offset + rows.length : Math.max(atLeast, offset + rows.length) }
     }
@@ -205,7 +223,7 @@ export class AppResource extends SequelizeResource {
     const total = picked[0]?.total ?? 0
     if (total > COUNT_CAP) return page(COUNT_CAP)
     const ids = picked.map((row) => row.id).filter((id) => id !== null)
-    const rows = ids.length ? await this.read({ id: { [Op.in]: ids } }, { order: sort.order, attributes }) : []
+    const rows = ids.length ? await this.read({ id: { [Op.in]: ids } }, { order: sort.order, ...columns }) : []
     return { rows, total }
   }
 
@@ -281,15 +299,14 @@ export class AppResource extends SequelizeResource {
     const inlineTitles = new Map<string, string>()
     for (const property of references) {
       const target = property.reference()
-      const column = this.model.getAttributes()[property.propertyPath]?.field
-      const subquery = target instanceof AppResource && column ? target.titleSubquery(`"${this.model.name}"."${column}"`, context.currentAdmin) : undefined
+      const subquery = target instanceof AppResource ? target.titleSubquery(`"page"."${property.propertyPath}"`, context.currentAdmin) : undefined
       if (subquery) inlineTitles.set(property.propertyPath, subquery)
     }
-    const attributes: Attribute[] = [
-      ...this.readableAttributes().filter((name) => this.listed!.has(name)),
-      ...[...inlineTitles].map(([path, subquery]): Attribute => [literal(subquery), `${TITLE_OF}${path}`]),
-    ]
-    const { rows, total } = await this.pageAndTotal(this.where(filter, context), sort, perPage, (page - 1) * perPage, attributes)
+    const columns = {
+      attributes: this.readableAttributes().filter((name) => this.listed!.has(name) || name === sort.sortBy),
+      computed: new Map([...inlineTitles].map(([path, subquery]) => [`${TITLE_OF}${path}`, subquery])),
+    }
+    const { rows, total } = await this.pageAndTotal(this.where(filter, context), sort, perPage, (page - 1) * perPage, columns)
     const records = rows.map((row) => {
       const listed: Record<string, unknown> = {}
       for (const name of this.listed!) if (name in row) listed[name] = row[name]
@@ -338,8 +355,8 @@ export class AppResource extends SequelizeResource {
   }
 
   /**
-   * SQL for the title of the row whose id is `foreignKey` (an SQL expression of the referencing
-   * query), when this user sees every row here and the title is a stored column; else undefined.
+   * SQL for the title of the row whose id is `foreignKey` (a column of the referencing query),
+   * when this user sees every row here and the title is a stored column; else undefined.
    */
   titleSubquery(foreignKey: string, currentAdmin: CurrentAdmin | undefined): string | undefined {
     const title = this.decorate().titleProperty().name()
@@ -456,8 +473,6 @@ export class AppResource extends SequelizeResource {
   }
 }
 
-/** A selected attribute: a name, or [SQL, alias]. */
-type Attribute = string | [ReturnType<typeof literal>, string]
 /** Where a page row carries a reference's title (see listPage). */
 const TITLE_OF = '__titleOf.'
 

@@ -17,7 +17,8 @@ import type pg from 'pg'
  *     then the page's rows by id (or, past 1,000 matches, the page query with the filter):
  *       the same, with `WHERE "Client"."id" IN (…)` in place of LIMIT/OFFSET
  *
- * Show: every column of the client `WHERE "Client"."id" = 500000 LIMIT 1`, then its manager and product rows.
+ * Show: every column of the client `WHERE "Client"."id" = 500000 LIMIT 1`, with its manager's and
+ * product's names as subqueries (AdminJS's populate then finds them already read).
  *
  * The baseline runs the resource's statements, text for text (simple query protocol, literals
  * inline, as Sequelize sends them); not the session statement, which is the panel's own
@@ -87,10 +88,9 @@ const explainSql = (query: ListQuery) => `EXPLAIN (FORMAT JSON) SELECT "id" FROM
 export const estimateSql = `SELECT reltuples::bigint AS estimate FROM pg_class WHERE oid = to_regclass('clients')`
 
 export const showSql = (columns: Columns, id: number) =>
-  `SELECT ${columns.clients} FROM "clients" AS "Client" WHERE "Client"."id" = ${Number(id)} LIMIT 1;`
-
-const unique = (rows: Record<string, unknown>[], key: string) =>
-  [...new Set(rows.map((row) => row[key]).filter((id): id is number => id !== null && id !== undefined))]
+  `SELECT "page".*, (SELECT "name" FROM "admin_users" AS "referenced" WHERE "referenced"."id" = "page"."managerId") AS "__titleOf.managerId", ` +
+  `(SELECT "name" FROM "products" AS "referenced" WHERE "referenced"."id" = "page"."productId") AS "__titleOf.productId" ` +
+  `FROM (SELECT ${columns.clients} FROM "clients" AS "Client" WHERE "Client"."id" = ${Number(id)} LIMIT 1) AS "page"`
 
 const estimates = new Map<string, { rows: number; at: number }>()
 
@@ -135,15 +135,9 @@ export async function listPage(db: pg.Pool, columns: Columns, query: ListQuery) 
   return { records: result.rows, total: result.total, statements }
 }
 
-/** Show as the app reads it: the row, then its manager and product rows (AdminJS's populator). */
+/** Show as the app reads it: every column of the row and its references' titles, in one statement. */
 export async function showRecord(db: pg.Pool, columns: Columns, id: number) {
   const statements = [showSql(columns, id)]
   const { rows } = await db.query(statements[0])
-  const lookups = [
-    ...unique(rows, 'managerId').map((m) => `SELECT ${columns.adminUsers} FROM "admin_users" AS "AdminUser" WHERE "AdminUser"."id" IN (${m});`),
-    ...unique(rows, 'productId').map((p) => `SELECT ${columns.products} FROM "products" AS "Product" WHERE "Product"."id" IN (${p});`),
-  ]
-  statements.push(...lookups)
-  const populated = await Promise.all(lookups.map((sql) => db.query(sql).then((result) => result.rows)))
-  return { record: rows[0] ?? null, populated, statements }
+  return { record: rows[0] ?? null, statements }
 }

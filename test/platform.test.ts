@@ -85,6 +85,24 @@ describe('login and sessions', () => {
     }
   })
 
+  test('show and edit carry the references\' titles, also right after the reference changed', async () => {
+    const admin = await t.loginAs('admin@example.com')
+    const created = await admin
+      .post(api.new('Client'))
+      .type('form')
+      .send(validClientForm({ managerId: String(t.ids.manager1), productId: String(t.ids.productActive) }))
+    const id = created.body.record.id
+    const show = (await admin.get(api.record('Client', id, 'show'))).body.record
+    assert.equal(show.populated.managerId.title, 'Maria Manager')
+    assert.equal(show.populated.productId.title, 'Business')
+    const handedOver = await admin.post(api.record('Client', id, 'edit')).type('form').send({ managerId: String(t.ids.manager2) })
+    assert.equal(handedOver.body.notice.type, 'success')
+    assert.equal(handedOver.body.record.populated.managerId.title, 'Mark Manager')
+    const manager = await t.loginAs('manager2@example.com')
+    const seenByManager = (await manager.get(api.record('Client', id, 'edit'))).body.record
+    assert.equal(seenByManager.populated.productId.title, 'Business')
+  })
+
   test('GET /health answers ok while the database does', async () => {
     const response = await request(t.app).get('/health')
     assert.equal(response.status, 200)

@@ -271,15 +271,49 @@ export class AppResource extends SequelizeResource {
     return rows.map((row) => this.stored(row))
   }
 
+  /**
+   * One row. Its references' titles come along (subqueries) and are remembered for this request:
+   * AdminJS populates the record's references right after, and findMany then answers from them
+   * instead of one query per reference.
+   */
   async findOne(id: string, context?: Context) {
     if (!/^\d+$/.test(String(id))) return null
-    const [row] = await this.read(this.scoped({ id: Number(id) }, context), { limit: 1 })
-    return row ? this.stored(row) : null
+    const references = this.titledReferences(context)
+    const computed = new Map([...references].map(([path, reference]) => [`${TITLE_OF}${path}`, reference.subquery]))
+    const [row] = await this.read(this.scoped({ id: Number(id) }, context), { limit: 1, computed })
+    if (!row) return null
+    for (const [path, reference] of references) {
+      const title = row[`${TITLE_OF}${path}`]
+      delete row[`${TITLE_OF}${path}`]
+      if (row[path] === null || row[path] === undefined || title === null || title === undefined) continue
+      const byResource = knownReferences.get(context!) ?? new Map<string, Map<string, Record<string, unknown>>>()
+      knownReferences.set(context!, byResource)
+      const known = byResource.get(reference.resourceId) ?? new Map<string, Record<string, unknown>>()
+      byResource.set(reference.resourceId, known)
+      known.set(String(row[path]), { id: row[path], [reference.title]: title })
+    }
+    return this.stored(row)
   }
 
   async findMany(ids: Array<string | number>, context?: Context) {
+    const known = context ? knownReferences.get(context)?.get(this.id()) : undefined
+    if (known && ids.length && ids.every((id) => known.has(String(id)))) return ids.map((id) => this.stored(known.get(String(id))!))
     const rows = await this.read(this.scoped({ id: { [Op.in]: numericIds(ids) } }, context))
     return rows.map((row) => this.stored(row))
+  }
+
+  /** This resource's references whose titles a query of ours can read (see titleSubquery). */
+  private titledReferences(context: Context) {
+    const references = new Map<string, { resourceId: string; title: string; subquery: string }>()
+    const admin = (context as ActionContext | undefined)?._admin
+    if (!admin) return references
+    for (const [path, def] of this.fields) {
+      if (!def.references) continue
+      const target = admin.findResource(def.references.resource)
+      const subquery = target instanceof AppResource ? target.titleSubquery(`"page"."${path}"`, context?.currentAdmin) : undefined
+      if (subquery) references.set(path, { resourceId: target.id(), title: target.decorate().titleProperty().name(), subquery })
+    }
+    return references
   }
 
   /**
@@ -475,6 +509,8 @@ export class AppResource extends SequelizeResource {
 
 /** Where a page row carries a reference's title (see listPage). */
 const TITLE_OF = '__titleOf.'
+/** Per request (its action context): referenced rows already read, by resource and id (see findOne). */
+const knownReferences = new WeakMap<object, Map<string, Map<string, Record<string, unknown>>>>()
 
 /** No filter and no row scope: the whole table. */
 const isUnfiltered = (where: WhereOptions) => (where as { [Op.and]: unknown[] })[Op.and].length === 0

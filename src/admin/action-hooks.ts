@@ -11,8 +11,6 @@ export const blankInputsToNull: Before = async (request: ActionRequest) => {
   return { ...request, payload }
 }
 
-type ListedRecord = { recordActions?: { layout?: unknown }[]; bulkActions?: { layout?: unknown }[] }
-
 /** After a successful save, land on the record's own page rather than back on the list. */
 export const landOnSavedRecord: After<ActionResponse> = async (response, request, context) => {
   const saved = response.record as { id?: string | number; errors?: Record<string, unknown> } | undefined
@@ -22,15 +20,36 @@ export const landOnSavedRecord: After<ActionResponse> = async (response, request
   return response
 }
 
+type RecordActionJson = { name?: string; actionType?: string; resourceId?: string; layout?: unknown }
+type SentRecord = {
+  recordActions?: RecordActionJson[]
+  bulkActions?: RecordActionJson[]
+  populated?: Record<string, { id: string; title: string; recordActions?: RecordActionJson[] } | null>
+}
+
 /**
  * A record sent to the show or edit page carries the form layout of every action it offers
- * (~20 KB for a client); the page needs none of them but its own, which it also has from the
- * resource. The buttons only need the actions' names.
+ * (~20 KB for a client); the page needs none of them but its own (the page takes its action from
+ * the record). The buttons only need the actions' names. A referenced record shows as its title,
+ * linked when it offers "show": it keeps only that.
  */
-export const onlyOwnLayout: After<ActionResponse> = async (response, _request, context) => {
-  const record = response.record as ListedRecord | undefined
-  for (const action of [...(record?.recordActions ?? []), ...(record?.bulkActions ?? [])] as { name?: string; layout?: unknown }[]) {
+export const compactRecordResponse: After<ActionResponse> = async (response, _request, context) => {
+  const record = response.record as SentRecord | undefined
+  for (const action of [...(record?.recordActions ?? []), ...(record?.bulkActions ?? [])]) {
     if (action.name !== context.action.name) delete action.layout
+  }
+  for (const [path, populated] of Object.entries(record?.populated ?? {})) {
+    if (!populated) continue
+    const show = (populated.recordActions ?? []).filter((action) => action.name === 'show')
+    record!.populated![path] = {
+      id: populated.id,
+      title: populated.title,
+      params: { id: populated.id },
+      populated: {},
+      errors: {},
+      recordActions: show.map(({ name, actionType, resourceId }) => ({ name, actionType, resourceId })),
+      bulkActions: [],
+    } as never
   }
   return response
 }

@@ -1,7 +1,7 @@
 import { ForbiddenError, ValidationError, type ActionContext, type ActionRequest, type CurrentAdmin, type ResourceWithOptions } from 'adminjs'
 import { Op } from 'sequelize'
 import { clientsVisibleTo, isAdmin, isStaff, ownsClient } from '../../access/index.js'
-import { blankInputsToNull, landOnSavedRecord, onlyOwnLayout } from '../../admin/action-hooks.js'
+import { blankInputsToNull, landOnSavedRecord, compactRecordResponse } from '../../admin/action-hooks.js'
 import { AppResource, escapeLike } from '../../admin/app-resource.js'
 import { listRecords } from '../../admin/list-action.js'
 import type { loadComponents } from '../../admin/components.js'
@@ -60,7 +60,7 @@ export function clientResource(models: Models, components: ReturnType<typeof loa
           isAccessible: ownsClient,
           isVisible: ownsClient,
           layout: [...showLayout, ['@H4', { children: 'Change history', mt: 'xl', mb: 'lg' }], 'history'],
-          after: onlyOwnLayout,
+          after: compactRecordResponse,
         },
         new: {
           isAccessible: isStaff,
@@ -76,7 +76,7 @@ export function clientResource(models: Models, components: ReturnType<typeof loa
           isVisible: ownsClient,
           layout: formLayout,
           before: [blankInputsToNull, managerCannotHandOver],
-          after: [landOnSavedRecord, onlyOwnLayout],
+          after: [landOnSavedRecord, compactRecordResponse],
         },
         delete: { isAccessible: isAdmin, isVisible: isAdmin },
         bulkDelete: { isAccessible: isAdmin, isVisible: isAdmin },

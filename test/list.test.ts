@@ -109,6 +109,7 @@ test('a filtered count stops at COUNT_CAP; pages past it still work; exact total
   const filtered = await admin.get(api.list('Client')).query({ 'filters.company': 'bulk co' })
   assert.equal(filtered.body.meta.total, COUNT_CAP)
   assert.deepEqual(inOrder(filtered.body), Array.from({ length: 10 }, (_, i) => `bulk-${COUNT_CAP + 50 - i}`))
+  assert.ok(JSON.stringify(filtered.body).length <= 10 * 1024, `${JSON.stringify(filtered.body).length} bytes for a page of 10`)
   const pastTheCap = await admin.get(api.list('Client')).query({ 'filters.company': 'bulk co', page: COUNT_CAP / 10 + 2 })
   assert.deepEqual(inOrder(pastTheCap.body), Array.from({ length: 10 }, (_, i) => `bulk-${40 - i}`))
 

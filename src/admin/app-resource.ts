@@ -362,7 +362,8 @@ export class AppResource extends SequelizeResource {
         records.forEach((record, i) => {
           const id = String(record.params[path])
           const title = titles.get(id)
-          if (title !== undefined) populated[i][path] = { id, title: String(title), params: { id }, populated: {}, errors: {}, recordActions: [], bulkActions: [] }
+          // What the list's reference cell reads: the title (a link only with a "show" action).
+          if (title !== undefined) populated[i][path] = { id, title: String(title), recordActions: [] }
         })
       }),
     )
@@ -524,11 +525,13 @@ async function titlesFromRecords(resource: BaseResource, ids: Array<string | num
 
 /**
  * A row's action menu needs the name, label, icon, variant, guard and parent; the rest (layout,
- * page settings) is for the action's own page, which fetches its record again.
+ * page settings) is for the action's own page, which fetches its record again. Defaults the front
+ * end reads as falsy are left out.
  */
 function forListRow(action: Record<string, unknown>) {
   const { layout, containerWidth, hideActionHeader, showResourceActions, showFilter, ...kept } = action
   if (kept.parent === null) delete kept.parent
+  if (kept.showInDrawer === false) delete kept.showInDrawer
   if (kept.guard === '') delete kept.guard
   if (kept.custom && !Object.keys(kept.custom).length) delete kept.custom
   return kept

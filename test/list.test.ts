@@ -161,6 +161,10 @@ test('a list cannot be sorted by a secret or an unknown attribute, nor paged wit
     assert.equal(response.status, 200)
     assert.equal(response.body.meta.sortBy, 'id')
   }
+  // The change history has no updated_at column.
+  const history = await admin.get(api.list('ChangeHistory')).query({ sortBy: 'updatedAt', direction: 'desc' })
+  assert.equal(history.status, 200)
+  assert.equal(history.body.meta.sortBy, 'id')
   for (const page of ['-1', '0', 'abc', '1.5']) {
     const response = await admin.get(api.list('Client')).query({ page, perPage: '-5' })
     assert.equal(response.status, 200)

@@ -257,8 +257,7 @@ export class AppResource extends SequelizeResource {
    * so that pages never repeat or skip rows.
    */
   private order(sort: Sort) {
-    const sortable = (name: string) => (this.fields.has(name) && !this.secrets.includes(name)) || ['id', 'createdAt', 'updatedAt'].includes(name)
-    const sortBy = sort.sortBy && sortable(sort.sortBy) ? sort.sortBy : 'id'
+    const sortBy = sort.sortBy && this.readableAttributes().includes(sort.sortBy) ? sort.sortBy : 'id'
     const direction: 'asc' | 'desc' = sort.direction === 'desc' ? 'desc' : 'asc'
     return { sortBy, direction, order: [[sortBy, direction.toUpperCase()], ['id', direction.toUpperCase()]] as [string, string][] }
   }

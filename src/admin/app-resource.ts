@@ -131,20 +131,11 @@ export class AppResource extends SequelizeResource {
   }
 
   /**
-   * A list's total. Counting a big table on every page view is what makes a list slow, so an
-   * unfiltered list of a big table takes the planner's estimate, and any other list counts at most
-   * COUNT_CAP rows (the pager then offers COUNT_CAP / perPage pages).
+   * A list's total, by the rules of the list's own total (pageAndTotal), so the two never disagree.
+   * Only AdminJS's stock list action calls this; every AppResource lists through listPage.
    */
   async count(filter: Filter, context?: Context) {
-    const where = this.where(filter, context)
-    if (isUnfiltered(where)) {
-      const estimate = await this.plannedRows()
-      if (estimate >= ESTIMATE_ABOVE) return estimate
-    }
-    const [{ total }] = (await this.model.sequelize!.query(`SELECT count(*)::int AS total FROM (${this.selectSql(['id'], where, COUNT_CAP + 1)}) AS capped`, {
-      type: QueryTypes.SELECT,
-    })) as { total: number }[]
-    return Math.min(total, COUNT_CAP)
+    return (await this.pageAndTotal(this.where(filter, context), this.order({}), 1, 0, { attributes: ['id'] })).total
   }
 
   /** The SELECT Sequelize would send for these attributes and conditions (attribute names mapped to columns). */

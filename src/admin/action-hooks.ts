@@ -1,4 +1,4 @@
-import type { ActionRequest, ActionResponse, After, Before } from 'adminjs'
+import type { Action, ActionRequest, ActionResponse, After, Before, ResourceOptions } from 'adminjs'
 
 /**
  * The form sends '' for an emptied field; AdminJS would turn that into 0 for numbers. Null lets the
@@ -20,36 +20,36 @@ export const landOnSavedRecord: After<ActionResponse> = async (response, request
   return response
 }
 
-type RecordActionJson = { name?: string; actionType?: string; resourceId?: string; layout?: unknown }
-type SentRecord = {
-  recordActions?: RecordActionJson[]
-  bulkActions?: RecordActionJson[]
-  populated?: Record<string, { id: string; title: string; recordActions?: RecordActionJson[] } | null>
-}
+type RecordActionJson = { name?: string; layout?: unknown }
+type SentRecord = { recordActions?: RecordActionJson[]; bulkActions?: RecordActionJson[] }
 
 /**
  * A record sent to the show or edit page carries the form layout of every action it offers
  * (~20 KB for a client); the page needs none of them but its own (the page takes its action from
- * the record). The buttons only need the actions' names. A referenced record shows as its title,
- * linked when it offers "show": it keeps only that.
+ * the record). The buttons only need the actions' names. (Referenced records are shaped by the
+ * adapter's record itself, for the user who asks: see referenceAsSeenBy in app-resource.ts.)
  */
 export const compactRecordResponse: After<ActionResponse> = async (response, _request, context) => {
-  const record = response.record as SentRecord | undefined
-  for (const action of [...(record?.recordActions ?? []), ...(record?.bulkActions ?? [])]) {
-    if (action.name !== context.action.name) delete action.layout
-  }
-  for (const [path, populated] of Object.entries(record?.populated ?? {})) {
-    if (!populated) continue
-    const show = (populated.recordActions ?? []).filter((action) => action.name === 'show')
-    record!.populated![path] = {
-      id: populated.id,
-      title: populated.title,
-      params: { id: populated.id },
-      populated: {},
-      errors: {},
-      recordActions: show.map(({ name, actionType, resourceId }) => ({ name, actionType, resourceId })),
-      bulkActions: [],
-    } as never
+  const sent = [response.record, ...((response.records as unknown[] | undefined) ?? [])] as (SentRecord | undefined)[]
+  for (const record of sent) {
+    for (const action of [...(record?.recordActions ?? []), ...(record?.bulkActions ?? [])]) {
+      if (action.name !== context.action.name) delete action.layout
+    }
   }
   return response
+}
+
+type Actions = NonNullable<ResourceOptions['actions']>
+type ActionOptions = Partial<Action<ActionResponse>>
+
+/** Every action of a resource answers through compactRecordResponse (after its own after hooks). */
+export function withCompactAnswers(actions: Actions): Actions {
+  const names = ['list', 'search', 'show', 'new', 'edit', 'delete', 'bulkDelete', ...Object.keys(actions)]
+  return Object.fromEntries(
+    [...new Set(names)].map((name) => {
+      const action: ActionOptions = (actions as Record<string, ActionOptions>)[name] ?? {}
+      const after = action.after ? [action.after].flat() : []
+      return [name, { ...action, after: [...after, compactRecordResponse] }]
+    }),
+  ) as Actions
 }

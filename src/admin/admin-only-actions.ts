@@ -1,7 +1,8 @@
 import type { Before, ResourceOptions } from 'adminjs'
 import { isAdmin } from '../access/index.js'
-import { blankInputsToNull, landOnSavedRecord } from './action-hooks.js'
-import { listRecords } from './list-action.js'
+import { blankInputsToNull, landOnSavedRecord, withCompactAnswers } from './action-hooks.js'
+import { bulkDeleteRecords } from './bulk-delete-action.js'
+import { listRecords, searchRecords } from './list-action.js'
 import type { loadComponents } from './components.js'
 import type { panelFields } from './panel-fields.js'
 
@@ -12,9 +13,9 @@ export function adminOnlyActions(
   extraBefore: { edit?: Before[]; delete?: Before[] } = {},
 ): ResourceOptions['actions'] {
   const adminsOnly = { isAccessible: isAdmin, isVisible: isAdmin }
-  return {
+  return withCompactAnswers({
     list: { ...adminsOnly, handler: listRecords },
-    search: { isAccessible: isAdmin },
+    search: { isAccessible: isAdmin, handler: searchRecords },
     show: { ...adminsOnly, layout: panel.showLayout },
     new: {
       ...adminsOnly,
@@ -31,6 +32,6 @@ export function adminOnlyActions(
       after: landOnSavedRecord,
     },
     delete: { ...adminsOnly, before: extraBefore.delete ?? [] },
-    bulkDelete: adminsOnly,
-  }
+    bulkDelete: { ...adminsOnly, handler: bulkDeleteRecords },
+  })
 }

@@ -4,6 +4,8 @@ import { Op, QueryTypes, Utils, type Model, type ModelStatic, type Transaction, 
 import { fieldErrorsFrom } from '../fields/errors.js'
 import { kinds, type FieldDef } from '../fields/kinds.js'
 import { fieldMap, fieldsOf, secretAttributes, type ResourceDefinition } from '../fields/model.js'
+import type { ActorOptions } from '../models/admin-user.rules.js'
+import { assertListQuery } from './list-query.js'
 import { panelType } from './panel-fields.js'
 
 /** Rows the current user may see; undefined means all of them. */
@@ -43,7 +45,9 @@ const onlyWritable = (params: Record<string, unknown>, writable: Set<string>) =>
  * - only declared fields are written (no mass assignment of ids, hashes or timestamps),
  * - model, unique, foreign-key and trigger errors come back as per-field ValidationErrors,
  * - secrets never leave in a record, a populated reference or an echo of the payload,
- * - text filters are case-insensitive substring matches (ILIKE, served by trigram indexes).
+ * - text filters are case-insensitive substring matches (ILIKE, served by trigram indexes),
+ * - filters and sorts only on the fields the list offers (list-query.ts): anything else, a secret
+ *   above all, is refused with an UnknownFieldError naming it.
  */
 export class AppResource extends SequelizeResource {
   private readonly fields: Map<string, FieldDef>
@@ -103,19 +107,33 @@ export class AppResource extends SequelizeResource {
     return new SafeRecord(this.present(json), this, this.secrets, this.writable, String(json.id))
   }
 
+  /** Refuses (UnknownFieldError) a filter, search or sort field this resource's list does not offer. */
+  assertListQuery(query: { filters?: Iterable<string>; searchBy?: string; sortBy?: string }) {
+    assertListQuery(this.definition, query)
+  }
+
   private where(filter: Filter | undefined, context: Context): WhereOptions {
     const conditions: WhereOptions[] = []
-    for (const element of Object.values(filter?.filters ?? {})) {
-      const name = element.property.name()
+    // Keys, not properties: a key that names no property (AdminJS leaves it without one) is refused too.
+    this.assertListQuery({ filters: Object.keys(filter?.filters ?? {}) })
+    for (const [name, element] of Object.entries(filter?.filters ?? {})) {
       const def = this.fields.get(name)
       const value = element.value as unknown
       if (def && typeof value === 'string' && !def.options && !def.references && ['string', 'text', 'email', 'url', 'phone'].includes(def.kind)) {
         conditions.push({ [name]: { [Op.iLike]: `%${escapeLike(value)}%` } })
       } else if (typeof value === 'object' && value !== null && ('from' in value || 'to' in value)) {
-        const range = value as { from?: string; to?: string }
-        conditions.push({
-          [name]: { ...(range.from && { [Op.gte]: range.from }), ...(range.to && { [Op.lte]: range.to }) },
-        })
+        // Only the creation time is offered as a range (a date filter); a bound that is not a date
+        // matches nothing rather than reaching the database as an error.
+        const { from, to } = value as { from?: unknown; to?: unknown }
+        const isDate = (bound: unknown) => typeof bound === 'string' && bound !== '' && !Number.isNaN(Date.parse(bound))
+        const bounds = [from, to].filter((bound) => bound !== undefined && bound !== '')
+        if (name !== 'createdAt' || !bounds.every(isDate)) conditions.push({ id: null })
+        else {
+          const iso = (bound: unknown) => new Date(bound as string).toISOString()
+          conditions.push({ [name]: { ...(isDate(from) && { [Op.gte]: iso(from) }), ...(isDate(to) && { [Op.lte]: iso(to) }) } })
+        }
+      } else if (typeof value !== 'string' && typeof value !== 'number') {
+        conditions.push({ id: null }) // a nested object or list is no value of any field
       } else if (def?.kind === 'boolean') {
         if (value === 'true' || value === 'false') conditions.push({ [name]: value === 'true' })
       } else if (def?.kind === 'integer' || def?.kind === 'reference' || name === 'id') {
@@ -244,10 +262,11 @@ export class AppResource extends SequelizeResource {
   }
 
   /**
-   * A stored, non-secret attribute to sort by (anything else sorts by id); the id also breaks ties
-   * so that pages never repeat or skip rows.
+   * A field the list offers to sort by (none given: the id; anything else is refused); the id also
+   * breaks ties so that pages never repeat or skip rows.
    */
   private order(sort: Sort) {
+    if (sort.sortBy) this.assertListQuery({ sortBy: sort.sortBy })
     const sortBy = sort.sortBy && this.readableAttributes().includes(sort.sortBy) ? sort.sortBy : 'id'
     const direction: 'asc' | 'desc' = sort.direction === 'desc' ? 'desc' : 'asc'
     return { sortBy, direction, order: [[sortBy, direction.toUpperCase()], ['id', direction.toUpperCase()]] as [string, string][] }
@@ -412,7 +431,7 @@ export class AppResource extends SequelizeResource {
     const values = this.writableValues(params)
     try {
       await this.asActor(context, (transaction) =>
-        this.model.update(values, { where: this.scoped({ id: Number(id) }, context), transaction }),
+        this.model.update(values, { where: this.scoped({ id: Number(id) }, context), transaction, ...actorOf(context) }),
       )
     } catch (error) {
       throw this.asValidationError(error)
@@ -422,19 +441,34 @@ export class AppResource extends SequelizeResource {
   }
 
   async delete(id: string, context?: Context) {
+    await this.deleteAll([id], context)
+  }
+
+  /**
+   * Deletes the given rows (those the user may see) in one transaction: all of them or, when any
+   * is refused, none. Each row is held to the same rules as a single delete (model hooks, which
+   * are told the actor; foreign keys), so a record action and its bulk form cannot differ.
+   */
+  async deleteAll(ids: Array<string | number>, context?: Context) {
+    let current: Model | null = null
+    const title = () => (current ? String(current.get(this.decorate().titleProperty().name()) ?? current.get('id')) : undefined)
     try {
       await this.asActor(context, async (transaction) => {
-        const row = await this.findScoped(id, context, transaction)
-        await row?.destroy({ transaction })
+        for (const id of ids) {
+          current = await this.findScoped(id, context, transaction)
+          await current?.destroy({ transaction, ...actorOf(context) })
+        }
       })
     } catch (error) {
       const name = (error as Error).name
+      // Which record was refused, when several were asked for.
+      const prefix = ids.length > 1 && title() !== undefined ? `${title()}: ` : ''
       if (name === 'SequelizeValidationError') {
         const errors = fieldErrorsFrom(error, this.definition) ?? {}
-        throw new ValidationError(errors, { message: Object.values(errors)[0]?.message ?? 'This record cannot be deleted' })
+        throw new ValidationError(errors, { message: prefix + (Object.values(errors)[0]?.message ?? 'This record cannot be deleted') })
       }
       if (name === 'SequelizeForeignKeyConstraintError') {
-        throw new ValidationError({}, { message: 'This record is still used by other records and cannot be deleted' })
+        throw new ValidationError({}, { message: `${prefix}This record is still used by other records and cannot be deleted` })
       }
       throw error
     }
@@ -498,6 +532,9 @@ export class AppResource extends SequelizeResource {
   }
 }
 
+/** The acting user, in the options of a model write, for the model's own-account rules (see admin-user.rules.ts). */
+const actorOf = (context: Context): ActorOptions => (context?.currentAdmin?.id !== undefined ? { actor: { id: context.currentAdmin.id } } : {})
+
 /** Where a page row carries a reference's title (see listPage). */
 const TITLE_OF = '__titleOf.'
 /** Per request (its action context): referenced rows already read, by resource and id (see findOne). */
@@ -528,6 +565,33 @@ function forListRow(action: Record<string, unknown>) {
 }
 
 /**
+ * A referenced record as an answer carries it: its id and title (its other columns are not the
+ * user's to read: a manager may not open Products), linked when the user may open it. On a failed
+ * write the references are what was posted, not what is stored: anyone could read the title of any
+ * row by typing its id (an inactive product, another manager), so there only references the user
+ * may open are kept (the form keeps showing what it showed).
+ */
+function referenceAsSeenBy(referenced: unknown, currentAdmin: CurrentAdmin | undefined, failedWrite: boolean): RecordJSON | undefined {
+  if (!(referenced instanceof BaseRecord)) return undefined
+  const decorated = referenced.resource.decorate()
+  const show = decorated.actions.show
+  const mayOpen = Boolean(show?.isAccessible(currentAdmin, referenced))
+  if (failedWrite && !mayOpen) return undefined
+  const id = referenced.id()
+  const linked = mayOpen && Boolean(show.isVisible(currentAdmin, referenced))
+  return {
+    id,
+    title: decorated.titleOf(referenced),
+    params: { id },
+    populated: {},
+    errors: {},
+    baseError: null,
+    recordActions: linked ? [{ name: 'show', actionType: 'record', resourceId: decorated.id() }] : [],
+    bulkActions: [],
+  } as unknown as RecordJSON
+}
+
+/**
  * A record that never serializes secrets (even ones echoed back from a submitted form), and that an
  * edit cannot point at another row: AdminJS merges the posted params into the record before it
  * asks for `id()`, so a posted `id` would otherwise redirect the update.
@@ -552,7 +616,21 @@ class SafeRecord extends BaseRecord {
   }
 
   toJSON(currentAdmin?: CurrentAdmin) {
-    const json = super.toJSON(currentAdmin)
+    // References are shaped here rather than serialized whole (see referenceAsSeenBy), so every
+    // answer that carries this record, error answers included, carries them the same way.
+    const populated = this.populated
+    this.populated = {}
+    let json: RecordJSON
+    try {
+      json = super.toJSON(currentAdmin)
+    } finally {
+      this.populated = populated
+    }
+    const failedWrite = Boolean(this.baseError) || Object.keys(this.errors ?? {}).length > 0
+    for (const [path, referenced] of Object.entries(populated ?? {})) {
+      const shaped = referenceAsSeenBy(referenced, currentAdmin, failedWrite)
+      if (shaped) json.populated[path] = shaped
+    }
     for (const key of Object.keys(json.params)) {
       if (this.secretNames.some((secret) => key === secret || key.startsWith(`${secret}.`))) delete json.params[key]
     }

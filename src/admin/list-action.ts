@@ -1,32 +1,57 @@
-import { Filter, flat, type ActionHandler } from 'adminjs'
+import { Filter, flat, type ActionHandler, type RecordJSON } from 'adminjs'
 import type { AppResource, ListPage } from './app-resource.js'
-
-/** As in AdminJS's own list action. */
-const PER_PAGE_LIMIT = 500
+import { pageSize, refusingUnknownFields } from './list-query.js'
 
 type ListQuery = { filters?: Record<string, unknown>; sortBy?: string; direction?: string; page?: string; perPage?: string }
+type SearchQuery = ListQuery & { searchProperty?: string }
+
+const positive = (value: unknown) => (Number.isInteger(Number(value)) && Number(value) > 0 ? Number(value) : undefined)
 
 /**
  * The list action of every AppResource: the same query parameters and response as AdminJS's own
  * list action (the list view cannot tell them apart), answered by `AppResource.listPage`, which
  * is built for tables of a million rows. A page or page size that is not a positive number falls
- * back to the first page / the default size instead of reaching the database.
+ * back to the first page / the default size instead of reaching the database; a page holds at most
+ * MAX_PER_PAGE rows; a filter or sort the list does not offer is a 400 naming the field.
  */
-export const listRecords: ActionHandler<ListPage> = async (request, _response, context) => {
+export const listRecords: ActionHandler<ListPage | { error: string }> = refusingUnknownFields<ListPage>(async (request, _response, context) => {
   const resource = context.resource as AppResource
   const { filters = {}, sortBy, direction, page, perPage } = flat.unflatten(request.query ?? {}) as ListQuery
   const decorated = resource.decorate()
   const defaults: { sortBy?: string; direction?: string } = decorated.options.sort ?? {}
   const firstSortable = decorated.getListProperties().find((property) => property.isSortable())?.name()
-  const positive = (value: unknown) => (Number.isInteger(Number(value)) && Number(value) > 0 ? Number(value) : undefined)
   return resource.listPage(
     new Filter(filters, resource),
     {
       page: positive(page) ?? 1,
-      perPage: Math.min(PER_PAGE_LIMIT, positive(perPage) ?? context._admin.options.settings?.defaultPerPage ?? 10),
+      perPage: pageSize(perPage, context._admin.options.settings?.defaultPerPage ?? 10),
       sortBy: sortBy || defaults.sortBy || firstSortable,
       direction: (direction || defaults.direction || 'asc') === 'asc' ? 'asc' : 'desc',
     },
     context,
   )
-}
+})
+
+/**
+ * The search action of every AppResource (reference selects type into it): AdminJS's own search,
+ * with its page size capped and its search, filter and sort fields limited to those the list offers.
+ */
+export const searchRecords: ActionHandler<{ records: RecordJSON[] } | { error: string }> = refusingUnknownFields(async (request, _response, context) => {
+  const resource = context.resource as AppResource
+  const decorated = resource.decorate()
+  const { searchProperty, sortBy, direction, filters = {}, perPage, page } = flat.unflatten(request.query ?? {}) as SearchQuery
+  const searchBy = searchProperty ?? decorated.titleProperty().name()
+  const typed = request.params?.query
+  if (typed) resource.assertListQuery({ searchBy })
+  const limit = pageSize(perPage, 50)
+  const records = await resource.find(
+    new Filter({ ...filters, ...(typed && { [searchBy]: typed }) }, resource),
+    {
+      limit,
+      offset: ((positive(page) ?? 1) - 1) * limit,
+      sort: { sortBy: sortBy || decorated.options.sort?.sortBy || searchBy, direction: (direction || decorated.options.sort?.direction) === 'desc' ? 'desc' : 'asc' },
+    },
+    context,
+  )
+  return { records: records.map((record) => record.toJSON(context.currentAdmin)) }
+})

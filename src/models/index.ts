@@ -4,7 +4,7 @@ import { adminUserDefinition } from '../resources/admin-user/admin-user.fields.j
 import { changeHistoryDefinition } from '../resources/change-history/change-history.fields.js'
 import { clientDefinition } from '../resources/client/client.fields.js'
 import { productDefinition } from '../resources/product/product.fields.js'
-import { installLastAdminRule } from './admin-user.rules.js'
+import { installLastAdminRule, installOwnAccountRule } from './admin-user.rules.js'
 import { defineModel } from './define-model.js'
 
 export type Models = {
@@ -23,6 +23,7 @@ export const definitions = {
 
 export function defineModels(sequelize: Sequelize, settings: ModelSettings): Models {
   const AdminUser = defineModel(sequelize, adminUserDefinition, settings)
+  installOwnAccountRule(AdminUser)
   installLastAdminRule(AdminUser)
   const Product = defineModel(sequelize, productDefinition, settings)
   const Client = defineModel(sequelize, clientDefinition, settings)

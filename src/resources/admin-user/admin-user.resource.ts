@@ -1,4 +1,4 @@
-import { ValidationError, type ActionContext, type ActionRequest, type ResourceWithOptions } from 'adminjs'
+import type { ResourceWithOptions } from 'adminjs'
 import { adminOnlyActions } from '../../admin/admin-only-actions.js'
 import { AppResource } from '../../admin/app-resource.js'
 import type { loadComponents } from '../../admin/components.js'
@@ -6,30 +6,8 @@ import { panelFields } from '../../admin/panel-fields.js'
 import type { Models } from '../../models/index.js'
 import { adminUserDefinition } from './admin-user.fields.js'
 
-const isOwnAccount = (context: ActionContext) => String(context.record?.id()) === String(context.currentAdmin?.id)
-
-/** Nobody changes their own role or active flag: another administrator has to. */
-const cannotChangeOwnAccess = async (request: ActionRequest, context: ActionContext) => {
-  if (request.method !== 'post' || !request.payload || !isOwnAccount(context)) return request
-  const record = context.record!
-  const errors: Record<string, { message: string; type: string }> = {}
-  if ('role' in request.payload && request.payload.role !== record.param('role')) {
-    errors.role = { message: 'You cannot change your own role', type: 'forbidden' }
-  }
-  const active = request.payload.active
-  if (active !== undefined && String(active) !== String(record.param('active'))) {
-    errors.active = { message: 'You cannot change your own active flag', type: 'forbidden' }
-  }
-  if (Object.keys(errors).length) throw new ValidationError(errors, { message: 'Please correct the marked fields' })
-  return request
-}
-
-const cannotDeleteOwnAccount = async (request: ActionRequest, context: ActionContext) => {
-  if (request.method === 'post' && isOwnAccount(context)) {
-    throw new ValidationError({}, { message: 'You cannot delete your own account' })
-  }
-  return request
-}
+// Nobody deletes their own account or changes their own role or active flag: a rule of the model
+// (installOwnAccountRule), so that the bulk form of each action is held to it as well.
 
 export function adminUserResource(models: Models, components: ReturnType<typeof loadComponents>['ids']): ResourceWithOptions {
   const panel = panelFields(adminUserDefinition, components)
@@ -41,7 +19,7 @@ export function adminUserResource(models: Models, components: ReturnType<typeof 
       titleProperty: 'name',
       sort: { sortBy: 'name', direction: 'asc' },
       ...panel.resourceOptions,
-      actions: adminOnlyActions(panel, components, { edit: [cannotChangeOwnAccess], delete: [cannotDeleteOwnAccount] }),
+      actions: adminOnlyActions(panel, components),
     },
   }
 }

@@ -1,7 +1,8 @@
 import { flat, type ActionResponse, type After, type ResourceWithOptions } from 'adminjs'
 import { historyVisibleTo, isStaff } from '../../access/index.js'
 import { AppResource } from '../../admin/app-resource.js'
-import { listRecords } from '../../admin/list-action.js'
+import { withCompactAnswers } from '../../admin/action-hooks.js'
+import { listRecords, searchRecords } from '../../admin/list-action.js'
 import type { loadComponents } from '../../admin/components.js'
 import { panelFields } from '../../admin/panel-fields.js'
 import { definitions, type Models } from '../../models/index.js'
@@ -42,6 +43,8 @@ export function changeHistoryResource(models: Models, components: ReturnType<typ
         summary: {
           position: 10,
           type: 'textarea',
+          // Not a column: nothing to sort by (the list refuses a sort it does not offer).
+          isSortable: false,
           isVisible: { list: true, filter: false, show: true, edit: false },
           components: { show: components.plainText, list: components.plainText },
         },
@@ -51,16 +54,16 @@ export function changeHistoryResource(models: Models, components: ReturnType<typ
       },
       listProperties: ['createdAt', 'resource', 'recordId', 'action', 'actorEmail', 'summary'],
       showProperties: ['createdAt', 'resource', 'recordId', 'action', 'actorEmail', 'summary'],
-      actions: {
+      actions: withCompactAnswers({
         list: { isAccessible: isStaff, isVisible: isStaff, handler: listRecords, after: summarize },
-        search: { isAccessible: isStaff },
+        search: { isAccessible: isStaff, handler: searchRecords },
         show: { isAccessible: isStaff, isVisible: isStaff, after: summarize },
         // History is read-only for everyone; the database refuses changes as well.
         new: { isAccessible: nobody, isVisible: nobody },
         edit: { isAccessible: nobody, isVisible: nobody },
         delete: { isAccessible: nobody, isVisible: nobody },
         bulkDelete: { isAccessible: nobody, isVisible: nobody },
-      },
+      }),
     },
   }
 }

@@ -1,9 +1,11 @@
 import { ForbiddenError, ValidationError, type ActionContext, type ActionRequest, type CurrentAdmin, type ResourceWithOptions } from 'adminjs'
 import { Op } from 'sequelize'
 import { clientsVisibleTo, isAdmin, isStaff, ownsClient } from '../../access/index.js'
-import { blankInputsToNull, landOnSavedRecord, compactRecordResponse } from '../../admin/action-hooks.js'
+import { blankInputsToNull, landOnSavedRecord, withCompactAnswers } from '../../admin/action-hooks.js'
 import { AppResource, escapeLike } from '../../admin/app-resource.js'
-import { listRecords } from '../../admin/list-action.js'
+import { bulkDeleteRecords } from '../../admin/bulk-delete-action.js'
+import { listRecords, searchRecords } from '../../admin/list-action.js'
+import { pageSize } from '../../admin/list-query.js'
 import type { loadComponents } from '../../admin/components.js'
 import { panelFields } from '../../admin/panel-fields.js'
 import { fieldMap } from '../../fields/model.js'
@@ -53,14 +55,13 @@ export function clientResource(models: Models, components: ReturnType<typeof loa
           position: 2000,
         },
       },
-      actions: {
+      actions: withCompactAnswers({
         list: { isAccessible: isStaff, isVisible: isStaff, handler: listRecords },
-        search: { isAccessible: isStaff },
+        search: { isAccessible: isStaff, handler: searchRecords },
         show: {
           isAccessible: ownsClient,
           isVisible: ownsClient,
           layout: [...showLayout, ['@H4', { children: 'Change history', mt: 'xl', mb: 'lg' }], 'history'],
-          after: compactRecordResponse,
         },
         new: {
           isAccessible: isStaff,
@@ -76,10 +77,10 @@ export function clientResource(models: Models, components: ReturnType<typeof loa
           isVisible: ownsClient,
           layout: formLayout,
           before: [blankInputsToNull, managerCannotHandOver],
-          after: [landOnSavedRecord, compactRecordResponse],
+          after: landOnSavedRecord,
         },
         delete: { isAccessible: isAdmin, isVisible: isAdmin },
-        bulkDelete: { isAccessible: isAdmin, isVisible: isAdmin },
+        bulkDelete: { isAccessible: isAdmin, isVisible: isAdmin, handler: bulkDeleteRecords },
         referenceChoices: {
           actionType: 'resource',
           isVisible: false,
@@ -95,12 +96,12 @@ export function clientResource(models: Models, components: ReturnType<typeof loa
               attributes: ['id', 'name'],
               where: { active: true, ...(query && { name: { [Op.iLike]: `%${query}%` } }) },
               order: [['name', 'ASC']],
-              limit: 50,
+              limit: pageSize(request.query?.perPage, 50),
             })
             return { choices: rows.map((row) => ({ value: String(row.get('id')), label: String(row.get('name')) })) }
           },
         },
-      },
+      }),
     },
   }
 }

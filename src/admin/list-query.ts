@@ -1,0 +1,98 @@
+import type { ActionHandler } from 'adminjs'
+import { kinds } from '../fields/kinds.js'
+import { fieldsOf, secretAttributes, type ResourceDefinition } from '../fields/model.js'
+
+/**
+ * What a list-like request (list, search, count, reference choices, history, export) may ask of a
+ * resource: the fields it may filter, search and sort on, and how many rows one page may hold.
+ * Anything else is refused by name, never silently ignored or passed to the database: a filter on a
+ * secret would answer "match / no match" and let a binary search read the secret.
+ */
+
+/** The most rows any page of any list-like answer holds, whatever the request asks for. */
+export const MAX_PER_PAGE = 100
+
+/** A requested page size: a positive whole number, at most MAX_PER_PAGE; else the fallback. */
+export function pageSize(requested: unknown, fallback: number): number {
+  const asked = Number(requested)
+  const size = Number.isInteger(asked) && asked > 0 ? asked : fallback
+  return Math.min(size, MAX_PER_PAGE)
+}
+
+export type ListUse = 'filter' | 'search' | 'sort'
+
+/** A filter, search or sort on a field the list does not offer. Answered as HTTP 400 with its message. */
+export class UnknownFieldError extends Error {
+  /** For Express-style error handlers: a client error whose message may be shown. */
+  readonly status = 400
+  readonly expose = true
+
+  constructor(
+    readonly field: string,
+    readonly use: ListUse,
+  ) {
+    super(`You cannot ${use} by ${field}`)
+    this.name = 'UnknownFieldError'
+  }
+}
+
+type Queryable = { filterable: ReadonlySet<string>; sortable: ReadonlySet<string> }
+const queryableByDefinition = new WeakMap<ResourceDefinition, Queryable>()
+
+/**
+ * The fields a resource's list offers, from its definition: filters (and searches) on the fields
+ * declared `filter: true` and the creation time; sorting on those, the listed columns and the id.
+ * Secrets, write-only inputs and values without an order (text, JSON, day lists) are never offered.
+ */
+export function queryableFields(definition: ResourceDefinition): Queryable {
+  const known = queryableByDefinition.get(definition)
+  if (known) return known
+  const secrets = new Set(secretAttributes(definition))
+  const usable = fieldsOf(definition).filter(([name, def]) => !secrets.has(name) && !kinds[def.kind].virtual)
+  const unordered = new Set(['text', 'json', 'dayList'])
+  const filterable = new Set([...usable.filter(([, def]) => def.filter).map(([name]) => name), 'createdAt'])
+  const sortable = new Set([
+    'id',
+    'createdAt',
+    ...usable.filter(([, def]) => (def.filter || def.list) && !unordered.has(def.kind)).map(([name]) => name),
+  ])
+  const queryable = { filterable, sortable }
+  queryableByDefinition.set(definition, queryable)
+  return queryable
+}
+
+/** A filter key as a request spells it (`createdAt~~from`) → the field it filters on. */
+const filteredField = (key: string) => key.replace(/~~(from|to)$/, '')
+
+/**
+ * Throws UnknownFieldError for the first filter, search or sort field the list does not offer.
+ * `filters`: filter keys (flattened as in a query string, or as AdminJS's Filter holds them).
+ */
+export function assertListQuery(
+  definition: ResourceDefinition,
+  query: { filters?: Iterable<string>; searchBy?: string; sortBy?: string },
+): void {
+  const { filterable, sortable } = queryableFields(definition)
+  if (query.searchBy !== undefined && !filterable.has(query.searchBy)) throw new UnknownFieldError(query.searchBy, 'search')
+  for (const key of query.filters ?? []) {
+    const field = filteredField(key)
+    if (!filterable.has(field)) throw new UnknownFieldError(field, 'filter')
+  }
+  if (query.sortBy && !sortable.has(query.sortBy)) throw new UnknownFieldError(query.sortBy, 'sort')
+}
+
+/**
+ * An action handler whose refused list query (UnknownFieldError) answers HTTP 400 with a JSON body
+ * naming the field, instead of failing the request as a server error.
+ */
+export function refusingUnknownFields<T>(handler: ActionHandler<T>): ActionHandler<T | { error: string }> {
+  return async (request, response, context) => {
+    try {
+      return await handler(request, response, context)
+    } catch (error) {
+      if (!(error instanceof UnknownFieldError)) throw error
+      ;(response as { status?: (code: number) => unknown } | undefined)?.status?.(400)
+      return { error: error.message }
+    }
+  }
+}

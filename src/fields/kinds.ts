@@ -1,4 +1,4 @@
-import { isIP } from 'node:net'
+import ipaddr from 'ipaddr.js'
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
 import { createRequire } from 'node:module'
 import { DataTypes, type DataType } from 'sequelize'
@@ -167,24 +167,36 @@ const INT32_MIN = -2147483648
 const INT32_MAX = 2147483647
 const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/
 
-function isPrivateHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase()
-  if (host === 'localhost' || host.endsWith('.localhost')) return true
-  const version = isIP(host)
-  if (version === 4) {
-    const [a, b] = host.split('.').map(Number)
-    return (
-      a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127)
-    )
+/**
+ * Names that never lead to a public host: the local machine, link-local multicast DNS, names a
+ * network keeps for itself (ICANN's .internal, RFC 8375's home.arpa and the usual undelegated
+ * private suffixes), and the cloud metadata services' names. (Reserved names that resolve nowhere,
+ * such as .example, are harmless and stay allowed: the demo data uses them.)
+ */
+const PRIVATE_NAME_SUFFIXES = ['localhost', 'local', 'internal', 'home.arpa', 'lan', 'localdomain', 'intranet', 'corp', 'home', 'private']
+const METADATA_NAMES = new Set(['metadata', 'metadata.google.internal', 'metadata.goog', 'instance-data', 'instance-data.ec2.internal', 'metadata.azure.com', 'metadata.tencentyun.com'])
+
+/**
+ * True unless `hostname` (as the URL parser gives it: IPv4 in dotted form, IPv6 in brackets) is a
+ * public unicast address or a name that may resolve to one. Address ranges come from ipaddr.js's
+ * special-purpose registries: anything it does not call 'unicast' is refused (loopback, private,
+ * link-local, carrier-grade NAT, benchmarking, documentation, multicast, reserved, and IPv6 forms
+ * that embed an IPv4 address: mapped, NAT64, 6to4, Teredo), and so is IPv6 outside global unicast
+ * 2000::/3 (the deprecated IPv4-compatible ::a.b.c.d, site-local fec0::/10, …); a mapped or NAT64
+ * IPv4 address is judged as that IPv4 address too.
+ * A name is only judged by its spelling: it can still resolve to a private address, so whoever
+ * calls the URL has to check the address it connects to again at that time.
+ */
+export function isPrivateHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '')
+  if (ipaddr.isValid(host)) {
+    const address = ipaddr.parse(host)
+    if (address.range() !== 'unicast') return true
+    return address.kind() === 'ipv6' && !(address as ipaddr.IPv6).match(ipaddr.IPv6.parse('2000::'), 3)
   }
-  if (version === 6) {
-    if (host === '::1' || host === '::') return true
-    if (/^f[cd]/.test(host) || /^fe[89ab]/.test(host)) return true // unique-local, link-local
-    const mapped = host.match(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/)
-    return mapped ? isPrivateHost(mapped[1]) : false
-  }
-  return false
+  // Single-label names are completed by the caller's search domains (http://metadata/, http://intranet/).
+  if (!host.includes('.') || METADATA_NAMES.has(host)) return true
+  return PRIVATE_NAME_SUFFIXES.some((suffix) => host === suffix || host.endsWith(`.${suffix}`))
 }
 
 function parseDayList(value: unknown): number[] | { bad: string } {

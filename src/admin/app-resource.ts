@@ -467,7 +467,9 @@ export class AppResource extends SequelizeResource {
         const errors = fieldErrorsFrom(error, this.definition) ?? {}
         throw new ValidationError(errors, { message: prefix + (Object.values(errors)[0]?.message ?? 'This record cannot be deleted') })
       }
-      if (name === 'SequelizeForeignKeyConstraintError') {
+      // 23001: PostgreSQL 17 (the embedded database) reports an ON DELETE RESTRICT as restrict_violation.
+      const code = ((error as { original?: { code?: string } }).original ?? {}).code
+      if (name === 'SequelizeForeignKeyConstraintError' || code === '23503' || code === '23001') {
         throw new ValidationError({}, { message: `${prefix}This record is still used by other records and cannot be deleted` })
       }
       throw error

@@ -51,8 +51,9 @@ export async function staleVersionError(
   for (const change of latest.values()) byWhom.set(change.actor, change.when)
   const who = [...byWhom].map(([actor, when]) => `${actor} at ${when}`).join(' and ')
   const fields = [...latest.values()].map((change) => change.label).join(', ')
+  const record = `this ${definition.name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()}`
   const message = entries.length
-    ? `Not saved: this record was changed by ${who} after you opened it (${fields}). Reload to see the new values, then apply yours again.`
-    : 'Not saved: this record was changed after you opened it. Reload to see the new values, then apply yours again.'
+    ? `Not saved: ${record} was changed by ${who} after you opened it (${fields}). Reload to see the new values, then apply yours again.`
+    : `Not saved: ${record} was changed after you opened it. Reload to see the new values, then apply yours again.`
   return new ValidationError(errors, { message, type: 'staleVersion' })
 }

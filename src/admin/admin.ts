@@ -74,6 +74,7 @@ export function buildAdmin(models: Models) {
             Product: translations(productDefinition),
             ChangeHistory: {
               properties: { ...translations(changeHistoryDefinition).properties, createdAt: 'When', summary: 'Changes' },
+              actions: { revert: 'Revert this change' },
             },
           },
         },

@@ -7,6 +7,7 @@ import { fieldMap, fieldsOf, secretAttributes, type ResourceDefinition } from '.
 import type { ActorOptions } from '../models/admin-user.rules.js'
 import { assertListQuery } from './list-query.js'
 import { panelType } from './panel-fields.js'
+import { postedVersion, staleVersionError } from './stale-version.js'
 
 /** Rows the current user may see; undefined means all of them. */
 export type RowScope = (currentAdmin: CurrentAdmin | undefined) => WhereOptions | undefined
@@ -53,6 +54,8 @@ export class AppResource extends SequelizeResource {
   private readonly fields: Map<string, FieldDef>
   private readonly secrets: string[]
   private readonly writable: Set<string>
+  /** What an edit may post: the writable fields and the version it was based on. */
+  private readonly postable: Set<string>
 
   private readonly rowScope: RowScope
   private readonly listAlso: string[]
@@ -73,6 +76,7 @@ export class AppResource extends SequelizeResource {
     this.fields = fieldMap(definition)
     this.secrets = secretAttributes(definition)
     this.writable = new Set(fieldsOf(definition).filter(([, def]) => !def.readOnly).map(([name]) => name))
+    this.postable = new Set([...this.writable, ...(definition.versionField ? [definition.versionField] : [])])
   }
 
   id() {
@@ -99,12 +103,12 @@ export class AppResource extends SequelizeResource {
 
   /** A record for the "new" form: its id is whatever the database assigns. */
   build(params: Record<string, unknown>) {
-    return new SafeRecord(onlyWritable(params, this.writable), this, this.secrets, this.writable, undefined)
+    return new SafeRecord(onlyWritable(params, this.writable), this, this.secrets, this.postable, undefined)
   }
 
   /** A record read from the database: its id is fixed, whatever a form posts later. */
   private stored(json: Record<string, unknown>) {
-    return new SafeRecord(this.present(json), this, this.secrets, this.writable, String(json.id))
+    return new SafeRecord(this.present(json), this, this.secrets, this.postable, String(json.id))
   }
 
   /** Refuses (UnknownFieldError) a filter, search or sort field this resource's list does not offer. */
@@ -427,17 +431,47 @@ export class AppResource extends SequelizeResource {
     }
   }
 
+  /**
+   * Saves an edit. When the definition counts versions and the edit names the version it was based
+   * on (the form posts it back), the row is locked and checked first: a save based on an older
+   * version saves nothing and says what changed since, by whom and when. Of two concurrent saves
+   * of one version the second waits for the first's lock and then sees the newer version, so
+   * exactly one wins, across any number of server processes. An edit naming no version (a script
+   * sending only its fields) is applied as before; the database still counts it.
+   */
   async update(id: string, params: Record<string, unknown>, context?: Context) {
     const values = this.writableValues(params)
+    const versionField = this.definition.versionField
+    const base = versionField ? postedVersion(params, versionField) : undefined
+    if (base === 'invalid') {
+      const message = 'The version this form was based on is unreadable: reload the page'
+      throw new ValidationError({ [versionField!]: { message, type: 'staleVersion' } }, { message, type: 'staleVersion' })
+    }
     try {
-      await this.asActor(context, (transaction) =>
-        this.model.update(values, { where: this.scoped({ id: Number(id) }, context), transaction, ...actorOf(context) }),
-      )
+      await this.asActor(context, async (transaction) => {
+        let where = this.scoped({ id: Number(id) }, context)
+        if (base !== undefined) {
+          const current = await this.lockedVersion(where, transaction)
+          if (current !== undefined && current !== base) throw new StaleVersion()
+          where = { [Op.and]: [where, { [versionField!]: base }] }
+        }
+        return this.model.update(values, { where, transaction, ...actorOf(context) })
+      })
     } catch (error) {
+      if (base !== undefined && (error instanceof StaleVersion || isStaleVersionRefusal(error))) {
+        throw await staleVersionError(this.model.sequelize!, this.definition, Number(id), base)
+      }
       throw this.asValidationError(error)
     }
     const row = await this.findScoped(id, context)
     return row ? this.present(row.toJSON()) : {}
+  }
+
+  /** The row's version, locked until the transaction ends (undefined: no such row for this user). */
+  private async lockedVersion(where: WhereOptions, transaction: Transaction) {
+    const field = this.definition.versionField!
+    const row = await this.model.findOne({ attributes: [field], where, transaction, lock: true })
+    return row ? Number(row.get(field)) : undefined
   }
 
   async delete(id: string, context?: Context) {
@@ -534,8 +568,19 @@ export class AppResource extends SequelizeResource {
   }
 }
 
+<<<<<<< HEAD
 /** The acting user, in the options of a model write, for the model's own-account rules (see admin-user.rules.ts). */
 const actorOf = (context: Context): ActorOptions => (context?.currentAdmin?.id !== undefined ? { actor: { id: context.currentAdmin.id } } : {})
+=======
+/** An edit based on a version that is no longer the stored one (see AppResource.update). */
+class StaleVersion extends Error {}
+
+/** The database's own refusal of a stale write (migration 0008's trigger). */
+const isStaleVersionRefusal = (error: unknown) => {
+  const original = (error as { original?: { constraint?: string } })?.original
+  return typeof original?.constraint === 'string' && original.constraint.endsWith('_version_stale')
+}
+>>>>>>> concurrency
 
 /** Where a page row carries a reference's title (see listPage). */
 const TITLE_OF = '__titleOf.'
@@ -603,7 +648,7 @@ class SafeRecord extends BaseRecord {
     params: Record<string, unknown>,
     resource: AppResource,
     private readonly secretNames: string[],
-    private readonly writable: Set<string>,
+    private readonly postable: Set<string>,
     private readonly storedId: string | undefined,
   ) {
     super(params, resource)
@@ -614,7 +659,7 @@ class SafeRecord extends BaseRecord {
   }
 
   async update(params: Record<string, unknown>, context?: ActionContext) {
-    return super.update(onlyWritable(params, this.writable), context)
+    return super.update(onlyWritable(params, this.postable), context)
   }
 
   toJSON(currentAdmin?: CurrentAdmin) {

@@ -23,6 +23,12 @@ export type ResourceDefinition = {
   updatedAt?: false
   /** Where a password field's bcrypt hash is stored (never returned anywhere). */
   passwordHash?: { from: string; attribute: string }
+  /**
+   * An integer field that counts the record's changes (kept by a database trigger, see migration
+   * 0008): a panel edit naming an older value saves nothing, and Sequelize's optimistic locking
+   * checks it on `instance.save()`.
+   */
+  versionField?: string
 }
 
 export type ModelSettings = KindContext & { bcryptRounds: number }

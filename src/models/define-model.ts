@@ -13,6 +13,8 @@ export function defineModel(sequelize: Sequelize, definition: ResourceDefinition
     underscored: true,
     timestamps: true,
     updatedAt: definition.updatedAt ?? 'updatedAt',
+    // instance.save() then sends version + 1 WHERE version = the one it read (the trigger accepts that).
+    version: definition.versionField ?? false,
     defaultScope: { attributes: { exclude: secrets } },
     scopes: { withSecrets: { attributes: { include: secrets } } },
   })

@@ -1,6 +1,6 @@
 import React, { useEffect, useState } from 'react'
-import { Box, Link, Table, TableBody, TableCell, TableHead, TableRow, Text } from '@adminjs/design-system'
-import { ApiClient, useTranslation } from 'adminjs'
+import { Box, Button, Link, Table, TableBody, TableCell, TableHead, TableRow, Text } from '@adminjs/design-system'
+import { ApiClient, useNotice, useTranslation } from 'adminjs'
 
 const ACTIONS = { create: 'Created', update: 'Changed', delete: 'Deleted' }
 
@@ -8,7 +8,9 @@ const ACTIONS = { create: 'Created', update: 'Changed', delete: 'Deleted' }
 const ClientHistory = ({ record }) => {
   const [entries, setEntries] = useState(null)
   const [total, setTotal] = useState(0)
+  const [reverting, setReverting] = useState(null)
   const { translateLabel } = useTranslation()
+  const addNotice = useNotice()
   const filters = { 'filters.resource': 'Client', 'filters.recordId': String(record.id) }
 
   useEffect(() => {
@@ -21,6 +23,20 @@ const ClientHistory = ({ record }) => {
       .catch(() => setEntries([]))
   }, [record.id])
 
+  // One click: the server checks everything (conflicts, rules, role) and refuses with a reason.
+  // After a revert the page reloads, so the fields above and the new entry on top are current.
+  const revert = (entry) => {
+    setReverting(entry.id)
+    new ApiClient()
+      .recordAction({ resourceId: 'ChangeHistory', recordId: entry.id, actionName: 'revert', data: {} })
+      .then(({ data }) => {
+        if (data.notice?.type === 'success') window.location.reload()
+        else if (data.notice) addNotice(data.notice)
+      })
+      .catch(() => addNotice({ type: 'error', message: 'Not reverted: the server did not answer' }))
+      .finally(() => setReverting(null))
+  }
+
   const fullList = `/admin/resources/ChangeHistory?${new URLSearchParams(filters).toString()}`
   if (entries === null) return <Text>Loading history…</Text>
   if (!entries.length) return <Text mb="xl">No changes recorded yet.</Text>
@@ -29,19 +45,31 @@ const ClientHistory = ({ record }) => {
       <Table>
         <TableHead>
           <TableRow>
+            <TableCell>#</TableCell>
             <TableCell>When</TableCell>
             <TableCell>By</TableCell>
             <TableCell>Action</TableCell>
             <TableCell>Changes</TableCell>
+            <TableCell />
           </TableRow>
         </TableHead>
         <TableBody>
           {entries.map((entry) => (
             <TableRow key={entry.id}>
+              <TableCell>
+                <Link href={`/admin/resources/ChangeHistory/records/${entry.id}/show`}>{entry.id}</Link>
+              </TableCell>
               <TableCell style={{ whiteSpace: 'nowrap' }}>{new Date(entry.params.createdAt).toLocaleString()}</TableCell>
               <TableCell>{entry.params.actorEmail}</TableCell>
               <TableCell>{ACTIONS[entry.params.action] ?? entry.params.action}</TableCell>
               <TableCell style={{ whiteSpace: 'pre-wrap' }}>{entry.params.summary}</TableCell>
+              <TableCell>
+                {entry.recordActions?.some((action) => action.name === 'revert') && (
+                  <Button size="sm" variant="outlined" disabled={reverting !== null} onClick={() => revert(entry)} data-testid={`revert-${entry.id}`}>
+                    Revert this change
+                  </Button>
+                )}
+              </TableCell>
             </TableRow>
           ))}
         </TableBody>

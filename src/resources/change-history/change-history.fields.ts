@@ -59,6 +59,9 @@ export const changeHistoryDefinition: ResourceDefinition = {
         // Groups the entries of one bulk edit, import or revert ("bulk:<uuid>", "import:<uuid>",
         // "revert:<entry id>"), from the transaction-local setting app.operation.
         operation: { label: 'Operation', kind: 'string', maxLength: 64, readOnly: true, filter: true },
+        // The record's version after this change (migration 0008): what changed since version N is
+        // every entry of the record with a higher one.
+        recordVersion: { label: 'Version', kind: 'integer', readOnly: true },
       },
     },
   ],

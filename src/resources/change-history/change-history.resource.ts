@@ -1,4 +1,4 @@
-import { flat, type ActionResponse, type After, type ResourceWithOptions } from 'adminjs'
+import { flat, NotFoundError, type ActionHandler, type ActionResponse, type After, type RecordActionResponse, type ResourceWithOptions } from 'adminjs'
 import { historyVisibleTo, isStaff } from '../../access/index.js'
 import { AppResource } from '../../admin/app-resource.js'
 import { withCompactAnswers } from '../../admin/action-hooks.js'
@@ -8,15 +8,17 @@ import { panelFields } from '../../admin/panel-fields.js'
 import { definitions, type Models } from '../../models/index.js'
 import { changeHistoryDefinition } from './change-history.fields.js'
 import { describeChanges, type ChangeEntry } from './describe-changes.js'
+import { canBeReverted, revert, revertNote, RevertRefused } from './revert.js'
 
 type RecordJson = { params: Record<string, unknown> }
 
 /** Adds a readable `summary` (one line per changed field) and drops the raw JSON from the row. */
 const withSummary = (record: RecordJson) => {
-  const { changes = [], resource } = flat.unflatten(record.params) as { changes?: ChangeEntry[]; resource?: string }
+  const { changes = [], resource, operation } = flat.unflatten(record.params) as { changes?: ChangeEntry[]; resource?: string; operation?: string }
   const definition = definitions[resource as keyof typeof definitions]
   record.params = Object.fromEntries(Object.entries(record.params).filter(([key]) => !key.startsWith('changes.')))
-  record.params.summary = describeChanges(definition, changes).join('\n')
+  const note = revertNote(operation)
+  record.params.summary = [...(note ? [note] : []), ...describeChanges(definition, changes)].join('\n')
 }
 
 const summarize: After<ActionResponse> = async (response) => {
@@ -27,10 +29,39 @@ const summarize: After<ActionResponse> = async (response) => {
 
 const nobody = () => false
 
+/**
+ * `POST …/ChangeHistory/records/<id>/revert` puts that change's fields back (with `whole=1`, every
+ * change of its bulk edit, import or revert), as a change of the current user; a refusal is an
+ * error notice and saves nothing. A GET only shows the entry (the action's page asks first).
+ */
+const revertHandler =
+  (models: Models): ActionHandler<RecordActionResponse> =>
+  async (request, _response, { record, currentAdmin, h }) => {
+    if (!record) throw new NotFoundError('No such change', 'revert')
+    if (request.method !== 'post') return { record: record.toJSON(currentAdmin) }
+    const whole = ['1', 'true'].includes(String(request.query?.whole ?? request.payload?.whole ?? ''))
+    try {
+      const result = await revert(models, String(record.id()), { whole, currentAdmin: currentAdmin! })
+      const what = whole ? `${result.entries} change(s) of ${result.clients.length} client(s)` : `entry #${record.id()}`
+      return {
+        record: record.toJSON(currentAdmin),
+        notice: { type: 'success', message: `Reverted ${what}: ${result.fields.join(', ')} back to the earlier values` },
+        redirectUrl:
+          result.clients.length === 1
+            ? h.recordActionUrl({ resourceId: 'Client', recordId: String(result.clients[0]), actionName: 'show' })
+            : h.resourceUrl({ resourceId: 'ChangeHistory' }),
+        reverted: result,
+      }
+    } catch (error) {
+      if (!(error instanceof RevertRefused)) throw error
+      return { record: record.toJSON(currentAdmin), notice: { type: 'error', message: `Not reverted: ${error.message}` } }
+    }
+  }
+
 export function changeHistoryResource(models: Models, components: ReturnType<typeof loadComponents>['ids']): ResourceWithOptions {
   const { resourceOptions } = panelFields(changeHistoryDefinition, components)
   return {
-    resource: new AppResource(models.ChangeHistory, changeHistoryDefinition, { rowScope: historyVisibleTo, listAlso: ['changes'] }),
+    resource: new AppResource(models.ChangeHistory, changeHistoryDefinition, { rowScope: historyVisibleTo, listAlso: ['changes', 'operation'] }),
     options: {
       id: 'ChangeHistory',
       navigation: { name: null, icon: 'Clock' },
@@ -58,6 +89,16 @@ export function changeHistoryResource(models: Models, components: ReturnType<typ
         list: { isAccessible: isStaff, isVisible: isStaff, handler: listRecords, after: summarize },
         search: { isAccessible: isStaff, handler: searchRecords },
         show: { isAccessible: isStaff, isVisible: isStaff, after: summarize },
+        // Every rule (role, ownership of the client, conflicts, currency) is checked by revert().
+        revert: {
+          actionType: 'record',
+          icon: 'RotateCcw',
+          isAccessible: isStaff,
+          isVisible: ({ currentAdmin, record }) => isStaff({ currentAdmin }) && Boolean(record && canBeReverted(record.params)),
+          component: components.revertChange,
+          handler: revertHandler(models),
+          after: summarize,
+        },
         // History is read-only for everyone; the database refuses changes as well.
         new: { isAccessible: nobody, isVisible: nobody },
         edit: { isAccessible: nobody, isVisible: nobody },

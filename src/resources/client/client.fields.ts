@@ -11,6 +11,7 @@ export const clientDefinition: ResourceDefinition = {
   name: 'Client',
   table: 'clients',
   passwordHash: { from: 'password', attribute: 'passwordHash' },
+  versionField: 'version',
   sections: [
     {
       title: 'Core client settings',
@@ -246,6 +247,15 @@ export const clientDefinition: ResourceDefinition = {
           kind: 'reference',
           references: { resource: 'Product', table: 'products', onDelete: 'RESTRICT', mustBeActive: true },
           help: 'The assigned product or service plan. Only active products can be chosen.',
+        },
+        // Counted by the database (migration 0008) on every change; the edit form posts it back, and
+        // a save based on an older version is refused instead of overwriting what changed since.
+        version: {
+          label: 'Version',
+          kind: 'integer',
+          default: 1,
+          readOnly: true,
+          help: 'Grows by one with every change of this client.',
         },
       },
     },

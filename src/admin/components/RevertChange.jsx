@@ -1,0 +1,50 @@
+import React, { useState } from 'react'
+import { Box, Button, MessageBox, Text } from '@adminjs/design-system'
+import { ApiClient, useNotice } from 'adminjs'
+import { useNavigate } from 'react-router'
+
+// The "Revert this change" page of a history entry: what the entry changed, and the buttons that
+// put it back (the server checks everything again and says why when it refuses).
+const RevertChange = ({ record, resource }) => {
+  const [busy, setBusy] = useState(false)
+  const [refusal, setRefusal] = useState(null)
+  const addNotice = useNotice()
+  const navigate = useNavigate()
+  const operation = record.params.operation
+
+  const run = (whole) => {
+    setBusy(true)
+    setRefusal(null)
+    new ApiClient()
+      .recordAction({ resourceId: resource.id, recordId: record.id, actionName: 'revert', data: whole ? { whole: '1' } : {} })
+      .then(({ data }) => {
+        if (data.notice) addNotice(data.notice)
+        if (data.notice?.type === 'success' && data.redirectUrl) navigate(data.redirectUrl)
+        else setRefusal(data.notice?.message ?? 'Not reverted')
+      })
+      .catch(() => setRefusal('Not reverted: the server did not answer'))
+      .finally(() => setBusy(false))
+  }
+
+  return (
+    <Box variant="container" data-testid="revert-change">
+      <Text mb="lg">
+        Puts these fields of client #{record.params.recordId} back to their values before change #{record.id}, as a new change by you:
+      </Text>
+      <Text mb="xl" style={{ whiteSpace: 'pre-wrap' }}>{record.params.summary}</Text>
+      {refusal && <MessageBox mb="xl" variant="danger" message={refusal} />}
+      <Box flex flexDirection="row">
+        <Button variant="contained" mr="lg" disabled={busy} onClick={() => run(false)}>
+          Revert this change
+        </Button>
+        {operation && (
+          <Button variant="outlined" disabled={busy} onClick={() => run(true)}>
+            Revert the whole operation ({operation})
+          </Button>
+        )}
+      </Box>
+    </Box>
+  )
+}
+
+export default RevertChange

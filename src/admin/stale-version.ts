@@ -1,0 +1,59 @@
+import { ValidationError } from 'adminjs'
+import { QueryTypes, type Sequelize } from 'sequelize'
+import { columnName, fieldsOf, type ResourceDefinition } from '../fields/model.js'
+
+/**
+ * Says why an edit based on an older version of a record was refused: which fields changed since
+ * that version, who changed them and when, read from the change history (each entry keeps the
+ * version its change produced, migration 0008).
+ */
+
+/** The version an edit names, or undefined when it names none (a script sending only its fields). */
+export function postedVersion(params: Record<string, unknown>, field: string): number | undefined | 'invalid' {
+  const value = params[field]
+  if (value === undefined || value === null || value === '') return undefined
+  const text = String(value).trim()
+  return /^\d{1,9}$/.test(text) ? Number(text) : 'invalid'
+}
+
+type Entry = { actor_email: string; created_at: Date | string; changes: { field: string }[] }
+
+/** `2025-03-14 10:42 UTC`: the server does not know the reader's time zone, so it says which one it uses. */
+export const at = (when: Date | string) => `${new Date(when).toISOString().slice(0, 16).replace('T', ' ')} UTC`
+
+export async function staleVersionError(
+  sequelize: Sequelize,
+  definition: ResourceDefinition,
+  recordId: number,
+  base: number,
+): Promise<ValidationError> {
+  const entries = (await sequelize.query(
+    `SELECT actor_email, created_at, changes FROM change_history
+      WHERE resource = :resource AND record_id = :recordId AND record_version > :base
+      ORDER BY id`,
+    { replacements: { resource: definition.name, recordId, base }, type: QueryTypes.SELECT },
+  )) as Entry[]
+
+  const byColumn = new Map(fieldsOf(definition).map(([name, def]) => [columnName(name), { name, label: def.label }]))
+  const latest = new Map<string, { label: string; actor: string; when: string }>()
+  for (const entry of entries) {
+    for (const change of entry.changes) {
+      const field = byColumn.get(change.field) ?? { name: change.field, label: change.field }
+      latest.set(field.name, { label: field.label, actor: entry.actor_email, when: at(entry.created_at) })
+    }
+  }
+
+  const errors: Record<string, { message: string; type: string }> = {}
+  for (const [name, change] of latest) {
+    errors[name] = { message: `Changed by ${change.actor} at ${change.when} — reload to see the new value`, type: 'stale' }
+  }
+  const byWhom = new Map<string, string>()
+  for (const change of latest.values()) byWhom.set(change.actor, change.when)
+  const who = [...byWhom].map(([actor, when]) => `${actor} at ${when}`).join(' and ')
+  const fields = [...latest.values()].map((change) => change.label).join(', ')
+  const record = `this ${definition.name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()}`
+  const message = entries.length
+    ? `Not saved: ${record} was changed by ${who} after you opened it (${fields}). Reload to see the new values, then apply yours again.`
+    : `Not saved: ${record} was changed after you opened it. Reload to see the new values, then apply yours again.`
+  return new ValidationError(errors, { message, type: 'staleVersion' })
+}

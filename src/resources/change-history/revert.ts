@@ -1,0 +1,146 @@
+import { isDeepStrictEqual } from 'node:util'
+import type { CurrentAdmin } from 'adminjs'
+import { QueryTypes, ValidationError, type Sequelize, type Transaction } from 'sequelize'
+import { checkRole } from '../../access/index.js'
+import { at } from '../../admin/stale-version.js'
+import { fieldErrorsFrom } from '../../fields/errors.js'
+import { columnName, fieldsOf } from '../../fields/model.js'
+import type { Models } from '../../models/index.js'
+import { clientDefinition } from '../client/client.fields.js'
+import type { ChangeEntry } from './describe-changes.js'
+
+/**
+ * Reverting from the change history: puts the fields of one entry (or of every entry of one bulk
+ * change or import) back to their old values, as a new change of the reverting user marked
+ * `revert:<entry id>` (or `revert:<operation>`). All or nothing, and refused with a reason when a
+ * field changed again since, when a rule forbids the old value (currency once set, hand-over by a
+ * manager, the model's own rules), when the client is gone, or when the entry holds a password.
+ */
+
+export class RevertRefused extends Error {}
+
+type Entry = {
+  id: string
+  resource: string
+  record_id: number
+  action: string
+  changes: ChangeEntry[]
+  operation: string | null
+}
+
+export type RevertResult = { entries: number; clients: number[]; fields: string[] }
+
+const fieldByColumn = new Map(fieldsOf(clientDefinition).map(([name, def]) => [columnName(name), { name, def }]))
+const labelOf = (column: string) => fieldByColumn.get(column)?.def.label ?? column
+
+/** The operation a revert is recorded under (change_history.operation is varchar(64)). */
+export const revertOperation = (entry: { id: string; operation: string | null }, whole: boolean) =>
+  (whole ? `revert:${entry.operation}` : `revert:${entry.id}`).slice(0, 64)
+
+/** "Revert of entry #12" / "Revert of operation bulk:…" for a history entry's operation, if it is a revert. */
+export function revertNote(operation: unknown): string | undefined {
+  if (typeof operation !== 'string' || !operation.startsWith('revert:')) return undefined
+  const target = operation.slice('revert:'.length)
+  return /^\d+$/.test(target) ? `Revert of entry #${target}` : `Revert of operation ${target}`
+}
+
+/** Whether an entry can be offered for reverting at all (the rest is checked when it is done). */
+export function canBeReverted(params: Record<string, unknown>): boolean {
+  if (params.resource !== 'Client' || params.action !== 'update') return false
+  return !Object.entries(params).some(([key, value]) => (key.endsWith('.passwordChanged') && value) || (key.endsWith('.field') && value === 'password'))
+}
+
+/** Refusals that follow from the entry alone, before anything is read or locked. */
+function refusalOf(entry: Entry, currentAdmin: CurrentAdmin): string | undefined {
+  if (entry.resource !== 'Client') return 'Only changes of a client can be reverted'
+  if (entry.action === 'create') return 'The creation of a client cannot be reverted'
+  if (entry.action === 'delete') return 'The client was deleted: its deletion cannot be reverted'
+  if (entry.action !== 'update') return 'Only changes of a client’s fields can be reverted'
+  if (entry.changes.some((change) => change.passwordChanged || change.field === 'password')) {
+    return 'Password changes cannot be reverted (there is no old value to restore)'
+  }
+  for (const change of entry.changes) {
+    if (!fieldByColumn.has(change.field)) return `${change.field} is no longer a field of a client`
+    if (change.field === 'currency') return 'Currency cannot be changed once set, so a change of it cannot be reverted'
+    if (change.field === 'manager_id' && !checkRole(currentAdmin, 'admin')) {
+      return 'Only an administrator can hand a client to another manager, so only an administrator can revert a hand-over'
+    }
+  }
+  return undefined
+}
+
+async function asActor<T>(sequelize: Sequelize, currentAdmin: CurrentAdmin, operation: string, work: (t: Transaction) => Promise<T>) {
+  return sequelize.transaction(async (transaction) => {
+    await sequelize.query(
+      `SELECT set_config('app.actor_id', :id, true), set_config('app.actor_email', :email, true), set_config('app.operation', :operation, true)`,
+      { replacements: { id: String(currentAdmin.id), email: String(currentAdmin.email), operation }, transaction },
+    )
+    return work(transaction)
+  })
+}
+
+/**
+ * Reverts entry `entryId` (or, with `whole`, every entry of its operation, newest first) for
+ * `currentAdmin`. Throws RevertRefused, with nothing saved, when any part cannot be reverted.
+ */
+export async function revert(models: Models, entryId: string, options: { whole: boolean; currentAdmin: CurrentAdmin }): Promise<RevertResult> {
+  const { whole, currentAdmin } = options
+  const sequelize = models.Client.sequelize!
+  const select = `SELECT id, resource, record_id, action, changes, operation FROM change_history`
+  const [entry] = (await sequelize.query(`${select} WHERE id = :entryId`, { replacements: { entryId }, type: QueryTypes.SELECT })) as Entry[]
+  if (!entry) throw new RevertRefused('No such change')
+  if (whole && !entry.operation) throw new RevertRefused('This change is not part of a bulk change, an import or a revert')
+  const entries = whole
+    ? ((await sequelize.query(`${select} WHERE operation = :operation ORDER BY id DESC`, {
+        replacements: { operation: entry.operation },
+        type: QueryTypes.SELECT,
+      })) as Entry[])
+    : [entry]
+  for (const each of entries) {
+    const refusal = refusalOf(each, currentAdmin)
+    if (refusal) throw new RevertRefused(whole ? `Entry #${each.id}: ${refusal}` : refusal)
+  }
+
+  const fields = new Set<string>()
+  const clients = new Set<number>()
+  await asActor(sequelize, currentAdmin, revertOperation(entry, whole), async (transaction) => {
+    for (const each of entries) {
+      const [row] = (await sequelize.query(`SELECT to_jsonb(c) AS row FROM clients AS c WHERE c.id = :id FOR UPDATE`, {
+        replacements: { id: each.record_id },
+        type: QueryTypes.SELECT,
+        transaction,
+      })) as { row: Record<string, unknown> }[]
+      const refuse: (reason: string) => never = (reason) => {
+        throw new RevertRefused(whole ? `Client ${String(row?.row.login ?? `#${each.record_id}`)}: ${reason}` : reason)
+      }
+      if (!row) refuse('The client was deleted since')
+      const current = row.row
+      if (!checkRole(currentAdmin, 'admin') && String(current.manager_id) !== String(currentAdmin.id)) {
+        refuse('You can only revert changes of your own clients')
+      }
+      for (const change of each.changes) {
+        if (isDeepStrictEqual(current[change.field] ?? null, change.new ?? null)) continue
+        const [later] = (await sequelize.query(
+          `SELECT actor_email, created_at FROM change_history
+            WHERE resource = 'Client' AND record_id = :id AND id > :entryId AND changes @> CAST(:pattern AS jsonb)
+            ORDER BY id DESC LIMIT 1`,
+          { replacements: { id: each.record_id, entryId: each.id, pattern: JSON.stringify([{ field: change.field }]) }, type: QueryTypes.SELECT, transaction },
+        )) as { actor_email: string; created_at: Date }[]
+        refuse(`${labelOf(change.field)} was changed again since${later ? ` (by ${later.actor_email} at ${at(later.created_at)})` : ''}: revert that change first, or edit the client`)
+      }
+      const values = Object.fromEntries(each.changes.map((change) => [fieldByColumn.get(change.field)!.name, change.old ?? null]))
+      try {
+        await models.Client.update(values, { where: { id: each.record_id, version: current.version as number }, transaction })
+      } catch (error) {
+        const errors = fieldErrorsFrom(error, clientDefinition)
+        if (!errors && !(error instanceof ValidationError)) throw error
+        const [[name, problem] = ['', { message: 'The old values are not allowed any more' }]] = Object.entries(errors ?? {})
+        const label = fieldsOf(clientDefinition).find(([field]) => field === name)?.[1].label
+        refuse(`${label ? `${label}: ` : ''}${problem.message}`)
+      }
+      each.changes.forEach((change) => fields.add(labelOf(change.field)))
+      clients.add(each.record_id)
+    }
+  })
+  return { entries: entries.length, clients: [...clients], fields: [...fields] }
+}

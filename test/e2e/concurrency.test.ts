@@ -1,0 +1,130 @@
+/**
+ * Two people, one client, in real browsers (issue #18): Debian's Chromium driven by playwright-core,
+ * two sessions (an admin and a manager) side by side against the app started in this process.
+ * The second save of the same client is refused on the form, with what the user typed kept; the
+ * client's history reverts a change in one click. Run with `npm run test:e2e`.
+ */
+import assert from 'node:assert/strict'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { after, before, test } from 'node:test'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { PASSWORD, startTestApp, type TestApp } from '../helpers/harness.js'
+
+const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots')
+const WAIT = 30_000 // the first page load bundles the custom components
+
+let t: TestApp
+let server: Server
+let base: string
+let browser: Browser
+let clientId: number
+const problems: string[] = []
+
+before(async () => {
+  t = await startTestApp()
+  server = t.app.listen(0)
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()))
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/admin`
+  const row = await t.models.Client.create({
+    login: 'shared-client',
+    password: 'secret-password-1',
+    passwordConfirmation: 'secret-password-1',
+    managerId: t.ids.manager1,
+    email: 'shared@example.com',
+    company: 'Shared Original GmbH',
+  })
+  clientId = Number(row.get('id'))
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+})
+
+after(async () => {
+  await browser?.close()
+  await new Promise((resolve) => server?.close(resolve))
+  await t?.close()
+})
+
+/** A page in a browser session of its own, logged in as `email`. */
+async function sessionOf(email: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } })
+  const page = await context.newPage()
+  page.setDefaultTimeout(WAIT)
+  page.on('pageerror', (error) => problems.push(`${email}: page error: ${error.message}`))
+  page.on('response', (response) => {
+    if (response.status() >= 500) problems.push(`${email}: ${response.status()} ${response.url()}`)
+  })
+  const login = await page.request.post(`${base}/login`, { form: { email, password: PASSWORD }, maxRedirects: 0 })
+  assert.equal(login.status(), 302, `log in as ${email}`)
+  return page
+}
+
+const field = (page: Page, name: string) => page.locator(`[data-testid=property-edit-${name}]`)
+
+async function openEditForm(page: Page) {
+  await page.goto(`${base}/resources/Client/records/${clientId}/edit`, { waitUntil: 'domcontentloaded' })
+  await page.locator('#company').waitFor()
+}
+
+const stored = async () => (await t.models.Client.findByPk(clientId))!.get({ plain: true }) as Record<string, unknown>
+
+test('two browsers edit the same client: the second save shows the error on the field and keeps what was typed', { timeout: 240_000 }, async () => {
+  const adminPage = await sessionOf('admin@example.com')
+  const managerPage = await sessionOf('manager1@example.com')
+  await openEditForm(adminPage)
+  await openEditForm(managerPage)
+
+  await adminPage.locator('#company').fill('Changed by the admin')
+  await adminPage.getByTestId('button-save').click()
+  await adminPage.locator('[data-css=notice]').getByText(/Successfully/).waitFor()
+  assert.equal((await stored()).company, 'Changed by the admin')
+
+  await managerPage.locator('#company').fill('Typed by the manager')
+  await managerPage.locator('#skype').fill('manager.typed')
+  await managerPage.getByTestId('button-save').click()
+  const message = field(managerPage, 'company').getByText(/^Changed by admin@example\.com at \d{4}-\d\d-\d\d \d\d:\d\d UTC — reload to see the new value$/)
+  await message.waitFor()
+  assert.match((await managerPage.locator('[data-css=notice]').innerText()) ?? '', /admin@example\.com at .* UTC/)
+  assert.match(new URL(managerPage.url()).pathname, /\/records\/\d+\/edit$/, 'the form stays')
+  assert.equal(await managerPage.locator('#company').inputValue(), 'Typed by the manager', 'what was typed is kept')
+  assert.equal(await managerPage.locator('#skype').inputValue(), 'manager.typed')
+  assert.equal(await field(managerPage, 'skype').getByText(/Changed by/).count(), 0, 'only fields changed since are marked')
+  await field(managerPage, 'company').scrollIntoViewIfNeeded()
+  await managerPage.screenshot({ path: path.join(SCREENSHOTS, 'stale-edit-refused.png') })
+  const row = await stored()
+  assert.equal(row.company, 'Changed by the admin', 'nothing of the second save is stored')
+  assert.equal(row.skype, null)
+
+  // After a reload the form holds the admin's value and the new version; the manager's save applies.
+  await openEditForm(managerPage)
+  assert.equal(await managerPage.locator('#company').inputValue(), 'Changed by the admin')
+  await managerPage.locator('#skype').fill('manager.typed')
+  await managerPage.getByTestId('button-save').click()
+  await managerPage.locator('[data-css=notice]').getByText(/Successfully/).waitFor()
+  assert.equal((await stored()).skype, 'manager.typed')
+
+  // One click in the client's history reverts the admin's change.
+  await managerPage.goto(`${base}/resources/Client/records/${clientId}/show`, { waitUntil: 'domcontentloaded' })
+  const history = managerPage.getByTestId('client-history')
+  const adminRow = history.locator('tr', { hasText: 'Company: Shared Original GmbH → Changed by the admin' })
+  await adminRow.getByRole('button', { name: 'Revert this change' }).click()
+  await history.getByText(/^Revert of entry #\d+/).waitFor()
+  const reverted = await stored()
+  assert.equal(reverted.company, 'Shared Original GmbH')
+  assert.equal(reverted.skype, 'manager.typed', 'the other change stays')
+
+  // The entry's own "Revert this change" page: reverting it again is refused, with the reason shown.
+  const [{ id: adminEntry }] = (await t.db.sequelize.query(
+    `SELECT id FROM change_history WHERE record_id = :id AND actor_email = 'admin@example.com' AND action = 'update' ORDER BY id DESC LIMIT 1`,
+    { replacements: { id: clientId }, type: 'SELECT' as never },
+  )) as { id: string }[]
+  await managerPage.goto(`${base}/resources/ChangeHistory/records/${adminEntry}/revert`, { waitUntil: 'domcontentloaded' })
+  const revertPage = managerPage.getByTestId('revert-change')
+  await revertPage.getByText('Company: Shared Original GmbH → Changed by the admin').waitFor()
+  await revertPage.getByRole('button', { name: 'Revert this change' }).click()
+  await revertPage.getByText(/Not reverted: Company was changed again since \(by manager1@example\.com at /).waitFor()
+  assert.equal((await stored()).company, 'Shared Original GmbH')
+
+  assert.deepEqual(problems, [], 'no page errors or server errors')
+})

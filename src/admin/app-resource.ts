@@ -568,10 +568,9 @@ export class AppResource extends SequelizeResource {
   }
 }
 
-<<<<<<< HEAD
 /** The acting user, in the options of a model write, for the model's own-account rules (see admin-user.rules.ts). */
 const actorOf = (context: Context): ActorOptions => (context?.currentAdmin?.id !== undefined ? { actor: { id: context.currentAdmin.id } } : {})
-=======
+
 /** An edit based on a version that is no longer the stored one (see AppResource.update). */
 class StaleVersion extends Error {}
 
@@ -580,7 +579,6 @@ const isStaleVersionRefusal = (error: unknown) => {
   const original = (error as { original?: { constraint?: string } })?.original
   return typeof original?.constraint === 'string' && original.constraint.endsWith('_version_stale')
 }
->>>>>>> concurrency
 
 /** Where a page row carries a reference's title (see listPage). */
 const TITLE_OF = '__titleOf.'

@@ -374,7 +374,7 @@ async function startInstance(env: Record<string, string>): Promise<Instance> {
   child.stdout!.on('data', (chunk) => (output += chunk))
   child.stderr!.on('data', (chunk) => (output += chunk))
   const url = `http://127.0.0.1:${port}`
-  for (let i = 0; i < 240; i += 1) {
+  for (let i = 0; i < 480; i += 1) {
     if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) return { url, child, output: () => output }
     if (child.exitCode !== null) break
     await new Promise((resolve) => setTimeout(resolve, 250))

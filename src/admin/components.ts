@@ -23,6 +23,7 @@ export function loadComponents() {
     newWithDefaults: add('NewWithDefaults'),
     clientHistory: add('ClientHistory'),
   }
+  componentLoader.override('LoggedIn', path.join(componentsDir, 'LoggedIn.jsx'))
   return { componentLoader, ids }
 }
 

@@ -137,6 +137,9 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
         },
       },
       hsts: config.isProduction,
+      // Not helmet's no-referrer: under it a browser sends `Origin: null` on the panel's own form
+      // posts, and the same-origin check below could not tell them from another site's.
+      referrerPolicy: { policy: 'same-origin' },
     }),
   )
 

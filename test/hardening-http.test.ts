@@ -9,9 +9,11 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
+import { runInNewContext } from 'node:vm'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import request from 'supertest'
+import { hardenPage } from '../src/admin/safe-pages.js'
 import { ConfigError, parseConfig } from '../src/config/env.js'
 import { defineModels } from '../src/models/index.js'
 import { api, createTestDatabase, PASSWORD, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
@@ -310,9 +312,16 @@ describe('pages, origins and sessions', () => {
     // A second page gets another nonce.
     const again = await viewer.get('/admin').set('Accept', 'text/html')
     assert.notEqual(/'nonce-([^']+)'/.exec(String(again.headers['content-security-policy']))![1], nonce)
-    // The login page's state (a message with quotes and a script end) is escaped the same way.
+    // The login page's quoted state: a message with quotes, backslashes and a script end reads back whole.
     const login = await request(t.app).get('/admin/login')
     assert.doesNotMatch(String(login.headers['content-security-policy']), /script-src[^;]*unsafe-inline/)
+    const message = `it's "quoted" \\ </script><script>alert(3)</script>\u2028`
+    const loginHtml = hardenPage(await t.admin.renderLogin({ action: '/admin/login', errorMessage: message }), 'n0nce')
+    assert.ok(!loginHtml.includes('</script><script>alert(3)'))
+    const stateScript = /<script nonce="n0nce">(\s*try \{[\s\S]*?)<\/script>/.exec(loginHtml)![1]
+    const sandbox = { window: {} as Record<string, any>, console }
+    runInNewContext(stateScript, sandbox)
+    assert.equal(sandbox.window.__APP_STATE__.errorMessage, message)
   })
 
   /** Signed in through the listening server, so that `base` is the requests' own origin. */

@@ -61,7 +61,9 @@ export function hardenPage(html: string, nonce: string): string {
 export const hardenPanelPages: RequestHandler = (_req, res, next) => {
   const send = res.send.bind(res)
   res.send = (body?: unknown) => {
-    if (typeof body === 'string' && body.includes('window.REDUX_STATE = ')) body = hardenPage(body, res.locals[CSP_NONCE])
+    // res.json() has set its content type by now: API answers are not searched.
+    const isPage = typeof body === 'string' && !/json/.test(String(res.get('Content-Type') ?? ''))
+    if (isPage && (body as string).includes('window.REDUX_STATE = ')) body = hardenPage(body as string, res.locals[CSP_NONCE])
     return send(body)
   }
   next()

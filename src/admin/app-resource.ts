@@ -554,6 +554,10 @@ function forListRow(action: Record<string, unknown>) {
   if (kept.showInDrawer === false) delete kept.showInDrawer
   if (kept.guard === '') delete kept.guard
   if (kept.custom && !Object.keys(kept.custom).length) delete kept.custom
+  // The row's buttons take the resource from the list (only a CSS hook read it from the action),
+  // and an action's component is read on the action's own page, which loads its action afresh.
+  delete kept.resourceId
+  if (typeof kept.component === 'string') delete kept.component
   return kept
 }
 

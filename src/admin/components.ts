@@ -15,13 +15,14 @@ const componentsDir = path.join(projectRoot(), 'src', 'admin', 'components')
 export function loadComponents() {
   const componentLoader = new ComponentLoader()
   const add = (name: string) => componentLoader.add(name, path.join(componentsDir, `${name}.jsx`))
-  const ids: ComponentIds & { newWithDefaults: string; clientHistory: string } = {
+  const ids: ComponentIds & { newWithDefaults: string; clientHistory: string; exportCsv: string } = {
     readOnlyOnceSet: add('ReadOnlyOnceSet'),
     activeReference: add('ActiveReference'),
     plainText: add('PlainText'),
     requiredOnCreate: add('RequiredOnCreate'),
     newWithDefaults: add('NewWithDefaults'),
     clientHistory: add('ClientHistory'),
+    exportCsv: add('ExportCsv'),
   }
   return { componentLoader, ids }
 }

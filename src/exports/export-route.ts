@@ -107,6 +107,12 @@ export function csvExportRoute({ resource, definition, sequelize, logger }: Opti
     // The header row goes out with the first row (or the end of an empty result), so a query that
     // fails at once still gets a proper error answer instead of a truncated file.
     let headerSent = false
+    let recorded = false
+    const record = async () => {
+      recorded = true
+      await databaseDone
+      await recordExport(sequelize, entry)
+    }
     const toCells = new Transform({
       objectMode: true,
       transform(row: Record<string, unknown>, _encoding, done) {
@@ -117,9 +123,10 @@ export function csvExportRoute({ resource, definition, sequelize, logger }: Opti
         entry.rows += 1
         done(null, columns.map((column) => column.cell(row)))
       },
+      // The file ends only once its history entry is written: a complete download is always on record.
       flush(done) {
         if (!headerSent) this.push(columns.map((column) => column.label))
-        done()
+        record().then(() => done(), done)
       },
     })
     // RFC 4180: CRLF between records; a cell with a comma, quote or line break is quoted.
@@ -132,10 +139,18 @@ export function csvExportRoute({ resource, definition, sequelize, logger }: Opti
     // A reverse proxy (nginx) passes the file on as it comes instead of buffering all of it.
     res.setHeader('X-Accel-Buffering', 'no')
 
-    pipeline(rows, toCells, csv, res, async (error) => {
+    // The response is not part of the pipeline: a query that fails before the first row still
+    // gets an answer. A client that goes away destroys the cursor's stream, which closes it.
+    res.on('close', () => {
+      if (!res.writableFinished) rows.destroy(new Error('the client went away before the end of the file'))
+    })
+    csv.pipe(res)
+    pipeline(rows, toCells, csv, async (error) => {
+      if (!error) return
       await databaseDone
-      if (error && !res.headersSent) {
+      if (!res.headersSent) {
         // Nothing was sent: the query itself failed (e.g. a filter value the column cannot hold).
+        csv.unpipe(res)
         for (const header of ['Content-Type', 'Content-Disposition', 'X-Accel-Buffering']) res.removeHeader(header)
         const code = String((error as { code?: string }).code ?? '')
         if (code.startsWith('22')) refuse(res, 400, `A filter value is not valid: ${error.message}`)
@@ -145,11 +160,11 @@ export function csvExportRoute({ resource, definition, sequelize, logger }: Opti
         }
         return
       }
-      if (error) {
-        entry.aborted = true
-        req.log?.warn({ err: error, rows: entry.rows }, 'export stopped before its end')
-      }
-      await recordExport(sequelize, entry).catch((failure) => logger.error({ err: failure, entry }, 'could not record an export in the change history'))
+      res.destroy()
+      req.log?.warn({ err: error, rows: entry.rows }, 'export stopped before its end')
+      if (recorded) return
+      entry.aborted = true
+      await record().catch((failure) => logger.error({ err: failure, entry }, 'could not record an export in the change history'))
     })
   }
 }

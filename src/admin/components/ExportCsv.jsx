@@ -1,6 +1,6 @@
 import React from 'react'
 import { Box, Button, DrawerContent, DrawerFooter, Icon, Text } from '@adminjs/design-system'
-import { ActionHeader } from 'adminjs'
+import { ActionHeader, useTranslation } from 'adminjs'
 
 // The drawer of "Export CSV": a download link to /admin/exports/<Resource>.csv with the list's own
 // query (filters, sort) as the page's address carries it, or with the ids of the list's selection.
@@ -18,10 +18,11 @@ const ExportCsv = (props) => {
   const search = query.toString()
   const href = `/admin/exports/${encodeURIComponent(resource.id)}.csv${search ? `?${search}` : ''}`
 
-  const labelOf = (path) => resource.properties?.[path]?.label ?? path
+  const { translateProperty, translateLabel } = useTranslation()
+  const labelOf = (path) => translateProperty(path, resource.id)
   const filters = [...query].filter(([key]) => key.startsWith('filters.'))
   const sortBy = query.get('sortBy')
-  const plural = resource.name.toLowerCase()
+  const plural = translateLabel(resource.id).toLowerCase()
 
   return (
     <>

@@ -17,6 +17,7 @@ import {
   userPassword,
   warmupSeconds,
 } from './config.js'
+import { downloadExport, whileExporting, withRssPeak } from './export.js'
 import { measure, measureUnder, sample, type Measured, type Request } from './load.js'
 import { buildIfNeeded, freePort, rssMb, sleep, startChild, treeRssMb, type Child } from './processes.js'
 import { findingsBlock, keptFindings, markdownTable, printTable, tableRows, writeDoc, type Check, type Row } from './report.js'
@@ -168,6 +169,53 @@ try {
     rows.push(row)
     scenarioQuery.set(row.name, scenario.query)
   }
+
+  // Export: the full, unfiltered client list as an admin, streamed as CSV (issue #15). One download
+  // timed on its own, then the list measured while downloads run back to back.
+  const exportRequest: Request = { path: '/admin/exports/Client.csv', headers: adminHeaders }
+  log('export (full, unfiltered, as an admin)…')
+  const exported = await withRssPeak(app.child.pid!, () => downloadExport(app!.url, exportRequest))
+  if (exported.result.status !== 200) throw new Error(`export: HTTP ${exported.result.status}`)
+  const { rows: [exportEntry] } = await db.query(
+    `SELECT (changes -> 0 ->> 'rows')::int AS rows FROM change_history WHERE action = 'export' ORDER BY id DESC LIMIT 1`,
+  )
+  const { rows: [clientCount] } = await db.query('SELECT count(*)::int AS n FROM clients')
+  if (exportEntry?.rows !== clientCount.n) throw new Error(`export: ${exportEntry?.rows} rows recorded, ${clientCount.n} clients in the table`)
+  const run = exported.result
+  log(`export: ${clientCount.n.toLocaleString('en')} rows, ${(run.bytes / 1024 ** 2).toFixed(0)} MB in ${(run.totalMs / 1000).toFixed(1)} s, first byte ${run.firstByteMs.toFixed(0)} ms, RSS ${exported.beforeMb.toFixed(0)} → peak ${exported.peakMb.toFixed(0)} MB`)
+  log('list page 1 while exports run: app…')
+  const duringExport = await withRssPeak(app.child.pid!, () => whileExporting(app!.url, exportRequest, () => measure(app!.url, scenarios[0].app)))
+  const listIdle = rows[0].app
+  const listBusy = duringExport.result.measured
+  const exportsDone = duringExport.result.exports()
+  const exportChecks: Check[] = [
+    { label: 'full export', target: '≤ 20 s', value: `${(run.totalMs / 1000).toFixed(1)} s (${clientCount.n.toLocaleString('en')} rows, ${(run.bytes / 1024 ** 2).toFixed(0)} MB)`, met: run.totalMs <= 20_000 },
+    { label: 'export first byte', target: '≤ 1 s', value: `${run.firstByteMs.toFixed(0)} ms`, met: run.firstByteMs <= 1_000 },
+    {
+      label: 'server RSS during exports',
+      target: '≤ 250 MB',
+      value: `peak ${Math.max(exported.peakMb, duringExport.peakMb).toFixed(0)} MB (${exported.beforeMb.toFixed(0)} MB before)`,
+      met: Math.max(exported.peakMb, duringExport.peakMb) <= 250,
+    },
+  ]
+  rows.push({
+    name: 'list page 1 while full exports run',
+    app: listBusy,
+    checks: [
+      ...exportChecks,
+      {
+        label: 'list page 1 during an export',
+        target: 'p99 ≤ 3× idle p99',
+        value: `p99 ${listBusy.p99.toFixed(1)} ms vs ${listIdle.p99.toFixed(1)} ms idle (${(listBusy.p99 / listIdle.p99).toFixed(1)}×)`,
+        met: listBusy.p99 <= 3 * listIdle.p99,
+      },
+    ],
+  })
+  notes.push(
+    `export: one full unfiltered download as an admin: ${clientCount.n.toLocaleString('en')} rows (as recorded in the change history), ` +
+      `${(run.bytes / 1024 ** 2).toFixed(1)} MB in ${(run.totalMs / 1000).toFixed(2)} s, first byte after ${run.firstByteMs.toFixed(0)} ms; server RSS ${exported.beforeMb.toFixed(0)} MB before, ` +
+      `peak ${exported.peakMb.toFixed(0)} MB during it and ${duringExport.peakMb.toFixed(0)} MB while exports ran back to back (${exportsDone.completed} completed, ${exportsDone.failed} failed) under the list measurement.`,
+  )
 
   // Create: a unique login per request; every create hashes the client's password (cost 12).
   let created = 0
@@ -350,6 +398,8 @@ const sections = [
     '`npm run bench` (bench/run.ts) fills a PostgreSQL database with generated clients, starts the built',
     'server as production runs it and measures the panel\'s JSON API with autocannon, next to a baseline:',
     'a bare node:http + `pg` server running the same SQL (bench/baseline-server.ts, bench/sql.ts).',
+    'The CSV export (`/admin/exports/Client.csv`, the full unfiltered list as an admin) is timed on its own (first byte,',
+    'total, the server\'s RSS peak) and list page 1 is measured again while full exports download back to back.',
     'This file is rewritten by every run, except the findings section.',
     '',
     '```sh',

@@ -13,6 +13,7 @@ import pg from 'pg'
 import type { Logger } from 'pino'
 import { pinoHttp } from 'pino-http'
 import { buildAdmin } from './admin/admin.js'
+import type { AppResource } from './admin/app-resource.js'
 import { discardStaleComponentBundle } from './admin/components.js'
 import { localFontsPath, rewriteFontLinks, serveLocalFonts } from './admin/local-fonts.js'
 import { cspScriptSources, hardenPanelPages, issueCspNonce } from './admin/safe-pages.js'
@@ -24,8 +25,10 @@ import type { Database } from './db/database.js'
 import { collapseSlashes } from './http/canonical-path.js'
 import { FORM_MAX_BYTES, limitRequestBodies, LOGIN_MAX_BYTES } from './http/request-bodies.js'
 import { refuseCrossSiteWrites } from './http/same-origin.js'
+import { csvExportRoute } from './exports/export-route.js'
 import { createLogger } from './logger.js'
 import { defineModels, type Models } from './models/index.js'
+import { clientDefinition } from './resources/client/client.fields.js'
 
 export { createLogger }
 
@@ -61,7 +64,8 @@ const toStoredAccount = (row: Record<string, any>): StoredAccount => ({
   passwordStamp: row.password_stamp,
 })
 
-const isApiRequest = (req: Request) => req.originalUrl.startsWith('/admin/api/')
+/** Answered with JSON (401 when logged out), never a redirect to the login page. */
+const isApiRequest = (req: Request) => req.originalUrl.startsWith('/admin/api/') || req.originalUrl.startsWith('/admin/exports/')
 
 /** The panel's edit of an admin user (path under /admin): the id is group 1. */
 const OWN_ACCOUNT_EDIT = /^\/api\/resources\/AdminUser\/records\/(\d+)\/edit\/?$/i
@@ -293,6 +297,12 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
       res.redirect(admin.options.loginPath)
     })
   })
+
+  // Downloads the panel's list pages link to, behind the same session and rights check.
+  app.get(
+    '/admin/exports/Client.csv',
+    csvExportRoute({ resource: admin.findResource('Client') as AppResource, definition: clientDefinition, sequelize: db.sequelize, logger }),
+  )
 
   const authenticate = createAuthenticator(models, config, logger)
   AdminJSExpress.buildAuthenticatedRouter(

@@ -10,6 +10,7 @@ import pg from 'pg'
 import type { Logger } from 'pino'
 import { pinoHttp } from 'pino-http'
 import { buildAdmin } from './admin/admin.js'
+import { allMatchingBulkEditRoute } from './admin/bulk-edit.js'
 import { discardStaleComponentBundle } from './admin/components.js'
 import { localFontsPath, rewriteFontLinks, serveLocalFonts } from './admin/local-fonts.js'
 import { createAuthenticator, toSessionAdmin, type SessionAdmin } from './auth/authenticate.js'
@@ -223,6 +224,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     null,
     sessionOptions,
   )
+  app.use(allMatchingBulkEditRoute(admin.options.rootPath))
   app.use(admin.options.rootPath, router)
 
   app.use((req, res) => {

@@ -15,13 +15,15 @@ const componentsDir = path.join(projectRoot(), 'src', 'admin', 'components')
 export function loadComponents() {
   const componentLoader = new ComponentLoader()
   const add = (name: string) => componentLoader.add(name, path.join(componentsDir, `${name}.jsx`))
-  const ids: ComponentIds & { newWithDefaults: string; clientHistory: string } = {
+  const ids: ComponentIds & { newWithDefaults: string; clientHistory: string; operationLink: string; bulkEdit: string } = {
     readOnlyOnceSet: add('ReadOnlyOnceSet'),
     activeReference: add('ActiveReference'),
     plainText: add('PlainText'),
     requiredOnCreate: add('RequiredOnCreate'),
     newWithDefaults: add('NewWithDefaults'),
     clientHistory: add('ClientHistory'),
+    operationLink: add('OperationLink'),
+    bulkEdit: add('BulkEdit'),
   }
   return { componentLoader, ids }
 }

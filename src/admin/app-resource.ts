@@ -398,13 +398,13 @@ export class AppResource extends SequelizeResource {
     }
     return {
       meta: { total, perPage, page, sortBy: sort.sortBy, direction: sort.direction },
+      // No `title` (the list shows the title column from params) and no `baseError` (null): the
+      // list page reads neither, and every byte of a row is paid once per row.
       records: records.map((record, i) => ({
         params: record.params,
         populated: populated[i],
-        baseError: null,
         errors: {},
         id: record.id(),
-        title: decorated.titleOf(record),
         recordActions: decorated.recordActions(record, currentAdmin).map(listed),
         bulkActions: decorated.bulkActions(record, currentAdmin).map(listed),
       })) as unknown as RecordJSON[],
@@ -551,15 +551,18 @@ async function titlesFromRecords(resource: BaseResource, ids: Array<string | num
 
 /**
  * A row's action menu needs the name, label, icon, variant, guard and parent; the rest (layout,
- * page settings) is for the action's own page, which fetches its record again. Defaults the front
- * end reads as falsy are left out.
+ * page settings, custom data) is for the action's own page, which fetches its records again.
+ * Defaults the front end reads as falsy are left out.
  */
 function forListRow(action: Record<string, unknown>) {
-  const { layout, containerWidth, hideActionHeader, showResourceActions, showFilter, ...kept } = action
+  const { layout, containerWidth, hideActionHeader, showResourceActions, showFilter, custom, ...kept } = action
   if (kept.parent === null) delete kept.parent
   if (kept.showInDrawer === false) delete kept.showInDrawer
   if (kept.guard === '') delete kept.guard
-  if (kept.custom && !Object.keys(kept.custom).length) delete kept.custom
+  // A component id only matters on the action's own page; `component: false` (an action run by
+  // a click, no page) stays, and such an action needs no `hasHandler` to build a link.
+  if (typeof kept.component === 'string') delete kept.component
+  if (kept.component === false) delete kept.hasHandler
   return kept
 }
 

@@ -87,16 +87,14 @@ export function bulkEditActions(options: BulkEditOptions) {
   const { model, definition } = options
   const fields = bulkEditableFields(definition)
   const editable = new Set(fields.map(([name]) => name))
+  // Labels and choices come from the resource's own properties in the browser; this says which
+  // fields, in form order, and the rules the form hints at.
   const custom = {
     fields: fields.map(([name, def]) => ({
       name,
-      label: def.label,
       kind: def.kind,
-      help: def.help,
-      options: def.options,
-      reference: def.references?.resource,
-      pairedWith: def.pairedWith,
-      readOnlyOnceSet: def.readOnlyOnceSet,
+      ...(def.pairedWith && { pairedWith: def.pairedWith }),
+      ...(def.readOnlyOnceSet && { readOnlyOnceSet: true }),
     })),
   }
 
@@ -179,18 +177,12 @@ export function bulkEditActions(options: BulkEditOptions) {
     return run(request, context, { filter })
   }
 
-  const shared = {
-    isAccessible: isStaff,
-    isVisible: isStaff,
-    showInDrawer: true,
-    containerWidth: 720,
-    before: [blankInputsToNull],
-    component: options.component,
-    custom,
-  }
+  const shared = { isAccessible: isStaff, isVisible: isStaff, before: [blankInputsToNull], component: options.component, custom }
   return {
+    // A page of its own: every list row carries its bulk actions, so each byte here is paid ten times.
     bulkEdit: { ...shared, actionType: 'bulk' as const, icon: 'Edit', handler: selected },
-    bulkEditMatching: { ...shared, actionType: 'resource' as const, icon: 'Edit', handler: matching },
+    // A drawer over the list: opening it carries the list's query (its filters) along.
+    bulkEditMatching: { ...shared, actionType: 'resource' as const, icon: 'Edit', handler: matching, showInDrawer: true, containerWidth: 720 },
   }
 }
 

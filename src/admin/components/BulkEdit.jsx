@@ -1,8 +1,10 @@
-import React, { useEffect, useMemo, useState } from 'react'
+import React, { useEffect, useMemo, useRef, useState } from 'react'
 import {
   Box,
   Button,
   CheckBox,
+  DrawerContent,
+  DrawerFooter,
   FormGroup,
   FormMessage,
   Input,
@@ -18,7 +20,7 @@ import {
   TableRow,
   Text,
 } from '@adminjs/design-system'
-import { ApiClient, useCurrentAdmin, useNotice, ViewHelpers } from 'adminjs'
+import { ActionHeader, ApiClient, useCurrentAdmin, useNotice, useTranslation, ViewHelpers } from 'adminjs'
 import { useLocation, useNavigate } from 'react-router'
 
 // "Edit selected" and "Edit all matching": tick the fields to change, preview what the change does
@@ -31,6 +33,10 @@ const YES_NO = [
   { value: 'false', label: 'No' },
 ]
 const SHOWN_ERRORS = 100
+
+// In a drawer (all matching) the buttons stay in its footer; on a page (selected) below the form.
+const PageContent = (props) => <Box variant="container" {...props} />
+const PageFooter = (props) => <Box mt="xl" {...props} />
 
 const firstValue = (field) => (field.kind === 'boolean' ? 'true' : field.options?.[0]?.value ?? '')
 
@@ -100,7 +106,19 @@ const BulkEdit = ({ action, resource, records }) => {
   }, [location.search])
   const filters = useMemo(() => Object.fromEntries([...listQuery].filter(([key]) => key.startsWith('filters.'))), [listQuery])
 
-  const fields = (action.custom?.fields ?? []).filter((field) => field.name !== 'managerId' || currentAdmin?.role === 'admin')
+  const { translateProperty } = useTranslation()
+  // Which fields come from the action; their labels and choices from the resource's properties.
+  const fields = (action.custom?.fields ?? [])
+    .filter((field) => field.name !== 'managerId' || currentAdmin?.role === 'admin')
+    .map((field) => {
+      const property = resource.properties[field.name] ?? {}
+      return {
+        ...field,
+        label: translateProperty(field.name, resource.id),
+        options: property.availableValues?.length ? property.availableValues : undefined,
+        reference: property.reference ?? undefined,
+      }
+    })
   const [touched, setTouched] = useState({})
   const [values, setValues] = useState({})
   const [matching, setMatching] = useState(isSelection ? recordIds.length : null)
@@ -108,6 +126,11 @@ const BulkEdit = ({ action, resource, records }) => {
   const [result, setResult] = useState(null)
   const [failure, setFailure] = useState(null)
   const [busy, setBusy] = useState(false)
+  const previewBox = useRef(null)
+  // The preview shows below the form: bring it into view (the buttons may be far from it).
+  useEffect(() => {
+    if (preview || failure) previewBox.current?.scrollIntoView({ block: 'nearest', behavior: 'smooth' })
+  }, [preview, failure])
 
   useEffect(() => {
     if (isSelection) return
@@ -174,95 +197,110 @@ const BulkEdit = ({ action, resource, records }) => {
       ? 'all clients matching this filter'
       : `all ${matching} client${matching === 1 ? '' : 's'} matching this filter`
 
+  const inDrawer = Boolean(action.showInDrawer)
+  const Content = inDrawer ? DrawerContent : PageContent
+  const Footer = inDrawer ? DrawerFooter : PageFooter
+  const header = inDrawer ? <ActionHeader omitActions resource={resource} action={action} /> : null
+
   if (result) {
     const { report, operation } = result
     return (
-      <Box data-testid="bulk-edit-result">
-        <MessageBox variant="success" mb="xl" message={`Changed ${report.updated} of ${report.total} clients; ${report.unchanged} were already so.`} />
-        {report.failed ? <Text mb="lg">{report.failed} requested clients were not found or are not yours; they were left alone.</Text> : null}
-        {operation ? (
-          <Box mb="xl">
+      <>
+        <Content data-testid="bulk-edit-result">
+          {header}
+          <MessageBox variant="success" mb="xl" message={`Changed ${report.updated} of ${report.total} clients; ${report.unchanged} were already so.`} />
+          {report.failed ? <Text mb="lg">{report.failed} requested clients were not found or are not yours; they were left alone.</Text> : null}
+          {operation ? (
             <Link href={h.resourceUrl({ resourceId: 'ChangeHistory', search: `?${new URLSearchParams({ 'filters.operation': operation })}` })}>
               See this change in the change history
             </Link>
-          </Box>
-        ) : null}
-        <Button type="button" variant="contained" onClick={backToList} data-testid="bulk-edit-back">
-          Back to the list
-        </Button>
-      </Box>
+          ) : null}
+        </Content>
+        <Footer>
+          <Button type="button" variant="contained" onClick={backToList} data-testid="bulk-edit-back">
+            Back to the list
+          </Button>
+        </Footer>
+      </>
     )
   }
 
   const errorRows = preview ? preview.rows.filter((row) => row.action === 'error') : []
   return (
-    <Box data-testid="bulk-edit">
-      <Text mb="lg">
-        Change <strong>{what}</strong>. Tick the fields to change; the others stay as they are on every client.
-      </Text>
-      {!isSelection && !Object.keys(filters).length ? (
-        <MessageBox variant="info" mb="lg" message="No filter is set: this changes every client you can see." />
-      ) : null}
-      {fields.map((field) => {
-        const error = failure?.errors?.[field.name]
-        return (
-          <FormGroup key={field.name} error={Boolean(error)} mb="lg">
-            <Box flex flexDirection="row" alignItems="center" mb="sm">
-              <CheckBox id={`bulk-touch-${field.name}`} checked={Boolean(touched[field.name])} onChange={() => toggle(field)} />
-              <Label inline htmlFor={`bulk-touch-${field.name}`} ml="default" mb={0}>
-                Change {field.label}
-              </Label>
-            </Box>
-            {touched[field.name] ? (
-              <>
-                <FieldInput field={field} value={values[field.name]} onChange={(value) => setValue(field, value)} resourceId={resource.id} disabled={busy} />
-                {field.readOnlyOnceSet ? <Text variant="sm" mt="sm">Only set on clients that have none yet.</Text> : null}
-                {field.pairedWith ? <Text variant="sm" mt="sm">Set together with {labelOf(field.pairedWith)}, or a client without one is refused.</Text> : null}
-              </>
-            ) : null}
-            <FormMessage>{error?.message}</FormMessage>
-          </FormGroup>
-        )
-      })}
-
-      {failure ? <MessageBox variant="danger" mb="lg" message={failure.message} /> : null}
-
-      {preview ? (
-        <Box mb="xl" data-testid="bulk-edit-preview">
-          <MessageBox
-            variant={preview.failed ? 'danger' : 'info'}
-            mb="lg"
-            message={`${preview.total} clients: ${preview.updated} will change, ${preview.unchanged} unchanged, ${preview.failed} with errors.`}
-          />
-          {errorRows.length ? (
-            <Table mb="lg">
-              <TableHead>
-                <TableRow>
-                  <TableCell>#</TableCell>
-                  <TableCell>Client</TableCell>
-                  <TableCell>Why not</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {errorRows.slice(0, SHOWN_ERRORS).map((row) => (
-                  <TableRow key={row.row}>
-                    <TableCell>{row.row}</TableCell>
-                    <TableCell>{row.login ?? `#${row.id ?? '?'}`}</TableCell>
-                    <TableCell style={{ whiteSpace: 'pre-wrap' }}>
-                      {Object.entries(row.errors)
-                        .map(([name, message]) => `${labelOf(name)}: ${message}`)
-                        .join('\n')}
-                    </TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          ) : null}
-          {errorRows.length > SHOWN_ERRORS ? <Text mb="lg">… and {errorRows.length - SHOWN_ERRORS} more.</Text> : null}
+    <>
+      <Content data-testid="bulk-edit">
+        {header}
+        <Text mb="lg">
+          Change <strong>{what}</strong>. Tick the fields to change; the others stay as they are on every client.
+        </Text>
+        {!isSelection && !Object.keys(filters).length ? (
+          <MessageBox variant="info" mb="lg" message="No filter is set: this changes every client you can see." />
+        ) : null}
+        <Box flex flexDirection="row" flexWrap="wrap">
+          {fields.map((field) => {
+            const error = failure?.errors?.[field.name]
+            return (
+              <Box key={field.name} flexBasis="50%" pr="lg">
+                <FormGroup error={Boolean(error)} mb="default">
+                  <Box flex flexDirection="row" alignItems="center">
+                    <CheckBox id={`bulk-touch-${field.name}`} checked={Boolean(touched[field.name])} onChange={() => toggle(field)} />
+                    <Label inline htmlFor={`bulk-touch-${field.name}`} ml="default" mb={0}>
+                      Change {field.label}
+                    </Label>
+                  </Box>
+                  {touched[field.name] ? (
+                    <Box mt="sm" mb="lg">
+                      <FieldInput field={field} value={values[field.name]} onChange={(value) => setValue(field, value)} resourceId={resource.id} disabled={busy} />
+                      {field.readOnlyOnceSet ? <Text variant="sm" mt="sm">Only set on clients that have none yet.</Text> : null}
+                      {field.pairedWith ? <Text variant="sm" mt="sm">Set together with {labelOf(field.pairedWith)}, or a client without one is refused.</Text> : null}
+                    </Box>
+                  ) : null}
+                  <FormMessage>{error?.message}</FormMessage>
+                </FormGroup>
+              </Box>
+            )
+          })}
         </Box>
-      ) : null}
 
-      <Box flex flexDirection="row">
+        {failure ? <MessageBox variant="danger" my="lg" message={failure.message} /> : null}
+
+        {preview ? (
+          <Box my="lg" data-testid="bulk-edit-preview">
+            <MessageBox
+              variant={preview.failed ? 'danger' : 'info'}
+              mb="lg"
+              message={`${preview.total} clients: ${preview.updated} will change, ${preview.unchanged} unchanged, ${preview.failed} with errors.`}
+            />
+            {errorRows.length ? (
+              <Table>
+                <TableHead>
+                  <TableRow>
+                    <TableCell>#</TableCell>
+                    <TableCell>Client</TableCell>
+                    <TableCell>Why not</TableCell>
+                  </TableRow>
+                </TableHead>
+                <TableBody>
+                  {errorRows.slice(0, SHOWN_ERRORS).map((row) => (
+                    <TableRow key={row.row}>
+                      <TableCell>{row.row}</TableCell>
+                      <TableCell>{row.login ?? `#${row.id ?? '?'}`}</TableCell>
+                      <TableCell style={{ whiteSpace: 'pre-wrap' }}>
+                        {Object.entries(row.errors)
+                          .map(([name, message]) => `${labelOf(name)}: ${message}`)
+                          .join('\n')}
+                      </TableCell>
+                    </TableRow>
+                  ))}
+                </TableBody>
+              </Table>
+            ) : null}
+            {errorRows.length > SHOWN_ERRORS ? <Text mt="lg">… and {errorRows.length - SHOWN_ERRORS} more.</Text> : null}
+          </Box>
+        ) : null}
+        <div ref={previewBox} />
+      </Content>
+      <Footer>
         <Button type="button" variant="outlined" mr="default" disabled={!anyTouched || busy} onClick={() => send(true)} data-testid="bulk-edit-preview-button">
           Preview
         </Button>
@@ -275,8 +313,8 @@ const BulkEdit = ({ action, resource, records }) => {
         >
           {preview ? `Apply to ${preview.updated} clients` : 'Apply'}
         </Button>
-      </Box>
-    </Box>
+      </Footer>
+    </>
   )
 }
 

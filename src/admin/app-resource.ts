@@ -159,11 +159,14 @@ export class AppResource extends SequelizeResource {
   }
 
   /**
-   * Every readable attribute of the rows a condition matches, by id. Inside a transaction `lock`
-   * holds them (FOR UPDATE) until it ends, so what was checked is what gets written.
+   * The rows a condition matches, by id: the given attributes (and the id), by default every
+   * readable one. Inside a transaction `lock` holds them (FOR UPDATE) until it ends, so what was
+   * checked is what gets written.
    */
-  async rowsWhere(where: WhereOptions, options: { transaction?: Transaction; lock?: boolean } = {}) {
-    const sql = this.selectSql(this.readableAttributes(), where, undefined, undefined, [['id', 'ASC']])
+  async rowsWhere(where: WhereOptions, options: { transaction?: Transaction; lock?: boolean; attributes?: string[] } = {}) {
+    const readable = this.readableAttributes()
+    const attributes = options.attributes ? ['id', ...options.attributes.filter((name) => readable.includes(name))] : readable
+    const sql = this.selectSql(attributes, where, undefined, undefined, [['id', 'ASC']])
     return (await this.model.sequelize!.query(options.lock ? `${sql} FOR UPDATE` : sql, {
       type: QueryTypes.SELECT,
       transaction: options.transaction,

@@ -3,7 +3,7 @@ import { Filter, flat, ValidationError, type ActionContext, type ActionHandler, 
 import type { NextFunction, Request, Response } from 'express'
 import type { Model, ModelStatic, Transaction } from 'sequelize'
 import { isStaff } from '../access/index.js'
-import { bulkEditableFields, checkRows, writeRows, type RowCheck } from '../fields/bulk-update.js'
+import { attributesToCheck, bulkEditableFields, checkRows, writeRows, type RowCheck } from '../fields/bulk-update.js'
 import type { ResourceDefinition } from '../fields/model.js'
 import { blankInputsToNull } from './action-hooks.js'
 import type { AppResource, BulkTarget } from './app-resource.js'
@@ -105,9 +105,10 @@ export function bulkEditActions(options: BulkEditOptions) {
     const where = resource.bulkWhere(target, context)
     const title = resource.decorate().titleProperty().name()
     const everyRow = options.refusedFor?.(values, context.currentAdmin)
+    const attributes = [title, ...attributesToCheck(definition, Object.keys(values))]
 
     const check = async (transaction?: Transaction) => {
-      const rows = await resource.rowsWhere(where, { transaction, lock: Boolean(transaction) })
+      const rows = await resource.rowsWhere(where, { transaction, lock: Boolean(transaction), attributes })
       return checkRows(model, definition, rows, values, { transaction, everyRow })
     }
     const reportRows = (checks: RowCheck[]): BulkEditRow[] => {

@@ -19,9 +19,29 @@ export type RowCheck = {
   values: Record<string, unknown>
 }
 
+/** Rows checked between two turns of the event loop (about 10 ms of work). */
+const YIELD_EVERY = 200
+
 /** The fields "Edit selected" offers, in form order. */
 export const bulkEditableFields = (definition: ResourceDefinition): [string, FieldDef][] =>
   fieldsOf(definition).filter(([, def]) => def.bulkEdit)
+
+/**
+ * The stored attributes a change of `touched` needs to be checked: those fields and every field a
+ * rule ties to them (a paired field, a confirmation). The model's other rules only look at fields
+ * that change (read-only once set, active references), so no other column is read.
+ */
+export function attributesToCheck(definition: ResourceDefinition, touched: string[]): string[] {
+  const related = new Set(touched)
+  for (const [name, def] of fieldsOf(definition)) {
+    for (const other of [def.pairedWith, def.confirms]) {
+      if (!other) continue
+      if (touched.includes(name)) related.add(other)
+      if (touched.includes(other)) related.add(name)
+    }
+  }
+  return [...related].filter((name) => !kinds[fieldMap(definition).get(name)!.kind].virtual)
+}
 
 /**
  * Stored values in the shape the model's setters produce (a time "09:00:00" as "09:00"), so that
@@ -40,7 +60,8 @@ function asSet(row: Record<string, unknown>, fields: Map<string, FieldDef>) {
 /**
  * Checks `values` against every row as the edit form's update would: the touched attributes'
  * validators, then the model's beforeUpdate hooks (paired fields, read-only once set, active
- * references) with the stored row. `everyRow` adds errors that hold for every row (a role rule).
+ * references) with the stored row (at least its id and attributesToCheck). `everyRow` adds errors
+ * that hold for every row (a role rule).
  */
 export async function checkRows(
   model: ModelStatic<Model>,
@@ -55,7 +76,9 @@ export async function checkRows(
   // Shared by every row: a referenced manager or product is looked up once, not once per row.
   const hookOptions = { transaction: options.transaction, referenceLookups: new Map(), fields: touched }
   const checks: RowCheck[] = []
-  for (const row of rows) {
+  for (const [i, row] of rows.entries()) {
+    // The checks are CPU work: let other requests through now and then.
+    if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve))
     const instance = model.build(asSet(row, fields), { isNewRecord: false, raw: true })
     instance.set(values)
     const errors: Record<string, string> = { ...options.everyRow }

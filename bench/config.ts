@@ -53,4 +53,7 @@ export const filters = {
   email: process.env.BENCH_FILTER_EMAIL || 'novak',
 }
 
+/** The bulk-edit scenario's filter on login: "-01" matches 10,000 clients once there are 19,999 or more. */
+export const bulkEditFilter = process.env.BENCH_BULK_FILTER_LOGIN || '-01'
+
 export const sessionSecret = randomBytes(36).toString('base64url') // 48 characters

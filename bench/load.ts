@@ -33,9 +33,9 @@ export async function sample(baseUrl: string, request: Request) {
   return { status: response.status, text, bytes: Buffer.byteLength(text), ms: performance.now() - started }
 }
 
-function cannon(baseUrl: string, request: Request, durationSeconds: number, connectionCount: number) {
+function cannonOptions(baseUrl: string, request: Request, durationSeconds: number, connectionCount: number) {
   const { body } = request
-  return autocannon({
+  return {
     url: baseUrl,
     connections: connectionCount,
     duration: durationSeconds,
@@ -49,7 +49,34 @@ function cannon(baseUrl: string, request: Request, durationSeconds: number, conn
         ...(typeof body === 'function' && { setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body() }) }),
       },
     ],
-  }) as Promise<AutocannonResult>
+  }
+}
+
+function cannon(baseUrl: string, request: Request, durationSeconds: number, connectionCount: number) {
+  return autocannon(cannonOptions(baseUrl, request, durationSeconds, connectionCount)) as Promise<AutocannonResult>
+}
+
+/**
+ * `request` on `connections` for exactly as long as `work` runs (after a second of load before it
+ * starts): the latencies seen during the work, and what the work returned.
+ */
+export async function measureWhile<T>(baseUrl: string, request: Request, work: () => Promise<T>): Promise<{ measured: Measured; result: T }> {
+  const bytes = (await sample(baseUrl, request)).bytes
+  let finished!: (result: AutocannonResult) => void
+  let failed!: (error: Error) => void
+  const results = new Promise<AutocannonResult>((resolve, reject) => ((finished = resolve), (failed = reject)))
+  const running = autocannon(cannonOptions(baseUrl, request, 600, connections), (error, result) =>
+    error ? failed(error) : finished(result as AutocannonResult),
+  )
+  try {
+    await sleep(1000)
+    const result = await work()
+    running.stop()
+    return { measured: summarize(await results, bytes), result }
+  } catch (error) {
+    running.stop()
+    throw error
+  }
 }
 
 type AutocannonResult = {

@@ -14,6 +14,7 @@ import type { Logger } from 'pino'
 import { pinoHttp } from 'pino-http'
 import { buildAdmin } from './admin/admin.js'
 import type { AppResource } from './admin/app-resource.js'
+import { allMatchingBulkEditRoute } from './admin/bulk-edit.js'
 import { discardStaleComponentBundle } from './admin/components.js'
 import { localFontsPath, rewriteFontLinks, serveLocalFonts } from './admin/local-fonts.js'
 import { cspScriptSources, hardenPanelPages, issueCspNonce } from './admin/safe-pages.js'
@@ -315,6 +316,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     router,
     sessionOptions,
   )
+  app.use(allMatchingBulkEditRoute(admin.options.rootPath))
   app.use(admin.options.rootPath, router)
 
   app.use((req, res) => {

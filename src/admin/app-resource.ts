@@ -12,6 +12,9 @@ import { postedVersion, staleVersionError } from './stale-version.js'
 /** Rows the current user may see; undefined means all of them. */
 export type RowScope = (currentAdmin: CurrentAdmin | undefined) => WhereOptions | undefined
 
+/** What a bulk operation reaches: the given ids, or everything the list's filter matches. */
+export type BulkTarget = { ids: number[] } | { filter: Filter }
+
 type Context = Partial<Pick<ActionContext, 'currentAdmin'>> | undefined
 
 /** Above this many rows (by the planner's statistics) an unfiltered list shows an estimated total. */
@@ -187,6 +190,38 @@ export class AppResource extends SequelizeResource {
    */
   async count(filter: Filter, context?: Context) {
     return (await this.pageAndTotal(this.where(filter, context), this.order({}), 1, 0, { attributes: ['id'] })).total
+  }
+
+  /**
+   * The condition of a bulk operation: its ids or the list's own filter translation, always within
+   * the user's row scope.
+   */
+  bulkWhere(target: BulkTarget, context: Context): WhereOptions {
+    if ('filter' in target) return this.where(target.filter, context)
+    return this.scoped({ id: { [Op.in]: target.ids } }, context)
+  }
+
+  /** How many rows a condition matches, exactly (for a bulk operation's "all N matching"). */
+  async countWhere(where: WhereOptions): Promise<number> {
+    const [row] = (await this.model.sequelize!.query(`SELECT count(*)::int AS total FROM (${this.selectSql(['id'], where)}) AS matches`, {
+      type: QueryTypes.SELECT,
+    })) as { total: number }[]
+    return row?.total ?? 0
+  }
+
+  /**
+   * The rows a condition matches, by id: the given attributes (and the id), by default every
+   * readable one. Inside a transaction `lock` holds them (FOR UPDATE) until it ends, so what was
+   * checked is what gets written.
+   */
+  async rowsWhere(where: WhereOptions, options: { transaction?: Transaction; lock?: boolean; attributes?: string[] } = {}) {
+    const readable = this.readableAttributes()
+    const attributes = options.attributes ? ['id', ...options.attributes.filter((name) => readable.includes(name))] : readable
+    const sql = this.selectSql(attributes, where, undefined, undefined, [['id', 'ASC']])
+    return (await this.model.sequelize!.query(options.lock ? `${sql} FOR UPDATE` : sql, {
+      type: QueryTypes.SELECT,
+      transaction: options.transaction,
+    })) as Record<string, unknown>[]
   }
 
   /** The SELECT Sequelize would send for these attributes and conditions (attribute names mapped to columns). */
@@ -418,13 +453,13 @@ export class AppResource extends SequelizeResource {
     }
     return {
       meta: { total, perPage, page, sortBy: sort.sortBy, direction: sort.direction },
+      // No `title` (the list shows the title column from params) and no `baseError` (null): the
+      // list page reads neither, and every byte of a row is paid once per row.
       records: records.map((record, i) => ({
         params: record.params,
         populated: populated[i],
-        baseError: null,
         errors: {},
         id: record.id(),
-        title: decorated.titleOf(record),
         recordActions: decorated.recordActions(record, currentAdmin).map(listed),
         bulkActions: decorated.bulkActions(record, currentAdmin).map(listed),
       })) as unknown as RecordJSON[],
@@ -542,8 +577,9 @@ export class AppResource extends SequelizeResource {
   /**
    * Runs a panel write in a transaction that names its author: the change-history triggers read
    * the actor from these transaction-local settings (anything else is recorded as "system").
+   * `operation` ("bulk:<uuid>", …) groups the entries of one operation that changes many rows.
    */
-  private asActor<T>(context: Context, write: (transaction: Transaction) => Promise<T>): Promise<T> {
+  asActor<T>(context: Context, write: (transaction: Transaction) => Promise<T>, operation?: string): Promise<T> {
     const sequelize = this.model.sequelize!
     return sequelize.transaction(async (transaction) => {
       const actor = context?.currentAdmin
@@ -552,6 +588,9 @@ export class AppResource extends SequelizeResource {
           replacements: { id: String(actor.id), email: String(actor.email) },
           transaction,
         })
+      }
+      if (operation) {
+        await sequelize.query(`SELECT set_config('app.operation', :operation, true)`, { replacements: { operation }, transaction })
       }
       return write(transaction)
     })
@@ -590,7 +629,7 @@ export class AppResource extends SequelizeResource {
     return presented
   }
 
-  private asValidationError(error: unknown) {
+  asValidationError(error: unknown) {
     const errors = fieldErrorsFrom(error, this.definition)
     if (!errors) return error
     return new ValidationError(errors, { message: 'Please correct the marked fields', type: 'validationError' })
@@ -626,11 +665,11 @@ async function titlesFromRecords(resource: BaseResource, ids: Array<string | num
 
 /**
  * A row's action menu needs the name, label, icon, variant, guard and parent; the rest (layout,
- * page settings) is for the action's own page, which fetches its record again. Defaults the front
- * end reads as falsy are left out.
+ * page settings, custom data) is for the action's own page, which fetches its records again.
+ * Defaults the front end reads as falsy are left out.
  */
 function forListRow(action: Record<string, unknown>) {
-  const { layout, containerWidth, hideActionHeader, showResourceActions, showFilter, ...kept } = action
+  const { layout, containerWidth, hideActionHeader, showResourceActions, showFilter, custom, ...kept } = action
   if (kept.parent === null) delete kept.parent
   if (kept.showInDrawer === false) delete kept.showInDrawer
   if (kept.guard === '') delete kept.guard
@@ -639,6 +678,7 @@ function forListRow(action: Record<string, unknown>) {
   // and an action's component is read on the action's own page, which loads its action afresh.
   delete kept.resourceId
   if (typeof kept.component === 'string') delete kept.component
+  if (kept.component === false) delete kept.hasHandler
   return kept
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import AdminJSExpress from '@adminjs/express'
 import type AdminJS from 'adminjs'
+import { NotFoundError } from 'adminjs'
 import connectPgSimple from 'connect-pg-simple'
 import express, { type NextFunction, type Request, type Response } from 'express'
 import rateLimit from 'express-rate-limit'
@@ -233,6 +234,12 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   })
   // Never an HTML stack trace: a JSON body with the request id to find the log line.
   app.use((error: Error, req: Request, res: Response, _next: NextFunction) => {
+    if (error instanceof NotFoundError && isApiRequest(req) && !res.headersSent) {
+      // AdminJS's bulk route throws when none of the ids is there (or visible to this user); its
+      // record route answers the same case with a notice: so does this.
+      res.json({ records: [], record: { params: {}, errors: {}, baseError: error.baseError }, notice: { type: 'error', message: 'Not found or not yours' } })
+      return
+    }
     req.log?.error({ err: error }, 'request failed')
     if (res.headersSent) return
     res.status(500).json({ error: 'Something went wrong on our side. Please try again.', requestId: req.id })

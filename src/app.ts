@@ -4,6 +4,7 @@ import 'express-async-errors'
 import { randomUUID } from 'node:crypto'
 import AdminJSExpress from '@adminjs/express'
 import type AdminJS from 'adminjs'
+import { NotFoundError } from 'adminjs'
 import connectPgSimple from 'connect-pg-simple'
 import express, { type NextFunction, type Request, type Response } from 'express'
 import rateLimit from 'express-rate-limit'
@@ -326,6 +327,12 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   // Never an HTML stack trace: a JSON body, with the request id to find the log line. A client's
   // mistake the error names (a body too large, a malformed form) answers its own 4xx.
   app.use((error: Error & { status?: number; expose?: boolean }, req: Request, res: Response, _next: NextFunction) => {
+    if (error instanceof NotFoundError && isApiRequest(req) && !res.headersSent) {
+      // AdminJS's bulk route throws when none of the ids is there (or visible to this user); its
+      // record route answers the same case with a notice: so does this.
+      res.json({ records: [], record: { params: {}, errors: {}, baseError: error.baseError }, notice: { type: 'error', message: 'Not found or not yours' } })
+      return
+    }
     const clientError = typeof error.status === 'number' && error.status >= 400 && error.status < 500
     if (clientError) req.log?.warn({ err: error }, 'request refused')
     else req.log?.error({ err: error }, 'request failed')

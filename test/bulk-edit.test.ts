@@ -277,6 +277,16 @@ describe('roles', () => {
     assert.deepEqual((await snapshot([others])).get(others), beforeOthers)
   })
 
+  test("a manager's bulk edit of only others' clients changes nothing and answers a notice, not a 500", async () => {
+    const others = await makeClient({ managerId: t.ids.manager2, smsPriority: 0 })
+    const beforeOthers = (await snapshot([others])).get(others)
+    const response = await manager1.post(bulkEdit([others])).type('form').send({ smsPriority: '2', dryRun: '0' })
+    assert.equal(response.status, 200)
+    assert.equal(response.body.notice.type, 'error')
+    assert.doesNotMatch(response.text, new RegExp(String(beforeOthers!.login)))
+    assert.deepEqual((await snapshot([others])).get(others), beforeOthers)
+  })
+
   test("a manager's all-matching edit reaches only their own clients", async () => {
     const marker = `Scope ${randomBytes(3).toString('hex')}`
     const own = await makeClient({ managerId: t.ids.manager1, company: marker, dlrWaitDays: 3 })

@@ -15,14 +15,18 @@ const componentsDir = path.join(projectRoot(), 'src', 'admin', 'components')
 export function loadComponents() {
   const componentLoader = new ComponentLoader()
   const add = (name: string) => componentLoader.add(name, path.join(componentsDir, `${name}.jsx`))
-  const ids: ComponentIds & { newWithDefaults: string; clientHistory: string } = {
+  const ids: ComponentIds & { newWithDefaults: string; clientHistory: string; dashboard: string } = {
     readOnlyOnceSet: add('ReadOnlyOnceSet'),
     activeReference: add('ActiveReference'),
     plainText: add('PlainText'),
     requiredOnCreate: add('RequiredOnCreate'),
     newWithDefaults: add('NewWithDefaults'),
     clientHistory: add('ClientHistory'),
+    dashboard: add('Dashboard'),
   }
+  // The home page replaces AdminJS's dashboard route outright: its stock welcome page is never
+  // drawn, not even for the first render before a custom dashboard component takes over.
+  componentLoader.override('DashboardRoute', path.join(componentsDir, 'Dashboard.jsx'))
   return { componentLoader, ids }
 }
 

@@ -14,7 +14,9 @@ const ACTION_LABELS = { create: 'Created', update: 'Changed', delete: 'Deleted' 
 const RESOURCE_LABELS = { Client: 'Client', AdminUser: 'Admin user', Product: 'Product' }
 
 const clientList = (filters = {}) => {
-  const search = new URLSearchParams(Object.entries(filters).map(([key, value]) => [`filters.${key}`, String(value)])).toString()
+  const search = Object.entries(filters)
+    .map(([key, value]) => `filters.${key}=${encodeURIComponent(String(value))}`)
+    .join('&')
   return h.resourceUrl({ resourceId: 'Client', search: search ? `?${search}` : '' })
 }
 const number = (n) => n.toLocaleString('en')
@@ -58,7 +60,7 @@ const recordLink = (change) =>
     : h.recordActionUrl({ resourceId: change.resource, recordId: change.recordId, actionName: 'show' })
 
 const RecentChanges = ({ changes, showResource }) => (
-  <Box variant="card" p="xl" mb="lg" data-testid="dashboard-recent-changes">
+  <Box variant="card" p="xl" mr="lg" mb="lg" data-testid="dashboard-recent-changes">
     <H4 mb="lg">Latest changes</H4>
     {changes.length === 0 ? (
       <Text color="grey60">Nothing has been changed yet. New clients and edits will show up here.</Text>
@@ -76,7 +78,7 @@ const RecentChanges = ({ changes, showResource }) => (
           {changes.map((change) => (
             <TableRow key={change.id}>
               <TableCell style={{ whiteSpace: 'nowrap' }}>{new Date(change.at).toLocaleString()}</TableCell>
-              <TableCell>{change.actor}</TableCell>
+              <TableCell style={{ whiteSpace: 'nowrap' }}>{change.actor}</TableCell>
               <TableCell style={{ whiteSpace: 'nowrap' }}>
                 <Link href={recordLink(change)}>
                   {showResource ? `${RESOURCE_LABELS[change.resource] ?? change.resource} ` : ''}
@@ -132,14 +134,14 @@ const Dashboard = () => {
       </Text>
 
       {clients.total === 0 ? (
-        <Box variant="card" p="xl" mb="lg" data-testid="dashboard-empty">
+        <Box variant="card" p="xl" mr="lg" mb="lg" data-testid="dashboard-empty">
           <H4 mb="default">No clients yet</H4>
           <Text mb="lg">{isAdmin ? 'Nobody has created a client yet.' : 'You do not manage any clients yet.'}</Text>
           <Link href={h.resourceActionUrl({ resourceId: 'Client', actionName: 'new' })}>Create the first client</Link>
         </Box>
       ) : (
         <>
-          <Box flex flexWrap="wrap" mr="-lg">
+          <Box flex flexWrap="wrap">
             <Tile label="Clients" value={clients.total} href={clientList()} testId="dashboard-total" />
             {Object.entries(STATUS_LABELS).map(([status, label]) => (
               <Tile
@@ -163,7 +165,7 @@ const Dashboard = () => {
               testId="dashboard-created-30"
             />
           </Box>
-          <Box flex flexWrap="wrap" mr="-lg">
+          <Box flex flexWrap="wrap">
             <CountTable title="By currency" heading="Currency" rows={currencies} testId="dashboard-currency" />
             {isAdmin && clients.byManager && (
               <CountTable

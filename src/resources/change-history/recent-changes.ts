@@ -108,7 +108,9 @@ function heldValues(definition: ResourceDefinition | undefined, action: string, 
       if (change.passwordChanged || change.field === 'password') return false
       const value = action === 'delete' ? change.old : change.new
       const fallback = defaults.get(change.field)
-      return fallback === undefined || String(value) !== String(fallback)
+      if (fallback === undefined) return true
+      const numeric = typeof value === 'number' && typeof fallback !== 'boolean' && value === Number(fallback)
+      return !numeric && String(value) !== String(fallback)
     })
     .sort((a, b) => (position.get(a.field) ?? Infinity) - (position.get(b.field) ?? Infinity))
 }

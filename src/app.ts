@@ -18,6 +18,7 @@ import type { AppConfig } from './config/env.js'
 import type { Database } from './db/database.js'
 import { createLogger } from './logger.js'
 import { defineModels, type Models } from './models/index.js'
+import { COMPACT_EVERY_MS, compactSummary } from './resources/client/client-summary.js'
 
 export { createLogger }
 
@@ -225,6 +226,12 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   )
   app.use(admin.options.rootPath, router)
 
+  // The home page's counts: the changes the triggers appended are folded in every few seconds
+  // (readers add up whatever is still pending, so this only keeps their reads short).
+  const compactor = setInterval(() => {
+    compactSummary(db.sequelize).catch((error) => logger.warn({ err: error }, 'folding client count changes failed'))
+  }, COMPACT_EVERY_MS).unref()
+
   app.use((req, res) => {
     if (req.accepts(['json', 'html']) === 'json' || isApiRequest(req)) res.status(404).json({ error: 'Not found' })
     else res.status(404).type('text/plain').send('Not found')
@@ -242,6 +249,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     models,
     logger,
     close: async () => {
+      clearInterval(compactor)
       sessionStore.close()
       await sessionPool.end().catch(() => undefined)
     },

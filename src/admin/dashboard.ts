@@ -40,14 +40,12 @@ export async function dashboardData(sequelize: Sequelize, currentAdmin: CurrentA
     last30Days: new Date(now.getTime() - 30 * DAY_MS).toISOString(),
   }
 
-  const [rows, allClients, created7, created30, managers, adminChanges] = await Promise.all([
+  const [rows, created7, created30, managers, changes] = await Promise.all([
     countRows(sequelize, managerId),
-    // Only a manager's recent changes need everyone's total (to pick how to read them).
-    isAdmin ? Promise.resolve(0) : sequelize.query(`SELECT coalesce(sum(count), 0)::int AS n FROM client_counts`, { type: QueryTypes.SELECT }).then((r) => (r[0] as { n: number }).n),
     countCreatedSince(sequelize, since.last7Days, managerId),
     countCreatedSince(sequelize, since.last30Days, managerId),
     isAdmin ? managersOf(sequelize) : Promise.resolve([]),
-    isAdmin ? recentChanges(sequelize, {}) : Promise.resolve(undefined),
+    recentChanges(sequelize, { managerId }),
   ])
 
   const byDeliveryStatus: Record<string, number> = Object.fromEntries(DELIVERY_STATUSES.map((status) => [status, 0]))
@@ -79,7 +77,7 @@ export async function dashboardData(sequelize: Sequelize, currentAdmin: CurrentA
   return {
     role: isAdmin ? 'admin' : 'manager',
     clients,
-    recentChanges: adminChanges ?? (await recentChanges(sequelize, { managerId, managerClients: total, allClients })),
+    recentChanges: changes,
   }
 }
 

@@ -35,48 +35,59 @@ const columns = `h.id::int AS id, h.resource, h.record_id AS "recordId", h.actio
   END AS title`
 const newestFirst = 'ORDER BY h.created_at DESC, h.id DESC'
 
-/** Entries a manager may see: their own clients' (by current manager), made by anyone but another manager. */
-const notByAnotherManager = `NOT EXISTS (SELECT 1 FROM admin_users a WHERE a.id = h.actor_id AND a.role = 'manager' AND a.id <> :managerId)`
-
 /**
- * Every record change for an administrator; for a manager, those of the clients they manage now,
- * leaving out what other managers did (nothing of another manager reaches their page).
- *
- * A manager's entries come one of two ways, whichever reads fewer rows: with many clients, walking
- * the whole history newest first until 20 are theirs (about 20 × all clients ÷ theirs entries);
- * with few, the newest 20 of each of their clients (one index probe per client). The switch is
- * where the two meet, at √(20 × all clients) clients.
+ * Every record change for an administrator; for a manager, the changes made to their clients while
+ * they were theirs (client_change_owners, migration 0006) of the clients they still manage, and
+ * none by another manager: nothing of another manager reaches their page. Either way an index is
+ * read newest first, and only as far as the 20th entry.
  */
-export async function recentChanges(
-  sequelize: Sequelize,
-  viewer: { managerId?: number; managerClients?: number; allClients?: number },
-): Promise<RecentChange[]> {
-  let sql: string
+export async function recentChanges(sequelize: Sequelize, viewer: { managerId?: number }): Promise<RecentChange[]> {
   if (viewer.managerId === undefined) {
-    sql = `SELECT ${columns} FROM (
-             SELECT * FROM change_history WHERE action IN ${RECORD_CHANGES} ORDER BY created_at DESC, id DESC LIMIT ${RECENT_CHANGES}
-           ) AS h ${newestFirst}`
-  } else if ((viewer.managerClients ?? 0) ** 2 < RECENT_CHANGES * (viewer.allClients ?? 0)) {
-    sql = `SELECT ${columns} FROM (
-             SELECT h.* FROM clients c CROSS JOIN LATERAL (
-               SELECT h.* FROM change_history h
-                WHERE h.client_id = c.id AND h.resource = 'Client' AND h.action IN ${RECORD_CHANGES} AND ${notByAnotherManager}
-                ${newestFirst} LIMIT ${RECENT_CHANGES}
-             ) AS h
-             WHERE c.manager_id = :managerId ${newestFirst} LIMIT ${RECENT_CHANGES}
-           ) AS h ${newestFirst}`
-  } else {
-    // The manager is read per entry (a subquery the planner keeps as such), so the history index
-    // is walked in order and the walk stops at the 20th match.
-    sql = `SELECT ${columns} FROM (
-             SELECT h.* FROM change_history h
-              WHERE h.resource = 'Client' AND h.action IN ${RECORD_CHANGES}
-                AND (SELECT c.manager_id FROM clients c WHERE c.id = h.client_id) = :managerId
-                AND ${notByAnotherManager}
-              ${newestFirst} LIMIT ${RECENT_CHANGES}
-           ) AS h ${newestFirst}`
+    return present(
+      await select(
+        sequelize,
+        `SELECT ${columns} FROM (
+           SELECT * FROM change_history WHERE action IN ${RECORD_CHANGES} ORDER BY created_at DESC, id DESC LIMIT ${RECENT_CHANGES}
+         ) AS h ${newestFirst}`,
+      ),
+    )
   }
-  const rows = (await sequelize.query(sql, { replacements: { managerId: viewer.managerId }, type: QueryTypes.SELECT })) as Row[]
+  // A manager's entries are read a batch of their index at a time, each entry checked (still
+  // theirs, not by another manager) by primary key: the client check is a subquery per entry, so
+  // the planner cannot turn it into a scan of all their clients. One batch is nearly always enough.
+  const found: Row[] = []
+  // The cursor keeps the timestamp as PostgreSQL's text (to the microsecond; a Date keeps milliseconds).
+  let after: { at: string; id: number } | undefined
+  for (;;) {
+    const batch = (await select(
+      sequelize,
+      `SELECT ${columns}, o.created_at::text AS "ownedAt", o.change_id AS "ownedId", h.id IS NOT NULL AS kept FROM (
+         SELECT change_id, created_at FROM client_change_owners
+          WHERE manager_id = :managerId ${after ? 'AND (created_at, change_id) < (CAST(:afterAt AS timestamptz), :afterId)' : ''}
+          ORDER BY created_at DESC, change_id DESC LIMIT ${OWNER_BATCH}
+       ) AS o LEFT JOIN LATERAL (
+         SELECT h.* FROM change_history h
+          WHERE h.id = o.change_id AND h.action IN ${RECORD_CHANGES}
+            AND (SELECT c.manager_id FROM clients c WHERE c.id = h.client_id) = :managerId
+            AND NOT EXISTS (SELECT 1 FROM admin_users a WHERE a.id = h.actor_id AND a.role = 'manager' AND a.id <> :managerId)
+       ) AS h ON true
+       ORDER BY o.created_at DESC, o.change_id DESC`,
+      { managerId: viewer.managerId, afterAt: after?.at, afterId: after?.id },
+    )) as (Row & { ownedAt: string; ownedId: number; kept: boolean })[]
+    found.push(...batch.filter((row) => row.kept))
+    if (found.length >= RECENT_CHANGES || batch.length < OWNER_BATCH) break
+    const last = batch[batch.length - 1]
+    after = { at: last.ownedAt, id: Number(last.ownedId) }
+  }
+  return present(found.slice(0, RECENT_CHANGES).map(({ ownedAt, ownedId, kept, ...row }: Row & Record<string, unknown>) => row as Row))
+}
+
+const OWNER_BATCH = 50
+
+const select = (sequelize: Sequelize, sql: string, replacements: Record<string, unknown> = {}) =>
+  sequelize.query(sql, { replacements, type: QueryTypes.SELECT }) as Promise<Row[]>
+
+function present(rows: Row[]): RecentChange[] {
   return rows.map(({ changes, at, ...row }) => ({
     ...row,
     title: row.title ?? recordedTitle(row.resource, row.action, changes),

@@ -2,10 +2,26 @@ import { QueryTypes, type Sequelize } from 'sequelize'
 
 /**
  * Reads the client counts that the database keeps current (migration 0006: client_counts and
- * client_created_per_day, maintained by triggers in every writing transaction). Exact at any table
- * size, in a few small index reads; nothing here counts the clients table itself, except the rows
- * of one day for a "created since" boundary.
+ * client_created_per_day plus the changes the triggers appended since the last compaction, written
+ * in every writing transaction). Exact at any table size, in a few small reads; nothing here counts
+ * the clients table itself, except the rows of one day for a "created since" boundary.
  */
+
+/** How often each app instance folds the pending changes into the counts. */
+export const COMPACT_EVERY_MS = 5_000
+
+/** Folds the changes the triggers appended into the counts; returns how many it folded. */
+export async function compactSummary(sequelize: Sequelize): Promise<number> {
+  const [row] = (await sequelize.query('SELECT client_summary_compact()::int AS folded', { type: QueryTypes.SELECT })) as { folded: number }[]
+  return row.folded
+}
+
+/** The counts and the pending changes, as one relation of (manager_id, delivery_status, currency, count). */
+const countsWithChanges = (where: string) => `(
+  SELECT manager_id, delivery_status, currency, count FROM client_counts ${where}
+  UNION ALL
+  SELECT manager_id, delivery_status, currency, n FROM client_count_changes ${where}
+) AS counted`
 
 /** A summary row: clients of one manager with one delivery status and currency ('' = not set yet). */
 export type CountRow = { managerId: number; deliveryStatus: string; currency: string; count: number }
@@ -16,8 +32,9 @@ export type CountCriteria = { managerId?: number; deliveryStatus?: string; curre
 /** The summary rows with clients in them, of one manager or of everyone. */
 export async function countRows(sequelize: Sequelize, managerId?: number): Promise<CountRow[]> {
   const rows = (await sequelize.query(
-    `SELECT manager_id AS "managerId", delivery_status AS "deliveryStatus", currency, count::int AS count
-       FROM client_counts WHERE count <> 0 ${managerId === undefined ? '' : 'AND manager_id = :managerId'}`,
+    `SELECT manager_id AS "managerId", delivery_status AS "deliveryStatus", currency, sum(count)::int AS count
+       FROM ${countsWithChanges(managerId === undefined ? '' : 'WHERE manager_id = :managerId')}
+      GROUP BY 1, 2, 3 HAVING sum(count) <> 0`,
     { replacements: { managerId }, type: QueryTypes.SELECT },
   )) as CountRow[]
   return rows
@@ -30,7 +47,7 @@ export async function countClients(sequelize: Sequelize, criteria: CountCriteria
   if (criteria.deliveryStatus !== undefined) conditions.push('delivery_status = :deliveryStatus')
   if (criteria.currency !== undefined) conditions.push('currency = :currency')
   const [row] = (await sequelize.query(
-    `SELECT coalesce(sum(count), 0)::int AS total FROM client_counts${conditions.length ? ` WHERE ${conditions.join(' AND ')}` : ''}`,
+    `SELECT coalesce(sum(count), 0)::int AS total FROM ${countsWithChanges(conditions.length ? `WHERE ${conditions.join(' AND ')}` : '')}`,
     { replacements: { ...criteria, currency: criteria.currency ?? '' }, type: QueryTypes.SELECT },
   )) as { total: number }[]
   return row.total
@@ -49,6 +66,8 @@ export async function countCreatedSince(sequelize: Sequelize, since: string, man
      )
      SELECT (SELECT coalesce(sum(count), 0) FROM client_created_per_day, boundary
               WHERE client_created_per_day.day > boundary.day ${byManager})::int
+          + (SELECT coalesce(sum(n), 0) FROM client_count_changes, boundary
+              WHERE client_count_changes.day > boundary.day ${byManager})::int
           + (SELECT count(*) FROM clients, boundary
               WHERE created_at >= boundary.at AND created_at < ((boundary.day + 1)::timestamp AT TIME ZONE 'UTC') ${byManager})::int
             AS total`,

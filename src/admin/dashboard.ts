@@ -2,7 +2,7 @@ import { ForbiddenError, type CurrentAdmin } from 'adminjs'
 import { QueryTypes, type Sequelize } from 'sequelize'
 import { checkRole, isStaff } from '../access/index.js'
 import { recentChanges, type RecentChange } from '../resources/change-history/recent-changes.js'
-import { countCreatedSince, countRows } from '../resources/client/client-summary.js'
+import { countCreatedSinceEach, countRows } from '../resources/client/client-summary.js'
 
 /**
  * The home page's data (`GET /admin/api/dashboard`): the clients the user may see, split by
@@ -40,10 +40,9 @@ export async function dashboardData(sequelize: Sequelize, currentAdmin: CurrentA
     last30Days: new Date(now.getTime() - 30 * DAY_MS).toISOString(),
   }
 
-  const [rows, created7, created30, managers, changes] = await Promise.all([
+  const [rows, [created7, created30], managers, changes] = await Promise.all([
     countRows(sequelize, managerId),
-    countCreatedSince(sequelize, since.last7Days, managerId),
-    countCreatedSince(sequelize, since.last30Days, managerId),
+    countCreatedSinceEach(sequelize, [since.last7Days, since.last30Days], managerId),
     isAdmin ? managersOf(sequelize) : Promise.resolve([]),
     recentChanges(sequelize, { managerId }),
   ])

@@ -59,21 +59,28 @@ export async function countClients(sequelize: Sequelize, criteria: CountCriteria
  * from the created_at index. `since` is read by PostgreSQL, as the list's filter reads it.
  */
 export async function countCreatedSince(sequelize: Sequelize, since: string, managerId?: number): Promise<number> {
+  return (await countCreatedSinceEach(sequelize, [since], managerId))[0]
+}
+
+/** countCreatedSince for several moments, in one statement. */
+export async function countCreatedSinceEach(sequelize: Sequelize, sinces: string[], managerId?: number): Promise<number[]> {
   const byManager = managerId === undefined ? '' : 'AND manager_id = :managerId'
-  const [row] = (await sequelize.query(
-    `WITH boundary AS (
-       SELECT CAST(:since AS timestamptz) AS at, (CAST(:since AS timestamptz) AT TIME ZONE 'UTC')::date AS day
-     )
-     SELECT (SELECT coalesce(sum(count), 0) FROM client_created_per_day, boundary
-              WHERE client_created_per_day.day > boundary.day ${byManager})::int
-          + (SELECT coalesce(sum(n), 0) FROM client_count_changes, boundary
-              WHERE client_count_changes.day > boundary.day ${byManager})::int
-          + (SELECT count(*) FROM clients, boundary
-              WHERE created_at >= boundary.at AND created_at < ((boundary.day + 1)::timestamp AT TIME ZONE 'UTC') ${byManager})::int
-            AS total`,
-    { replacements: { since, managerId }, type: QueryTypes.SELECT },
-  )) as { total: number }[]
-  return row.total
+  const counted = sinces.map(
+    (_, i) => `(
+       WITH boundary AS (SELECT CAST(:since${i} AS timestamptz) AS at, (CAST(:since${i} AS timestamptz) AT TIME ZONE 'UTC')::date AS day)
+       SELECT (SELECT coalesce(sum(count), 0) FROM client_created_per_day, boundary
+                WHERE client_created_per_day.day > boundary.day ${byManager})::int
+            + (SELECT coalesce(sum(n), 0) FROM client_count_changes, boundary
+                WHERE client_count_changes.day > boundary.day ${byManager})::int
+            + (SELECT count(*) FROM clients, boundary
+                WHERE created_at >= boundary.at AND created_at < ((boundary.day + 1)::timestamp AT TIME ZONE 'UTC') ${byManager})::int
+     ) AS "${i}"`,
+  )
+  const [row] = (await sequelize.query(`SELECT ${counted.join(', ')}`, {
+    replacements: { managerId, ...Object.fromEntries(sinces.map((since, i) => [`since${i}`, since])) },
+    type: QueryTypes.SELECT,
+  })) as Record<string, number>[]
+  return sinces.map((_, i) => row[String(i)])
 }
 
 const DELIVERY_STATUSES = new Set(['active', 'expired'])

@@ -22,6 +22,7 @@ import { bulkEditScenario } from './bulk-edit.js'
 import { measure, measureUnder, sample, type Measured, type Request } from './load.js'
 import { buildIfNeeded, freePort, rssMb, sleep, startChild, treeRssMb, type Child } from './processes.js'
 import { findingsBlock, keptFindings, markdownTable, printTable, tableRows, writeDoc, type Check, type Row } from './report.js'
+import { insertTiming, seedHistory, summaryTriggers } from './dashboard.js'
 import { cleanUp, firstAdminEmail, firstManagerEmail, prepareDatabase } from './seed.js'
 import { listPage, selectLists, showRecord, whereOf, type ListQuery } from './sql.js'
 
@@ -217,6 +218,38 @@ try {
       `${(run.bytes / 1024 ** 2).toFixed(1)} MB in ${(run.totalMs / 1000).toFixed(2)} s, first byte after ${run.firstByteMs.toFixed(0)} ms; server RSS ${exported.beforeMb.toFixed(0)} MB before, ` +
       `peak ${exported.peakMb.toFixed(0)} MB during it and ${duringExport.peakMb.toFixed(0)} MB while exports ran back to back (${exportsDone.completed} completed, ${exportsDone.failed} failed) under the list measurement.`,
   )
+  // The home page (issue #14), read from a change history of clients ÷ 10 entries over 30 days.
+  const historyEntries = Math.max(1_000, Math.round(clients / 10))
+  await seedHistory(db, historyEntries, seeded.admins.map((admin) => admin.id))
+  log(`change history: ${historyEntries.toLocaleString('en')} entries`)
+  for (const [name, headers, managerId] of [
+    ['home page data (admin)', adminHeaders, undefined],
+    ['home page data (manager)', managerHeaders, manager.id],
+  ] as const) {
+    const request: Request = { path: '/admin/api/dashboard', headers }
+    const answer = await sample(app.url, request)
+    if (answer.status !== 200) throw new Error(`${name}: HTTP ${answer.status}\n${answer.text.slice(0, 300)}`)
+    const json = JSON.parse(answer.text)
+    const { rows: counted } = await db.query(
+      `SELECT count(*)::int AS n FROM clients${managerId === undefined ? '' : ' WHERE manager_id = $1'}`,
+      managerId === undefined ? [] : [managerId],
+    )
+    // Exact, not estimated: the page's total is the table's count.
+    if (json.clients?.total !== counted[0].n) throw new Error(`${name}: total ${json.clients?.total}, SELECT count(*) says ${counted[0].n}`)
+    if (json.recentChanges?.length !== 20) throw new Error(`${name}: ${json.recentChanges?.length} recent changes, expected 20`)
+    log(`${name}: ${counted[0].n.toLocaleString('en')} clients, ${answer.bytes} bytes; app…`)
+    const measured = await measure(app.url, request)
+    log(`${name}: ${measured.rps.toFixed(1)} req/s, p99 ${measured.p99} ms`)
+    rows.push({
+      name,
+      app: measured,
+      matches: counted[0].n,
+      checks: [
+        ...p99AtMost(name, 30)(measured),
+        { label: `${name} size`, target: '≤ 10 KB', value: `${(measured.bytes / 1024).toFixed(1)} KB`, met: measured.bytes <= 10 * 1024 },
+      ],
+    })
+  }
 
   // Create: a unique login per request; every create hashes the client's password (cost 12).
   let created = 0
@@ -252,7 +285,35 @@ try {
     `create: ${createMeasured.requests} creates answered in the measured ${seconds} s; ${createdRows} clients stored in all ` +
       `for ${created} requests issued (sample, warm-up and requests still in flight when autocannon stopped included).`,
   )
-  rows.push({ name: 'create one client', app: createMeasured, checks: [] })
+  // The same creates without the home page's bookkeeping (the summary triggers off; the clean-up
+  // switches them on and recounts the summary whatever happens).
+  await summaryTriggers(db, false)
+  log('create one client without the summary triggers: app…')
+  const createBare = await measure(app.url, createRequest).finally(() => summaryTriggers(db, true))
+  await sleep(Math.min(10_000, Math.max(500, createBare.p99)))
+  const createRatio = createMeasured.rps > 0 && createBare.rps > 0 ? createBare.rps / createMeasured.rps : NaN
+  rows.push({
+    name: 'create one client',
+    app: createMeasured,
+    checks: [
+      {
+        label: 'create with the summary triggers',
+        target: '≤ 110 % of the time without',
+        value: Number.isFinite(createRatio)
+          ? `${(createRatio * 100).toFixed(0)} % (${createMeasured.rps.toFixed(1)} vs ${createBare.rps.toFixed(1)} creates/s; p50 ${createMeasured.p50} vs ${createBare.p50} ms)`
+          : `not measured: ${createMeasured.requests} and ${createBare.requests} creates answered (BENCH_SECONDS too short?)`,
+        met: createRatio <= 1.1,
+      },
+    ],
+  })
+  rows.push({ name: 'create one client (summary triggers off)', app: createBare, checks: [] })
+  const inserts = await insertTiming(db, manager.id, '$2b$04$abcdefghijklmnopqrstuuJk9Uo5m6n7Q0R1S2T3U4V5W6X7Y8Z9a')
+  notes.push(
+    `create without HTTP and bcrypt (one transaction: actor settings, INSERT … RETURNING, COMMIT; median of ${inserts.count} each, ` +
+      `alternating rounds): ${inserts.with.toFixed(2)} ms with the summary triggers, ${inserts.without.toFixed(2)} ms without ` +
+      `(${((inserts.with / inserts.without) * 100).toFixed(0)} %).`,
+  )
+  log(`INSERT transaction: ${inserts.with.toFixed(2)} ms with the summary triggers, ${inserts.without.toFixed(2)} ms without`)
 
   const loginRequest: Request = {
     method: 'POST',

@@ -17,6 +17,11 @@ import type pg from 'pg'
  *     then the page's rows by id (or, past 1,000 matches, the page query with the filter):
  *       the same, with `WHERE "Client"."id" IN (…)` in place of LIMIT/OFFSET
  *
+ * Unfiltered or filtered by manager only (the home page's links), the total is exact from the home
+ * page's summary (migration 0006) instead of an estimate or a count, then the page query:
+ *     SELECT coalesce(sum(count), 0)::int AS total FROM (SELECT … FROM client_counts [WHERE manager_id = …]
+ *       UNION ALL SELECT … FROM client_count_changes [WHERE …]) AS counted
+ *
  * Show: every column of the client `WHERE "Client"."id" = 500000 LIMIT 1`, with its manager's and
  * product's names as subqueries (AdminJS's populate then finds them already read).
  *
@@ -85,6 +90,16 @@ const pageByIdsSql = (ids: number[]) => withTitles(`SELECT ${LISTED} FROM "clien
 
 const explainSql = (query: ListQuery) => `EXPLAIN (FORMAT JSON) SELECT "id" FROM "clients" AS "Client"${whereOf(query)}`
 
+/** The list's exact total from the home page's summary (src/resources/client/client-summary.ts). */
+export const summaryTotalSql = (managerId?: number) => {
+  const where = managerId === undefined ? '' : `WHERE manager_id = ${Number(managerId)}`
+  return `SELECT coalesce(sum(count), 0)::int AS total FROM (
+  SELECT manager_id, delivery_status, currency, count FROM client_counts ${where}
+  UNION ALL
+  SELECT manager_id, delivery_status, currency, n FROM client_count_changes ${where}
+) AS counted`
+}
+
 export const estimateSql = `SELECT reltuples::bigint AS estimate FROM pg_class WHERE oid = to_regclass('clients')`
 
 export const showSql = (columns: Columns, id: number) =>
@@ -118,7 +133,10 @@ export async function listPage(db: pg.Pool, columns: Columns, query: ListQuery) 
     return { rows, total: exact ? offset + rows.length : Math.max(atLeast, offset + rows.length) }
   }
   let result: { rows: Record<string, unknown>[]; total: number }
-  if (!whereOf(query)) {
+  if (!query.login && !query.company && !query.email) {
+    const [{ total }] = await run(summaryTotalSql(query.managerId))
+    result = { rows: await run(pageSql(columns, query)), total }
+  } else if (!whereOf(query)) {
     const estimate = await planned(estimateSql, (row) => Number(row.estimate ?? -1))
     if (estimate >= ESTIMATE_ABOVE) result = await page(estimate)
   } else {

@@ -31,6 +31,7 @@ import { csvExportRoute } from './exports/export-route.js'
 import { createLogger } from './logger.js'
 import { defineModels, type Models } from './models/index.js'
 import { clientDefinition } from './resources/client/client.fields.js'
+import { COMPACT_EVERY_MS, compactSummary } from './resources/client/client-summary.js'
 
 export { createLogger }
 
@@ -320,6 +321,12 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   app.use(allMatchingBulkEditRoute(admin.options.rootPath))
   app.use(admin.options.rootPath, router)
 
+  // The home page's counts: the changes the triggers appended are folded in every few seconds
+  // (readers add up whatever is still pending, so this only keeps their reads short).
+  const compactor = setInterval(() => {
+    compactSummary(db.sequelize).catch((error) => logger.warn({ err: error }, 'folding client count changes failed'))
+  }, COMPACT_EVERY_MS).unref()
+
   app.use((req, res) => {
     if (req.accepts(['json', 'html']) === 'json' || isApiRequest(req)) res.status(404).json({ error: 'Not found' })
     else res.status(404).type('text/plain').send('Not found')
@@ -347,6 +354,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     models,
     logger,
     close: async () => {
+      clearInterval(compactor)
       sessionStore.close()
       await sessionPool.end().catch(() => undefined)
     },

@@ -195,7 +195,12 @@ test('migrations apply on an empty database and migrate:down reverts them', asyn
           type: QueryTypes.SELECT,
         })) as { tablename: string }[]
       ).map((row) => row.tablename)
-    assert.deepEqual(await tables(), ['admin_users', 'change_history', 'clients', 'login_throttle', 'products', 'schema_migrations', 'sessions'])
+    assert.deepEqual(await tables(), [
+      'admin_users', 'change_history',
+      // The home page's client counts and owners of client changes (migration 0006, issue #14).
+      'client_change_owners', 'client_count_changes', 'client_counts', 'client_created_per_day',
+      'clients', 'login_throttle', 'products', 'schema_migrations', 'sessions',
+    ])
     assert.deepEqual(await migrateUp(db.sequelize), [], 'applying again changes nothing')
     await migrateDown(db.sequelize, { to: 0 })
     assert.deepEqual(await tables(), ['schema_migrations'])

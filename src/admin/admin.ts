@@ -9,6 +9,7 @@ import { clientDefinition } from '../resources/client/client.fields.js'
 import { productResource } from '../resources/product/product.resource.js'
 import { productDefinition } from '../resources/product/product.fields.js'
 import { loadComponents } from './components.js'
+import { dashboardData } from './dashboard.js'
 import { memoizeLayoutsByRole } from './memoize-layouts.js'
 import { panelFields } from './panel-fields.js'
 import type { ResourceDefinition } from '../fields/model.js'
@@ -38,6 +39,10 @@ export function buildAdmin(models: Models) {
     loginPath: '/admin/login',
     logoutPath: '/admin/logout',
     componentLoader,
+    dashboard: {
+      component: ids.dashboard,
+      handler: async (_request, _response, context) => dashboardData(models.Client.sequelize!, context.currentAdmin),
+    },
     resources: [
       clientResource(models, ids),
       changeHistoryResource(models, ids),
@@ -56,7 +61,7 @@ export function buildAdmin(models: Models) {
       availableLanguages: ['en'],
       translations: {
         en: {
-          labels: { Client: 'Clients', AdminUser: 'Admin users', Product: 'Products', ChangeHistory: 'Change history', navigation: 'Navigation' },
+          labels: { Client: 'Clients', AdminUser: 'Admin users', Product: 'Products', ChangeHistory: 'Change history', navigation: 'Navigation', dashboard: 'Home' },
           components: {
             Login: {
               welcomeHeader: PRODUCT_NAME,
@@ -68,13 +73,14 @@ export function buildAdmin(models: Models) {
           messages: {
             invalidCredentials: 'Wrong e-mail or password.',
           },
+          // A list page is titled by what it lists ("Clients", with its count), not "List".
           resources: {
-            Client: { ...translations(clientDefinition), actions: { exportCsv: 'Export CSV', exportSelectedCsv: 'Export CSV', bulkEdit: 'Edit selected', bulkEditMatching: 'Edit all matching' } },
-            AdminUser: translations(adminUserDefinition),
-            Product: translations(productDefinition),
+            Client: { ...translations(clientDefinition), actions: { list: 'Clients', exportCsv: 'Export CSV', exportSelectedCsv: 'Export CSV', bulkEdit: 'Edit selected', bulkEditMatching: 'Edit all matching' } },
+            AdminUser: { ...translations(adminUserDefinition), actions: { list: 'Admin users' } },
+            Product: { ...translations(productDefinition), actions: { list: 'Products' } },
             ChangeHistory: {
               properties: { ...translations(changeHistoryDefinition).properties, createdAt: 'When', summary: 'Changes' },
-              actions: { revert: 'Revert this change' },
+              actions: { list: 'Change history', revert: 'Revert this change' },
             },
           },
         },

@@ -36,6 +36,18 @@ export type ListPage = {
   records: RecordJSON[]
 }
 
+/**
+ * A filter value that matches records where an optional field has no value (`filters.currency=…`):
+ * AdminJS's own marker for "no value" in forms.
+ */
+export const NOT_SET_FILTER = '__FORM_VALUE_NULL__'
+
+/**
+ * An exact total for a list's filters (path → value, as the list's Filter has them) from somewhere
+ * cheaper than counting the rows, or undefined where it has none (the list then counts as usual).
+ */
+export type KnownTotal = (filters: Record<string, unknown>, currentAdmin: CurrentAdmin | undefined) => Promise<number | undefined>
+
 /** Makes user input match literally inside a LIKE/ILIKE pattern. */
 export const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`)
 
@@ -62,20 +74,23 @@ export class AppResource extends SequelizeResource {
 
   private readonly rowScope: RowScope
   private readonly listAlso: string[]
+  private readonly knownTotal?: KnownTotal
   private listed?: Set<string>
 
   /**
    * `rowScope`: the rows the current user may see. `listAlso`: columns a list row carries besides
-   * the listed ones, for an after hook that derives a shown value from them.
+   * the listed ones, for an after hook that derives a shown value from them. `knownTotal`: exact
+   * totals for some filters without counting (e.g. from a summary the database keeps).
    */
   constructor(
     private readonly model: ModelStatic<Model>,
     private readonly definition: ResourceDefinition,
-    options: { rowScope?: RowScope; listAlso?: string[] } = {},
+    options: { rowScope?: RowScope; listAlso?: string[]; knownTotal?: KnownTotal } = {},
   ) {
     super(model)
     this.rowScope = options.rowScope ?? (() => undefined)
     this.listAlso = options.listAlso ?? []
+    this.knownTotal = options.knownTotal
     this.fields = fieldMap(definition)
     this.secrets = secretAttributes(definition)
     this.writable = new Set(fieldsOf(definition).filter(([, def]) => !def.readOnly).map(([name]) => name))
@@ -126,7 +141,9 @@ export class AppResource extends SequelizeResource {
     for (const [name, element] of Object.entries(filter?.filters ?? {})) {
       const def = this.fields.get(name)
       const value = element.value as unknown
-      if (def && typeof value === 'string' && !def.options && !def.references && ['string', 'text', 'email', 'url', 'phone'].includes(def.kind)) {
+      if (value === NOT_SET_FILTER && def && !def.required) {
+        conditions.push({ [name]: null })
+      } else if (def && typeof value === 'string' && !def.options && !def.references && ['string', 'text', 'email', 'url', 'phone'].includes(def.kind)) {
         conditions.push({ [name]: { [Op.iLike]: `%${escapeLike(value)}%` } })
       } else if (typeof value === 'object' && value !== null && ('from' in value || 'to' in value)) {
         // Only the creation time is offered as a range (a date filter); a bound that is not a date
@@ -189,7 +206,14 @@ export class AppResource extends SequelizeResource {
    * Only AdminJS's stock list action calls this; every AppResource lists through listPage.
    */
   async count(filter: Filter, context?: Context) {
-    return (await this.pageAndTotal(this.where(filter, context), this.order({}), 1, 0, { attributes: ['id'] })).total
+    const known = await this.knownTotalOf(filter, context)
+    return known ?? (await this.pageAndTotal(this.where(filter, context), this.order({}), 1, 0, { attributes: ['id'] })).total
+  }
+
+  private knownTotalOf(filter: Filter | undefined, context: Context) {
+    if (!this.knownTotal) return undefined
+    const values = Object.fromEntries(Object.values(filter?.filters ?? {}).map((element) => [element.path, element.value as unknown]))
+    return this.knownTotal(values, context?.currentAdmin)
   }
 
   /**
@@ -270,7 +294,7 @@ export class AppResource extends SequelizeResource {
    *   and the page's ids picked from them; the rows are then read by id. If more than COUNT_CAP
    *   match after all, the page is read with the filter.
    * A short page gives the exact total (its offset plus its rows): the pager ends where the rows
-   * do, even where an estimate was off.
+   * do, even where an estimate was off. A `known` total (see KnownTotal) is the total as it is.
    */
   private async pageAndTotal(
     where: WhereOptions,
@@ -278,12 +302,14 @@ export class AppResource extends SequelizeResource {
     limit: number,
     offset: number,
     columns: { attributes?: string[]; computed?: Map<string, string> } = {},
+    known?: number,
   ) {
     const page = async (atLeast: number) => {
       const rows = await this.read(where, { limit, offset, order: sort.order, ...columns })
       const exact = rows.length < limit && (rows.length > 0 || offset === 0)
       return { rows, total: exact ? offset + rows.length : Math.max(atLeast, offset + rows.length) }
     }
+    if (known !== undefined) return { rows: await this.read(where, { limit, offset, order: sort.order, ...columns }), total: known }
     const unfiltered = isUnfiltered(where)
     const planned = await this.plannedRows(unfiltered ? undefined : where)
     if (unfiltered && planned >= ESTIMATE_ABOVE) return page(planned)
@@ -417,7 +443,8 @@ export class AppResource extends SequelizeResource {
       attributes: this.readableAttributes().filter((name) => this.listed!.has(name) || name === sort.sortBy),
       computed: new Map([...inlineTitles].map(([path, subquery]) => [`${TITLE_OF}${path}`, subquery])),
     }
-    const { rows, total } = await this.pageAndTotal(this.where(filter, context), sort, perPage, (page - 1) * perPage, columns)
+    const known = await this.knownTotalOf(filter, context)
+    const { rows, total } = await this.pageAndTotal(this.where(filter, context), sort, perPage, (page - 1) * perPage, columns, known)
     const records = rows.map((row) => {
       const listed: Record<string, unknown> = {}
       for (const name of this.listed!) if (name in row) listed[name] = row[name]

@@ -15,7 +15,7 @@ const componentsDir = path.join(projectRoot(), 'src', 'admin', 'components')
 export function loadComponents() {
   const componentLoader = new ComponentLoader()
   const add = (name: string) => componentLoader.add(name, path.join(componentsDir, `${name}.jsx`))
-  const ids: ComponentIds & { newWithDefaults: string; clientHistory: string; revertChange: string; exportCsv: string; operationLink: string; bulkEdit: string } = {
+  const ids: ComponentIds & { newWithDefaults: string; clientHistory: string; revertChange: string; exportCsv: string; operationLink: string; bulkEdit: string; dashboard: string } = {
     readOnlyOnceSet: add('ReadOnlyOnceSet'),
     activeReference: add('ActiveReference'),
     plainText: add('PlainText'),
@@ -26,8 +26,12 @@ export function loadComponents() {
     exportCsv: add('ExportCsv'),
     operationLink: add('OperationLink'),
     bulkEdit: add('BulkEdit'),
+    dashboard: add('Dashboard'),
   }
   componentLoader.override('LoggedIn', path.join(componentsDir, 'LoggedIn.jsx'))
+  // The home page replaces AdminJS's dashboard route outright: its stock welcome page is never
+  // drawn, not even for the first render before a custom dashboard component takes over.
+  componentLoader.override('DashboardRoute', path.join(componentsDir, 'Dashboard.jsx'))
   return { componentLoader, ids }
 }
 

@@ -2,7 +2,7 @@ import { ForbiddenError, ValidationError, type ActionContext, type ActionRequest
 import { Op } from 'sequelize'
 import { clientsVisibleTo, isAdmin, isStaff, ownsClient } from '../../access/index.js'
 import { blankInputsToNull, landOnSavedRecord, withCompactAnswers } from '../../admin/action-hooks.js'
-import { AppResource, escapeLike } from '../../admin/app-resource.js'
+import { AppResource, escapeLike, NOT_SET_FILTER } from '../../admin/app-resource.js'
 import { bulkDeleteRecords } from '../../admin/bulk-delete-action.js'
 import { listRecords, searchRecords } from '../../admin/list-action.js'
 import { pageSize } from '../../admin/list-query.js'
@@ -12,6 +12,7 @@ import { panelFields } from '../../admin/panel-fields.js'
 import { fieldMap } from '../../fields/model.js'
 import type { Models } from '../../models/index.js'
 import { clientDefinition } from './client.fields.js'
+import { summaryTotal } from './client-summary.js'
 
 /** Only administrators choose a client's Manager; a manager's clients are always their own. */
 const fieldsHiddenFor = (currentAdmin: CurrentAdmin | undefined) => (isAdmin({ currentAdmin }) ? [] : ['managerId'])
@@ -44,7 +45,16 @@ export function clientResource(models: Models, components: ReturnType<typeof loa
   const fields = fieldMap(clientDefinition)
 
   return {
-    resource: new AppResource(models.Client, clientDefinition, { rowScope: clientsVisibleTo }),
+    resource: new AppResource(models.Client, clientDefinition, {
+      rowScope: clientsVisibleTo,
+      // The home page's numbers link to lists filtered this way: their totals come from the same
+      // summary, exact at any size (other filters are counted as usual).
+      knownTotal: (filters, currentAdmin) => {
+        if (!isStaff({ currentAdmin })) return Promise.resolve(undefined)
+        const scopedTo = isAdmin({ currentAdmin }) ? undefined : Number(currentAdmin!.id)
+        return summaryTotal(models.Client.sequelize!, filters, scopedTo, NOT_SET_FILTER)
+      },
+    }),
     options: {
       id: 'Client',
       navigation: { name: null, icon: 'Users' },

@@ -1,0 +1,141 @@
+import { QueryTypes, type Sequelize } from 'sequelize'
+import { columnName, fieldsOf, type ResourceDefinition } from '../../fields/model.js'
+import { definitions } from '../../models/index.js'
+import { describeChanges, type ChangeEntry } from './describe-changes.js'
+
+/**
+ * The latest record changes (create, update, delete) from the change history, as the home page
+ * lists them: who, what, when and a one-line summary. Account events and exports are history too,
+ * but not "changes" and are left out.
+ */
+
+export type RecentChange = {
+  id: number
+  resource: string
+  recordId: number
+  action: string
+  actor: string
+  at: string
+  /** The record's title now (or as it was deleted), e.g. a client's login; null when unknown. */
+  title: string | null
+  summary: string
+}
+
+export const RECENT_CHANGES = 20
+const SUMMARY_MAX = 160
+const RECORD_CHANGES = `('create', 'update', 'delete')`
+
+type Row = Omit<RecentChange, 'summary' | 'at'> & { at: Date | string; changes: ChangeEntry[] }
+
+const columns = `h.id::int AS id, h.resource, h.record_id AS "recordId", h.action, h.actor_email AS actor, h.created_at AS at, h.changes,
+  CASE h.resource
+    WHEN 'Client' THEN (SELECT login FROM clients WHERE id = h.record_id)
+    WHEN 'AdminUser' THEN (SELECT name FROM admin_users WHERE id = h.record_id)
+    WHEN 'Product' THEN (SELECT name FROM products WHERE id = h.record_id)
+  END AS title`
+const newestFirst = 'ORDER BY h.created_at DESC, h.id DESC'
+
+/**
+ * Every record change for an administrator; for a manager, the changes made to their clients while
+ * they were theirs (client_change_owners, migration 0006) of the clients they still manage, and
+ * none by another manager: nothing of another manager reaches their page. Either way an index is
+ * read newest first, and only as far as the 20th entry.
+ */
+export async function recentChanges(sequelize: Sequelize, viewer: { managerId?: number }): Promise<RecentChange[]> {
+  if (viewer.managerId === undefined) {
+    return present(
+      await select(
+        sequelize,
+        `SELECT ${columns} FROM (
+           SELECT * FROM change_history WHERE action IN ${RECORD_CHANGES} ORDER BY created_at DESC, id DESC LIMIT ${RECENT_CHANGES}
+         ) AS h ${newestFirst}`,
+      ),
+    )
+  }
+  // A manager's entries are read a batch of their index at a time, each entry checked (still
+  // theirs, not by another manager) by primary key: the client check is a subquery per entry, so
+  // the planner cannot turn it into a scan of all their clients. One batch is nearly always enough.
+  const found: Row[] = []
+  // The cursor keeps the timestamp as PostgreSQL's text (to the microsecond; a Date keeps milliseconds).
+  let after: { at: string; id: number } | undefined
+  for (;;) {
+    const batch = (await select(
+      sequelize,
+      `SELECT ${columns}, o.created_at::text AS "ownedAt", o.change_id AS "ownedId", h.id IS NOT NULL AS kept FROM (
+         SELECT change_id, created_at FROM client_change_owners
+          WHERE manager_id = :managerId ${after ? 'AND (created_at, change_id) < (CAST(:afterAt AS timestamptz), :afterId)' : ''}
+          ORDER BY created_at DESC, change_id DESC LIMIT ${OWNER_BATCH}
+       ) AS o LEFT JOIN LATERAL (
+         SELECT h.* FROM change_history h
+          WHERE h.id = o.change_id AND h.action IN ${RECORD_CHANGES}
+            AND (SELECT c.manager_id FROM clients c WHERE c.id = h.client_id) = :managerId
+            AND NOT EXISTS (SELECT 1 FROM admin_users a WHERE a.id = h.actor_id AND a.role = 'manager' AND a.id <> :managerId)
+       ) AS h ON true
+       ORDER BY o.created_at DESC, o.change_id DESC`,
+      { managerId: viewer.managerId, afterAt: after?.at, afterId: after?.id },
+    )) as (Row & { ownedAt: string; ownedId: number; kept: boolean })[]
+    found.push(...batch.filter((row) => row.kept))
+    if (found.length >= RECENT_CHANGES || batch.length < OWNER_BATCH) break
+    const last = batch[batch.length - 1]
+    after = { at: last.ownedAt, id: Number(last.ownedId) }
+  }
+  return present(found.slice(0, RECENT_CHANGES).map(({ ownedAt, ownedId, kept, ...row }: Row & Record<string, unknown>) => row as Row))
+}
+
+const OWNER_BATCH = 50
+
+const select = (sequelize: Sequelize, sql: string, replacements: Record<string, unknown> = {}) =>
+  sequelize.query(sql, { replacements, type: QueryTypes.SELECT }) as Promise<Row[]>
+
+function present(rows: Row[]): RecentChange[] {
+  return rows.map(({ changes, at, ...row }) => ({
+    ...row,
+    title: row.title ?? recordedTitle(row.resource, row.action, changes),
+    at: new Date(at).toISOString(),
+    summary: summarize(row.resource, row.action, changes),
+  }))
+}
+
+const titleColumns: Record<string, string> = { Client: 'login', AdminUser: 'name', Product: 'name' }
+
+/** A deleted record's title, as its history entry kept it. */
+function recordedTitle(resource: string, action: string, changes: ChangeEntry[]): string | null {
+  const entry = changes.find((change) => change.field === titleColumns[resource])
+  const value = action === 'delete' ? entry?.old : entry?.new
+  return value === undefined || value === null ? null : String(value)
+}
+
+/**
+ * What a new or deleted record held, in form order: the values a user chose, not the defaults
+ * every record starts with, nor that it has a password.
+ */
+function heldValues(definition: ResourceDefinition | undefined, action: string, changes: ChangeEntry[]): ChangeEntry[] {
+  if (!definition) return changes
+  const fields = fieldsOf(definition)
+  const position = new Map(fields.map(([name], i) => [columnName(name), i]))
+  const defaults = new Map(fields.map(([name, def]) => [columnName(name), def.default]))
+  return changes
+    .filter((change) => {
+      if (change.passwordChanged || change.field === 'password') return false
+      const value = action === 'delete' ? change.old : change.new
+      const fallback = defaults.get(change.field)
+      if (fallback === undefined) return true
+      const numeric = typeof value === 'number' && typeof fallback !== 'boolean' && value === Number(fallback)
+      return !numeric && String(value) !== String(fallback)
+    })
+    .sort((a, b) => (position.get(a.field) ?? Infinity) - (position.get(b.field) ?? Infinity))
+}
+
+/**
+ * One line in the form's words: what an update changed ("Allow credit: 0.00 → 5000.00; …"), what
+ * a new or deleted record held ("Login: acme; Currency: EUR; …"), cut at SUMMARY_MAX characters.
+ */
+export function summarize(resource: string, action: string, changes: ChangeEntry[]): string {
+  const definition = definitions[resource as keyof typeof definitions]
+  let lines = describeChanges(definition, action === 'update' ? changes : heldValues(definition, action, changes))
+  if (action === 'create') lines = lines.map((line) => line.replace(': (empty) → ', ': '))
+  if (action === 'delete') lines = lines.map((line) => line.replace(/ → \(empty\)$/, ''))
+  const line = lines.join('; ')
+  if (!line) return action === 'delete' ? 'Deleted' : action === 'create' ? 'Created' : 'Changed'
+  return line.length > SUMMARY_MAX ? `${line.slice(0, SUMMARY_MAX - 1).trimEnd()}…` : line
+}

@@ -10,14 +10,17 @@ import pg from 'pg'
 import type { Logger } from 'pino'
 import { pinoHttp } from 'pino-http'
 import { buildAdmin } from './admin/admin.js'
+import type { AppResource } from './admin/app-resource.js'
 import { discardStaleComponentBundle } from './admin/components.js'
 import { localFontsPath, rewriteFontLinks, serveLocalFonts } from './admin/local-fonts.js'
 import { createAuthenticator, toSessionAdmin, type SessionAdmin } from './auth/authenticate.js'
 import { PostgresThrottleStore } from './auth/throttle-store.js'
 import type { AppConfig } from './config/env.js'
 import type { Database } from './db/database.js'
+import { csvExportRoute } from './exports/export-route.js'
 import { createLogger } from './logger.js'
 import { defineModels, type Models } from './models/index.js'
+import { clientDefinition } from './resources/client/client.fields.js'
 
 export { createLogger }
 
@@ -42,7 +45,8 @@ const TOUCH_EVERY_MS = 5 * 60 * 1000
 const ACCOUNT = Symbol('account')
 type StoredAccount = SessionAdmin & { active: boolean }
 
-const isApiRequest = (req: Request) => req.originalUrl.startsWith('/admin/api/')
+/** Answered with JSON (401 when logged out), never a redirect to the login page. */
+const isApiRequest = (req: Request) => req.originalUrl.startsWith('/admin/api/') || req.originalUrl.startsWith('/admin/exports/')
 
 export async function createApp(config: AppConfig, db: Database, logger: Logger = createLogger(config)): Promise<App> {
   const models = defineModels(db.sequelize, config)
@@ -211,6 +215,12 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     if (req.method === 'GET' || req.method === 'HEAD') Object.assign(req, { fields: {}, files: {}, express_formidable: { parsed: true } })
     next()
   })
+
+  // Downloads the panel's list pages link to, behind the same session and rights check.
+  app.get(
+    '/admin/exports/Client.csv',
+    csvExportRoute({ resource: admin.findResource('Client') as AppResource, definition: clientDefinition, sequelize: db.sequelize, logger }),
+  )
 
   const authenticate = createAuthenticator(models, config)
   const router = AdminJSExpress.buildAuthenticatedRouter(

@@ -69,7 +69,7 @@ export function buildAdmin(models: Models) {
             invalidCredentials: 'Wrong e-mail or password.',
           },
           resources: {
-            Client: translations(clientDefinition),
+            Client: { ...translations(clientDefinition), actions: { exportCsv: 'Export CSV', exportSelectedCsv: 'Export CSV' } },
             AdminUser: translations(adminUserDefinition),
             Product: translations(productDefinition),
             ChangeHistory: {

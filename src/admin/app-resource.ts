@@ -1,6 +1,6 @@
 import { Resource as SequelizeResource } from '@adminjs/sequelize'
-import { BaseRecord, flat, type BaseResource, ValidationError, type ActionContext, type ActionDecorator, type CurrentAdmin, type Filter, type RecordJSON } from 'adminjs'
-import { Op, QueryTypes, Utils, type Model, type ModelStatic, type Transaction, type WhereOptions } from 'sequelize'
+import { BaseRecord, Filter, flat, type BaseResource, ValidationError, type ActionContext, type ActionDecorator, type CurrentAdmin, type RecordJSON } from 'adminjs'
+import { literal, Op, QueryTypes, Utils, type Model, type ModelStatic, type Transaction, type WhereOptions } from 'sequelize'
 import { fieldErrorsFrom } from '../fields/errors.js'
 import { kinds, type FieldDef } from '../fields/kinds.js'
 import { fieldMap, fieldsOf, secretAttributes, type ResourceDefinition } from '../fields/model.js'
@@ -8,6 +8,7 @@ import type { ActorOptions } from '../models/admin-user.rules.js'
 import { assertListQuery } from './list-query.js'
 import { panelType } from './panel-fields.js'
 import { postedVersion, staleVersionError } from './stale-version.js'
+import type { QueryableFields } from './query-fields.js'
 
 /** Rows the current user may see; undefined means all of them. */
 export type RowScope = (currentAdmin: CurrentAdmin | undefined) => WhereOptions | undefined
@@ -27,7 +28,7 @@ const BROAD_ABOVE = 10 * COUNT_CAP
 /** Planner estimates only change with ANALYZE: one lookup serves many page views. */
 const ESTIMATE_TTL_MS = 10_000
 
-type Sort = { sortBy?: string; direction?: 'asc' | 'desc' }
+export type Sort = { sortBy?: string; direction?: 'asc' | 'desc' }
 export type ListPage = {
   meta: { total: number; perPage: number; page: number; sortBy: string; direction: 'asc' | 'desc' }
   records: RecordJSON[]
@@ -153,6 +154,35 @@ export class AppResource extends SequelizeResource {
   }
 
   /**
+   * The condition of a list with these filters (its query's `filters.<field>`), for this user: the
+   * list's own translation and row scope. `also` narrows it further (e.g. to a selection of ids).
+   */
+  whereFor(filters: Record<string, unknown>, currentAdmin: CurrentAdmin | undefined, also?: WhereOptions): WhereOptions {
+    const where = this.where(new Filter(filters, this), { currentAdmin }) as { [Op.and]: WhereOptions[] }
+    if (also) where[Op.and].push(also)
+    return where
+  }
+
+  /** What a list query may filter and sort by: stored attributes, and the secrets it may not. */
+  queryableFields(): QueryableFields {
+    return { readable: this.readableAttributes(), secret: this.secrets }
+  }
+
+  /**
+   * The SELECT of every row matching `where`, in the list's order for `sort`, unpaged (for a cursor).
+   * `computed`: more columns by alias, as SQL that names this query's columns through `columnSql`.
+   */
+  selectAllSql(where: WhereOptions, sort: Sort, attributes: string[], computed = new Map<string, string>()): string {
+    const columns = [...attributes, ...[...computed].map(([alias, sql]) => [literal(sql), alias] as [unknown, string])]
+    return this.selectSql(columns, where, undefined, undefined, this.order(sort).order)
+  }
+
+  /** An attribute's column as the SELECTs built here name it, for a computed column's SQL. */
+  columnSql(attribute: string): string {
+    return `"${this.model.name}"."${this.model.getAttributes()[attribute].field}"`
+  }
+
+  /**
    * A list's total, by the rules of the list's own total (pageAndTotal), so the two never disagree.
    * Only AdminJS's stock list action calls this; every AppResource lists through listPage.
    */
@@ -161,10 +191,10 @@ export class AppResource extends SequelizeResource {
   }
 
   /** The SELECT Sequelize would send for these attributes and conditions (attribute names mapped to columns). */
-  private selectSql(attributes: string[], where: WhereOptions, limit?: number, offset?: number, order?: [string, string][]) {
+  private selectSql(attributes: Array<string | [unknown, string]>, where: WhereOptions, limit?: number, offset?: number, order?: [string, string][]) {
     // Copies: the query generator rewrites the order entries it is given.
     const orderCopy = order?.map(([name, direction]) => [name, direction])
-    const options = Utils.mapOptionFieldNames({ attributes: [...new Set(attributes)], where, limit, offset, order: orderCopy }, this.model as never)
+    const options = Utils.mapOptionFieldNames({ attributes: [...new Set(attributes)] as string[], where, limit, offset, order: orderCopy }, this.model as never)
     const generator = (this.model.sequelize!.getQueryInterface() as any).queryGenerator
     return String(generator.selectQuery(this.definition.table, options, this.model)).replace(/;\s*$/, '')
   }
@@ -606,6 +636,10 @@ function forListRow(action: Record<string, unknown>) {
   if (kept.showInDrawer === false) delete kept.showInDrawer
   if (kept.guard === '') delete kept.guard
   if (kept.custom && !Object.keys(kept.custom).length) delete kept.custom
+  // The row's buttons take the resource from the list (only a CSS hook read it from the action),
+  // and an action's component is read on the action's own page, which loads its action afresh.
+  delete kept.resourceId
+  if (typeof kept.component === 'string') delete kept.component
   return kept
 }
 

@@ -15,7 +15,7 @@ const componentsDir = path.join(projectRoot(), 'src', 'admin', 'components')
 export function loadComponents() {
   const componentLoader = new ComponentLoader()
   const add = (name: string) => componentLoader.add(name, path.join(componentsDir, `${name}.jsx`))
-  const ids: ComponentIds & { newWithDefaults: string; clientHistory: string; revertChange: string } = {
+  const ids: ComponentIds & { newWithDefaults: string; clientHistory: string; revertChange: string; exportCsv: string } = {
     readOnlyOnceSet: add('ReadOnlyOnceSet'),
     activeReference: add('ActiveReference'),
     plainText: add('PlainText'),
@@ -23,6 +23,7 @@ export function loadComponents() {
     newWithDefaults: add('NewWithDefaults'),
     clientHistory: add('ClientHistory'),
     revertChange: add('RevertChange'),
+    exportCsv: add('ExportCsv'),
   }
   return { componentLoader, ids }
 }

@@ -2,7 +2,7 @@ import { Filter, flat, type ActionHandler, type RecordJSON } from 'adminjs'
 import type { AppResource, ListPage } from './app-resource.js'
 import { pageSize, refusingUnknownFields } from './list-query.js'
 
-type ListQuery = { filters?: Record<string, unknown>; sortBy?: string; direction?: string; page?: string; perPage?: string }
+export type ListQuery = { filters?: Record<string, unknown>; sortBy?: string; direction?: string; page?: string; perPage?: string }
 type SearchQuery = ListQuery & { searchProperty?: string }
 
 const positive = (value: unknown) => (Number.isInteger(Number(value)) && Number(value) > 0 ? Number(value) : undefined)
@@ -17,16 +17,12 @@ const positive = (value: unknown) => (Number.isInteger(Number(value)) && Number(
 export const listRecords: ActionHandler<ListPage | { error: string }> = refusingUnknownFields<ListPage>(async (request, _response, context) => {
   const resource = context.resource as AppResource
   const { filters = {}, sortBy, direction, page, perPage } = flat.unflatten(request.query ?? {}) as ListQuery
-  const decorated = resource.decorate()
-  const defaults: { sortBy?: string; direction?: string } = decorated.options.sort ?? {}
-  const firstSortable = decorated.getListProperties().find((property) => property.isSortable())?.name()
   return resource.listPage(
     new Filter(filters, resource),
     {
       page: positive(page) ?? 1,
       perPage: pageSize(perPage, context._admin.options.settings?.defaultPerPage ?? 10),
-      sortBy: sortBy || defaults.sortBy || firstSortable,
-      direction: (direction || defaults.direction || 'asc') === 'asc' ? 'asc' : 'desc',
+      ...listSort(resource, { sortBy, direction }),
     },
     context,
   )
@@ -55,3 +51,14 @@ export const searchRecords: ActionHandler<{ records: RecordJSON[] } | { error: s
   )
   return { records: records.map((record) => record.toJSON(context.currentAdmin)) }
 })
+
+/** The list's sort for a query: the requested one, else the resource's default, else its first sortable column. */
+export function listSort(resource: AppResource, { sortBy, direction }: Pick<ListQuery, 'sortBy' | 'direction'>) {
+  const decorated = resource.decorate()
+  const defaults: { sortBy?: string; direction?: string } = decorated.options.sort ?? {}
+  const firstSortable = decorated.getListProperties().find((property) => property.isSortable())?.name()
+  return {
+    sortBy: sortBy || defaults.sortBy || firstSortable,
+    direction: ((direction || defaults.direction || 'asc') === 'asc' ? 'asc' : 'desc') as 'asc' | 'desc',
+  }
+}

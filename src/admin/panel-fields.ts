@@ -61,6 +61,9 @@ function sectionLayout(section: Section, include: (name: string, def: FieldDef) 
   return layout
 }
 
+/** Labels of the columns every record has besides its fields. */
+export const RECORD_LABELS: Record<string, string> = { id: 'ID', createdAt: 'Created', updatedAt: 'Updated' }
+
 export type PanelFieldOptions = {
   /** Fields a given user may not edit (e.g. a manager cannot pick the Manager). */
   hiddenInFormFor?: (currentAdmin: CurrentAdmin | undefined) => string[]
@@ -103,9 +106,7 @@ export function panelFields(definition: ResourceDefinition, components: Componen
 
   const translations = {
     properties: {
-      id: 'ID',
-      createdAt: 'Created',
-      updatedAt: 'Updated',
+      ...RECORD_LABELS,
       ...Object.fromEntries(fields.map(([name, def]) => [name, def.label])),
     },
   }

@@ -1,7 +1,16 @@
 import type { FieldDef } from '../../fields/kinds.js'
 import { columnName, fieldsOf, type ResourceDefinition } from '../../fields/model.js'
 
-export type ChangeEntry = { field: string; old?: unknown; new?: unknown; passwordChanged?: boolean }
+export type ChangeEntry = { field: string; old?: unknown; new?: unknown; passwordChanged?: boolean } & Partial<ExportChange>
+
+/** What an export entry holds (see src/exports/record-export.ts). */
+type ExportChange = {
+  rows: number
+  filter: Record<string, unknown>
+  sort: { sortBy: string; direction: string }
+  ids: number[]
+  aborted: boolean
+}
 
 const formatValue = (value: unknown, def: FieldDef | undefined): string => {
   if (value === null || value === undefined || value === '') return '(empty)'
@@ -15,6 +24,25 @@ const formatValue = (value: unknown, def: FieldDef | undefined): string => {
   return String(value)
 }
 
+/** A resource's records in words: `Client` → "clients", `AdminUser` → "admin users". */
+const recordsOf = (definition: ResourceDefinition | undefined, count: number) => {
+  const noun = (definition?.name ?? 'record').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()
+  return count === 1 ? noun : `${noun}s`
+}
+
+/** "Exported 1,234 clients (filter: deliveryStatus=active; sorted by login desc)". */
+function describeExport(definition: ResourceDefinition | undefined, change: ChangeEntry): string {
+  const rows = Number(change.rows ?? 0)
+  const details: string[] = []
+  const filter = Object.entries(change.filter ?? {}).map(([field, value]) => `${field}=${value}`)
+  if (filter.length) details.push(`filter: ${filter.join(', ')}`)
+  if (change.ids) details.push(`${change.ids.length} selected`)
+  if (change.sort) details.push(`sorted by ${change.sort.sortBy} ${change.sort.direction}`)
+  const what = `${rows.toLocaleString('en')} ${recordsOf(definition, rows)}`
+  const done = change.aborted ? `Exported ${what}, then the download stopped` : `Exported ${what}`
+  return details.length ? `${done} (${details.join('; ')})` : done
+}
+
 /**
  * Reads change entries (column names, as the history trigger stores them) in the words of the
  * form: "Allow credit: 0.00 → 5000.00". Passwords only ever appear as "Password changed".
@@ -24,6 +52,7 @@ export function describeChanges(definition: ResourceDefinition | undefined, chan
     definition ? fieldsOf(definition).map(([name, def]) => [columnName(name), [name, def]]) : [],
   )
   return changes.map((change) => {
+    if (change.field === 'export' && change.rows !== undefined) return describeExport(definition, change)
     const [, def] = byColumn.get(change.field) ?? [change.field, undefined]
     const label = def?.label ?? change.field
     if (change.passwordChanged || change.field === 'password') return `${label === 'password' ? 'Password' : label} changed`

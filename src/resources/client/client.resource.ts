@@ -81,6 +81,27 @@ export function clientResource(models: Models, components: ReturnType<typeof loa
         },
         delete: { isAccessible: isAdmin, isVisible: isAdmin },
         bulkDelete: { isAccessible: isAdmin, isVisible: isAdmin, handler: bulkDeleteRecords },
+        // The list's query or selection as a CSV download (served by src/exports/export-route.ts).
+        exportCsv: {
+          actionType: 'resource',
+          icon: 'Download',
+          showInDrawer: true,
+          isAccessible: isStaff,
+          isVisible: isStaff,
+          component: components.exportCsv,
+          handler: async () => ({}),
+        },
+        exportSelectedCsv: {
+          actionType: 'bulk',
+          icon: 'Download',
+          showInDrawer: true,
+          isAccessible: isStaff,
+          isVisible: isStaff,
+          component: components.exportCsv,
+          handler: async (_request, _response, { records = [], currentAdmin }) => ({
+            records: records.map((record) => record.toJSON(currentAdmin)),
+          }),
+        },
         referenceChoices: {
           actionType: 'resource',
           isVisible: false,

@@ -1,0 +1,82 @@
+import type { AppResource } from '../admin/app-resource.js'
+import { RECORD_LABELS } from '../admin/panel-fields.js'
+import { kinds, type FieldDef } from '../fields/kinds.js'
+import { columnName, fieldsOf, type ResourceDefinition } from '../fields/model.js'
+import { definitions } from '../models/index.js'
+import { neutralizeFormula } from './spreadsheet-safe.js'
+
+/**
+ * The columns of a resource's CSV export, all derived from its field definitions: every field a
+ * user may see (not the write-only ones, not the hash), in form order, headed by its label, then
+ * the record's ID and timestamps. Values are written as a person reads them and the import reads
+ * them back: the stored codes (currency `EUR`, zone `Europe/Berlin`, enum values), `22:00`,
+ * `1, 15`, `true`/`false`, decimals with a dot, timestamps in ISO 8601, and a reference as the
+ * referenced record's natural key (see naturalKeyOf). Every cell is made spreadsheet-safe.
+ */
+
+export type CsvColumn = { attribute: string; label: string; cell: (row: Record<string, unknown>) => string }
+
+export type CsvColumns = {
+  columns: CsvColumn[]
+  /** Stored attributes the SELECT reads. */
+  attributes: string[]
+  /** Computed columns the SELECT reads besides (alias → SQL). */
+  computed: Map<string, string>
+}
+
+/**
+ * The field that names a record of another resource in a file: its first unique field (a Manager
+ * by e-mail, a Product by code). Unique, so the import finds the same record again.
+ */
+export function naturalKeyOf(resourceName: string): { attribute: string; def: FieldDef; table: string } | undefined {
+  const definition = definitions[resourceName as keyof typeof definitions] as ResourceDefinition | undefined
+  const found = definition && fieldsOf(definition).find(([, def]) => def.unique)
+  return found && { attribute: found[0], def: found[1], table: definition.table }
+}
+
+const asText = (value: unknown): string => {
+  if (value === null || value === undefined) return ''
+  if (typeof value === 'boolean') return value ? 'true' : 'false'
+  if (value instanceof Date) return value.toISOString()
+  if (Array.isArray(value)) return value.join(', ')
+  return String(value)
+}
+
+/** A stored value as its cell, by its kind's panel presentation (e.g. `22:00:00` → `22:00`, [1, 15] → `1, 15`). */
+const presented = (def: FieldDef) => {
+  const toPanel = kinds[def.kind].toPanel
+  return (value: unknown) => asText(toPanel && value !== null && value !== undefined ? toPanel(value) : value)
+}
+
+const timestamp = (value: unknown) => (value === null || value === undefined || value === '' ? '' : new Date(value as string).toISOString())
+
+export function csvColumns(definition: ResourceDefinition, resource: AppResource): CsvColumns {
+  const columns: CsvColumn[] = []
+  const attributes: string[] = []
+  const computed = new Map<string, string>()
+  for (const [attribute, def] of fieldsOf(definition)) {
+    if (kinds[def.kind].virtual) continue
+    const key = def.references && naturalKeyOf(def.references.resource)
+    if (key) {
+      const alias = `__key_${attribute}`
+      computed.set(
+        alias,
+        `(SELECT "referenced"."${columnName(key.attribute)}" FROM "${key.table}" AS "referenced" WHERE "referenced"."id" = ${resource.columnSql(attribute)})`,
+      )
+      const cell = presented(key.def)
+      columns.push({ attribute, label: def.label, cell: (row) => neutralizeFormula(cell(row[alias])) })
+    } else {
+      attributes.push(attribute)
+      const cell = presented(def)
+      columns.push({ attribute, label: def.label, cell: (row) => neutralizeFormula(cell(row[attribute])) })
+    }
+  }
+  const stored = resource.queryableFields().readable
+  for (const [attribute, label] of Object.entries(RECORD_LABELS)) {
+    if (!stored.includes(attribute)) continue
+    attributes.push(attribute)
+    const cell = attribute === 'id' ? asText : timestamp
+    columns.push({ attribute, label, cell: (row) => neutralizeFormula(cell(row[attribute])) })
+  }
+  return { columns, attributes, computed }
+}

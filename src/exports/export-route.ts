@@ -1,0 +1,170 @@
+import { pipeline, Transform } from 'node:stream'
+import { flat, type CurrentAdmin } from 'adminjs'
+import { stringify } from 'csv-stringify'
+import type { Request, RequestHandler, Response } from 'express'
+import QueryStream from 'pg-query-stream'
+import type { Logger } from 'pino'
+import { Op, type Sequelize } from 'sequelize'
+import type { AppResource } from '../admin/app-resource.js'
+import { listSort } from '../admin/list-action.js'
+import { refusedQueryField } from '../admin/query-fields.js'
+import type { ResourceDefinition } from '../fields/model.js'
+import { csvColumns } from './csv-columns.js'
+import { recordExport, type ExportEntry } from './record-export.js'
+
+/**
+ * GET /admin/exports/<Resource>.csv?<the list's query>: the rows the list matches for this user
+ * (its filters, its sort, its row scope; all pages), streamed from a database cursor through a CSV
+ * writer, so memory stays flat however many rows there are. `ids=1,2,3` (or `recordIds=`) exports
+ * a selection. A client that disconnects stops the query. Every export, finished or not, is an
+ * entry in the change history with its row count.
+ */
+
+/** Rows fetched from the cursor at a time. */
+const BATCH_ROWS = 500
+
+type Options = { resource: AppResource; definition: ResourceDefinition; sequelize: Sequelize; logger: Logger }
+
+// A node-postgres client, as Sequelize's pool hands it out.
+type PgConnection = { query: (query: any) => any }
+
+const refuse = (res: Response, status: number, error: string, field?: string) => res.status(status).json({ error, ...(field && { field }) })
+
+/** `1,2,3` → [1, 2, 3]; undefined when not a list of record ids. */
+const parseIds = (raw: unknown): number[] | undefined => {
+  if (typeof raw !== 'string' || !/^\d+(,\d+)*$/.test(raw.replace(/\s/g, ''))) return undefined
+  return [...new Set(raw.replace(/\s/g, '').split(',').map(Number))]
+}
+
+const fileName = (definition: ResourceDefinition) =>
+  `${definition.table}-${new Date().toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-')}.csv`
+
+export function csvExportRoute({ resource, definition, sequelize, logger }: Options): RequestHandler {
+  return (req, res, next) => exportCsv(req, res).catch(next)
+
+  async function exportCsv(req: Request, res: Response) {
+    const currentAdmin = req.session?.adminUser as CurrentAdmin | undefined
+    if (!currentAdmin) return refuse(res, 401, 'Please log in to export.')
+    const list = resource.decorate().actions.list
+    if (!list || !(await list.isAccessible(currentAdmin))) return refuse(res, 403, 'You may not export these records.')
+
+    const query = flat.unflatten(req.query ?? {}) as { filters?: unknown; sortBy?: unknown; direction?: unknown; ids?: unknown; recordIds?: unknown }
+    const filters = query.filters ?? {}
+    if (typeof filters !== 'object' || filters === null || Array.isArray(filters)) {
+      return refuse(res, 400, 'filters must be given as filters.<field>=<value>', 'filters')
+    }
+    const refused = refusedQueryField({ filters: filters as Record<string, unknown>, sortBy: query.sortBy }, resource.queryableFields())
+    if (refused) return refuse(res, 400, refused.message, refused.field)
+    const idsParam = query.ids !== undefined ? 'ids' : query.recordIds !== undefined ? 'recordIds' : undefined
+    const ids = idsParam ? parseIds(query[idsParam]) : undefined
+    if (idsParam && !ids) return refuse(res, 400, `${idsParam} must be record ids separated by commas`, idsParam)
+
+    const sort = listSort(resource, { sortBy: query.sortBy as string | undefined, direction: query.direction as string | undefined })
+    const where = resource.whereFor(filters as Record<string, unknown>, currentAdmin, ids && { id: { [Op.in]: ids } })
+    const { columns, attributes, computed } = csvColumns(definition, resource)
+    const sql = resource.selectAllSql(where, sort, attributes, computed)
+
+    const entry: ExportEntry = {
+      resource: definition.name,
+      actor: currentAdmin,
+      filter: flat.flatten(filters as Record<string, unknown>),
+      sort: { sortBy: sort.sortBy ?? 'id', direction: sort.direction },
+      ids,
+      rows: 0,
+    }
+
+    // One pooled connection, in a read-only snapshot: the cursor reads one consistent state, and on
+    // the embedded database (one backend for all connections) nobody else's statement lands in
+    // the middle of it.
+    const connectionManager = sequelize.connectionManager as unknown as {
+      getConnection: (options: { type: 'read' }) => Promise<PgConnection>
+      releaseConnection: (connection: PgConnection) => void
+      destroyConnection: (connection: PgConnection) => Promise<void>
+    }
+    const connection = await connectionManager.getConnection({ type: 'read' })
+    let rows: QueryStream
+    try {
+      await connection.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+      rows = connection.query(new QueryStream(sql, [], { batchSize: BATCH_ROWS, highWaterMark: BATCH_ROWS })) as QueryStream
+    } catch (error) {
+      await connectionManager.destroyConnection(connection).catch(() => undefined)
+      throw error
+    }
+    // Done with the database as soon as the cursor is (read to the end, failed or destroyed by a
+    // disconnect), not when the response is: the connection goes back to the pool at once.
+    const databaseDone = new Promise<void>((resolve) => {
+      rows.once('close', () => {
+        connection
+          .query('ROLLBACK')
+          .then(
+            () => connectionManager.releaseConnection(connection),
+            () => connectionManager.destroyConnection(connection).catch(() => undefined),
+          )
+          .finally(resolve)
+      })
+    })
+
+    // The header row goes out with the first row (or the end of an empty result), so a query that
+    // fails at once still gets a proper error answer instead of a truncated file.
+    let headerSent = false
+    let recorded = false
+    const record = async () => {
+      recorded = true
+      await databaseDone
+      await recordExport(sequelize, entry)
+    }
+    const toCells = new Transform({
+      objectMode: true,
+      transform(row: Record<string, unknown>, _encoding, done) {
+        if (!headerSent) {
+          headerSent = true
+          this.push(columns.map((column) => column.label))
+        }
+        entry.rows += 1
+        done(null, columns.map((column) => column.cell(row)))
+      },
+      // The file ends only once its history entry is written: a complete download is always on record.
+      flush(done) {
+        if (!headerSent) this.push(columns.map((column) => column.label))
+        record().then(() => done(), done)
+      },
+    })
+    // RFC 4180: CRLF between records; a cell with a comma, quote or line break is quoted.
+    const csv = stringify({ bom: true, record_delimiter: 'windows', quoted_match: /[\r\n]/ })
+
+    res.status(200)
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8')
+    res.setHeader('Content-Disposition', `attachment; filename="${fileName(definition)}"`)
+    res.setHeader('Cache-Control', 'no-store')
+    // A reverse proxy (nginx) passes the file on as it comes instead of buffering all of it.
+    res.setHeader('X-Accel-Buffering', 'no')
+
+    // The response is not part of the pipeline: a query that fails before the first row still
+    // gets an answer. A client that goes away destroys the cursor's stream, which closes it.
+    res.on('close', () => {
+      if (!res.writableFinished) rows.destroy(new Error('the client went away before the end of the file'))
+    })
+    csv.pipe(res)
+    pipeline(rows, toCells, csv, async (error) => {
+      if (!error) return
+      await databaseDone
+      if (!res.headersSent) {
+        // Nothing was sent: the query itself failed (e.g. a filter value the column cannot hold).
+        csv.unpipe(res)
+        for (const header of ['Content-Type', 'Content-Disposition', 'X-Accel-Buffering']) res.removeHeader(header)
+        const code = String((error as { code?: string }).code ?? '')
+        if (code.startsWith('22')) refuse(res, 400, `A filter value is not valid: ${error.message}`)
+        else {
+          req.log?.error({ err: error }, 'export failed')
+          refuse(res, 500, 'The export failed. Please try again.')
+        }
+        return
+      }
+      res.destroy()
+      req.log?.warn({ err: error, rows: entry.rows }, 'export stopped before its end')
+      if (recorded) return
+      entry.aborted = true
+      await record().catch((failure) => logger.error({ err: failure, entry }, 'could not record an export in the change history'))
+    })
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * Cells a spreadsheet must not run: what the export writes and the import reads back. A cell that
+ * starts like a formula (=, +, -, @, tab, CR) gets a leading apostrophe, which spreadsheets show as
+ * text; a cell that already starts with an apostrophe gets one too, so removing exactly one leading
+ * apostrophe always gives back the stored value (an E.164 phone number included).
+ */
+
+const NEEDS_PREFIX = /^[=+\-@\t\r']/
+
+export const FORMULA_PREFIX = "'"
+
+/** The cell as written to the file. */
+export const neutralizeFormula = (cell: string): string => (NEEDS_PREFIX.test(cell) ? FORMULA_PREFIX + cell : cell)
+
+/** The stored value back from a cell that `neutralizeFormula` wrote. */
+export const restoreFormula = (cell: string): string => (cell.startsWith(FORMULA_PREFIX) ? cell.slice(FORMULA_PREFIX.length) : cell)

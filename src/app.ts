@@ -11,6 +11,7 @@ import type { Logger } from 'pino'
 import { pinoHttp } from 'pino-http'
 import { buildAdmin } from './admin/admin.js'
 import type { AppResource } from './admin/app-resource.js'
+import { allMatchingBulkEditRoute } from './admin/bulk-edit.js'
 import { discardStaleComponentBundle } from './admin/components.js'
 import { localFontsPath, rewriteFontLinks, serveLocalFonts } from './admin/local-fonts.js'
 import { createAuthenticator, toSessionAdmin, type SessionAdmin } from './auth/authenticate.js'
@@ -233,6 +234,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     null,
     sessionOptions,
   )
+  app.use(allMatchingBulkEditRoute(admin.options.rootPath))
   app.use(admin.options.rootPath, router)
 
   app.use((req, res) => {

@@ -13,6 +13,9 @@ import type { QueryableFields } from './query-fields.js'
 /** Rows the current user may see; undefined means all of them. */
 export type RowScope = (currentAdmin: CurrentAdmin | undefined) => WhereOptions | undefined
 
+/** What a bulk operation reaches: the given ids, or everything the list's filter matches. */
+export type BulkTarget = { ids: number[] } | { filter: Filter }
+
 type Context = Partial<Pick<ActionContext, 'currentAdmin'>> | undefined
 
 /** Above this many rows (by the planner's statistics) an unfiltered list shows an estimated total. */
@@ -188,6 +191,35 @@ export class AppResource extends SequelizeResource {
    */
   async count(filter: Filter, context?: Context) {
     return (await this.pageAndTotal(this.where(filter, context), this.order({}), 1, 0, { attributes: ['id'] })).total
+  }
+
+  /**
+   * The condition of a bulk operation: its ids or the list's own filter translation, always within
+   * the user's row scope.
+   */
+  bulkWhere(target: BulkTarget, context: Context): WhereOptions {
+    if ('filter' in target) return this.where(target.filter, context)
+    return this.scoped({ id: { [Op.in]: target.ids } }, context)
+  }
+
+  /** How many rows a condition matches, exactly (for a bulk operation's "all N matching"). */
+  async countWhere(where: WhereOptions): Promise<number> {
+    const [row] = (await this.model.sequelize!.query(`SELECT count(*)::int AS total FROM (${this.selectSql(['id'], where)}) AS matches`, {
+      type: QueryTypes.SELECT,
+    })) as { total: number }[]
+    return row?.total ?? 0
+  }
+
+  /**
+   * Every readable attribute of the rows a condition matches, by id. Inside a transaction `lock`
+   * holds them (FOR UPDATE) until it ends, so what was checked is what gets written.
+   */
+  async rowsWhere(where: WhereOptions, options: { transaction?: Transaction; lock?: boolean } = {}) {
+    const sql = this.selectSql(this.readableAttributes(), where, undefined, undefined, [['id', 'ASC']])
+    return (await this.model.sequelize!.query(options.lock ? `${sql} FOR UPDATE` : sql, {
+      type: QueryTypes.SELECT,
+      transaction: options.transaction,
+    })) as Record<string, unknown>[]
   }
 
   /** The SELECT Sequelize would send for these attributes and conditions (attribute names mapped to columns). */
@@ -543,8 +575,9 @@ export class AppResource extends SequelizeResource {
   /**
    * Runs a panel write in a transaction that names its author: the change-history triggers read
    * the actor from these transaction-local settings (anything else is recorded as "system").
+   * `operation` ("bulk:<uuid>", …) groups the entries of one operation that changes many rows.
    */
-  private asActor<T>(context: Context, write: (transaction: Transaction) => Promise<T>): Promise<T> {
+  asActor<T>(context: Context, write: (transaction: Transaction) => Promise<T>, operation?: string): Promise<T> {
     const sequelize = this.model.sequelize!
     return sequelize.transaction(async (transaction) => {
       const actor = context?.currentAdmin
@@ -553,6 +586,9 @@ export class AppResource extends SequelizeResource {
           replacements: { id: String(actor.id), email: String(actor.email) },
           transaction,
         })
+      }
+      if (operation) {
+        await sequelize.query(`SELECT set_config('app.operation', :operation, true)`, { replacements: { operation }, transaction })
       }
       return write(transaction)
     })
@@ -591,7 +627,7 @@ export class AppResource extends SequelizeResource {
     return presented
   }
 
-  private asValidationError(error: unknown) {
+  asValidationError(error: unknown) {
     const errors = fieldErrorsFrom(error, this.definition)
     if (!errors) return error
     return new ValidationError(errors, { message: 'Please correct the marked fields', type: 'validationError' })

@@ -69,6 +69,8 @@ export type FieldDef = {
   list?: boolean | number
   /** Offered in the list's filter panel. */
   filter?: boolean
+  /** Offered by "Edit selected": may be set on many records at once (never a per-record identity field). */
+  bulkEdit?: boolean
   /** Not editable in the panel (timestamps and other derived values). */
   readOnly?: boolean
 }

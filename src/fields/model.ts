@@ -104,7 +104,14 @@ export function buildAttributes(definition: ResourceDefinition, context: KindCon
   return attributes
 }
 
-type WriteOnlyCarrier = { writeOnlyValues?: Record<string, unknown> }
+type WriteOnlyCarrier = {
+  writeOnlyValues?: Record<string, unknown>
+  /**
+   * Set by a caller that checks one change against many rows (bulk edit): a referenced row's
+   * `active` flag is then read once per value instead of once per row.
+   */
+  referenceLookups?: Map<string, Promise<{ active: boolean } | undefined>>
+}
 
 const errorItem = (path: string, message: string, instance: Model, key: string) =>
   new ValidationErrorItem(message, 'Validation error' as never, path, null as never, instance, key, 'fieldRule', [])
@@ -180,11 +187,19 @@ export function installFieldRules(model: ModelStatic<Model>, definition: Resourc
       const value = valueOf(name)
       if (!target?.mustBeActive || value === null || value === undefined) continue
       if (!isNew && !instance.changed(name as never)) continue
-      const [row] = (await model.sequelize!.query(`SELECT active FROM "${target.table}" WHERE id = :id`, {
-        replacements: { id: value },
-        type: QueryTypes.SELECT,
-        transaction: (options as any).transaction,
-      })) as { active: boolean }[]
+      const lookup = () =>
+        model
+          .sequelize!.query(`SELECT active FROM "${target.table}" WHERE id = :id`, {
+            replacements: { id: value },
+            type: QueryTypes.SELECT,
+            transaction: (options as any).transaction,
+          })
+          .then((rows) => (rows as { active: boolean }[])[0])
+      const key = `${target.table}:${String(value)}`
+      const cached = options.referenceLookups?.get(key)
+      const pending = cached ?? lookup()
+      if (!cached) options.referenceLookups?.set(key, pending)
+      const row = await pending
       if (!row) errors.push(errorItem(name, `The chosen ${def.label} does not exist`, instance, 'reference'))
       else if (!row.active) errors.push(errorItem(name, `The chosen ${def.label} is inactive`, instance, 'reference'))
     }

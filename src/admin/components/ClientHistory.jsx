@@ -1,8 +1,11 @@
 import React, { useEffect, useState } from 'react'
 import { Box, Button, Link, Table, TableBody, TableCell, TableHead, TableRow, Text } from '@adminjs/design-system'
-import { ApiClient, useNotice, useTranslation } from 'adminjs'
+import { ApiClient, useNotice, useTranslation, ViewHelpers } from 'adminjs'
 
 const ACTIONS = { create: 'Created', update: 'Changed', delete: 'Deleted' }
+const OPERATIONS = { bulk: 'bulk edit', import: 'import', revert: 'revert' }
+const operationUrl = (operation) =>
+  new ViewHelpers().resourceUrl({ resourceId: 'ChangeHistory', search: `?${new URLSearchParams({ 'filters.operation': operation })}` })
 
 // The client's change history on its show page, newest first, in the form's own labels.
 const ClientHistory = ({ record }) => {
@@ -61,7 +64,17 @@ const ClientHistory = ({ record }) => {
               </TableCell>
               <TableCell style={{ whiteSpace: 'nowrap' }}>{new Date(entry.params.createdAt).toLocaleString()}</TableCell>
               <TableCell>{entry.params.actorEmail}</TableCell>
-              <TableCell>{ACTIONS[entry.params.action] ?? entry.params.action}</TableCell>
+              <TableCell>
+                {ACTIONS[entry.params.action] ?? entry.params.action}
+                {entry.params.operation ? (
+                  <>
+                    {' '}
+                    (<Link href={operationUrl(entry.params.operation)} title={entry.params.operation}>
+                      {OPERATIONS[entry.params.operation.split(':')[0]] ?? 'operation'}
+                    </Link>)
+                  </>
+                ) : null}
+              </TableCell>
               <TableCell style={{ whiteSpace: 'pre-wrap' }}>{entry.params.summary}</TableCell>
               <TableCell>
                 {entry.recordActions?.some((action) => action.name === 'revert') && (

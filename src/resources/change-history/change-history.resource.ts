@@ -82,9 +82,11 @@ export function changeHistoryResource(models: Models, components: ReturnType<typ
         changes: { isVisible: false },
         actorId: { isVisible: { list: false, filter: true, show: false, edit: false } },
         clientId: { isVisible: false },
+        // "bulk:<uuid>" and the like: a link to every entry of the same bulk edit, import or revert.
+        operation: { ...resourceOptions.properties?.operation, components: { list: components.operationLink, show: components.operationLink } },
       },
-      listProperties: ['createdAt', 'resource', 'recordId', 'action', 'actorEmail', 'summary'],
-      showProperties: ['createdAt', 'resource', 'recordId', 'action', 'actorEmail', 'summary'],
+      listProperties: ['createdAt', 'resource', 'recordId', 'action', 'actorEmail', 'summary', 'operation'],
+      showProperties: ['createdAt', 'resource', 'recordId', 'action', 'actorEmail', 'summary', 'operation'],
       actions: withCompactAnswers({
         list: { isAccessible: isStaff, isVisible: isStaff, handler: listRecords, after: summarize },
         search: { isAccessible: isStaff, handler: searchRecords },

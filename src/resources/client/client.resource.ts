@@ -6,6 +6,7 @@ import { AppResource, escapeLike } from '../../admin/app-resource.js'
 import { bulkDeleteRecords } from '../../admin/bulk-delete-action.js'
 import { listRecords, searchRecords } from '../../admin/list-action.js'
 import { pageSize } from '../../admin/list-query.js'
+import { bulkEditActions } from '../../admin/bulk-edit.js'
 import type { loadComponents } from '../../admin/components.js'
 import { panelFields } from '../../admin/panel-fields.js'
 import { fieldMap } from '../../fields/model.js'
@@ -20,14 +21,18 @@ const managerIsThemselves = async (request: ActionRequest, { currentAdmin }: Act
   return { ...request, payload: { ...request.payload, managerId: currentAdmin!.id } }
 }
 
+/** Why this user may not set this Manager, or undefined: only administrators hand clients over. */
+const handOverRefusal = (currentAdmin: CurrentAdmin | undefined, requested: unknown) => {
+  if (isAdmin({ currentAdmin }) || requested === undefined) return undefined
+  return String(requested) === String(currentAdmin?.id) ? undefined : 'Only an administrator can hand a client to another manager'
+}
+
 const managerCannotHandOver = async (request: ActionRequest, { currentAdmin }: ActionContext) => {
-  if (request.method !== 'post' || isAdmin({ currentAdmin }) || !request.payload) return request
+  if (request.method !== 'post' || !request.payload) return request
   const requested = request.payload.managerId
-  if (requested !== undefined && requested !== null && String(requested) !== String(currentAdmin!.id)) {
-    throw new ValidationError(
-      { managerId: { message: 'Only an administrator can hand a client to another manager', type: 'forbidden' } },
-      { message: 'Please correct the marked fields' },
-    )
+  const refusal = requested === null ? undefined : handOverRefusal(currentAdmin, requested)
+  if (refusal) {
+    throw new ValidationError({ managerId: { message: refusal, type: 'forbidden' } }, { message: 'Please correct the marked fields' })
   }
   return request
 }
@@ -102,6 +107,17 @@ export function clientResource(models: Models, components: ReturnType<typeof loa
             records: records.map((record) => record.toJSON(currentAdmin)),
           }),
         },
+        // "Edit selected" / "Edit all matching": a manager's change reaches only their own clients
+        // (the row scope) and never hands them to someone else.
+        ...bulkEditActions({
+          model: models.Client,
+          component: components.bulkEdit,
+          definition: clientDefinition,
+          refusedFor: (values, currentAdmin) => {
+            const refusal = 'managerId' in values ? handOverRefusal(currentAdmin, values.managerId) : undefined
+            return refusal ? { managerId: refusal } : undefined
+          },
+        }),
         referenceChoices: {
           actionType: 'resource',
           isVisible: false,

@@ -1,0 +1,283 @@
+import React, { useEffect, useMemo, useState } from 'react'
+import {
+  Box,
+  Button,
+  CheckBox,
+  FormGroup,
+  FormMessage,
+  Input,
+  Label,
+  Link,
+  MessageBox,
+  Select,
+  SelectAsync,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableRow,
+  Text,
+} from '@adminjs/design-system'
+import { ApiClient, useCurrentAdmin, useNotice, ViewHelpers } from 'adminjs'
+import { useLocation, useNavigate } from 'react-router'
+
+// "Edit selected" and "Edit all matching": tick the fields to change, preview what the change does
+// to every client (and which rules it breaks where), then apply it. Only ticked fields are sent.
+
+const api = new ApiClient()
+const h = new ViewHelpers()
+const YES_NO = [
+  { value: 'true', label: 'Yes' },
+  { value: 'false', label: 'No' },
+]
+const SHOWN_ERRORS = 100
+
+const firstValue = (field) => (field.kind === 'boolean' ? 'true' : field.options?.[0]?.value ?? '')
+
+// Active records only, through the resource's referenceChoices action (as the edit form's select).
+function ReferenceInput({ field, onChange, resourceId, disabled }) {
+  const [chosen, setChosen] = useState(null)
+  const loadOptions = async (query) => {
+    const response = await api.resourceAction({ resourceId, actionName: 'referenceChoices', params: { property: field.name, query } })
+    return response.data.choices ?? []
+  }
+  return (
+    <SelectAsync
+      inputId={`bulk-${field.name}`}
+      isDisabled={disabled}
+      cacheOptions
+      defaultOptions
+      isClearable
+      value={chosen}
+      loadOptions={loadOptions}
+      onChange={(selected) => {
+        setChosen(selected)
+        onChange(selected ? selected.value : '')
+      }}
+    />
+  )
+}
+
+function FieldInput({ field, value, onChange, resourceId, disabled }) {
+  if (field.kind === 'boolean' || field.options) {
+    const options = field.kind === 'boolean' ? YES_NO : field.options
+    return (
+      <Select
+        inputId={`bulk-${field.name}`}
+        isDisabled={disabled}
+        value={options.find((option) => option.value === value) ?? null}
+        options={options}
+        onChange={(selected) => onChange(selected ? selected.value : '')}
+      />
+    )
+  }
+  if (field.reference) return <ReferenceInput field={field} onChange={onChange} resourceId={resourceId} disabled={disabled} />
+  return (
+    <Input
+      id={`bulk-${field.name}`}
+      width={1}
+      disabled={disabled}
+      value={value ?? ''}
+      inputMode={field.kind === 'integer' ? 'numeric' : undefined}
+      placeholder={field.kind === 'time' ? 'HH:MM' : undefined}
+      onChange={(event) => onChange(event.target.value)}
+    />
+  )
+}
+
+const BulkEdit = ({ action, resource, records }) => {
+  const location = useLocation()
+  const navigate = useNavigate()
+  const [currentAdmin] = useCurrentAdmin()
+  const addNotice = useNotice()
+  const isSelection = action.actionType === 'bulk'
+  const recordIds = useMemo(() => (records ?? []).map((record) => record.id), [records])
+  // The list's own query (filters, sort, page), without what belongs to this action.
+  const listQuery = useMemo(() => {
+    const query = new URLSearchParams(location.search)
+    for (const key of ['recordIds', 'refresh', 'allMatching']) query.delete(key)
+    return query
+  }, [location.search])
+  const filters = useMemo(() => Object.fromEntries([...listQuery].filter(([key]) => key.startsWith('filters.'))), [listQuery])
+
+  const fields = (action.custom?.fields ?? []).filter((field) => field.name !== 'managerId' || currentAdmin?.role === 'admin')
+  const [touched, setTouched] = useState({})
+  const [values, setValues] = useState({})
+  const [matching, setMatching] = useState(isSelection ? recordIds.length : null)
+  const [preview, setPreview] = useState(null)
+  const [result, setResult] = useState(null)
+  const [failure, setFailure] = useState(null)
+  const [busy, setBusy] = useState(false)
+
+  useEffect(() => {
+    if (isSelection) return
+    api
+      .resourceAction({ resourceId: resource.id, actionName: action.name, params: filters })
+      .then((response) => setMatching(response.data.total ?? 0))
+      .catch(() => setMatching(0))
+  }, [isSelection, resource.id, action.name, filters])
+
+  const changed = () => {
+    setPreview(null)
+    setFailure(null)
+  }
+  const toggle = (field) => {
+    setTouched((before) => ({ ...before, [field.name]: !before[field.name] }))
+    setValues((before) => (field.name in before ? before : { ...before, [field.name]: firstValue(field) }))
+    changed()
+  }
+  const setValue = (field, value) => {
+    setValues((before) => ({ ...before, [field.name]: value }))
+    changed()
+  }
+
+  const send = async (dryRun) => {
+    const data = new FormData()
+    for (const field of fields) if (touched[field.name]) data.set(field.name, values[field.name] ?? '')
+    data.set('dryRun', dryRun ? '1' : '0')
+    setBusy(true)
+    try {
+      const response = isSelection
+        ? await api.bulkAction({ resourceId: resource.id, actionName: action.name, recordIds, data, method: 'post' })
+        : await api.resourceAction({ resourceId: resource.id, actionName: action.name, data, method: 'post', params: { ...filters, allMatching: '1' } })
+      const body = response.data
+      if (!body.report) {
+        setFailure({ message: body.notice?.message ?? 'The change was refused', errors: body.record?.errors ?? {} })
+        return
+      }
+      if (dryRun) setPreview(body.report)
+      else if (body.report.failed && !body.operation) {
+        setPreview(body.report)
+        setFailure({ message: body.notice?.message, errors: {} })
+      } else {
+        setResult({ report: body.report, operation: body.operation })
+        if (body.notice) addNotice(body.notice)
+      }
+    } catch (error) {
+      setFailure({ message: 'The server did not answer. Nothing was changed.', errors: {} })
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  const backToList = () => {
+    const query = new URLSearchParams(listQuery)
+    query.set('refresh', 'true')
+    navigate(h.resourceUrl({ resourceId: resource.id, search: `?${query}` }))
+  }
+
+  const labelOf = (name) => fields.find((field) => field.name === name)?.label ?? (name === 'id' ? 'Client' : name)
+  const anyTouched = fields.some((field) => touched[field.name])
+  const what = isSelection
+    ? `${recordIds.length} selected client${recordIds.length === 1 ? '' : 's'}`
+    : matching === null
+      ? 'all clients matching this filter'
+      : `all ${matching} client${matching === 1 ? '' : 's'} matching this filter`
+
+  if (result) {
+    const { report, operation } = result
+    return (
+      <Box data-testid="bulk-edit-result">
+        <MessageBox variant="success" mb="xl" message={`Changed ${report.updated} of ${report.total} clients; ${report.unchanged} were already so.`} />
+        {report.failed ? <Text mb="lg">{report.failed} requested clients were not found or are not yours; they were left alone.</Text> : null}
+        {operation ? (
+          <Box mb="xl">
+            <Link href={h.resourceUrl({ resourceId: 'ChangeHistory', search: `?${new URLSearchParams({ 'filters.operation': operation })}` })}>
+              See this change in the change history
+            </Link>
+          </Box>
+        ) : null}
+        <Button type="button" variant="contained" onClick={backToList} data-testid="bulk-edit-back">
+          Back to the list
+        </Button>
+      </Box>
+    )
+  }
+
+  const errorRows = preview ? preview.rows.filter((row) => row.action === 'error') : []
+  return (
+    <Box data-testid="bulk-edit">
+      <Text mb="lg">
+        Change <strong>{what}</strong>. Tick the fields to change; the others stay as they are on every client.
+      </Text>
+      {!isSelection && !Object.keys(filters).length ? (
+        <MessageBox variant="info" mb="lg" message="No filter is set: this changes every client you can see." />
+      ) : null}
+      {fields.map((field) => {
+        const error = failure?.errors?.[field.name]
+        return (
+          <FormGroup key={field.name} error={Boolean(error)} mb="lg">
+            <Box flex flexDirection="row" alignItems="center" mb="sm">
+              <CheckBox id={`bulk-touch-${field.name}`} checked={Boolean(touched[field.name])} onChange={() => toggle(field)} />
+              <Label inline htmlFor={`bulk-touch-${field.name}`} ml="default" mb={0}>
+                Change {field.label}
+              </Label>
+            </Box>
+            {touched[field.name] ? (
+              <>
+                <FieldInput field={field} value={values[field.name]} onChange={(value) => setValue(field, value)} resourceId={resource.id} disabled={busy} />
+                {field.readOnlyOnceSet ? <Text variant="sm" mt="sm">Only set on clients that have none yet.</Text> : null}
+                {field.pairedWith ? <Text variant="sm" mt="sm">Set together with {labelOf(field.pairedWith)}, or a client without one is refused.</Text> : null}
+              </>
+            ) : null}
+            <FormMessage>{error?.message}</FormMessage>
+          </FormGroup>
+        )
+      })}
+
+      {failure ? <MessageBox variant="danger" mb="lg" message={failure.message} /> : null}
+
+      {preview ? (
+        <Box mb="xl" data-testid="bulk-edit-preview">
+          <MessageBox
+            variant={preview.failed ? 'danger' : 'info'}
+            mb="lg"
+            message={`${preview.total} clients: ${preview.updated} will change, ${preview.unchanged} unchanged, ${preview.failed} with errors.`}
+          />
+          {errorRows.length ? (
+            <Table mb="lg">
+              <TableHead>
+                <TableRow>
+                  <TableCell>#</TableCell>
+                  <TableCell>Client</TableCell>
+                  <TableCell>Why not</TableCell>
+                </TableRow>
+              </TableHead>
+              <TableBody>
+                {errorRows.slice(0, SHOWN_ERRORS).map((row) => (
+                  <TableRow key={row.row}>
+                    <TableCell>{row.row}</TableCell>
+                    <TableCell>{row.login ?? `#${row.id ?? '?'}`}</TableCell>
+                    <TableCell style={{ whiteSpace: 'pre-wrap' }}>
+                      {Object.entries(row.errors)
+                        .map(([name, message]) => `${labelOf(name)}: ${message}`)
+                        .join('\n')}
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          ) : null}
+          {errorRows.length > SHOWN_ERRORS ? <Text mb="lg">… and {errorRows.length - SHOWN_ERRORS} more.</Text> : null}
+        </Box>
+      ) : null}
+
+      <Box flex flexDirection="row">
+        <Button type="button" variant="outlined" mr="default" disabled={!anyTouched || busy} onClick={() => send(true)} data-testid="bulk-edit-preview-button">
+          Preview
+        </Button>
+        <Button
+          type="button"
+          variant="contained"
+          disabled={!preview || preview.failed > 0 || preview.updated === 0 || busy}
+          onClick={() => send(false)}
+          data-testid="bulk-edit-apply"
+        >
+          {preview ? `Apply to ${preview.updated} clients` : 'Apply'}
+        </Button>
+      </Box>
+    </Box>
+  )
+}
+
+export default BulkEdit

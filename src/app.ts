@@ -19,6 +19,7 @@ import { PostgresThrottleStore } from './auth/throttle-store.js'
 import type { AppConfig } from './config/env.js'
 import type { Database } from './db/database.js'
 import { csvExportRoute } from './exports/export-route.js'
+import { csvImportRoute } from './imports/import-route.js'
 import { createLogger } from './logger.js'
 import { defineModels, type Models } from './models/index.js'
 import { clientDefinition } from './resources/client/client.fields.js'
@@ -47,7 +48,7 @@ const ACCOUNT = Symbol('account')
 type StoredAccount = SessionAdmin & { active: boolean }
 
 /** Answered with JSON (401 when logged out), never a redirect to the login page. */
-const isApiRequest = (req: Request) => req.originalUrl.startsWith('/admin/api/') || req.originalUrl.startsWith('/admin/exports/')
+const isApiRequest = (req: Request) => req.originalUrl.startsWith('/admin/api/') || req.originalUrl.startsWith('/admin/exports/') || req.originalUrl.startsWith('/admin/imports/')
 
 export async function createApp(config: AppConfig, db: Database, logger: Logger = createLogger(config)): Promise<App> {
   const models = defineModels(db.sequelize, config)
@@ -221,6 +222,22 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   app.get(
     '/admin/exports/Client.csv',
     csvExportRoute({ resource: admin.findResource('Client') as AppResource, definition: clientDefinition, sequelize: db.sequelize, logger }),
+  )
+
+  // Before AdminJS's router: its multipart parser must not read the upload (this route streams it to disk).
+  app.post(
+    '/admin/imports/Client',
+    csvImportRoute({
+      model: models.Client,
+      resource: admin.findResource('Client') as AppResource,
+      definition: clientDefinition,
+      keyField: 'login',
+      ownerField: 'managerId',
+      bcryptRounds: config.bcryptRounds,
+      maxBytes: config.importMaxBytes,
+      maxRows: config.importMaxRows,
+      logger,
+    }),
   )
 
   const authenticate = createAuthenticator(models, config)

@@ -271,7 +271,11 @@ async function checkAll(
       if (ownerField in values && values[ownerField] !== null && String(values[ownerField]) !== String(currentAdmin.id)) {
         errors[ownerField] ??= `Only an administrator can hand a client to another manager`
       }
-      if (!existing && !(ownerField in values)) values[ownerField] = Number(currentAdmin.id)
+      // An empty or absent Manager is the manager themselves (their form has no Manager field).
+      if (values[ownerField] === null || values[ownerField] === undefined) {
+        if (existing) delete values[ownerField]
+        else values[ownerField] = Number(currentAdmin.id)
+      }
     }
     if (password !== undefined && passwordField) {
       values[passwordField] = password

@@ -69,7 +69,7 @@ export function buildAdmin(models: Models) {
             invalidCredentials: 'Wrong e-mail or password.',
           },
           resources: {
-            Client: { ...translations(clientDefinition), actions: { exportCsv: 'Export CSV', exportSelectedCsv: 'Export CSV', bulkEdit: 'Edit selected', bulkEditMatching: 'Edit all matching' } },
+            Client: { ...translations(clientDefinition), actions: { exportCsv: 'Export CSV', importCsv: 'Import CSV', exportSelectedCsv: 'Export CSV', bulkEdit: 'Edit selected', bulkEditMatching: 'Edit all matching' } },
             AdminUser: translations(adminUserDefinition),
             Product: translations(productDefinition),
             ChangeHistory: {

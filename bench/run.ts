@@ -19,6 +19,7 @@ import {
 } from './config.js'
 import { measure, measureUnder, sample, type Measured, type Request } from './load.js'
 import { buildIfNeeded, freePort, rssMb, sleep, startChild, treeRssMb, type Child } from './processes.js'
+import { importBench } from './import.js'
 import { findingsBlock, keptFindings, markdownTable, printTable, tableRows, writeDoc, type Check, type Row } from './report.js'
 import { cleanUp, firstAdminEmail, firstManagerEmail, prepareDatabase } from './seed.js'
 import { listPage, selectLists, showRecord, whereOf, type ListQuery } from './sql.js'
@@ -67,6 +68,7 @@ let app: Child | undefined
 let baseline: Child | undefined
 const rows: Row[] = []
 const notes: string[] = []
+const importChecks: Check[] = []
 const starts: { ms: number; rss: number }[] = []
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 let rssAfter: number | undefined
@@ -237,6 +239,17 @@ try {
     `logins during that measurement: ${loginBurst.requests} in ${warmupSeconds + seconds + 1} s (${loginBurst.rps.toFixed(1)}/s, p50 ${(loginBurst.p50 / 1000).toFixed(2)} s, ` +
       `p99 ${(loginBurst.p99 / 1000).toFixed(2)} s), ${loginBurst.bad} non-2xx/3xx, ${loginBurst.errors + loginBurst.timeouts} errors.`,
   )
+  const imported = await importBench({
+    url: app.url,
+    cookie: adminHeaders.cookie,
+    db,
+    pid: app.child.pid,
+    createdPrefix: `${createdLoginPrefix}${runId}-`,
+    managerEmail: firstManagerEmail,
+    log,
+  })
+  importChecks.push(...imported.checks)
+  notes.push(...imported.notes)
   rssAfter = rssMb(app.child.pid!)
 
   // The same server as WEB_CONCURRENCY=2 runs it: a supervisor and one worker per core. Reported
@@ -313,7 +326,7 @@ const rssCheck: Check = {
   value: `${startRss.toFixed(0)} MB (median of ${starts.map((s) => s.rss.toFixed(0)).join(', ')} MB; ${rssAfter?.toFixed(0)} MB after the run)`,
   met: startRss <= 200,
 }
-const checks = [...rows.flatMap((row) => row.checks), startCheck, rssCheck]
+const checks = [...rows.flatMap((row) => row.checks), ...importChecks, startCheck, rssCheck]
 
 console.log('')
 printTable(rows)

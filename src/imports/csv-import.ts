@@ -121,7 +121,10 @@ export async function runImport(file: CsvFile, currentAdmin: CurrentAdmin, dryRu
   const report = (checked: Checked[]) => reportOf(dryRun, checked)
 
   const check = (transaction?: Transaction) => checkAll(file, columns, keys, references, currentAdmin, options, transaction, (done) => progress('checking', done))
-  const checked = await check()
+  const passwordColumn = columns.find((column) => 'attribute' in column && column.attribute === definition.passwordHash?.from)
+  const anyPassword = Boolean(passwordColumn && file.rows.some((cells) => restoreFormula(cells[passwordColumn.index] ?? '') !== ''))
+  // Without passwords to hash first, an apply checks once, inside its transaction.
+  const checked = dryRun || anyPassword ? await check() : []
   if (dryRun || checked.some((row) => row.action === 'error')) return report(checked)
 
   // Hashing is the slow part (bcrypt on the low-priority workers): done before the transaction,

@@ -88,6 +88,15 @@ describe('client import', () => {
     assert.equal(updated.version, 2)
   })
 
+  test('attribute names as header; an absent column is left alone, an empty cell empties the field', async () => {
+    const existing = await createClient(admin, { company: 'Acme', skype: 'acme.ops' })
+    const response = await upload(admin, csv([['login', 'company'], [existing.login, '']]), '0')
+    assert.equal(response.status, 200, JSON.stringify(response.body))
+    assert.equal(response.body.updated, 1)
+    const [row] = (await t.db.sequelize.query(`SELECT company, skype FROM clients WHERE id = ${existing.id}`, { type: QueryTypes.SELECT })) as any[]
+    assert.deepEqual(row, { company: null, skype: 'acme.ops' })
+  })
+
   test('one bad row in 200 → nothing saved, that row named with its field', async () => {
     const before = await clientCount()
     const rows = Array.from({ length: 200 }, (_, i) => newRow(`bulk-${i}`, i === 136 ? { 'E-mail': 'not-an-email' } : {}))

@@ -21,6 +21,7 @@ import { downloadExport, whileExporting, withRssPeak } from './export.js'
 import { bulkEditScenario } from './bulk-edit.js'
 import { measure, measureUnder, sample, type Measured, type Request } from './load.js'
 import { buildIfNeeded, freePort, rssMb, sleep, startChild, treeRssMb, type Child } from './processes.js'
+import { importBench } from './import.js'
 import { findingsBlock, keptFindings, markdownTable, printTable, tableRows, writeDoc, type Check, type Row } from './report.js'
 import { insertTiming, seedHistory, summaryTriggers } from './dashboard.js'
 import { cleanUp, firstAdminEmail, firstManagerEmail, prepareDatabase } from './seed.js'
@@ -70,6 +71,7 @@ let app: Child | undefined
 let baseline: Child | undefined
 const rows: Row[] = []
 const notes: string[] = []
+const importChecks: Check[] = []
 const starts: { ms: number; rss: number }[] = []
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 let rssAfter: number | undefined
@@ -351,6 +353,17 @@ try {
   const bulkEdit = await bulkEditScenario({ baseUrl: app.url, headers: adminHeaders, list: scenarios[0].app, idle, db, log })
   rows.push(bulkEdit.row)
   notes.push(...bulkEdit.notes)
+  const imported = await importBench({
+    url: app.url,
+    cookie: adminHeaders.cookie,
+    db,
+    pid: app.child.pid,
+    createdPrefix: `${createdLoginPrefix}${runId}-`,
+    managerEmail: firstManagerEmail,
+    log,
+  })
+  importChecks.push(...imported.checks)
+  notes.push(...imported.notes)
   rssAfter = rssMb(app.child.pid!)
 
   // The same server as WEB_CONCURRENCY=2 runs it: a supervisor and one worker per core. Reported
@@ -427,7 +440,7 @@ const rssCheck: Check = {
   value: `${startRss.toFixed(0)} MB (median of ${starts.map((s) => s.rss.toFixed(0)).join(', ')} MB; ${rssAfter?.toFixed(0)} MB after the run)`,
   met: startRss <= 200,
 }
-const checks = [...rows.flatMap((row) => row.checks), startCheck, rssCheck]
+const checks = [...rows.flatMap((row) => row.checks), ...importChecks, startCheck, rssCheck]
 
 console.log('')
 printTable(rows)

@@ -28,6 +28,7 @@ import { collapseSlashes } from './http/canonical-path.js'
 import { FORM_MAX_BYTES, limitRequestBodies, LOGIN_MAX_BYTES } from './http/request-bodies.js'
 import { refuseCrossSiteWrites } from './http/same-origin.js'
 import { csvExportRoute } from './exports/export-route.js'
+import { csvImportRoute } from './imports/import-route.js'
 import { createLogger } from './logger.js'
 import { defineModels, type Models } from './models/index.js'
 import { clientDefinition } from './resources/client/client.fields.js'
@@ -68,7 +69,7 @@ const toStoredAccount = (row: Record<string, any>): StoredAccount => ({
 })
 
 /** Answered with JSON (401 when logged out), never a redirect to the login page. */
-const isApiRequest = (req: Request) => req.originalUrl.startsWith('/admin/api/') || req.originalUrl.startsWith('/admin/exports/')
+const isApiRequest = (req: Request) => req.originalUrl.startsWith('/admin/api/') || req.originalUrl.startsWith('/admin/exports/') || req.originalUrl.startsWith('/admin/imports/')
 
 /** The panel's edit of an admin user (path under /admin): the id is group 1. */
 const OWN_ACCOUNT_EDIT = /^\/api\/resources\/AdminUser\/records\/(\d+)\/edit\/?$/i
@@ -281,8 +282,6 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   limitRequestBodies(router, {
     routes: [
       { path: routePath(admin.options.loginPath), anonymous: true, rule: { limit: LOGIN_MAX_BYTES, files: false } },
-      // The client import (POST /admin/imports/Client) takes a CSV file, up to its own limit.
-      { path: '/imports/Client', rule: { limit: config.importMaxBytes, files: true } },
     ],
     signedIn: { limit: FORM_MAX_BYTES, files: false },
     isSignedIn: (req) => Boolean(req.session?.adminUser),
@@ -305,6 +304,22 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   app.get(
     '/admin/exports/Client.csv',
     csvExportRoute({ resource: admin.findResource('Client') as AppResource, definition: clientDefinition, sequelize: db.sequelize, logger }),
+  )
+
+  // Before AdminJS's router: its multipart parser must not read the upload (this route streams it to disk).
+  app.post(
+    '/admin/imports/Client',
+    csvImportRoute({
+      model: models.Client,
+      resource: admin.findResource('Client') as AppResource,
+      definition: clientDefinition,
+      keyField: 'login',
+      ownerField: 'managerId',
+      bcryptRounds: config.bcryptRounds,
+      maxBytes: config.importMaxBytes,
+      maxRows: config.importMaxRows,
+      logger,
+    }),
   )
 
   const authenticate = createAuthenticator(models, config, logger)

@@ -75,7 +75,7 @@ export function buildAdmin(models: Models) {
           },
           // A list page is titled by what it lists ("Clients", with its count), not "List".
           resources: {
-            Client: { ...translations(clientDefinition), actions: { list: 'Clients', exportCsv: 'Export CSV', exportSelectedCsv: 'Export CSV', bulkEdit: 'Edit selected', bulkEditMatching: 'Edit all matching' } },
+            Client: { ...translations(clientDefinition), actions: { list: 'Clients', exportCsv: 'Export CSV', importCsv: 'Import CSV', exportSelectedCsv: 'Export CSV', bulkEdit: 'Edit selected', bulkEditMatching: 'Edit all matching' } },
             AdminUser: { ...translations(adminUserDefinition), actions: { list: 'Admin users' } },
             Product: { ...translations(productDefinition), actions: { list: 'Products' } },
             ChangeHistory: {

@@ -15,7 +15,7 @@ const componentsDir = path.join(projectRoot(), 'src', 'admin', 'components')
 export function loadComponents() {
   const componentLoader = new ComponentLoader()
   const add = (name: string) => componentLoader.add(name, path.join(componentsDir, `${name}.jsx`))
-  const ids: ComponentIds & { newWithDefaults: string; clientHistory: string; revertChange: string; exportCsv: string; operationLink: string; bulkEdit: string; dashboard: string } = {
+  const ids: ComponentIds & { newWithDefaults: string; clientHistory: string; revertChange: string; exportCsv: string; importCsv: string; operationLink: string; bulkEdit: string; dashboard: string } = {
     readOnlyOnceSet: add('ReadOnlyOnceSet'),
     activeReference: add('ActiveReference'),
     plainText: add('PlainText'),
@@ -24,6 +24,7 @@ export function loadComponents() {
     clientHistory: add('ClientHistory'),
     revertChange: add('RevertChange'),
     exportCsv: add('ExportCsv'),
+    importCsv: add('ImportCsv'),
     operationLink: add('OperationLink'),
     bulkEdit: add('BulkEdit'),
     dashboard: add('Dashboard'),

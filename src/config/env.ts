@@ -51,6 +51,7 @@ const envSchema = z
     SESSION_MAX_AGE_HOURS: z.coerce.number().positive().max(24 * 30).default(8),
     WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
     IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(20 * 1024 * 1024),
+    IMPORT_MAX_ROWS: z.coerce.number().int().min(1).default(100_000),
   })
   .superRefine((env, ctx) => {
     if (env.WEB_CONCURRENCY > 1 && !env.DATABASE_URL) {
@@ -88,8 +89,10 @@ export type AppConfig = {
   sessionMaxAgeMs: number
   /** Server processes on this machine (one per core uses them all; each has its own pools). */
   webConcurrency: number
-  /** The largest body the client import route (POST /admin/imports/Client) accepts. */
+  /** Largest CSV file an import accepts, in bytes. */
   importMaxBytes: number
+  /** Most data rows an import accepts. */
+  importMaxRows: number
 }
 
 export class ConfigError extends Error {
@@ -125,6 +128,7 @@ export function parseConfig(source: Record<string, string | undefined>): AppConf
     sessionMaxAgeMs: env.SESSION_MAX_AGE_HOURS * 3600 * 1000,
     webConcurrency: env.WEB_CONCURRENCY,
     importMaxBytes: env.IMPORT_MAX_BYTES,
+    importMaxRows: env.IMPORT_MAX_ROWS,
   }
 }
 

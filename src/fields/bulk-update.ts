@@ -47,7 +47,7 @@ export function attributesToCheck(definition: ResourceDefinition, touched: strin
  * Stored values in the shape the model's setters produce (a time "09:00:00" as "09:00"), so that
  * "unchanged" and the cross-field rules compare like with like.
  */
-function asSet(row: Record<string, unknown>, fields: Map<string, FieldDef>) {
+export function asSet(row: Record<string, unknown>, fields: Map<string, FieldDef>) {
   const normalized: Record<string, unknown> = {}
   for (const [name, value] of Object.entries(row)) {
     const def = fields.get(name)

@@ -106,6 +106,15 @@ export function clientResource(models: Models, components: ReturnType<typeof loa
           component: components.exportCsv,
           handler: async () => ({}),
         },
+        // Upload, dry run and apply (served by src/imports/import-route.ts, which checks every rule).
+        importCsv: {
+          actionType: 'resource',
+          icon: 'Upload',
+          isAccessible: isStaff,
+          isVisible: isStaff,
+          component: components.importCsv,
+          handler: async () => ({}),
+        },
         exportSelectedCsv: {
           actionType: 'bulk',
           icon: 'Download',

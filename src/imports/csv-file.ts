@@ -1,0 +1,80 @@
+import { createReadStream } from 'node:fs'
+import { Transform, type TransformCallback } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { parse, CsvError } from 'csv-parse'
+
+/**
+ * Reads an uploaded CSV file from disk into its header and rows, streamed through csv-parse, and
+ * refuses a file that cannot be a clean import with a message a person can act on: not UTF-8,
+ * binary, not valid CSV, rows of a different width than the header, empty, too many rows.
+ */
+
+export class ImportFileError extends Error {
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message)
+    this.name = 'ImportFileError'
+  }
+}
+
+export type CsvFile = { header: string[]; rows: string[][] }
+
+/** Bytes → text, refusing invalid UTF-8 and NUL bytes (a binary file) as they stream past. */
+class StrictUtf8 extends Transform {
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true })
+  constructor() {
+    super({ decodeStrings: true, readableObjectMode: false })
+  }
+  private decode(chunk: Buffer | undefined, done: TransformCallback) {
+    let text: string
+    try {
+      text = chunk ? this.decoder.decode(chunk, { stream: true }) : this.decoder.decode()
+    } catch {
+      return done(new ImportFileError('The file is not UTF-8 text. Save it as "CSV UTF-8" and upload it again.'))
+    }
+    if (text.includes('\u0000')) return done(new ImportFileError('The file is not a CSV file (it holds binary data).'))
+    done(null, text)
+  }
+  _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
+    this.decode(chunk, done)
+  }
+  _flush(done: TransformCallback) {
+    this.decode(undefined, done)
+  }
+}
+
+export async function readCsvFile(path: string, { maxRows }: { maxRows: number }): Promise<CsvFile> {
+  let header: string[] | undefined
+  const rows: string[][] = []
+  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: false })
+  const collect = new Transform({
+    objectMode: true,
+    transform(record: string[], _encoding, done) {
+      if (!header) header = record
+      else {
+        rows.push(record)
+        if (rows.length > maxRows) return done(new ImportFileError(`The file has more than ${maxRows.toLocaleString('en')} rows, the most one import takes.`))
+      }
+      done()
+    },
+  })
+  try {
+    await pipeline(createReadStream(path), new StrictUtf8(), parser, collect)
+  } catch (error) {
+    if (error instanceof ImportFileError) throw error
+    if (error instanceof CsvError) {
+      const line = (error as CsvError & { lines?: number }).lines
+      if (error.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH') {
+        const cells = (error as CsvError & { record?: unknown[] }).record?.length
+        throw new ImportFileError(`Line ${line} has ${cells} cells, but the header has ${header?.length}: every row must have one cell per column.`)
+      }
+      throw new ImportFileError(`The file is not valid CSV (line ${line}): ${error.message.replace(/^Invalid [^:]*: /, '')}`)
+    }
+    throw error
+  }
+  if (!header || header.every((cell) => cell.trim() === '')) throw new ImportFileError('The file is empty: it needs a header row and at least one row of data.')
+  if (!rows.length) throw new ImportFileError('The file has a header but no rows of data.')
+  return { header, rows }
+}

@@ -1,0 +1,394 @@
+import { randomUUID } from 'node:crypto'
+import type { CurrentAdmin } from 'adminjs'
+import { Op, QueryTypes, Sequelize, type Model, type ModelStatic, type Transaction } from 'sequelize'
+import { isAdmin } from '../access/index.js'
+import type { AppResource } from '../admin/app-resource.js'
+import { NOT_REACHABLE } from '../admin/bulk-edit.js'
+import { RECORD_LABELS } from '../admin/panel-fields.js'
+import { hashPassword } from '../auth/password-hashing.js'
+import { naturalKeyOf } from '../exports/csv-columns.js'
+import { restoreFormula } from '../exports/spreadsheet-safe.js'
+import { asSet } from '../fields/bulk-update.js'
+import { fieldErrorsFrom } from '../fields/errors.js'
+import { kinds, type FieldDef } from '../fields/kinds.js'
+import { columnName, fieldMap, fieldsOf, type ResourceDefinition } from '../fields/model.js'
+import { ImportFileError, type CsvFile } from './csv-file.js'
+
+/**
+ * A CSV file (as the export writes it) checked row by row with the model's own rules — the same
+ * validators and hooks as the form, so the same messages — then, when every row passes, written
+ * all at once in one transaction: a few set-based INSERT and UPDATE statements, recorded in the
+ * change history as one operation "import:<uuid>" of the importing user. Rows match stored
+ * records by their title field (the client's login), case-insensitively.
+ */
+
+export type ImportAction = 'create' | 'update' | 'unchanged' | 'error'
+export type ImportRow = { row: number; login: string | null; action: ImportAction; errors: Record<string, string> }
+export type ImportReport = { dryRun: boolean; total: number; created: number; updated: number; unchanged: number; failed: number; rows: ImportRow[] }
+export type ImportProgress = { phase: 'checking' | 'hashing' | 'applying' | 'done'; done: number; total: number }
+
+export type ImportOptions = {
+  model: ModelStatic<Model>
+  resource: AppResource
+  definition: ResourceDefinition
+  /** The matching key (the client's login): required column, unique case-insensitively. */
+  keyField: string
+  /** The reference that names the row's owner (a manager may only import their own, as themselves). */
+  ownerField?: string
+  bcryptRounds: number
+  onProgress?: (progress: ImportProgress) => void
+}
+
+type Column = { index: number; attribute: string; def: FieldDef } | { index: number; ignored: true }
+type Checked = {
+  row: number
+  key: string
+  action: ImportAction
+  errors: Record<string, string>
+  id?: number
+  /** Column values as the model's setters left them (what would be written). */
+  values: Record<string, unknown>
+  password?: string
+}
+
+const MAX_REPORTED_DUPLICATES = 5
+/** Rows per INSERT / UPDATE statement. */
+const WRITE_CHUNK = 2000
+/** Stored rows looked up per query. */
+const LOOKUP_CHUNK = 5000
+
+class NothingSaved extends Error {
+  constructor(readonly checked: Checked[]) {
+    super('a rule refused at least one row')
+  }
+}
+
+const chunks = <T>(items: T[], size: number) => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size))
+
+/** Header cell → column: a field's label or attribute name; the record's ID, timestamps and read-only fields are read past. */
+function mapHeader(header: string[], definition: ResourceDefinition, keyField: string): Column[] {
+  const known = new Map<string, { attribute: string; def?: FieldDef }>()
+  for (const [attribute, def] of fieldsOf(definition)) {
+    if (def.confirms) continue // the import sets the confirmation itself
+    known.set(attribute.toLowerCase(), { attribute, def: def.readOnly ? undefined : def })
+    known.set(def.label.toLowerCase(), { attribute, def: def.readOnly ? undefined : def })
+  }
+  for (const [attribute, label] of Object.entries(RECORD_LABELS)) {
+    known.set(attribute.toLowerCase(), { attribute })
+    known.set(label.toLowerCase(), { attribute })
+  }
+  const seen = new Set<string>()
+  const unknown: string[] = []
+  const columns: Column[] = header.map((cell, index) => {
+    const found = known.get(cell.trim().toLowerCase())
+    if (!found) {
+      unknown.push(cell)
+      return { index, ignored: true }
+    }
+    if (seen.has(found.attribute)) throw new ImportFileError(`The column "${cell}" appears twice.`)
+    seen.add(found.attribute)
+    return found.def ? { index, attribute: found.attribute, def: found.def } : { index, ignored: true }
+  })
+  if (unknown.length) {
+    throw new ImportFileError(`Unknown column${unknown.length > 1 ? 's' : ''}: ${unknown.map((cell) => `"${cell}"`).join(', ')}. Use the labels of the export or the field names.`)
+  }
+  if (!seen.has(keyField)) throw new ImportFileError(`Missing required column: ${fieldMap(definition).get(keyField)?.label ?? keyField}.`)
+  return columns
+}
+
+export async function runImport(file: CsvFile, currentAdmin: CurrentAdmin, dryRun: boolean, options: ImportOptions): Promise<ImportReport> {
+  const { model, resource, definition, keyField } = options
+  const sequelize = model.sequelize!
+  const fields = fieldMap(definition)
+  const columns = mapHeader(file.header, definition, keyField)
+  const keyColumn = columns.find((column) => 'attribute' in column && column.attribute === keyField)!.index
+  const keys = file.rows.map((cells) => restoreFormula(cells[keyColumn] ?? '').trim())
+
+  // Duplicate keys would make "which row wins" a guess: refuse the file, naming them.
+  const firstRow = new Map<string, number>()
+  const duplicates: string[] = []
+  keys.forEach((key, i) => {
+    if (!key) return
+    const lower = key.toLowerCase()
+    const first = firstRow.get(lower)
+    if (first === undefined) firstRow.set(lower, i + 1)
+    else if (duplicates.length < MAX_REPORTED_DUPLICATES) duplicates.push(`"${key}" (rows ${first} and ${i + 1})`)
+  })
+  if (duplicates.length) throw new ImportFileError(`Each ${fields.get(keyField)?.label ?? keyField} may appear only once in the file; repeated: ${duplicates.join(', ')}.`)
+
+  const references = await resolveReferences(file, columns, sequelize)
+  const progress = (phase: ImportProgress['phase'], done: number, total = file.rows.length) => options.onProgress?.({ phase, done, total })
+  const report = (checked: Checked[]) => reportOf(dryRun, checked)
+
+  const check = (transaction?: Transaction) => checkAll(file, columns, keys, references, currentAdmin, options, transaction, (done) => progress('checking', done))
+  const passwordColumn = columns.find((column) => 'attribute' in column && column.attribute === definition.passwordHash?.from)
+  const anyPassword = Boolean(passwordColumn && file.rows.some((cells) => restoreFormula(cells[passwordColumn.index] ?? '') !== ''))
+  // Without passwords to hash first, an apply checks once, inside its transaction.
+  const checked = dryRun || anyPassword ? await check() : []
+  if (dryRun || checked.some((row) => row.action === 'error')) return report(checked)
+
+  // Hashing is the slow part (bcrypt on the low-priority workers): done before the transaction,
+  // so no row stays locked while it runs.
+  const passwords = checked.filter((row) => row.password && (row.action === 'create' || row.action === 'update'))
+  const hashes = new Map<number, string>()
+  let hashed = 0
+  progress('hashing', 0, passwords.length)
+  await Promise.all(
+    passwords.map(async (row) => {
+      hashes.set(row.row, await hashPassword(row.password!, options.bcryptRounds))
+      progress('hashing', ++hashed, passwords.length)
+    }),
+  )
+
+  const operation = `import:${randomUUID()}`
+  try {
+    const applied = await resource.asActor(
+      { currentAdmin },
+      async (transaction) => {
+        // Checked again under lock: what was checked above may have changed in the meantime.
+        const final = await check(transaction)
+        if (final.some((row) => row.action === 'error')) throw new NothingSaved(final)
+        const missingHash = final.find((row) => row.password && !hashes.has(row.row))
+        if (missingHash) hashes.set(missingHash.row, await hashPassword(missingHash.password!, options.bcryptRounds))
+        progress('applying', 0)
+        await writeAll(final, hashes, options, transaction)
+        progress('applying', file.rows.length)
+        return final
+      },
+      operation,
+    )
+    progress('done', file.rows.length)
+    return report(applied)
+  } catch (error) {
+    if (error instanceof NothingSaved) return report(error.checked)
+    throw error
+  }
+}
+
+function reportOf(dryRun: boolean, checked: Checked[]): ImportReport {
+  const count = (action: ImportAction) => checked.filter((row) => row.action === action).length
+  return {
+    dryRun,
+    total: checked.length,
+    created: count('create'),
+    updated: count('update'),
+    unchanged: count('unchanged'),
+    failed: count('error'),
+    rows: checked.map(({ row, key, action, errors }) => ({ row, login: key || null, action, errors })),
+  }
+}
+
+type References = Map<string, { label: string; ids: Map<string, number>; caseInsensitive: boolean }>
+
+/** Manager and Product cells hold the referenced record's natural key (e-mail, code): all looked up in one query each. */
+async function resolveReferences(file: CsvFile, columns: Column[], sequelize: Sequelize): Promise<References> {
+  const references: References = new Map()
+  for (const column of columns) {
+    if (!('attribute' in column) || !column.def.references) continue
+    const key = naturalKeyOf(column.def.references.resource)
+    if (!key) continue
+    const caseInsensitive = key.def.kind === 'email' || key.def.unique === 'caseInsensitive'
+    const normal = (value: string) => (caseInsensitive ? value.toLowerCase() : value)
+    const wanted = [...new Set(file.rows.map((cells) => normal(restoreFormula(cells[column.index] ?? '').trim())).filter(Boolean))]
+    const ids = new Map<string, number>()
+    const keySql = caseInsensitive ? `lower("${columnName(key.attribute)}")` : `"${columnName(key.attribute)}"`
+    for (const part of chunks(wanted, LOOKUP_CHUNK)) {
+      const rows = (await sequelize.query(`SELECT id, ${keySql} AS key FROM "${key.table}" WHERE ${keySql} IN (:part)`, {
+        replacements: { part },
+        type: QueryTypes.SELECT,
+      })) as { id: number; key: string }[]
+      for (const row of rows) ids.set(row.key, Number(row.id))
+    }
+    references.set(column.attribute, { label: column.def.label, ids, caseInsensitive })
+  }
+  return references
+}
+
+async function storedByKey(keys: string[], options: ImportOptions, transaction?: Transaction) {
+  const stored = new Map<string, Record<string, unknown>>()
+  const wanted = [...new Set(keys.filter(Boolean).map((key) => key.toLowerCase()))]
+  for (const part of chunks(wanted, LOOKUP_CHUNK)) {
+    const where = Sequelize.where(Sequelize.fn('lower', Sequelize.col(columnName(options.keyField))), { [Op.in]: part })
+    for (const row of await options.resource.rowsWhere(where, { transaction, lock: Boolean(transaction) })) {
+      stored.set(String(row[options.keyField]).toLowerCase(), row)
+    }
+  }
+  return stored
+}
+
+type HookRunner = { runHooks: (name: string, ...args: unknown[]) => Promise<void> }
+
+async function checkAll(
+  file: CsvFile,
+  columns: Column[],
+  keys: string[],
+  references: References,
+  currentAdmin: CurrentAdmin,
+  options: ImportOptions,
+  transaction: Transaction | undefined,
+  onRow: (done: number) => void,
+): Promise<Checked[]> {
+  const { model, definition, ownerField } = options
+  const fields = fieldMap(definition)
+  const stored = await storedByKey(keys, options, transaction)
+  const admin = isAdmin({ currentAdmin })
+  const passwordField = definition.passwordHash?.from
+  const confirmation = fieldsOf(definition).find(([, def]) => def.confirms === passwordField)?.[0]
+  const attributes = Object.keys(model.getAttributes())
+  // Kept by the database: timestamps, the version counter.
+  const derived = new Set(['id', 'createdAt', 'updatedAt', ...(definition.versionField ? [definition.versionField] : [])])
+  // Shared by every row: a referenced manager or product is checked once, not once per row.
+  const referenceLookups = new Map()
+  const checked: Checked[] = []
+
+  for (const [i, cells] of file.rows.entries()) {
+    const errors: Record<string, string> = {}
+    const values: Record<string, unknown> = {}
+    let password: string | undefined
+    for (const column of columns) {
+      if (!('attribute' in column)) continue
+      const cell = restoreFormula(cells[column.index] ?? '')
+      if (column.attribute === passwordField) {
+        // Write-only: an empty cell keeps the stored password.
+        if (cell !== '') password = cell
+        continue
+      }
+      const reference = references.get(column.attribute)
+      if (reference) {
+        const text = cell.trim()
+        if (text === '') values[column.attribute] = null
+        else {
+          const id = reference.ids.get(reference.caseInsensitive ? text.toLowerCase() : text)
+          if (id === undefined) errors[column.attribute] = `The chosen ${reference.label} does not exist`
+          else values[column.attribute] = id
+        }
+        continue
+      }
+      values[column.attribute] = cell === '' ? null : cell
+    }
+
+    const existing = keys[i] ? stored.get(keys[i].toLowerCase()) : undefined
+    if (ownerField && !admin) {
+      // A manager imports only their own clients, and only as themselves.
+      if (existing && String(existing[ownerField]) !== String(currentAdmin.id)) errors[options.keyField] = NOT_REACHABLE
+      if (ownerField in values && values[ownerField] !== null && String(values[ownerField]) !== String(currentAdmin.id)) {
+        errors[ownerField] ??= `Only an administrator can hand a client to another manager`
+      }
+      // An empty or absent Manager is the manager themselves (their form has no Manager field).
+      if (values[ownerField] === null || values[ownerField] === undefined) {
+        if (existing) delete values[ownerField]
+        else values[ownerField] = Number(currentAdmin.id)
+      }
+    }
+    if (password !== undefined && passwordField) {
+      values[passwordField] = password
+      if (confirmation) values[confirmation] = password
+    }
+
+    const touched = Object.keys(values).filter((name) => !errors[name])
+    const writable = Object.fromEntries(touched.map((name) => [name, values[name]]))
+    const instance = existing
+      ? model.build(asSet(existing, fields), { isNewRecord: false, raw: true })
+      : model.build({}, { isNewRecord: true })
+    instance.set(writable)
+    // The password is checked by its field rules here and hashed only once the whole file passes:
+    // the hooks see a placeholder, so a dry run costs no bcrypt time.
+    const hookOptions = {
+      transaction,
+      referenceLookups,
+      fields: touched,
+      writeOnlyValues: password !== undefined && passwordField ? { [passwordField]: '', ...(confirmation && { [confirmation]: '' }) } : undefined,
+    }
+    const collect = (error: unknown) => {
+      const fieldErrors = fieldErrorsFrom(error, definition)
+      if (!fieldErrors) throw error
+      for (const [name, { message }] of Object.entries(fieldErrors)) errors[name] ??= message
+    }
+    try {
+      await instance.validate(existing ? { skip: attributes.filter((name) => !touched.includes(name)) } : undefined)
+    } catch (error) {
+      collect(error)
+    }
+    try {
+      await (model as unknown as HookRunner).runHooks(existing ? 'beforeUpdate' : 'beforeCreate', instance, hookOptions)
+    } catch (error) {
+      collect(error)
+    }
+    const toWrite = Object.fromEntries(
+      attributes.filter((name) => !derived.has(name) && !kinds[fields.get(name)?.kind ?? 'string'].virtual && (existing ? touched.includes(name) : true)).map((name) => [name, instance.get(name)]),
+    )
+    const changed = existing && (password !== undefined || touched.some((name) => instance.changed(name as never)))
+    checked.push({
+      row: i + 1,
+      key: keys[i],
+      action: Object.keys(errors).length ? 'error' : !existing ? 'create' : changed ? 'update' : 'unchanged',
+      errors,
+      id: existing ? Number(existing.id) : undefined,
+      values: toWrite,
+      password,
+    })
+    if ((i + 1) % 1000 === 0) onRow(i + 1)
+  }
+  onRow(file.rows.length)
+  return checked
+}
+
+/** The table's column types, for typing the JSON rows the statements read from. */
+async function columnTypes(sequelize: Sequelize, table: string, transaction: Transaction) {
+  const rows = (await sequelize.query(
+    `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = CAST(:table AS regclass) AND attnum > 0 AND NOT attisdropped`,
+    { replacements: { table }, type: QueryTypes.SELECT, transaction },
+  )) as { name: string; type: string }[]
+  return new Map(rows.map((row) => [row.name, row.type]))
+}
+
+/** Creates with INSERT … SELECT and updates with UPDATE … FROM, each reading a JSON array of rows. */
+async function writeAll(checked: Checked[], hashes: Map<number, string>, options: ImportOptions, transaction: Transaction) {
+  const { model, definition } = options
+  const sequelize = model.sequelize!
+  const types = await columnTypes(sequelize, definition.table, transaction)
+  const hashAttribute = definition.passwordHash?.attribute
+  const quote = (name: string) => `"${name.replace(/"/g, '""')}"`
+  const recordset = (attributes: string[]) => attributes.map((name) => `${quote(columnName(name))} ${types.get(columnName(name))}`).join(', ')
+
+  const creates = checked.filter((row) => row.action === 'create')
+  if (creates.length) {
+    const attributes = [...new Set([...Object.keys(creates[0].values), ...(hashAttribute ? [hashAttribute] : [])])].filter((name) => types.has(columnName(name)))
+    const list = attributes.map((name) => quote(columnName(name))).join(', ')
+    for (const part of chunks(creates, WRITE_CHUNK)) {
+      const rows = part.map((row) => {
+        const json: Record<string, unknown> = {}
+        for (const name of attributes) json[columnName(name)] = name === hashAttribute ? hashes.get(row.row) : row.values[name]
+        return json
+      })
+      await sequelize.query(
+        `INSERT INTO ${quote(definition.table)} (${list}, created_at, updated_at) SELECT ${list}, now(), now() FROM jsonb_to_recordset($1::jsonb) AS r(${recordset(attributes)})`,
+        { bind: [JSON.stringify(rows)], transaction },
+      )
+    }
+  }
+
+  const updates = checked.filter((row) => row.action === 'update')
+  // Rows of one file touch the same columns; grouped anyway, as a row's password is optional.
+  const groups = new Map<string, Checked[]>()
+  for (const row of updates) {
+    const attributes = [...Object.keys(row.values), ...(row.password && hashAttribute ? [hashAttribute] : [])].filter((name) => types.has(columnName(name)))
+    const key = attributes.join(',')
+    groups.set(key, [...(groups.get(key) ?? []), row])
+  }
+  for (const [key, rows] of groups) {
+    const attributes = key ? key.split(',') : []
+    const set = [...attributes.map((name) => `${quote(columnName(name))} = r.${quote(columnName(name))}`), 'updated_at = now()'].join(', ')
+    for (const part of chunks(rows, WRITE_CHUNK)) {
+      const json = part.map((row) => {
+        const values: Record<string, unknown> = { id: row.id }
+        for (const name of attributes) values[columnName(name)] = name === hashAttribute ? hashes.get(row.row) : row.values[name]
+        return values
+      })
+      await sequelize.query(
+        `UPDATE ${quote(definition.table)} AS t SET ${set} FROM jsonb_to_recordset($1::jsonb) AS r(id integer${attributes.length ? `, ${recordset(attributes)}` : ''}) WHERE t.id = r.id`,
+        { bind: [JSON.stringify(json)], transaction },
+      )
+    }
+  }
+}

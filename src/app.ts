@@ -1,3 +1,6 @@
+// Before any router exists: a rejected promise of an async route handler (AdminJS's included) goes
+// to the error handler below as an error, instead of going unhandled and ending the process.
+import 'express-async-errors'
 import { randomUUID } from 'node:crypto'
 import AdminJSExpress from '@adminjs/express'
 import type AdminJS from 'adminjs'
@@ -12,10 +15,15 @@ import { pinoHttp } from 'pino-http'
 import { buildAdmin } from './admin/admin.js'
 import { discardStaleComponentBundle } from './admin/components.js'
 import { localFontsPath, rewriteFontLinks, serveLocalFonts } from './admin/local-fonts.js'
+import { cspScriptSources, hardenPanelPages, issueCspNonce } from './admin/safe-pages.js'
 import { createAuthenticator, toSessionAdmin, type SessionAdmin } from './auth/authenticate.js'
+import { passwordStampSql } from './auth/password-stamp.js'
 import { PostgresThrottleStore } from './auth/throttle-store.js'
 import type { AppConfig } from './config/env.js'
 import type { Database } from './db/database.js'
+import { collapseSlashes } from './http/canonical-path.js'
+import { FORM_MAX_BYTES, limitRequestBodies, LOGIN_MAX_BYTES } from './http/request-bodies.js'
+import { refuseCrossSiteWrites } from './http/same-origin.js'
 import { createLogger } from './logger.js'
 import { defineModels, type Models } from './models/index.js'
 
@@ -25,6 +33,8 @@ declare module 'express-session' {
   interface SessionData {
     adminUser?: SessionAdmin
     redirectTo?: string
+    /** The password the session was started with (see auth/password-stamp.ts). */
+    passwordStamp?: string
   }
 }
 
@@ -40,9 +50,46 @@ export const SESSION_COOKIE = 'sms_admin.sid'
 const TOUCH_EVERY_MS = 5 * 60 * 1000
 /** The session's user as the database has it now, attached by the session store when it reads a session. */
 const ACCOUNT = Symbol('account')
-type StoredAccount = SessionAdmin & { active: boolean }
+type StoredAccount = SessionAdmin & { active: boolean; passwordStamp: string }
+const ACCOUNT_COLUMNS = `u.id, u.email, u.name, u.role, u.active, ${passwordStampSql('u.password_hash')} AS password_stamp`
+const toStoredAccount = (row: Record<string, any>): StoredAccount => ({
+  id: row.id,
+  email: row.email,
+  name: row.name,
+  role: row.role,
+  active: row.active,
+  passwordStamp: row.password_stamp,
+})
 
 const isApiRequest = (req: Request) => req.originalUrl.startsWith('/admin/api/')
+
+/** The panel's edit of an admin user (path under /admin): the id is group 1. */
+const OWN_ACCOUNT_EDIT = /^\/api\/resources\/AdminUser\/records\/(\d+)\/edit\/?$/i
+
+/**
+ * A user who changes their own password keeps the session they changed it in (their other
+ * sessions end): just before the answer goes out, the session takes the account's new stamp.
+ */
+function keepSessionThroughOwnPasswordChange(req: Request, res: Response, loadAccount: (id: number) => Promise<StoredAccount | null>) {
+  const send = res.send.bind(res)
+  res.send = ((body?: unknown) => {
+    loadAccount(req.session.adminUser!.id)
+      .then((account) => {
+        if (account) req.session.passwordStamp = account.passwordStamp
+      })
+      .catch((error) => req.log?.warn({ err: error }, 'could not refresh the session after a password change'))
+      .finally(() => send(body))
+    return res
+  }) as Response['send']
+}
+
+const logoutPage = (logoutPath: string, rootPath: string) => `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Log out</title></head>
+<body style="font-family: Roboto, Arial, sans-serif; margin: 4rem auto; max-width: 28rem; color: #1C1C38">
+<form method="post" action="${logoutPath}">
+<p>Log out of the panel?</p>
+<p><button type="submit" style="padding: .5rem 1.5rem">Log out</button> <a href="${rootPath}" style="margin-left: 1rem">Back to the panel</a></p>
+</form></body></html>`
 
 export async function createApp(config: AppConfig, db: Database, logger: Logger = createLogger(config)): Promise<App> {
   const models = defineModels(db.sequelize, config)
@@ -52,10 +99,13 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   app.disable('x-powered-by')
   // The panel's API answers are per user and never revalidated; hashing every body for an ETag is waste.
   app.set('etag', false)
+  // Only named hops: a hop count or the proxies' addresses (env.ts refuses `true`).
   if (config.trustProxy) {
     const hops = Number(config.trustProxy)
-    app.set('trust proxy', Number.isInteger(hops) ? hops : config.trustProxy === 'true' ? true : config.trustProxy)
+    app.set('trust proxy', Number.isInteger(hops) ? hops : config.trustProxy.split(',').map((item) => item.trim()))
   }
+  app.use(collapseSlashes)
+  app.use(issueCspNonce)
 
   app.use(
     pinoHttp({
@@ -76,8 +126,9 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     helmet({
       contentSecurityPolicy: {
         directives: {
-          // AdminJS renders its initial state and boot code as inline scripts.
-          'script-src': ["'self'", "'unsafe-inline'"],
+          // AdminJS renders its initial state and boot code as inline scripts: those carry this
+          // response's nonce (admin/safe-pages.ts); no other inline script runs.
+          'script-src': cspScriptSources,
           'style-src': ["'self'", "'unsafe-inline'"],
           'img-src': ["'self'", 'data:'],
           'font-src': ["'self'", 'data:'],
@@ -86,6 +137,9 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
         },
       },
       hsts: config.isProduction,
+      // Not helmet's no-referrer: under it a browser sends `Origin: null` on the panel's own form
+      // posts, and the same-origin check below could not tell them from another site's.
+      referrerPolicy: { policy: 'same-origin' },
     }),
   )
 
@@ -100,6 +154,8 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   app.get('/', (_req, res) => res.redirect('/admin'))
   app.use(localFontsPath, serveLocalFonts())
   app.use('/admin', rewriteFontLinks)
+  app.use('/admin', hardenPanelPages)
+  app.use('/admin', refuseCrossSiteWrites)
 
   const PgSession = connectPgSimple(session)
   /**
@@ -107,7 +163,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
    * - Rolling sessions would write the session row on every request (a synchronous commit each,
    *   ~5 ms): the expiry is pushed forward at most once per TOUCH_EVERY_MS per session instead.
    *   The map only saves writes; losing it (a restart, another instance) costs one extra write.
-   * - Reading a session also reads its user's current account (role, active) in the same query,
+   * - Reading a session also reads its user's current account (role, active, password stamp) in the same query,
    *   for the rights check below, which otherwise costs a query of its own on every request.
    */
   class PanelSessionStore extends PgSession {
@@ -116,7 +172,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     get(sid: string, callback: (error: unknown, session?: session.SessionData | null) => void) {
       sessionPool
         .query(
-          `SELECT s.sess, u.id, u.email, u.name, u.role, u.active
+          `SELECT s.sess, ${ACCOUNT_COLUMNS}
              FROM sessions s LEFT JOIN admin_users u ON u.id = (s.sess -> 'adminUser' ->> 'id')::int
             WHERE s.sid = $1 AND s.expire >= now()`,
           [sid],
@@ -124,7 +180,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
         .then(({ rows: [row] }) => {
           if (!row) return callback(null, null)
           const sess = typeof row.sess === 'string' ? JSON.parse(row.sess) : row.sess
-          const account: StoredAccount | null = row.id === null ? null : { id: row.id, email: row.email, name: row.name, role: row.role, active: row.active }
+          const account: StoredAccount | null = row.id === null ? null : toStoredAccount(row)
           // Not enumerable: never saved back into the session.
           Object.defineProperty(sess, ACCOUNT, { value: account, enumerable: false })
           callback(null, sess)
@@ -164,11 +220,44 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   app.use('/admin', session(sessionOptions))
 
   const loginPage = async (errorMessage: string) => admin.renderLogin({ action: admin.options.loginPath, errorMessage })
+  const loadAccount = async (id: number) => {
+    const { rows } = await sessionPool.query(`SELECT ${ACCOUNT_COLUMNS} FROM admin_users u WHERE u.id = $1`, [id])
+    return rows[0] ? toStoredAccount(rows[0]) : null
+  }
+
+  // Rights are read from the database on every request: a demoted or deactivated user loses the
+  // old rights at once, not at their next login; a session started with an older password ends.
+  app.use('/admin', async (req, res, next) => {
+    const current = req.session?.adminUser
+    if (!current) return next()
+    try {
+      const loaded = (req as unknown as Record<symbol, StoredAccount | null | undefined>)[ACCOUNT]
+      const user = loaded !== undefined ? loaded : await loadAccount(current.id)
+      if (!user || !user.active || user.passwordStamp !== req.session.passwordStamp) {
+        req.session.destroy(() => {
+          if (isApiRequest(req)) res.status(401).json({ error: 'Your session has ended. Please log in again.' })
+          else res.redirect(admin.options.loginPath)
+        })
+        return
+      }
+      const fresh = toSessionAdmin(user)
+      if (JSON.stringify(fresh) !== JSON.stringify(current)) req.session.adminUser = fresh
+      if (req.method === 'POST' && OWN_ACCOUNT_EDIT.exec(req.path)?.[1] === String(current.id)) keepSessionThroughOwnPasswordChange(req, res, loadAccount)
+      next()
+    } catch (error) {
+      next(error)
+    }
+  })
+
+  // AdminJS adds its routes to this router after ours, so a path here matches exactly what the
+  // AdminJS handler of that path matches (every spelling Express routes to it).
+  const router = express.Router()
+  const routePath = (path: string) => path.replace(admin.options.rootPath, '') || '/'
 
   // Per address: a burst of failed logins from one place is refused for a while (shared by instances).
   const addressThrottle = new PostgresThrottleStore(db.sequelize, 'address')
-  app.post(
-    '/admin/login',
+  router.post(
+    routePath(admin.options.loginPath),
     rateLimit({
       windowMs: config.loginLockMinutes * 60 * 1000,
       limit: config.loginMaxFailures * 5,
@@ -182,45 +271,38 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
       },
     }),
   )
-
-  // Rights are read from the database on every request: a demoted or deactivated user loses the
-  // old rights at once, not at their next login.
-  app.use('/admin', async (req, res, next) => {
-    const current = req.session?.adminUser
-    if (!current) return next()
-    try {
-      const loaded = (req as unknown as Record<symbol, StoredAccount | null | undefined>)[ACCOUNT]
-      const user = loaded !== undefined ? loaded : ((await models.AdminUser.findByPk(current.id, { raw: true })) as unknown as StoredAccount | null)
-      if (!user || !user.active) {
-        req.session.destroy(() => {
-          if (isApiRequest(req)) res.status(401).json({ error: 'Your session has ended. Please log in again.' })
-          else res.redirect(admin.options.loginPath)
-        })
-        return
-      }
-      const fresh = toSessionAdmin(user)
-      if (JSON.stringify(fresh) !== JSON.stringify(current)) req.session.adminUser = fresh
-      next()
-    } catch (error) {
-      next(error)
-    }
+  limitRequestBodies(router, {
+    routes: [
+      { path: routePath(admin.options.loginPath), anonymous: true, rule: { limit: LOGIN_MAX_BYTES, files: false } },
+      // The client import (POST /admin/imports/Client) takes a CSV file, up to its own limit.
+      { path: '/imports/Client', rule: { limit: config.importMaxBytes, files: true } },
+    ],
+    signedIn: { limit: FORM_MAX_BYTES, files: false },
+    isSignedIn: (req) => Boolean(req.session?.adminUser),
   })
 
-  // A GET has no body: spare it AdminJS's multipart parser, which otherwise runs on every request.
-  app.use('/admin', (req, _res, next) => {
-    if (req.method === 'GET' || req.method === 'HEAD') Object.assign(req, { fields: {}, files: {}, express_formidable: { parsed: true } })
-    next()
+  // Logging out changes state, so it is a POST (the panel's menu sends one). GET shows a button
+  // that does it: following a link, even from another site, logs nobody out.
+  router.get(routePath(admin.options.logoutPath), (_req, res) => {
+    res.type('html').send(logoutPage(admin.options.logoutPath, admin.options.rootPath))
+  })
+  router.post(routePath(admin.options.logoutPath), (req, res, next) => {
+    req.session.destroy((error) => {
+      if (error) return next(error)
+      res.clearCookie(SESSION_COOKIE, { path: '/' })
+      res.redirect(admin.options.loginPath)
+    })
   })
 
-  const authenticate = createAuthenticator(models, config)
-  const router = AdminJSExpress.buildAuthenticatedRouter(
+  const authenticate = createAuthenticator(models, config, logger)
+  AdminJSExpress.buildAuthenticatedRouter(
     admin,
     {
       authenticate: authenticate as never,
       cookieName: SESSION_COOKIE,
       cookiePassword: config.sessionSecret,
     },
-    null,
+    router,
     sessionOptions,
   )
   app.use(admin.options.rootPath, router)
@@ -229,11 +311,15 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     if (req.accepts(['json', 'html']) === 'json' || isApiRequest(req)) res.status(404).json({ error: 'Not found' })
     else res.status(404).type('text/plain').send('Not found')
   })
-  // Never an HTML stack trace: a JSON body with the request id to find the log line.
-  app.use((error: Error, req: Request, res: Response, _next: NextFunction) => {
-    req.log?.error({ err: error }, 'request failed')
+  // Never an HTML stack trace: a JSON body, with the request id to find the log line. A client's
+  // mistake the error names (a body too large, a malformed form) answers its own 4xx.
+  app.use((error: Error & { status?: number; expose?: boolean }, req: Request, res: Response, _next: NextFunction) => {
+    const clientError = typeof error.status === 'number' && error.status >= 400 && error.status < 500
+    if (clientError) req.log?.warn({ err: error }, 'request refused')
+    else req.log?.error({ err: error }, 'request failed')
     if (res.headersSent) return
-    res.status(500).json({ error: 'Something went wrong on our side. Please try again.', requestId: req.id })
+    if (clientError) res.status(error.status!).json({ error: error.expose ? error.message : 'This request could not be read.', requestId: req.id })
+    else res.status(500).json({ error: 'Something went wrong on our side. Please try again.', requestId: req.id })
   })
 
   return {

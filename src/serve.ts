@@ -8,6 +8,10 @@ import { createLogger } from './logger.js'
 /** One server process: the panel on config.port until SIGTERM/SIGINT. */
 export async function serve(config: AppConfig, startedAt: number) {
   const logger = createLogger(config)
+  // A promise rejected where nothing waits for it is a bug to log, not a reason to end the process
+  // (Node's default) and every request in flight with it. Route handlers' rejections never get
+  // here: they are answered as errors (see app.ts).
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'))
   const db = await openDatabase(config)
 
   if (db.embedded) {

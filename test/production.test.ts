@@ -268,7 +268,7 @@ test('a full journey logs request ids but no password, hash, cookie or secret', 
     await agent.get(api.record('Client', id, 'show'))
     await agent.post(api.record('Client', id, 'edit')).type('form').send({ password: 'client-password-88', passwordConfirmation: 'client-password-88' })
     await agent.post(api.record('Client', id, 'edit')).type('form').send({ password: 'client-password-99', passwordConfirmation: 'mismatch-99' })
-    await agent.get('/admin/logout')
+    await agent.post('/admin/logout')
     const hashes = (await app.models.AdminUser.scope('withSecrets').findAll()).map((user) => String(user.get('passwordHash')))
     assert.match(captured, /"reqId"|"req":\{"id"/, 'request ids are logged')
     for (const secret of [PASSWORD, 'a-wrong-password', 'client-password-77', 'client-password-88', 'client-password-99', decodeURIComponent(cookieValue), config.sessionSecret, ...hashes]) {

@@ -24,6 +24,7 @@ export function loadComponents() {
     clientHistory: add('ClientHistory'),
     revertChange: add('RevertChange'),
   }
+  componentLoader.override('LoggedIn', path.join(componentsDir, 'LoggedIn.jsx'))
   return { componentLoader, ids }
 }
 

@@ -1,8 +1,10 @@
 import type { Request } from 'express'
+import type { Logger } from 'pino'
 import { fn, col, where } from 'sequelize'
 import type { AppConfig } from '../config/env.js'
 import type { Models } from '../models/index.js'
 import { hashPassword, verifyPassword } from './password-hashing.js'
+import { passwordStamp } from './password-stamp.js'
 import { PostgresThrottleStore } from './throttle-store.js'
 
 export type SessionAdmin = { id: number; email: string; name: string; role: 'admin' | 'manager' }
@@ -20,11 +22,20 @@ export class LoginRefused extends Error {}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
- * Checks an e-mail and password. Failed attempts per account are counted in PostgreSQL: from the
- * fourth on each answer is slowed, and after `loginMaxFailures` the account refuses logins for
- * `loginLockMinutes`, on every instance. Other accounts are not affected.
+ * Checks an e-mail and password. Attempts per account are counted in PostgreSQL, each one before
+ * its password is checked (one atomic statement): parallel guesses each take a number, and only the
+ * first `loginMaxFailures` of a window are checked at all. From the fourth on each answer is
+ * slowed; after `loginMaxFailures` failures the account refuses logins for `loginLockMinutes`, on
+ * every instance. A successful login clears the count. Other accounts are not affected.
+ *
+ * The login page shows only LoginRefused messages: anything else that goes wrong is logged and
+ * shown as a plain "could not log you in".
  */
-export function createAuthenticator(models: Models, config: Pick<AppConfig, 'loginMaxFailures' | 'loginLockMinutes' | 'bcryptRounds'>) {
+export function createAuthenticator(
+  models: Models,
+  config: Pick<AppConfig, 'loginMaxFailures' | 'loginLockMinutes' | 'bcryptRounds'>,
+  logger?: Logger,
+) {
   const failures = new PostgresThrottleStore(models.AdminUser.sequelize!, 'account')
   failures.windowMs = config.loginLockMinutes * 60 * 1000
   // Compared against when the e-mail is unknown, so both cases take as long. Made on first use
@@ -32,14 +43,17 @@ export function createAuthenticator(models: Models, config: Pick<AppConfig, 'log
   // worker), so one failure is not cached for the life of the process.
   let decoyHash: Promise<string> | undefined
 
-  return async function authenticate(email: string, password: string, context?: { req: Request }): Promise<SessionAdmin | null> {
-    const account = String(email ?? '').trim().toLowerCase()
-    const known = await failures.get(account)
-    if (known && known.totalHits >= config.loginMaxFailures) {
-      const minutes = Math.max(1, Math.ceil(((known.resetTime?.getTime() ?? Date.now()) - Date.now()) / 60000))
+  async function check(email: unknown, password: unknown, req: Request | undefined): Promise<SessionAdmin | null> {
+    // A form field can arrive as a list or an object: anything but text is simply a wrong login.
+    if (typeof email !== 'string' || typeof password !== 'string') return null
+    const account = email.trim().toLowerCase()
+    const attempt = await failures.increment(account)
+    const earlierAttempts = attempt.totalHits - 1
+    if (earlierAttempts >= config.loginMaxFailures) {
+      const minutes = Math.max(1, Math.ceil(((attempt.resetTime?.getTime() ?? Date.now()) - Date.now()) / 60000))
       throw new LoginRefused(`Too many failed logins for this account. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`)
     }
-    if (known && known.totalHits >= 3) await sleep(Math.min(2000, 250 * 2 ** (known.totalHits - 3)))
+    if (earlierAttempts >= 3) await sleep(Math.min(2000, 250 * 2 ** (earlierAttempts - 3)))
 
     const user = account
       ? await models.AdminUser.scope('withSecrets').findOne({ where: where(fn('lower', col('email')), account) })
@@ -50,21 +64,28 @@ export function createAuthenticator(models: Models, config: Pick<AppConfig, 'log
           decoyHash = undefined
           throw error
         }))
-    const matches = await verifyPassword(String(password ?? ''), hash)
-    if (!user || !matches) {
-      await failures.increment(account)
-      return null
-    }
+    const matches = await verifyPassword(password, hash)
+    if (!user || !matches) return null
     if (!user.get('active')) throw new LoginRefused('This account is deactivated. Ask an administrator to reactivate it.')
     await failures.resetKey(account)
 
     // A fresh session id on login: a session id planted before login is worth nothing after it.
-    const req = context?.req
     if (req?.session) {
-      const redirectTo = (req.session as any).redirectTo
+      const redirectTo = req.session.redirectTo
       await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())))
-      if (redirectTo) (req.session as any).redirectTo = redirectTo
+      if (redirectTo) req.session.redirectTo = redirectTo
+      req.session.passwordStamp = passwordStamp(hash)
     }
     return toSessionAdmin(user.get({ plain: true }))
+  }
+
+  return async function authenticate(email: unknown, password: unknown, context?: { req: Request }): Promise<SessionAdmin | null> {
+    try {
+      return await check(email, password, context?.req)
+    } catch (error) {
+      if (error instanceof LoginRefused) throw error
+      ;(context?.req.log ?? logger)?.error({ err: error }, 'login failed')
+      throw new LoginRefused('We could not log you in just now. Please try again.')
+    }
   }
 }

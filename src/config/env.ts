@@ -10,6 +10,9 @@ const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((flag) => ['true', '1', 'yes'].includes(flag))
 
+// One item of an Express trust-proxy list: an IPv4/IPv6 address or subnet, or one of its names.
+const TRUST_PROXY_ITEM = /^(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/\d{1,3})?)$/
+
 const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -25,7 +28,21 @@ const envSchema = z
     SESSION_SECRET: z.preprocess(emptyAsUndefined, z.string().optional()),
     SEED_PASSWORD: z.preprocess(emptyAsUndefined, z.string().min(10, 'must be at least 10 characters').optional()),
     BCRYPT_ROUNDS: z.coerce.number().int().min(4).max(15).default(12),
-    TRUST_PROXY: z.preprocess(emptyAsUndefined, z.string().optional()),
+    TRUST_PROXY: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .trim()
+        .refine((value) => !/^(true|yes)$/i.test(value), {
+          message:
+            'must name the proxy hops, not trust every one: a hop count (e.g. 1) or the proxies\' addresses (e.g. 10.0.0.0/8,loopback). With true any client can set its own address through X-Forwarded-For',
+        })
+        .refine((value) => /^\d+$/.test(value) || /^(false|no)$/i.test(value) || value.split(',').every((item) => TRUST_PROXY_ITEM.test(item.trim())), {
+          message: 'must be a hop count (e.g. 1) or a comma-separated list of addresses, subnets or loopback / linklocal / uniquelocal',
+        })
+        .transform((value) => (/^(0|false|no)$/i.test(value) ? undefined : value))
+        .optional(),
+    ),
     DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     ALLOW_PRIVATE_WEBHOOK_HOSTS: z.preprocess(emptyAsUndefined, booleanFlag.optional()),
@@ -33,6 +50,7 @@ const envSchema = z
     LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
     SESSION_MAX_AGE_HOURS: z.coerce.number().positive().max(24 * 30).default(8),
     WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+    IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(20 * 1024 * 1024),
   })
   .superRefine((env, ctx) => {
     if (env.WEB_CONCURRENCY > 1 && !env.DATABASE_URL) {
@@ -60,6 +78,7 @@ export type AppConfig = {
   sessionSecret: string
   seedPassword: string | undefined
   bcryptRounds: number
+  /** Proxy hops in front of the app: a hop count ('1') or a list of addresses/subnets; never `true`. */
   trustProxy: string | undefined
   dbPoolMax: number
   logLevel: string
@@ -69,6 +88,8 @@ export type AppConfig = {
   sessionMaxAgeMs: number
   /** Server processes on this machine (one per core uses them all; each has its own pools). */
   webConcurrency: number
+  /** The largest body the client import route (POST /admin/imports/Client) accepts. */
+  importMaxBytes: number
 }
 
 export class ConfigError extends Error {
@@ -103,6 +124,7 @@ export function parseConfig(source: Record<string, string | undefined>): AppConf
     loginLockMinutes: env.LOGIN_LOCK_MINUTES,
     sessionMaxAgeMs: env.SESSION_MAX_AGE_HOURS * 3600 * 1000,
     webConcurrency: env.WEB_CONCURRENCY,
+    importMaxBytes: env.IMPORT_MAX_BYTES,
   }
 }
 

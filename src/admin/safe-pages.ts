@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto'
+import type { RequestHandler, Response } from 'express'
+
+/**
+ * AdminJS's page templates write the page state (the signed-in user's name and e-mail among it)
+ * into inline <script> blocks with a plain JSON.stringify, so a name such as
+ * `</script><script>…` would end the block and run in the browser of everyone who opens a page.
+ * Every panel page is rewritten before it is sent:
+ * - the state written into the scripts has `<`, `>`, `&`, U+2028 and U+2029 escaped as \uXXXX
+ *   (and, in the login page's quoted JSON, quotes and backslashes), so no value can leave its string;
+ * - the template's own inline scripts, and only those, get this response's CSP nonce: the policy
+ *   allows no other inline script (see cspScriptSources).
+ */
+
+const CSP_NONCE = 'cspNonce'
+
+/** Gives each response a fresh nonce for its Content-Security-Policy. */
+export const issueCspNonce: RequestHandler = (_req, res, next) => {
+  res.locals[CSP_NONCE] = randomBytes(16).toString('base64')
+  next()
+}
+
+/** `script-src` for helmet: our own files, and inline scripts only with this response's nonce. */
+export const cspScriptSources = ["'self'", (_req: unknown, res: unknown) => `'nonce-${(res as Response).locals[CSP_NONCE]}'`]
+
+const unicodeEscape = (char: string) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`
+const escapeJsonForScript = (json: string) => json.replace(/[<>&\u2028\u2029]/g, unicodeEscape)
+const toSingleQuotedBody = (text: string) =>
+  text.replace(/[\\'<>&\u2028\u2029]/g, (char) => (char === '\\' ? '\\\\' : char === "'" ? "\\'" : unicodeEscape(char)))
+
+/**
+ * Rewrites the statement that begins a line with `prefix` and ends that line. JSON.stringify never
+ * writes a line feed inside a value, so neither the start (a line feed, then `prefix`) nor the end
+ * (the next line feed) can be imitated by a value, whatever it holds (a `</script>` included).
+ */
+function rewriteStatement(html: string, prefix: string, rewrite: (statement: string) => string): string {
+  const found = new RegExp(`\\n[ \\t]*${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`).exec(html)
+  if (!found) return html
+  const from = found.index + found[0].length
+  const end = html.indexOf('\n', from)
+  if (end === -1) return html
+  return html.slice(0, from) + rewrite(html.slice(from, end)) + html.slice(end)
+}
+
+// The template's own inline scripts, recognized by how they begin (after escaping, no value can
+// contain a <script> tag to be mistaken for one of these).
+const TEMPLATE_SCRIPT = /<script>(?=\s*(?:window\.REDUX_STATE = |var app = document\.getElementById\('app'\)|try \{\s*window\.__APP_STATE__ = ))/g
+
+export function hardenPage(html: string, nonce: string): string {
+  let page = rewriteStatement(html, 'window.REDUX_STATE = ', escapeJsonForScript)
+  page = rewriteStatement(page, 'window.THEME = ', escapeJsonForScript)
+  // The login page: window.__APP_STATE__ = JSON.parse('<JSON>');
+  page = rewriteStatement(page, "window.__APP_STATE__ = JSON.parse('", (statement) => {
+    const close = statement.lastIndexOf("');")
+    return close === -1 ? statement : toSingleQuotedBody(statement.slice(0, close)) + statement.slice(close)
+  })
+  return page.replace(TEMPLATE_SCRIPT, `<script nonce="${nonce}">`)
+}
+
+/** Applies hardenPage to every AdminJS page this router sends. */
+export const hardenPanelPages: RequestHandler = (_req, res, next) => {
+  const send = res.send.bind(res)
+  res.send = (body?: unknown) => {
+    if (typeof body === 'string' && body.includes('window.REDUX_STATE = ')) body = hardenPage(body, res.locals[CSP_NONCE])
+    return send(body)
+  }
+  next()
+}

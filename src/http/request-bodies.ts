@@ -1,0 +1,184 @@
+import querystring from 'node:querystring'
+import busboy from 'busboy'
+import type { NextFunction, Request, RequestHandler, Response, Router } from 'express'
+import getRawBody from 'raw-body'
+
+/**
+ * Which requests to the panel may carry a body, how large, and reading it. AdminJS's router parses
+ * every request with express-formidable before it checks the session, with no limits, and writes
+ * uploads to the temp folder; it skips requests already marked as parsed, so here every request is
+ * marked before it gets there: either parsed within its route's limit, or with nothing read at all.
+ *
+ * - Nobody signed in: only the login form is read (LOGIN_MAX_BYTES); any other body is left unread
+ *   and its connection closed soon after the answer (the panel's redirect to the login page).
+ * - Signed in: forms and JSON up to FORM_MAX_BYTES, no files; a route listed with its own rule
+ *   (the client import) may take files up to its own limit.
+ * - Too large: 413 as soon as it is known, from Content-Length or from the bytes counted so far.
+ * - Nothing is written to disk: an uploaded file is kept in memory (`req.files.<field>`).
+ */
+
+export type BodyRule = { limit: number; files: boolean }
+export type UploadedFile = { name: string; type: string; size: number; buffer: Buffer }
+export type BodyRoute = { path: string; rule: BodyRule; anonymous?: boolean }
+
+export const LOGIN_MAX_BYTES = 16 * 1024
+export const FORM_MAX_BYTES = 256 * 1024
+const MAX_FIELDS = 1000
+
+type ParsedRequest = Request & { fields?: Record<string, unknown>; files?: Record<string, UploadedFile>; express_formidable?: { parsed: boolean } }
+
+export const httpError = (status: number, message: string) => Object.assign(new Error(message), { status, expose: true })
+const tooLarge = (limit: number) => httpError(413, `The request is too large: this address accepts at most ${limit} bytes.`)
+
+const markParsed = (req: Request, fields: Record<string, unknown> = {}, files: Record<string, UploadedFile> = {}) =>
+  Object.assign(req, { fields, files, express_formidable: { parsed: true } })
+
+const isParsed = (req: Request) => Boolean((req as ParsedRequest).express_formidable?.parsed)
+
+const hasBody = (req: Request) =>
+  req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0')
+
+const LINGER_MS = 2000
+
+/**
+ * For a request answered before its body was read: once the answer is out, the rest of the body
+ * is read and thrown away for a moment, then the connection is closed. Closing at once would make
+ * the client's system reset the connection while the client still sends, and the answer (a 413)
+ * would be lost; reading it all would let anyone hold a connection as long as they keep sending.
+ */
+function closeAfterAnswer(req: Request, res: Response) {
+  if (req.complete) return
+  res.once('finish', () => {
+    if (req.complete) return
+    const timer = setTimeout(() => req.socket.destroy(), LINGER_MS)
+    timer.unref()
+    req.once('end', () => clearTimeout(timer))
+    req.resume()
+  })
+}
+
+/** Marks the request as having no body; a body it carries anyway is never read. */
+function leaveUnread(req: Request, res: Response) {
+  markParsed(req)
+  if (hasBody(req)) closeAfterAnswer(req, res)
+}
+
+/** Reads a form, JSON or multipart body within `rule`, into `req.fields` / `req.files` as AdminJS expects them. */
+export function readBody(rule: BodyRule): RequestHandler {
+  return (req, res, next) => {
+    if (isParsed(req)) return next()
+    if (!hasBody(req)) {
+      markParsed(req)
+      return next()
+    }
+    const refuse = (error: Error) => {
+      closeAfterAnswer(req, res)
+      next(error)
+    }
+    if (Number(req.headers['content-length']) > rule.limit) return refuse(tooLarge(rule.limit))
+    const encoding = req.headers['content-encoding']
+    if (encoding && encoding.toLowerCase() !== 'identity') return refuse(httpError(415, 'Send the body uncompressed.'))
+    const type = req.is(['urlencoded', 'json', 'multipart/form-data'])
+    if (type === 'multipart/form-data') return readMultipart(req, res, rule, next)
+    if (type !== 'urlencoded' && type !== 'json') return refuse(httpError(415, 'Send a form (urlencoded or multipart) or JSON.'))
+    // raw-body stops at the limit and answers at once; body-parser would first read the rest of an
+    // oversized body, however long the sender keeps it coming.
+    getRawBody(req, { limit: rule.limit, length: req.headers['content-length'], encoding: 'utf-8' }, (error, text) => {
+      if (error) return refuse((error as { type?: string }).type === 'entity.too.large' ? tooLarge(rule.limit) : httpError(400, 'The request body could not be read.'))
+      let fields: unknown
+      if (type === 'json') {
+        try {
+          fields = JSON.parse(text)
+        } catch {
+          return next(httpError(400, 'The request body is not valid JSON.'))
+        }
+      } else {
+        // Flat field names (`filters.login`), repeated names as lists: as AdminJS's own parser reads a form.
+        fields = querystring.parse(text, '&', '=', { maxKeys: MAX_FIELDS })
+      }
+      markParsed(req, fields && typeof fields === 'object' && !Array.isArray(fields) ? { ...(fields as Record<string, unknown>) } : {})
+      next()
+    })
+  }
+}
+
+function readMultipart(req: Request, res: Response, rule: BodyRule, next: NextFunction) {
+  let parser: busboy.Busboy
+  try {
+    parser = busboy({
+      headers: req.headers,
+      limits: { fieldSize: rule.limit, fileSize: rule.limit, fields: MAX_FIELDS, files: rule.files ? 10 : 0, parts: MAX_FIELDS + 10 },
+    })
+  } catch {
+    return next(httpError(400, 'The multipart form could not be read.'))
+  }
+  const fields: Record<string, string> = {}
+  const files: Record<string, UploadedFile> = {}
+  let received = 0
+  let settled = false
+  const fail = (error: Error) => {
+    if (settled) return
+    settled = true
+    req.unpipe(parser)
+    parser.destroy()
+    closeAfterAnswer(req, res)
+    next(error)
+  }
+  req.on('data', (chunk: Buffer) => {
+    received += chunk.length
+    if (received > rule.limit) fail(tooLarge(rule.limit))
+  })
+  parser.on('field', (name, value, info) => {
+    if (info.nameTruncated || info.valueTruncated) return fail(tooLarge(rule.limit))
+    fields[name] = value
+  })
+  parser.on('file', (name, stream, info) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > rule.limit) return fail(tooLarge(rule.limit))
+      chunks.push(chunk)
+    })
+    stream.on('limit', () => fail(tooLarge(rule.limit)))
+    stream.on('end', () => {
+      files[name] = { name: info.filename ?? '', type: info.mimeType, size, buffer: Buffer.concat(chunks) }
+    })
+  })
+  parser.on('filesLimit', () => fail(httpError(rule.files ? 413 : 400, rule.files ? 'Too many files.' : 'This address takes no file.')))
+  parser.on('fieldsLimit', () => fail(httpError(413, 'Too many form fields.')))
+  parser.on('partsLimit', () => fail(httpError(413, 'Too many form fields.')))
+  parser.on('error', () => fail(httpError(400, 'The multipart form could not be read.')))
+  parser.on('close', () => {
+    if (settled) return
+    settled = true
+    markParsed(req, fields, files)
+    next()
+  })
+  req.pipe(parser)
+}
+
+/**
+ * Puts the body rules in front of AdminJS's routes on `router` (the router AdminJS then adds its
+ * own routes to, so a listed path matches exactly what AdminJS's handler for it matches: every
+ * spelling Express routes there). Routes served beside the panel add themselves after this.
+ */
+export function limitRequestBodies(router: Router, options: { routes: BodyRoute[]; signedIn: BodyRule; isSignedIn: (req: Request) => boolean }) {
+  for (const route of options.routes) {
+    const read = readBody(route.rule)
+    router.post(route.path, (req, res, next) => {
+      if (route.anonymous || options.isSignedIn(req)) return read(req, res, next)
+      leaveUnread(req, res)
+      next()
+    })
+  }
+  const readSignedIn = readBody(options.signedIn)
+  router.use((req, res, next) => {
+    if (isParsed(req)) return next()
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || !options.isSignedIn(req)) {
+      leaveUnread(req, res)
+      return next()
+    }
+    readSignedIn(req, res, next)
+  })
+}

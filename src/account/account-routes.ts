@@ -48,6 +48,8 @@ type Deps = {
 
 const sessionHandle = (sid: string) => createHash('sha256').update(sid).digest('hex').slice(0, 24)
 const actorOf = (user: SessionAdmin) => ({ id: user.id, email: user.email })
+/** The body as the panel's body reader left it (http/request-bodies.ts). */
+const bodyOf = (req: Request) => ((req as Request & { fields?: Record<string, unknown> }).fields ?? {}) as Record<string, any>
 const isApi = (req: Request) => req.originalUrl.startsWith('/admin/api/')
 
 export function createAccount({ config, sequelize, models, twoFactor, paths }: Deps) {
@@ -143,7 +145,7 @@ export function createAccount({ config, sequelize, models, twoFactor, paths }: D
     const pending = req.session.twoFactorPending
     if (!pending) return res.redirect(paths.root)
     const user = current(req)
-    const code = typeof req.body?.code === 'string' ? req.body.code : ''
+    const code = typeof bodyOf(req).code === 'string' ? bodyOf(req).code : ''
     const locked = await countAttempt(user.email)
     if (locked) return html(res, codePage(pagePaths, locked), 429)
     if (pending === 'enrol') {
@@ -196,7 +198,7 @@ export function createAccount({ config, sequelize, models, twoFactor, paths }: D
 
   api.post('/two-factor/confirm', async (req, res) => {
     const user = current(req)
-    const code = typeof req.body?.code === 'string' ? req.body.code : ''
+    const code = typeof bodyOf(req).code === 'string' ? bodyOf(req).code : ''
     const codes = await twoFactor.confirm(user.id, code)
     if (!codes) return res.status(400).json({ error: 'That code is not right. Check the time on your phone and try the current code.' })
     await record('two_factor_enrolled', user.id, actorOf(user), req)
@@ -210,7 +212,7 @@ export function createAccount({ config, sequelize, models, twoFactor, paths }: D
 
   api.post('/password', async (req, res) => {
     const user = current(req)
-    const { currentPassword, newPassword } = (req.body ?? {}) as Record<string, unknown>
+    const { currentPassword, newPassword } = bodyOf(req) as Record<string, unknown>
     const min = passwordField.minLength ?? 10
     const max = passwordField.maxLength ?? 72
     if (typeof newPassword !== 'string' || newPassword.length < min || Buffer.byteLength(newPassword) > max) {
@@ -282,7 +284,7 @@ export function createAccount({ config, sequelize, models, twoFactor, paths }: D
     res.json({ twoFactorRequired: await twoFactorRequirement(sequelize) })
   })
   api.post('/settings', requireAdmin, async (req, res) => {
-    const value = req.body?.twoFactorRequired
+    const value = bodyOf(req).twoFactorRequired
     if (!TWO_FACTOR_REQUIREMENTS.includes(value)) {
       return res.status(400).json({ errors: { twoFactorRequired: { message: `Choose one of: ${TWO_FACTOR_REQUIREMENTS.join(', ')}.` } } })
     }
@@ -300,7 +302,11 @@ export function createAccount({ config, sequelize, models, twoFactor, paths }: D
 
   router.use('/api/account', api)
 
-  return { router, guard, afterPassword }
+  const passwordFailed = async (user: SessionAdmin, req: Request | undefined) => {
+    if (req) await failedAttempt(user, req, 'wrong password')
+  }
+
+  return { router, guard, afterPassword, passwordFailed }
 }
 
 export type Account = ReturnType<typeof createAccount>

@@ -44,7 +44,7 @@ export function createTwoFactor(sequelize: Sequelize, box: SecretBox) {
       epochTolerance: TOLERANCE_SECONDS,
       ...(lastStep !== null ? { afterTimeStep: Number(lastStep) } : {}),
     }).catch(() => ({ valid: false as const }))
-    return result.valid ? result.timeStep : null
+    return result.valid ? (result as { timeStep: number }).timeStep : null
   }
 
   return {

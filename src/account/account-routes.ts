@@ -73,7 +73,7 @@ export function createAccount({ config, sequelize, models, twoFactor, paths }: D
   }
 
   /** Called by the authenticator once the password is right, in the fresh session. */
-  async function afterPassword(user: SessionAdmin, req: Request) {
+  async function afterPassword(user: SessionAdmin, req: Request): Promise<'pending' | 'done'> {
     const now = Date.now()
     const origin = requestOrigin(req)
     Object.assign(req.session, { startedAt: now, lastSeenAt: now, browser: origin.browser ?? undefined, address: origin.address ?? undefined })
@@ -81,12 +81,13 @@ export function createAccount({ config, sequelize, models, twoFactor, paths }: D
     const pending = enrolled ? 'code' : mustUseTwoFactor(await twoFactorRequirement(sequelize), user.role) ? 'enrol' : undefined
     if (!pending) {
       await record('login', user.id, actorOf(user), req)
-      return
+      return 'done'
     }
     req.session.twoFactorPending = pending
     req.session.afterTwoFactor = req.session.redirectTo
     // AdminJS's login handler redirects there.
     req.session.redirectTo = twoFactorUrl
+    return 'pending'
   }
 
   /** Ends the session (answering 401 or the login page) when it outlived its lifetime; holds a session mid-login at its second step. */

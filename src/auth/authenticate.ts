@@ -33,7 +33,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
  */
 export type LoginHooks = {
   /** The password was right (the session is fresh): may hold the session for a second step. */
-  afterPassword?: (user: SessionAdmin, req: Request) => Promise<void>
+  afterPassword?: (user: SessionAdmin, req: Request) => Promise<'pending' | 'done'>
   /** A known account's password was wrong (already counted). */
   passwordFailed?: (user: SessionAdmin, req: Request | undefined) => Promise<void>
 }
@@ -76,16 +76,19 @@ export function createAuthenticator(
     if (user && !matches) await hooks.passwordFailed?.(toSessionAdmin(user.get({ plain: true })), req)
     if (!user || !matches) return null
     if (!user.get('active')) throw new LoginRefused('This account is deactivated. Ask an administrator to reactivate it.')
-    await failures.resetKey(account)
 
+    let secondStepPending = false
     // A fresh session id on login: a session id planted before login is worth nothing after it.
     if (req?.session) {
       const redirectTo = req.session.redirectTo
       await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())))
       if (redirectTo) req.session.redirectTo = redirectTo
       req.session.passwordStamp = passwordStamp(hash)
-      await hooks.afterPassword?.(toSessionAdmin(user.get({ plain: true })), req)
+      secondStepPending = (await hooks.afterPassword?.(toSessionAdmin(user.get({ plain: true })), req)) === 'pending'
     }
+    // With a second step outstanding the count stays: it is cleared when that step succeeds, so a
+    // known password does not buy fresh guesses at the code.
+    if (!secondStepPending) await failures.resetKey(account)
     return toSessionAdmin(user.get({ plain: true }))
   }
 

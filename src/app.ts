@@ -13,6 +13,9 @@ import helmet from 'helmet'
 import pg from 'pg'
 import type { Logger } from 'pino'
 import { pinoHttp } from 'pino-http'
+import { createAccount } from './account/account-routes.js'
+import { createSecretBox, DEVELOPMENT_KEY } from './account/secret-box.js'
+import { createTwoFactor } from './account/two-factor.js'
 import { buildAdmin } from './admin/admin.js'
 import type { AppResource } from './admin/app-resource.js'
 import { allMatchingBulkEditRoute } from './admin/bulk-edit.js'
@@ -102,6 +105,13 @@ const logoutPage = (logoutPath: string, rootPath: string) => `<!DOCTYPE html>
 export async function createApp(config: AppConfig, db: Database, logger: Logger = createLogger(config)): Promise<App> {
   const models = defineModels(db.sequelize, config)
   if (!config.isProduction) discardStaleComponentBundle()
+  const twoFactor = createTwoFactor(db.sequelize, createSecretBox(config.twoFactorKey ?? DEVELOPMENT_KEY))
+  if (!config.twoFactorKey) {
+    if (config.isProduction && (await twoFactor.anyoneEnrolled())) {
+      throw new Error('TWO_FACTOR_KEY is not set, but users have two-factor login: set it to the key their secrets were encrypted with (see README, Two-factor login).')
+    }
+    if (!config.isProduction) logger.info('two-factor secrets use the fixed development key (set TWO_FACTOR_KEY to use your own)')
+  }
   const admin = buildAdmin(models)
   const app = express()
   app.disable('x-powered-by')
@@ -226,6 +236,13 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     cookie: { httpOnly: true, sameSite: 'lax', secure: config.isProduction, maxAge: config.sessionMaxAgeMs, path: '/' },
   }
   app.use('/admin', session(sessionOptions))
+  const account = createAccount({
+    config,
+    sequelize: db.sequelize,
+    models,
+    twoFactor,
+    paths: { root: '/admin', login: '/admin/login', logout: '/admin/logout' },
+  })
 
   const loginPage = async (errorMessage: string) => admin.renderLogin({ action: admin.options.loginPath, errorMessage })
   const loadAccount = async (id: number) => {
@@ -248,6 +265,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
         })
         return
       }
+      if (!account.guard(req, res)) return
       const fresh = toSessionAdmin(user)
       if (JSON.stringify(fresh) !== JSON.stringify(current)) req.session.adminUser = fresh
       if (req.method === 'POST' && OWN_ACCOUNT_EDIT.exec(req.path)?.[1] === String(current.id)) keepSessionThroughOwnPasswordChange(req, res, loadAccount)
@@ -300,6 +318,8 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     })
   })
 
+  router.use(account.router)
+
   // Downloads the panel's list pages link to, behind the same session and rights check.
   app.get(
     '/admin/exports/Client.csv',
@@ -322,7 +342,8 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     }),
   )
 
-  const authenticate = createAuthenticator(models, config, logger)
+
+  const authenticate = createAuthenticator(models, config, logger, { afterPassword: account.afterPassword, passwordFailed: account.passwordFailed })
   AdminJSExpress.buildAuthenticatedRouter(
     admin,
     {

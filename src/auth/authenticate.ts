@@ -31,10 +31,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
  * The login page shows only LoginRefused messages: anything else that goes wrong is logged and
  * shown as a plain "could not log you in".
  */
+export type LoginHooks = {
+  /** The password was right (the session is fresh): may hold the session for a second step. */
+  afterPassword?: (user: SessionAdmin, req: Request) => Promise<'pending' | 'done'>
+  /** A known account's password was wrong (already counted). */
+  passwordFailed?: (user: SessionAdmin, req: Request | undefined) => Promise<void>
+}
+
 export function createAuthenticator(
   models: Models,
   config: Pick<AppConfig, 'loginMaxFailures' | 'loginLockMinutes' | 'bcryptRounds'>,
   logger?: Logger,
+  hooks: LoginHooks = {},
 ) {
   const failures = new PostgresThrottleStore(models.AdminUser.sequelize!, 'account')
   failures.windowMs = config.loginLockMinutes * 60 * 1000
@@ -65,17 +73,22 @@ export function createAuthenticator(
           throw error
         }))
     const matches = await verifyPassword(password, hash)
+    if (user && !matches) await hooks.passwordFailed?.(toSessionAdmin(user.get({ plain: true })), req)
     if (!user || !matches) return null
     if (!user.get('active')) throw new LoginRefused('This account is deactivated. Ask an administrator to reactivate it.')
-    await failures.resetKey(account)
 
+    let secondStepPending = false
     // A fresh session id on login: a session id planted before login is worth nothing after it.
     if (req?.session) {
       const redirectTo = req.session.redirectTo
       await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())))
       if (redirectTo) req.session.redirectTo = redirectTo
       req.session.passwordStamp = passwordStamp(hash)
+      secondStepPending = (await hooks.afterPassword?.(toSessionAdmin(user.get({ plain: true })), req)) === 'pending'
     }
+    // With a second step outstanding the count stays: it is cleared when that step succeeds, so a
+    // known password does not buy fresh guesses at the code.
+    if (!secondStepPending) await failures.resetKey(account)
     return toSessionAdmin(user.get({ plain: true }))
   }
 

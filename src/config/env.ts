@@ -48,7 +48,11 @@ const envSchema = z
     ALLOW_PRIVATE_WEBHOOK_HOSTS: z.preprocess(emptyAsUndefined, booleanFlag.optional()),
     LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(10),
     LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
-    SESSION_MAX_AGE_HOURS: z.coerce.number().positive().max(24 * 30).default(8),
+    // Older name of SESSION_ABSOLUTE_HOURS, still read when that is not set.
+    SESSION_MAX_AGE_HOURS: z.preprocess(emptyAsUndefined, z.coerce.number().positive().max(24 * 30).optional()),
+    SESSION_ABSOLUTE_HOURS: z.preprocess(emptyAsUndefined, z.coerce.number().positive().max(24 * 30).optional()),
+    SESSION_IDLE_MINUTES: z.coerce.number().positive().max(24 * 60 * 30).default(30),
+    TWO_FACTOR_KEY: z.preprocess(emptyAsUndefined, z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)').optional()),
     WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
     IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(20 * 1024 * 1024),
     IMPORT_MAX_ROWS: z.coerce.number().int().min(1).default(100_000),
@@ -86,7 +90,12 @@ export type AppConfig = {
   allowPrivateWebhookHosts: boolean
   loginMaxFailures: number
   loginLockMinutes: number
+  /** A session's absolute lifetime from its login (also the cookie's and the stored row's lifetime). */
   sessionMaxAgeMs: number
+  /** A session unused this long ends. */
+  sessionIdleMs: number
+  /** Key material for the two-factor secrets at rest; undefined outside production means a fixed development key. */
+  twoFactorKey: string | undefined
   /** Server processes on this machine (one per core uses them all; each has its own pools). */
   webConcurrency: number
   /** Largest CSV file an import accepts, in bytes. */
@@ -125,7 +134,9 @@ export function parseConfig(source: Record<string, string | undefined>): AppConf
     allowPrivateWebhookHosts: env.ALLOW_PRIVATE_WEBHOOK_HOSTS ?? false,
     loginMaxFailures: env.LOGIN_MAX_FAILURES,
     loginLockMinutes: env.LOGIN_LOCK_MINUTES,
-    sessionMaxAgeMs: env.SESSION_MAX_AGE_HOURS * 3600 * 1000,
+    sessionMaxAgeMs: (env.SESSION_ABSOLUTE_HOURS ?? env.SESSION_MAX_AGE_HOURS ?? 12) * 3600 * 1000,
+    sessionIdleMs: env.SESSION_IDLE_MINUTES * 60 * 1000,
+    twoFactorKey: env.TWO_FACTOR_KEY,
     webConcurrency: env.WEB_CONCURRENCY,
     importMaxBytes: env.IMPORT_MAX_BYTES,
     importMaxRows: env.IMPORT_MAX_ROWS,

@@ -7,6 +7,7 @@ import type { loadComponents } from '../../admin/components.js'
 import { panelFields } from '../../admin/panel-fields.js'
 import { definitions, type Models } from '../../models/index.js'
 import { changeHistoryDefinition } from './change-history.fields.js'
+import { ACCOUNT_ACTIONS, describeAccountEvent } from '../../account/account-events.js'
 import { describeChanges, type ChangeEntry } from './describe-changes.js'
 import { canBeReverted, revert, revertNote, RevertRefused } from './revert.js'
 
@@ -14,9 +15,14 @@ type RecordJson = { params: Record<string, unknown> }
 
 /** Adds a readable `summary` (one line per changed field) and drops the raw JSON from the row. */
 const withSummary = (record: RecordJson) => {
-  const { changes = [], resource, operation } = flat.unflatten(record.params) as { changes?: ChangeEntry[]; resource?: string; operation?: string }
+  const { changes = [], resource, operation, action } = flat.unflatten(record.params) as { changes?: ChangeEntry[]; resource?: string; operation?: string; action?: string }
   const definition = definitions[resource as keyof typeof definitions]
   record.params = Object.fromEntries(Object.entries(record.params).filter(([key]) => !key.startsWith('changes.')))
+  // Account events keep where they came from (address, browser), not field changes.
+  if (action && ACCOUNT_ACTIONS.includes(action)) {
+    record.params.summary = describeAccountEvent(action, changes as unknown as Record<string, unknown>)
+    return
+  }
   const note = revertNote(operation)
   record.params.summary = [...(note ? [note] : []), ...describeChanges(definition, changes)].join('\n')
 }

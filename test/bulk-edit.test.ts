@@ -44,10 +44,17 @@ async function snapshot(ids: number[]): Promise<Map<number, Row>> {
   return new Map(rows.map((row) => [Number(row.id), row]))
 }
 
-/** Asserts that every column but `changed` (and updated_at) is as in `before`. */
+/**
+ * Asserts that every column but `changed` is as in `before` (updated_at aside, and the version,
+ * which the database raises by one with any change: checked to have grown when anything changed).
+ */
 function assertOnlyChanged(beforeRow: Row, afterRow: Row, changed: Record<string, unknown>) {
   for (const [column, value] of Object.entries(afterRow)) {
     if (column === 'updated_at') continue
+    if (column === 'version') {
+      assert.equal(Number(value), Number(beforeRow.version) + (Object.keys(changed).length ? 1 : 0), `version of client ${afterRow.id}`)
+      continue
+    }
     if (column in changed) assert.deepEqual(value, changed[column], `${column} set`)
     else assert.deepEqual(value, beforeRow[column], `${column} left alone on client ${afterRow.id}`)
   }

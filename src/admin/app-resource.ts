@@ -699,6 +699,7 @@ function forListRow(action: Record<string, unknown>) {
   const { layout, containerWidth, hideActionHeader, showResourceActions, showFilter, custom, ...kept } = action
   if (kept.parent === null) delete kept.parent
   if (kept.showInDrawer === false) delete kept.showInDrawer
+  if (kept.variant === 'default') delete kept.variant
   if (kept.guard === '') delete kept.guard
   if (kept.custom && !Object.keys(kept.custom).length) delete kept.custom
   // The row's buttons take the resource from the list (only a CSS hook read it from the action),

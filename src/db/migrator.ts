@@ -1,24 +1,28 @@
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { QueryInterface, Sequelize } from 'sequelize'
 import { SequelizeStorage, Umzug } from 'umzug'
+
+// Owns the migrations: where the project's live, and the one Umzug setup that applies them (the app,
+// `npm run migrate`, the test harness, and the schema tools on scratch copies of the folder).
 
 export type MigrationContext = { queryInterface: QueryInterface; sequelize: Sequelize }
 export type Migration = (params: { context: MigrationContext }) => Promise<void>
 
-const here = path.dirname(fileURLToPath(import.meta.url))
-// Works from src/ under tsx and from dist/src/ after the build: migrations/ sits two levels up.
-const migrationsDir = path.resolve(here, '../../migrations')
-const extension = path.extname(fileURLToPath(import.meta.url)) // .ts in development, .js when built
+/** The project's migrations: `migrations/` under tsx, `dist/migrations/` after the build (two levels up either way). */
+export const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations')
 
-export function createMigrator(sequelize: Sequelize) {
+/** `0003-client-throughput.ts` (or `.js` when built); the number orders them. */
+export const MIGRATION_FILE = /^(\d{4})-.+\.(ts|js)$/
+
+export function createMigrator(sequelize: Sequelize, dir = migrationsDir) {
   return new Umzug<MigrationContext>({
     migrations: {
-      glob: ['*' + extension, { cwd: migrationsDir, ignore: ['*.d.ts'] }],
+      glob: ['[0-9][0-9][0-9][0-9]-*.{ts,js}', { cwd: dir, ignore: ['*.d.ts'] }],
       resolve: ({ name, path: file, context }) => ({
         name: name.replace(/\.(ts|js)$/, ''),
-        up: async () => (await import(file!)).up({ context }),
-        down: async () => (await import(file!)).down({ context }),
+        up: async () => (await import(pathToFileURL(file!).href)).up({ context }),
+        down: async () => (await import(pathToFileURL(file!).href)).down({ context }),
       }),
     },
     context: { queryInterface: sequelize.getQueryInterface(), sequelize },

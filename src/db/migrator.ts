@@ -1,19 +1,13 @@
-import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { pathToFileURL } from 'node:url'
 import type { QueryInterface, Sequelize } from 'sequelize'
 import { SequelizeStorage, Umzug } from 'umzug'
+import { migrationsDir } from './migrations-folder.js'
 
-// Owns the migrations: where the project's live, and the one Umzug setup that applies them (the app,
-// `npm run migrate`, the test harness, and the schema tools on scratch copies of the folder).
+// Owns the one Umzug setup that applies migrations: the app's, `npm run migrate`'s, the test
+// harness's and the schema tools' on copies of the folder (migrations-folder.ts says where it is).
 
 export type MigrationContext = { queryInterface: QueryInterface; sequelize: Sequelize }
 export type Migration = (params: { context: MigrationContext }) => Promise<void>
-
-/** The project's migrations: `migrations/` under tsx, `dist/migrations/` after the build (two levels up either way). */
-export const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations')
-
-/** `0003-client-throughput.ts` (or `.js` when built); the number orders them. */
-export const MIGRATION_FILE = /^(\d{4})-.+\.(ts|js)$/
 
 export function createMigrator(sequelize: Sequelize, dir = migrationsDir) {
   return new Umzug<MigrationContext>({

@@ -4,7 +4,7 @@ import path from 'node:path'
 import pg from 'pg'
 import { QueryTypes, type Sequelize } from 'sequelize'
 import { openDatabase } from '../db/database.js'
-import { MIGRATION_FILE } from '../db/migrator.js'
+import { MIGRATION_FILE } from '../db/migrations-folder.js'
 
 export type ScratchDatabase = { sequelize: Sequelize; close: () => Promise<void> }
 

@@ -1,4 +1,4 @@
-import { migrationsDir } from '../db/migrator.js'
+import { migrationsDir } from '../db/migrations-folder.js'
 import { definitions } from '../models/index.js'
 import { compareSchema, driftReport } from '../schema/index.js'
 

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { migrationsDir } from '../db/migrator.js'
+import { migrationsDir } from '../db/migrations-folder.js'
 import { definitions } from '../models/index.js'
 import { LEGEND, formatDifferences } from '../schema/diff.js'
 import { generateMigration } from '../schema/index.js'

@@ -7,11 +7,14 @@ import { freePort, sleep } from './processes.js'
 
 // `npm run bench:start`: how long `npm start` takes on a fresh clone, first start (embedded
 // database created, migrated, demo data) and second start (the same clone again), wall and CPU time.
-// Each run clones the working tree's HEAD into a temporary folder (node_modules linked, no data/,
-// no .adminjs/, an empty TMPDIR so tsx starts without its transform cache), as a newcomer would.
+// Each run clones the working tree's HEAD (or BENCH_START_COMMIT) into a temporary folder
+// (node_modules linked, so the snapshot `npm install` made is there; no data/, no .adminjs/, an
+// empty TMPDIR so tsx starts without its transform cache), as a newcomer would.
 // Prints a Markdown table; docs/benchmarks.md "Start and test times" records the measured ones.
 
 const runs = Number(process.env.BENCH_START_RUNS ?? 3)
+/** Another commit to time (an earlier one, for a before/after on the same machine at the same load). */
+const ref = process.env.BENCH_START_COMMIT || 'HEAD'
 const clockTicks = 100 // USER_HZ on Linux
 const log = (message: string) => console.log(`[bench:start] ${message}`)
 
@@ -91,7 +94,7 @@ const seconds = (ms: number) => (ms / 1000).toFixed(1)
 
 const first: Sample[] = []
 const second: Sample[] = []
-const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim()
+const commit = execFileSync('git', ['rev-parse', '--short', ref], { cwd: root, encoding: 'utf8' }).trim()
 log(`${runs} runs of a fresh clone of ${commit}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`)
 for (let run = 1; run <= runs; run++) {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-start-'))
@@ -100,6 +103,7 @@ for (let run = 1; run <= runs; run++) {
   fs.mkdirSync(tmp)
   try {
     execFileSync('git', ['clone', '--quiet', '--local', '--no-hardlinks', root, clone])
+    execFileSync('git', ['checkout', '--quiet', commit], { cwd: clone })
     fs.symlinkSync(path.join(root, 'node_modules'), path.join(clone, 'node_modules'))
     first.push(await startOnce(clone, tmp, true))
     second.push(await startOnce(clone, tmp, false))

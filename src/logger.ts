@@ -31,5 +31,5 @@ export function createLogger(config: Pick<AppConfig, 'logLevel'> & Partial<Pick<
 /** pino-pretty, required only here so a production process never loads it; synchronous, in-process. */
 function prettyStream(): DestinationStream {
   const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty
-  return pretty({ colorize: true, sync: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' })
+  return pretty({ colorize: true, sync: true, singleLine: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' })
 }

@@ -3,6 +3,7 @@ import { seedDemoData } from '../seeders/demo.js'
 import type { AppConfig } from './config/env.js'
 import { startEmbeddedDatabase } from './db/embedded.js'
 import { snapshotFile } from './db/embedded-snapshot.js'
+import { hasPendingMigrations } from './db/migrations-folder.js'
 import { createLogger } from './logger.js'
 
 /** One server process: the panel on config.port until SIGTERM/SIGINT. */
@@ -15,7 +16,7 @@ export async function serve(config: AppConfig, startedAt: number) {
   const [{ openDatabase }, { createApp }] = await Promise.all([import('./db/database.js'), import('./app.js')])
   const db = await openDatabase({ ...config, embedded: await embedded })
 
-  if (db.embedded) {
+  if (db.embedded && (await hasPendingMigrations(db.sequelize))) {
     // No release step on a laptop: the embedded database migrates and seeds itself. (Imported only
     // here: with DATABASE_URL the release step migrates, and start-up skips loading umzug.)
     const { migrateUp } = await import('./db/migrator.js')

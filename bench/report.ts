@@ -69,6 +69,18 @@ export function findingsBlock(findings: string) {
   return [FINDINGS_START, findings || '_(none written yet)_', FINDINGS_END].join('\n')
 }
 
+const START_TIMES_START = '<!-- start and test times: kept between runs, measured with npm run bench:start and npm test -->'
+const START_TIMES_END = '<!-- /start and test times -->'
+
+/** The "Start and test times" section: measured separately (bench/start.ts), carried over by `npm run bench`. */
+export function keptStartTimes(file: string): string {
+  if (!fs.existsSync(file)) return ''
+  const text = fs.readFileSync(file, 'utf8')
+  const start = text.indexOf(START_TIMES_START)
+  const end = text.indexOf(START_TIMES_END)
+  return start >= 0 && end > start ? text.slice(start, end + START_TIMES_END.length) : ''
+}
+
 export function writeDoc(file: string, sections: string[]) {
   fs.mkdirSync(path.dirname(file), { recursive: true })
   fs.writeFileSync(file, sections.join('\n\n') + '\n')

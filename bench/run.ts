@@ -22,7 +22,7 @@ import { bulkEditScenario } from './bulk-edit.js'
 import { measure, measureUnder, sample, type Measured, type Request } from './load.js'
 import { buildIfNeeded, freePort, rssMb, sleep, startChild, treeRssMb, type Child } from './processes.js'
 import { importBench } from './import.js'
-import { findingsBlock, keptFindings, markdownTable, printTable, tableRows, writeDoc, type Check, type Row } from './report.js'
+import { findingsBlock, keptFindings, keptStartTimes, markdownTable, printTable, tableRows, writeDoc, type Check, type Row } from './report.js'
 import { insertTiming, seedHistory, summaryTriggers } from './dashboard.js'
 import { cleanUp, firstAdminEmail, firstManagerEmail, prepareDatabase } from './seed.js'
 import { listPage, selectLists, showRecord, whereOf, type ListQuery } from './sql.js'
@@ -520,6 +520,7 @@ const sections = [
     ...clusterRows.flatMap((row) => row.checks).map((c) => `- ${c.label}: ${c.value} (target ${c.target}: ${c.met ? 'met' : 'missed'})`),
   ].join('\n'),
   ['### Baseline (bare pg, same SQL)', '', markdownTable(['scenario', 'matching rows', 'req/s', 'p50 ms', 'p99 ms', 'bytes'], baselineBody, (i) => i >= 1)].join('\n'),
+  ...(keptStartTimes(docFile) ? ['## Start and test times', keptStartTimes(docFile)] : []),
   '## Findings',
   findingsBlock(keptFindings(docFile)),
   ['## Query plans (EXPLAIN ANALYZE, BUFFERS; idle database, warm cache)', '', ...explains].join('\n'),

@@ -1,7 +1,12 @@
-import { pino, type Logger } from 'pino'
+import { createRequire } from 'node:module'
+import { pino, type DestinationStream, type Logger } from 'pino'
+import type PinoPretty from 'pino-pretty'
 import type { AppConfig } from './config/env.js'
 
-export function createLogger(config: Pick<AppConfig, 'logLevel'>, destination?: NodeJS.WritableStream): Logger {
+// The process's logger: JSON lines for machines (production, or output to a file or pipe), and
+// readable coloured lines from pino-pretty for a person at a terminal during development.
+
+export function createLogger(config: Pick<AppConfig, 'logLevel'> & Partial<Pick<AppConfig, 'isProduction'>>, destination?: NodeJS.WritableStream): Logger {
   return pino(
     {
       level: config.logLevel,
@@ -19,6 +24,12 @@ export function createLogger(config: Pick<AppConfig, 'logLevel'>, destination?: 
         censor: '[redacted]',
       },
     },
-    destination as never,
+    (destination as DestinationStream | undefined) ?? (config.isProduction === false && process.stdout.isTTY ? prettyStream() : undefined),
   )
+}
+
+/** pino-pretty, required only here so a production process never loads it; synchronous, in-process. */
+function prettyStream(): DestinationStream {
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty
+  return pretty({ colorize: true, sync: true, singleLine: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' })
 }

@@ -1,8 +1,9 @@
 import type { Server } from 'node:http'
 import { seedDemoData } from '../seeders/demo.js'
-import { createApp } from './app.js'
 import type { AppConfig } from './config/env.js'
-import { openDatabase } from './db/database.js'
+import { startEmbeddedDatabase } from './db/embedded.js'
+import { snapshotFile } from './db/embedded-snapshot.js'
+import { hasPendingMigrations } from './db/migrations-folder.js'
 import { createLogger } from './logger.js'
 
 /** One server process: the panel on config.port until SIGTERM/SIGINT. */
@@ -12,9 +13,14 @@ export async function serve(config: AppConfig, startedAt: number) {
   // (Node's default) and every request in flight with it. Route handlers' rejections never get
   // here: they are answered as errors (see app.ts).
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'))
-  const db = await openDatabase(config)
+  // The embedded database starts on a thread of its own (from the migrated snapshot on a first
+  // run, when `npm install` made one) while this thread loads the panel's modules.
+  const embedded = config.databaseUrl ? undefined : startEmbeddedDatabase(config.dataDir, { snapshotFile: snapshotFile() })
+  embedded?.catch(() => undefined) // awaited below; a failure surfaces there
+  const [{ openDatabase }, { createApp }] = await Promise.all([import('./db/database.js'), import('./app.js')])
+  const db = await openDatabase({ ...config, embedded: await embedded })
 
-  if (db.embedded) {
+  if (db.embedded && (await hasPendingMigrations(db.sequelize))) {
     // No release step on a laptop: the embedded database migrates and seeds itself. (Imported only
     // here: with DATABASE_URL the release step migrates, and start-up skips loading umzug.)
     const { migrateUp } = await import('./db/migrator.js')

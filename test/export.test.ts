@@ -401,7 +401,7 @@ describe('streaming', () => {
       ;[entry] = (await t.db.sequelize.query(`SELECT changes FROM change_history WHERE action = 'export' AND id > :before`, {
         replacements: { before },
         type: QueryTypes.SELECT,
-      })) as typeof entry[]
+      })) as unknown as typeof entry[]
       if (!entry) await new Promise((resolve) => setTimeout(resolve, 100))
     }
     assert.ok(entry, 'the stopped export is in the history')

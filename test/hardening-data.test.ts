@@ -56,7 +56,7 @@ describe('4. secrets cannot be filtered, searched or sorted on', () => {
             [await agent.get(api.search(resource, '')).query({ sortBy: field }), `You cannot sort by ${field}`],
           ] as const
           for (const [response, message] of refused) {
-            assert.equal(response.status, 400, `${response.req.path}: ${response.status} ${response.text.slice(0, 200)}`)
+            assert.equal(response.status, 400, `${(response as unknown as { req: { path: string } }).req.path}: ${response.status} ${response.text.slice(0, 200)}`)
             assert.deepEqual(response.body, { error: message })
           }
         }
@@ -160,10 +160,10 @@ describe("5. an action's answer carries only what its user may see", () => {
         referenceShape(record.populated.managerId)
         referenceShape(record.populated.productId)
         for (const action of [...record.recordActions, ...record.bulkActions]) {
-          if (action.name !== response.req.path.split('/').pop()?.split('?')[0]) assert.equal(action.layout, undefined, `${response.req.path}: ${action.name}`)
+          if (action.name !== (response as unknown as { req: { path: string } }).req.path.split('/').pop()?.split('?')[0]) assert.equal(action.layout, undefined, `${(response as unknown as { req: { path: string } }).req.path}: ${action.name}`)
         }
       }
-      assert.doesNotMatch(response.text, /"BUSINESS"|manager1@example\.com/, response.req.path)
+      assert.doesNotMatch(response.text, /"BUSINESS"|manager1@example\.com/, (response as unknown as { req: { path: string } }).req.path)
     }
   })
 })

@@ -10,7 +10,8 @@ import type { ResourceDefinition } from '../src/fields/model.js'
 import { definitions } from '../src/models/index.js'
 import { compareSchema, driftReport, generateMigration } from '../src/schema/index.js'
 import { introspect } from '../src/schema/introspect.js'
-import { directoryMigrator, migrationFiles, openScratchDatabase, resetScratchDatabase, type ScratchDatabase } from '../src/schema/scratch.js'
+import { createMigrator } from '../src/db/migrator.js'
+import { migrationFiles, openScratchDatabase, resetScratchDatabase, type ScratchDatabase } from '../src/schema/scratch.js'
 
 const realMigrations = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../migrations')
 const realDefinitions = Object.values(definitions)
@@ -52,7 +53,7 @@ function withClient(change: (sections: Record<string, Record<string, FieldDef>>)
 async function applyLastMigration(dir: string, hooks: { beforeLast?: () => Promise<void>; afterLast?: () => Promise<void> } = {}) {
   const { sequelize } = scratch
   await resetScratchDatabase(sequelize)
-  const migrator = directoryMigrator(sequelize, dir)
+  const migrator = createMigrator(sequelize, dir)
   const names = (await migrator.pending()).map((migration) => migration.name)
   await migrator.up({ to: names.at(-2) })
   const earlier = await introspect(sequelize, 'public', tables)

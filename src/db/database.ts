@@ -8,7 +8,7 @@ export type Database = {
   url: string
   embedded: boolean
   /** The embedded server, when there is one (tests restart it to play a database restart). */
-  embeddedServer?: Pick<EmbeddedDatabase, 'restart'>
+  embeddedServer?: Pick<EmbeddedDatabase, 'restart' | 'fromSnapshot'>
   /** Pool size left for other clients of the same database (the session store). */
   sidePoolMax: number
   close: () => Promise<void>
@@ -17,6 +17,10 @@ export type Database = {
 type DatabaseOptions = Pick<AppConfig, 'databaseUrl' | 'dataDir' | 'dbPoolMax'> & {
   /** Keep the embedded database in memory instead of `dataDir` (tests). */
   inMemory?: boolean
+  /** A new embedded database starts from this snapshot of a migrated one (embedded-snapshot.ts), if it exists. */
+  snapshotFile?: string
+  /** An embedded database started already (serve.ts starts it while loading the app). */
+  embedded?: EmbeddedDatabase
   logging?: false | ((sql: string) => void)
 }
 
@@ -26,7 +30,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   let poolMax = options.dbPoolMax
   let sidePoolMax = 2
   if (!url) {
-    embedded = await startEmbeddedDatabase(options.inMemory ? undefined : options.dataDir)
+    embedded = options.embedded ?? await startEmbeddedDatabase(options.inMemory ? undefined : options.dataDir, { snapshotFile: options.snapshotFile })
     url = embedded.url
     // The embedded server resets connections past its limit: every pool has to fit inside it.
     sidePoolMax = 2

@@ -1,24 +1,22 @@
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { pathToFileURL } from 'node:url'
 import type { QueryInterface, Sequelize } from 'sequelize'
 import { SequelizeStorage, Umzug } from 'umzug'
+import { migrationsDir } from './migrations-folder.js'
+
+// Owns the one Umzug setup that applies migrations: the app's, `npm run migrate`'s, the test
+// harness's and the schema tools' on copies of the folder (migrations-folder.ts says where it is).
 
 export type MigrationContext = { queryInterface: QueryInterface; sequelize: Sequelize }
 export type Migration = (params: { context: MigrationContext }) => Promise<void>
 
-const here = path.dirname(fileURLToPath(import.meta.url))
-// Works from src/ under tsx and from dist/src/ after the build: migrations/ sits two levels up.
-const migrationsDir = path.resolve(here, '../../migrations')
-const extension = path.extname(fileURLToPath(import.meta.url)) // .ts in development, .js when built
-
-export function createMigrator(sequelize: Sequelize) {
+export function createMigrator(sequelize: Sequelize, dir = migrationsDir) {
   return new Umzug<MigrationContext>({
     migrations: {
-      glob: ['*' + extension, { cwd: migrationsDir, ignore: ['*.d.ts'] }],
+      glob: ['[0-9][0-9][0-9][0-9]-*.{ts,js}', { cwd: dir, ignore: ['*.d.ts'] }],
       resolve: ({ name, path: file, context }) => ({
         name: name.replace(/\.(ts|js)$/, ''),
-        up: async () => (await import(file!)).up({ context }),
-        down: async () => (await import(file!)).down({ context }),
+        up: async () => (await import(pathToFileURL(file!).href)).up({ context }),
+        down: async () => (await import(pathToFileURL(file!).href)).down({ context }),
       }),
     },
     context: { queryInterface: sequelize.getQueryInterface(), sequelize },

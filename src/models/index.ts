@@ -27,8 +27,6 @@ export function defineModels(sequelize: Sequelize, settings: ModelSettings): Mod
   installLastAdminRule(AdminUser)
   const Product = defineModel(sequelize, productDefinition, settings)
   const Client = defineModel(sequelize, clientDefinition, settings)
-  Client.belongsTo(AdminUser, { as: 'manager', foreignKey: 'managerId' })
-  Client.belongsTo(Product, { as: 'product', foreignKey: 'productId' })
   const ChangeHistory = defineModel(sequelize, changeHistoryDefinition, settings)
   return { AdminUser, Product, Client, ChangeHistory }
 }

@@ -6,7 +6,8 @@ import { createTableSql, desiredSchema, foreignKeysSql } from './desired.js'
 import { LEGEND, diffSchemas, formatDifferences, type SchemaDiff } from './diff.js'
 import { introspect, type ActualTable } from './introspect.js'
 import { renderMigration } from './render-migration.js'
-import { directoryMigrator, nextMigrationPath, openScratchDatabase, resetScratchDatabase } from './scratch.js'
+import { createMigrator } from '../db/migrator.js'
+import { nextMigrationPath, openScratchDatabase, resetScratchDatabase } from './scratch.js'
 
 export type SchemaSource = {
   definitions: readonly ResourceDefinition[]
@@ -29,7 +30,7 @@ export async function compareSchema(source: SchemaSource, scratch?: Sequelize): 
   const sequelize = scratch ?? own!.sequelize
   try {
     await resetScratchDatabase(sequelize)
-    await directoryMigrator(sequelize, source.migrationsDir).up()
+    await createMigrator(sequelize, source.migrationsDir).up()
 
     const specs = desiredSchema(source.definitions)
     const tables = specs.map((spec) => spec.table)

@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { readdir } from 'node:fs/promises'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
 import pg from 'pg'
 import { QueryTypes, type Sequelize } from 'sequelize'
-import { SequelizeStorage, Umzug } from 'umzug'
 import { openDatabase } from '../db/database.js'
-import type { MigrationContext } from '../db/migrator.js'
+import { MIGRATION_FILE } from '../db/migrations-folder.js'
 
 export type ScratchDatabase = { sequelize: Sequelize; close: () => Promise<void> }
 
@@ -54,8 +52,6 @@ export async function resetScratchDatabase(sequelize: Sequelize) {
   )
 }
 
-const MIGRATION_FILE = /^(\d{4})-.+\.(ts|js)$/
-
 /** The migration files of a directory, in the order they apply. */
 export async function migrationFiles(dir: string): Promise<string[]> {
   return (await readdir(dir)).filter((file) => MIGRATION_FILE.test(file) && !file.endsWith('.d.ts')).sort()
@@ -66,24 +62,4 @@ export async function nextMigrationPath(dir: string, name: string): Promise<stri
   const numbers = (await migrationFiles(dir)).map((file) => Number(file.match(MIGRATION_FILE)![1]))
   const next = String(Math.max(0, ...numbers) + 1).padStart(4, '0')
   return path.join(dir, `${next}-${name}.ts`)
-}
-
-/**
- * The app's migrator (src/db/migrator.ts) for any directory of migrations: the generator and its
- * tests migrate copies and generated files, not only the project's own `migrations/`.
- */
-export function directoryMigrator(sequelize: Sequelize, dir: string) {
-  return new Umzug<MigrationContext>({
-    migrations: {
-      glob: ['[0-9][0-9][0-9][0-9]-*.{ts,js}', { cwd: dir, ignore: ['*.d.ts'] }],
-      resolve: ({ name, path: file, context }) => ({
-        name: name.replace(/\.(ts|js)$/, ''),
-        up: async () => (await import(pathToFileURL(file!).href)).up({ context }),
-        down: async () => (await import(pathToFileURL(file!).href)).down({ context }),
-      }),
-    },
-    context: { queryInterface: sequelize.getQueryInterface(), sequelize },
-    storage: new SequelizeStorage({ sequelize, tableName: 'schema_migrations' }),
-    logger: undefined,
-  })
 }

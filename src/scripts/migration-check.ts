@@ -1,13 +1,10 @@
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { migrationsDir } from '../db/migrations-folder.js'
 import { definitions } from '../models/index.js'
 import { compareSchema, driftReport } from '../schema/index.js'
 
 // `npm run migration:check`: fails when the resource definitions and the schema the migrations
 // build disagree, so a field added without its migration (or the reverse) never reaches main.
 // It migrates a throwaway in-memory database: DATABASE_URL is never touched.
-const here = path.dirname(fileURLToPath(import.meta.url))
-const migrationsDir = path.resolve(here, '../../migrations')
 
 try {
   const diff = await compareSchema({ definitions: Object.values(definitions), migrationsDir })

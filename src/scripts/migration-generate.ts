@@ -1,13 +1,11 @@
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { migrationsDir } from '../db/migrations-folder.js'
 import { definitions } from '../models/index.js'
 import { LEGEND, formatDifferences } from '../schema/diff.js'
 import { generateMigration } from '../schema/index.js'
 
 // `npm run migration:generate -- <name>`: writes migrations/<next NNNN>-<name>.ts for whatever the
 // resource definitions declare and the migrations do not create yet (see docs/adding-a-field.md).
-const here = path.dirname(fileURLToPath(import.meta.url))
-const migrationsDir = path.resolve(here, '../../migrations')
 
 const name = process.argv.slice(2).join(' ')
 if (!name.trim()) {

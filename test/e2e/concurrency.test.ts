@@ -118,7 +118,7 @@ test('two browsers edit the same client: the second save shows the error on the 
   const [{ id: adminEntry }] = (await t.db.sequelize.query(
     `SELECT id FROM change_history WHERE record_id = :id AND actor_email = 'admin@example.com' AND action = 'update' ORDER BY id DESC LIMIT 1`,
     { replacements: { id: clientId }, type: 'SELECT' as never },
-  )) as { id: string }[]
+  )) as unknown as { id: string }[]
   await managerPage.goto(`${base}/resources/ChangeHistory/records/${adminEntry}/revert`, { waitUntil: 'domcontentloaded' })
   const revertPage = managerPage.getByTestId('revert-change')
   await revertPage.getByText('Company: Shared Original GmbH → Changed by the admin').waitFor()

@@ -4,23 +4,27 @@ import request from 'supertest'
 import { createApp, createLogger, type App } from '../../src/app.js'
 import { parseConfig, type AppConfig } from '../../src/config/env.js'
 import { openDatabase, type Database } from '../../src/db/database.js'
+import { ensureSnapshot, migrationsKey } from '../../src/db/embedded-snapshot.js'
 import { migrateUp } from '../../src/db/migrator.js'
 
 export const PASSWORD = 'correct-horse-battery'
 
 /**
  * A real database for one test file: a fresh PostgreSQL database when DATABASE_URL is set (dropped
- * afterwards), else an in-memory embedded one. Migrated with the app's own migrations.
+ * afterwards), else an in-memory embedded one. Both start migrated with the app's own migrations:
+ * on PostgreSQL a copy of a template database migrated once (CREATE DATABASE … TEMPLATE), on the
+ * embedded database a load of the migrated snapshot (src/db/embedded-snapshot.ts).
  */
 export async function createTestDatabase(): Promise<{ db: Database; config: AppConfig; drop: () => Promise<void> }> {
   const base = parseConfig({ ...process.env, NODE_ENV: 'test', BCRYPT_ROUNDS: '4', LOG_LEVEL: 'silent', SESSION_SECRET: undefined })
   let databaseUrl: string | undefined
   let dropDatabase = async () => {}
   if (base.databaseUrl) {
+    const template = await migratedTemplate(base.databaseUrl)
     const name = `test_${process.pid}_${randomBytes(4).toString('hex')}`
     const admin = new pg.Client({ connectionString: base.databaseUrl })
     await admin.connect()
-    await admin.query(`CREATE DATABASE ${name}`)
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`)
     await admin.end()
     const url = new URL(base.databaseUrl)
     url.pathname = `/${name}`
@@ -33,8 +37,9 @@ export async function createTestDatabase(): Promise<{ db: Database; config: AppC
     }
   }
   const config: AppConfig = { ...base, databaseUrl, dbPoolMax: 5 }
-  const db = await openDatabase({ ...config, inMemory: true })
-  await migrateUp(db.sequelize)
+  const snapshotFile = databaseUrl ? undefined : await ensureSnapshot()
+  const db = await openDatabase({ ...config, inMemory: true, snapshotFile })
+  await migrateUp(db.sequelize) // nothing to apply: both start migrated
   return {
     db,
     config,
@@ -43,6 +48,50 @@ export async function createTestDatabase(): Promise<{ db: Database; config: AppC
       await dropDatabase()
     },
   }
+}
+
+let template: Promise<string> | undefined
+const TEMPLATE_LOCK_KEY = 727_002
+
+/**
+ * `test_template_<hash of the migrations>` on the server, migrated once and then only copied: made
+ * by the first test file that needs it, under an advisory lock so parallel files (and parallel runs
+ * against the same server) wait for it instead of racing. Nobody connects to it afterwards, which
+ * CREATE DATABASE … TEMPLATE requires.
+ */
+function migratedTemplate(serverUrl: string): Promise<string> {
+  template ??= (async () => {
+    const name = `test_template_${migrationsKey()}`
+    const admin = new pg.Client({ connectionString: serverUrl })
+    await admin.connect()
+    try {
+      const exists = async () => (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1
+      if (await exists()) return name
+      await admin.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK_KEY])
+      try {
+        if (await exists()) return name
+        // Built under another name and renamed when complete: a half-migrated template is never copied.
+        const building = `${name}_${process.pid}`
+        await admin.query(`DROP DATABASE IF EXISTS ${building}`)
+        await admin.query(`CREATE DATABASE ${building}`)
+        const url = new URL(serverUrl)
+        url.pathname = `/${building}`
+        const db = await openDatabase({ databaseUrl: url.toString(), dataDir: '', dbPoolMax: 2 })
+        try {
+          await migrateUp(db.sequelize)
+        } finally {
+          await db.close()
+        }
+        await admin.query(`ALTER DATABASE ${building} RENAME TO ${name}`)
+        return name
+      } finally {
+        await admin.query('SELECT pg_advisory_unlock($1)', [TEMPLATE_LOCK_KEY])
+      }
+    } finally {
+      await admin.end()
+    }
+  })()
+  return template
 }
 
 export type TestApp = App & {

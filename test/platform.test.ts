@@ -198,10 +198,12 @@ test('migrations apply on an empty database and migrate:down reverts them', asyn
         })) as { tablename: string }[]
       ).map((row) => row.tablename)
     assert.deepEqual(await tables(), [
+      // Two-factor secrets beside the users, and the panel's settings (migration 0010, issue #19).
+      'admin_user_two_factor',
       'admin_users', 'change_history',
       // The home page's client counts and owners of client changes (migration 0006, issue #14).
       'client_change_owners', 'client_count_changes', 'client_counts', 'client_created_per_day',
-      'clients', 'login_throttle', 'products', 'schema_migrations', 'sessions',
+      'clients', 'login_throttle', 'panel_settings', 'products', 'schema_migrations', 'sessions',
     ])
     assert.deepEqual(await migrateUp(db.sequelize), [], 'applying again changes nothing')
     await migrateDown(db.sequelize, { to: 0 })

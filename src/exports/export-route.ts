@@ -146,14 +146,17 @@ export function csvExportRoute({ resource, definition, sequelize, logger }: Opti
 
     // The response is not part of the pipeline: a query that fails before the first row still
     // gets an answer. A client that goes away destroys the cursor's stream, which closes it.
+    let clientGone = false
     res.on('close', () => {
-      if (!res.writableFinished) rows.destroy(new Error('the client went away before the end of the file'))
+      if (res.writableFinished) return
+      clientGone = true
+      rows.destroy(new Error('the client went away before the end of the file'))
     })
     csv.pipe(res)
     pipeline(rows, toCells, csv, async (error) => {
       if (!error) return
       await databaseDone
-      if (!res.headersSent) {
+      if (!res.headersSent && !clientGone) {
         // Nothing was sent: the query itself failed (e.g. a filter value the column cannot hold).
         csv.unpipe(res)
         for (const header of ['Content-Type', 'Content-Disposition', 'X-Accel-Buffering']) res.removeHeader(header)

@@ -1,4 +1,4 @@
-import type { Before, ResourceOptions } from 'adminjs'
+import type { ResourceOptions } from 'adminjs'
 import { isAdmin } from '../access/index.js'
 import { blankInputsToNull, landOnSavedRecord, withCompactAnswers } from './action-hooks.js'
 import { bulkDeleteRecords } from './bulk-delete-action.js'
@@ -10,7 +10,6 @@ import type { panelFields } from './panel-fields.js'
 export function adminOnlyActions(
   panel: ReturnType<typeof panelFields>,
   components: ReturnType<typeof loadComponents>['ids'],
-  extraBefore: { edit?: Before[]; delete?: Before[] } = {},
 ): ResourceOptions['actions'] {
   const adminsOnly = { isAccessible: isAdmin, isVisible: isAdmin }
   return withCompactAnswers({
@@ -28,10 +27,10 @@ export function adminOnlyActions(
     edit: {
       ...adminsOnly,
       layout: panel.formLayout,
-      before: [blankInputsToNull, ...(extraBefore.edit ?? [])],
+      before: [blankInputsToNull],
       after: landOnSavedRecord,
     },
-    delete: { ...adminsOnly, before: extraBefore.delete ?? [] },
+    delete: adminsOnly,
     bulkDelete: { ...adminsOnly, handler: bulkDeleteRecords },
   })
 }

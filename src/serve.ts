@@ -4,7 +4,7 @@ import type { AppConfig } from './config/env.js'
 import { startEmbeddedDatabase } from './db/embedded.js'
 import { snapshotFile } from './db/embedded-snapshot.js'
 import { hasPendingMigrations } from './db/migrations-folder.js'
-import { createLogger } from './logger.js'
+import { createLogger } from './config/logger.js'
 
 /** One server process: the panel on config.port until SIGTERM/SIGINT. */
 export async function serve(config: AppConfig, startedAt: number) {
@@ -17,7 +17,7 @@ export async function serve(config: AppConfig, startedAt: number) {
   // run, when `npm install` made one) while this thread loads the panel's modules.
   const embedded = config.databaseUrl ? undefined : startEmbeddedDatabase(config.dataDir, { snapshotFile: snapshotFile() })
   embedded?.catch(() => undefined) // awaited below; a failure surfaces there
-  const [{ openDatabase }, { createApp }] = await Promise.all([import('./db/database.js'), import('./app.js')])
+  const [{ openDatabase }, { createApp }] = await Promise.all([import('./db/database.js'), import('./app/app.js')])
   const db = await openDatabase({ ...config, embedded: await embedded })
 
   if (db.embedded && (await hasPendingMigrations(db.sequelize))) {

@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster'
 import type { AppConfig } from './config/env.js'
-import { createLogger } from './logger.js'
+import { createLogger } from './config/logger.js'
 
 /** A worker that dies sooner than this after its start is restarted only after a pause. */
 const CRASH_LOOP_MS = 10_000

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { QueryTypes } from 'sequelize'
-import { panelFields } from '../src/admin/panel-fields.js'
+import { panelFields } from '../src/panel/panel-fields.js'
 import { clientDefinition } from '../src/resources/client/client.fields.js'
 import { api, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { QueryTypes } from 'sequelize'
 import request from 'supertest'
-import { NOT_SET_FILTER } from '../src/admin/app-resource.js'
+import { NOT_SET_FILTER } from '../src/panel/adapter/app-resource.js'
 import { compactSummary } from '../src/resources/client/client-summary.js'
 import { api, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
 

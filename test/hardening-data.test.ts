@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { MAX_PER_PAGE } from '../src/admin/list-query.js'
+import { MAX_PER_PAGE } from '../src/panel/list-query.js'
 import { api, PASSWORD, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
 
 // Issue 21, items 4, 5, 6, 7 and 9: what a list query, an action's answer, a page and a webhook

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { QueryTypes } from 'sequelize'
-import { COUNT_CAP } from '../src/admin/app-resource.js'
+import { COUNT_CAP } from '../src/panel/adapter/app-resource.js'
 import { api, startTestApp, type TestApp } from './helpers/harness.js'
 
 let t: TestApp

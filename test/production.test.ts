@@ -5,7 +5,7 @@ import { createServer } from 'node:net'
 import { Writable } from 'node:stream'
 import { after, before, describe, test } from 'node:test'
 import request from 'supertest'
-import { createApp, createLogger } from '../src/app.js'
+import { createApp, createLogger } from '../src/app/app.js'
 import { defineModels } from '../src/models/index.js'
 import { api, createTestDatabase, PASSWORD, startTestApp, validClientForm } from './helpers/harness.js'
 

@@ -1,5 +1,5 @@
-import type { AppResource } from '../admin/app-resource.js'
-import { RECORD_LABELS } from '../admin/panel-fields.js'
+import type { AppResource } from '../panel/adapter/app-resource.js'
+import { RECORD_LABELS } from '../panel/panel-fields.js'
 import { kinds, type FieldDef } from '../fields/kinds.js'
 import { columnName, fieldsOf, type ResourceDefinition } from '../fields/model.js'
 import { definitions } from '../models/index.js'

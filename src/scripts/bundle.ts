@@ -1,5 +1,5 @@
 import { Sequelize } from 'sequelize'
-import { buildAdmin } from '../admin/admin.js'
+import { buildAdmin } from '../app/admin.js'
 import { defineModels } from '../models/index.js'
 
 // `npm run build` step (run with NODE_ENV=production, which AdminJS reads itself): bundles the

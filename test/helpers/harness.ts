@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import request from 'supertest'
-import { createApp, createLogger, type App } from '../../src/app.js'
+import { createApp, createLogger, type App } from '../../src/app/app.js'
 import { parseConfig, type AppConfig } from '../../src/config/env.js'
 import { openDatabase, type Database } from '../../src/db/database.js'
 import { ensureSnapshot, migrationsKey } from '../../src/db/embedded-snapshot.js'

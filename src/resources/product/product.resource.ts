@@ -1,8 +1,8 @@
 import type { ResourceWithOptions } from 'adminjs'
-import { adminOnlyActions } from '../../admin/admin-only-actions.js'
-import { AppResource } from '../../admin/app-resource.js'
-import type { loadComponents } from '../../admin/components.js'
-import { panelFields } from '../../admin/panel-fields.js'
+import { adminOnlyActions } from '../../panel/actions/admin-only-actions.js'
+import { AppResource } from '../../panel/adapter/app-resource.js'
+import type { loadComponents } from '../../panel/components.js'
+import { panelFields } from '../../panel/panel-fields.js'
 import type { Models } from '../../models/index.js'
 import { productDefinition } from './product.fields.js'
 

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
 import { pino, type DestinationStream, type Logger } from 'pino'
 import type PinoPretty from 'pino-pretty'
-import type { AppConfig } from './config/env.js'
+import type { AppConfig } from './env.js'
 
 // The process's logger: JSON lines for machines (production, or output to a file or pipe), and
 // readable coloured lines from pino-pretty for a person at a terminal during development.

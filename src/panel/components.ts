@@ -10,7 +10,7 @@ function projectRoot(): string {
   while (!existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir)
   return dir
 }
-const componentsDir = path.join(projectRoot(), 'src', 'admin', 'components')
+const componentsDir = path.join(projectRoot(), 'src', 'panel', 'components')
 
 export function loadComponents() {
   const componentLoader = new ComponentLoader()

@@ -1,12 +1,12 @@
 import { Resource as SequelizeResource } from '@adminjs/sequelize'
 import { BaseRecord, Filter, flat, type BaseResource, ValidationError, type ActionContext, type ActionDecorator, type CurrentAdmin, type RecordJSON } from 'adminjs'
 import { literal, Op, QueryTypes, Utils, type Model, type ModelStatic, type Transaction, type WhereOptions } from 'sequelize'
-import { fieldErrorsFrom } from '../fields/errors.js'
-import { kinds, type FieldDef } from '../fields/kinds.js'
-import { fieldMap, fieldsOf, secretAttributes, type ResourceDefinition } from '../fields/model.js'
-import type { ActorOptions } from '../models/admin-user.rules.js'
-import { assertListQuery } from './list-query.js'
-import { panelType } from './panel-fields.js'
+import { fieldErrorsFrom } from '../../fields/errors.js'
+import { kinds, type FieldDef } from '../../fields/kinds.js'
+import { fieldMap, fieldsOf, secretAttributes, type ResourceDefinition } from '../../fields/model.js'
+import type { ActorOptions } from '../../models/admin-user.rules.js'
+import { assertListQuery } from '../list-query.js'
+import { panelType } from '../panel-fields.js'
 import { postedVersion, staleVersionError } from './stale-version.js'
 
 /** Rows the current user may see; undefined means all of them. */

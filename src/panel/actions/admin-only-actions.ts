@@ -1,10 +1,10 @@
 import type { ResourceOptions } from 'adminjs'
-import { isAdmin } from '../access/index.js'
+import { isAdmin } from '../../access/index.js'
 import { blankInputsToNull, landOnSavedRecord, withCompactAnswers } from './action-hooks.js'
 import { bulkDeleteRecords } from './bulk-delete-action.js'
 import { listRecords, searchRecords } from './list-action.js'
-import type { loadComponents } from './components.js'
-import type { panelFields } from './panel-fields.js'
+import type { loadComponents } from '../components.js'
+import type { panelFields } from '../panel-fields.js'
 
 /** The standard actions of a resource that only administrators may see and use. */
 export function adminOnlyActions(

@@ -1,6 +1,6 @@
 import { ValidationError } from 'adminjs'
 import { QueryTypes, type Sequelize } from 'sequelize'
-import { columnName, fieldsOf, type ResourceDefinition } from '../fields/model.js'
+import { columnName, fieldsOf, type ResourceDefinition } from '../../fields/model.js'
 
 /**
  * Says why an edit based on an older version of a record was refused: which fields changed since

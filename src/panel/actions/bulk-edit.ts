@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto'
 import { Filter, flat, ValidationError, type ActionContext, type ActionHandler, type ActionRequest, type ActionResponse, type CurrentAdmin } from 'adminjs'
 import type { NextFunction, Request, Response } from 'express'
 import type { Model, ModelStatic, Transaction } from 'sequelize'
-import { isStaff } from '../access/index.js'
-import { attributesToCheck, bulkEditableFields, checkRows, writeRows, type RowCheck } from '../fields/bulk-update.js'
-import type { ResourceDefinition } from '../fields/model.js'
+import { isStaff } from '../../access/index.js'
+import { attributesToCheck, bulkEditableFields, checkRows, writeRows, type RowCheck } from '../../fields/bulk-update.js'
+import type { ResourceDefinition } from '../../fields/model.js'
 import { blankInputsToNull } from './action-hooks.js'
-import type { AppResource, BulkTarget } from './app-resource.js'
+import type { AppResource, BulkTarget } from '../adapter/app-resource.js'
 
 /**
  * "Edit selected" (a bulk action on the selected rows) and "Edit all matching" (a resource action

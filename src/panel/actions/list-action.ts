@@ -1,6 +1,6 @@
 import { Filter, flat, type ActionHandler, type RecordJSON } from 'adminjs'
-import type { AppResource, ListPage } from './app-resource.js'
-import { pageSize, refusingUnknownFields } from './list-query.js'
+import type { AppResource, ListPage } from '../adapter/app-resource.js'
+import { pageSize, refusingUnknownFields } from '../list-query.js'
 
 export type ListQuery = { filters?: Record<string, unknown>; sortBy?: string; direction?: string; page?: string; perPage?: string }
 type SearchQuery = ListQuery & { searchProperty?: string }

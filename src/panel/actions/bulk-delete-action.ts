@@ -1,5 +1,5 @@
 import { NotFoundError, type ActionHandler, type BulkActionResponse } from 'adminjs'
-import type { AppResource } from './app-resource.js'
+import type { AppResource } from '../adapter/app-resource.js'
 
 /**
  * The bulkDelete action of every AppResource: AdminJS's own (same answers), except that the rows

@@ -2,6 +2,7 @@ import bcrypt from 'bcrypt'
 import pg from 'pg'
 import { Sequelize } from 'sequelize'
 import { migrateUp } from '../src/db/migrator.js'
+import { hashPassword } from '../src/auth/password-hashing.js'
 import { defineModels } from '../src/models/index.js'
 import { adminCount, bcryptRounds, benchUrl, clients, createdLoginPrefix, databaseName, managerCount, serverUrl, userPassword } from './config.js'
 
@@ -54,7 +55,7 @@ export async function prepareDatabase(): Promise<Seeded> {
   const sequelize = new Sequelize(benchUrl, { dialect: 'postgres', logging: false, define: { underscored: true } })
   try {
     await migrateUp(sequelize) // also brings a reused database up to new migrations
-    const models = defineModels(sequelize, { bcryptRounds, allowPrivateWebhookHosts: false })
+    const models = defineModels(sequelize, { allowPrivateWebhookHosts: false, hashPassword: (password) => hashPassword(password, bcryptRounds) })
 
     if (!reuse) {
       log(`filling ${databaseName} with ${clients.toLocaleString('en')} clients (one INSERT … generate_series)`)

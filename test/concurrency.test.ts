@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { OptimisticLockError, QueryTypes } from 'sequelize'
+import { hashPassword } from '../src/auth/password-hashing.js'
 import { defineModels } from '../src/models/index.js'
 import { api, createTestDatabase, PASSWORD, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
 
@@ -389,7 +390,7 @@ describe('two server processes on one database', () => {
 
   before(async () => {
     database = await createTestDatabase()
-    const models = defineModels(database.db.sequelize, { bcryptRounds: 4, allowPrivateWebhookHosts: false })
+    const models = defineModels(database.db.sequelize, { allowPrivateWebhookHosts: false, hashPassword: (password) => hashPassword(password, 4) })
     await models.AdminUser.create({ email: 'admin@example.com', name: 'Alex', role: 'admin', password: PASSWORD })
     const env = { DATABASE_URL: database.db.url, SESSION_SECRET: 'shared-secret-of-both-instances-0123456789' }
     instances = await Promise.all([startInstance(env), startInstance(env)])

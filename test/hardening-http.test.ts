@@ -15,6 +15,7 @@ import { after, before, describe, test } from 'node:test'
 import request from 'supertest'
 import { hardenPage } from '../src/panel/adminjs-internals/safe-pages.js'
 import { ConfigError, parseConfig } from '../src/config/env.js'
+import { hashPassword } from '../src/auth/password-hashing.js'
 import { defineModels } from '../src/models/index.js'
 import { api, createTestDatabase, PASSWORD, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
 
@@ -127,7 +128,7 @@ describe('a real server process under attack', () => {
 
   before(async () => {
     database = await createTestDatabase()
-    const models = defineModels(database.db.sequelize, { bcryptRounds: 4, allowPrivateWebhookHosts: false })
+    const models = defineModels(database.db.sequelize, { allowPrivateWebhookHosts: false, hashPassword: (password) => hashPassword(password, 4) })
     await models.AdminUser.create({ email: 'admin@example.com', name: 'Alex', role: 'admin', password: PASSWORD })
     server = await startInstance({ DATABASE_URL: database.db.url, TMPDIR: tempFolder, IMPORT_MAX_BYTES: String(2 * MB) })
     cookie = await loginCookie(server.url, 'admin@example.com')

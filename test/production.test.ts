@@ -6,6 +6,7 @@ import { Writable } from 'node:stream'
 import { after, before, describe, test } from 'node:test'
 import request from 'supertest'
 import { createApp, createLogger } from '../src/app/app.js'
+import { hashPassword } from '../src/auth/password-hashing.js'
 import { defineModels } from '../src/models/index.js'
 import { api, createTestDatabase, PASSWORD, startTestApp, validClientForm } from './helpers/harness.js'
 
@@ -57,7 +58,7 @@ describe('two instances on one database', () => {
 
   before(async () => {
     database = await createTestDatabase()
-    const models = defineModels(database.db.sequelize, { bcryptRounds: 4, allowPrivateWebhookHosts: false })
+    const models = defineModels(database.db.sequelize, { allowPrivateWebhookHosts: false, hashPassword: (password) => hashPassword(password, 4) })
     await models.AdminUser.create({ email: 'admin@example.com', name: 'Alex', role: 'admin', password: PASSWORD })
     await models.AdminUser.create({ email: 'manager1@example.com', name: 'Maria', role: 'manager', password: PASSWORD })
     const env = { DATABASE_URL: database.db.url, SESSION_SECRET: secret, LOGIN_MAX_FAILURES: '5' }
@@ -117,7 +118,7 @@ describe('WEB_CONCURRENCY=2: one port, two worker processes', () => {
 
   before(async () => {
     database = await createTestDatabase()
-    const models = defineModels(database.db.sequelize, { bcryptRounds: 4, allowPrivateWebhookHosts: false })
+    const models = defineModels(database.db.sequelize, { allowPrivateWebhookHosts: false, hashPassword: (password) => hashPassword(password, 4) })
     await models.AdminUser.create({ email: 'admin@example.com', name: 'Alex', role: 'admin', password: PASSWORD })
     // No SESSION_SECRET: outside production each start makes one, and both workers must share it.
     supervised = await startInstance({ DATABASE_URL: database.db.url, WEB_CONCURRENCY: '2' })

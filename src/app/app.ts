@@ -23,6 +23,7 @@ import { discardStaleComponentBundle } from '../panel/components.js'
 import { localFontsPath, rewriteFontLinks, serveLocalFonts } from '../panel/adminjs-internals/local-fonts.js'
 import { cspScriptSources, hardenPanelPages, issueCspNonce } from '../panel/adminjs-internals/safe-pages.js'
 import { createAuthenticator, toSessionAdmin, type SessionAdmin } from '../auth/authenticate.js'
+import { hashPassword } from '../auth/password-hashing.js'
 import { passwordStampSql } from '../auth/password-stamp.js'
 import { PostgresThrottleStore } from '../auth/throttle-store.js'
 import type { AppConfig } from '../config/env.js'
@@ -103,7 +104,10 @@ const logoutPage = (logoutPath: string, rootPath: string) => `<!DOCTYPE html>
 </form></body></html>`
 
 export async function createApp(config: AppConfig, db: Database, logger: Logger = createLogger(config)): Promise<App> {
-  const models = defineModels(db.sequelize, config)
+  const models = defineModels(db.sequelize, {
+    allowPrivateWebhookHosts: config.allowPrivateWebhookHosts,
+    hashPassword: (password) => hashPassword(password, config.bcryptRounds),
+  })
   if (!config.isProduction) discardStaleComponentBundle()
   const twoFactor = createTwoFactor(db.sequelize, createSecretBox(config.twoFactorKey ?? DEVELOPMENT_KEY))
   if (!config.twoFactorKey) {

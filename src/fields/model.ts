@@ -7,7 +7,6 @@ import {
   type ModelStatic,
   QueryTypes,
 } from 'sequelize'
-import { hashPassword } from '../auth/password-hashing.js'
 import { kinds, type FieldDef, type KindContext } from './kinds.js'
 
 export type Section = { title: string; fields: Record<string, FieldDef> }
@@ -31,7 +30,10 @@ export type ResourceDefinition = {
   versionField?: string
 }
 
-export type ModelSettings = KindContext & { bcryptRounds: number }
+export type ModelSettings = KindContext & {
+  /** Turns a password into the hash stored in `passwordHash.attribute` (the app passes bcrypt with its rounds). */
+  hashPassword: (password: string) => Promise<string>
+}
 
 export const columnName = (attribute: string) => attribute.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
 
@@ -208,7 +210,7 @@ export function installFieldRules(model: ModelStatic<Model>, definition: Resourc
     if (definition.passwordHash) {
       const password = valueOf(definition.passwordHash.from)
       if (typeof password === 'string' && password !== '') {
-        instance.set(definition.passwordHash.attribute, await hashPassword(password, settings.bcryptRounds))
+        instance.set(definition.passwordHash.attribute, await settings.hashPassword(password))
       }
     }
     // Plain-text inputs leave the instance as soon as they are hashed or checked.

@@ -80,8 +80,21 @@ export type KindContext = {
   allowPrivateWebhookHosts: boolean
 }
 
+/**
+ * How a list filter on a field of this kind matches what the user typed or picked:
+ * - `contains`: a case-insensitive substring (a field with `options` matches the picked value exactly),
+ * - `equals`: the value as given,
+ * - `yesNo`: 'true' or 'false' (anything else filters nothing),
+ * - `wholeNumber`: digits only (anything else matches no row).
+ */
+export type FilterMatch = 'contains' | 'equals' | 'yesNo' | 'wholeNumber'
+
 type Kind = {
   column: (def: FieldDef) => DataType
+  /** How the list filters this kind; a kind without one cannot be offered as a filter. */
+  filter?: FilterMatch
+  /** False when values have no useful order (the list does not sort by them). */
+  sortable?: false
   /** Turns form/API input into the stored shape; leaves unparseable input as is for `check`. */
   normalize?: (value: unknown, def: FieldDef) => unknown
   /** A message for a refused non-null value, or undefined when it is fine. */
@@ -216,11 +229,14 @@ function parseDayList(value: unknown): number[] | { bad: string } {
 
 export const kinds: Record<FieldKind, Kind> = {
   string: {
+    filter: 'contains',
     column: (def) => DataTypes.STRING(def.maxLength ?? 255),
     normalize: trimmed,
     check: stringCheck,
   },
   text: {
+    filter: 'contains',
+    sortable: false,
     column: () => DataTypes.TEXT,
     normalize: blankToNull,
     check: stringCheck,
@@ -232,6 +248,7 @@ export const kinds: Record<FieldKind, Kind> = {
     check: stringCheck,
   },
   integer: {
+    filter: 'wholeNumber',
     column: () => DataTypes.INTEGER,
     normalize: (value) => {
       const v = trimmed(value)
@@ -244,6 +261,7 @@ export const kinds: Record<FieldKind, Kind> = {
     },
   },
   decimal: {
+    filter: 'equals',
     column: () => DataTypes.DECIMAL(14, 2),
     normalize: (value) => {
       const v = trimmed(value)
@@ -257,6 +275,7 @@ export const kinds: Record<FieldKind, Kind> = {
     },
   },
   boolean: {
+    filter: 'yesNo',
     column: () => DataTypes.BOOLEAN,
     normalize: (value) => {
       if (value === 'true' || value === 'on' || value === '1') return true
@@ -266,6 +285,7 @@ export const kinds: Record<FieldKind, Kind> = {
     check: (value) => (typeof value === 'boolean' ? undefined : 'Must be yes or no'),
   },
   enum: {
+    filter: 'equals',
     column: (def) => DataTypes.STRING(def.maxLength ?? Math.max(16, ...(def.options ?? []).map((o) => o.value.length))),
     normalize: trimmed,
     check: (value, def) =>
@@ -274,6 +294,7 @@ export const kinds: Record<FieldKind, Kind> = {
         : `Must be one of: ${def.options?.map((option) => option.label).join(', ')}`,
   },
   email: {
+    filter: 'contains',
     column: () => DataTypes.STRING(254),
     normalize: (value) => {
       const v = trimmed(value)
@@ -283,6 +304,7 @@ export const kinds: Record<FieldKind, Kind> = {
       typeof value === 'string' && value.length <= 254 && EMAIL.test(value) ? undefined : 'Must be a valid e-mail address',
   },
   url: {
+    filter: 'contains',
     column: () => DataTypes.STRING(2048),
     normalize: trimmed,
     check: (value, _def, context) => {
@@ -304,6 +326,7 @@ export const kinds: Record<FieldKind, Kind> = {
     },
   },
   phone: {
+    filter: 'contains',
     column: () => DataTypes.STRING(16),
     normalize: (value) => {
       const v = trimmed(value)
@@ -317,6 +340,7 @@ export const kinds: Record<FieldKind, Kind> = {
         : 'Must be a valid international phone number, e.g. +49 151 12345678',
   },
   country: {
+    filter: 'equals',
     column: () => DataTypes.STRING(2),
     normalize: (value) => {
       const v = trimmed(value)
@@ -325,11 +349,13 @@ export const kinds: Record<FieldKind, Kind> = {
     check: (value) => (countryCodes.has(value as string) ? undefined : 'Must be an ISO 3166 country'),
   },
   timezone: {
+    filter: 'equals',
     column: () => DataTypes.STRING(64),
     normalize: trimmed,
     check: (value) => (typeof value === 'string' && isIanaZone(value) ? undefined : 'Must be a time zone from the list, e.g. Europe/Berlin'),
   },
   currency: {
+    filter: 'equals',
     column: () => DataTypes.STRING(3),
     normalize: (value) => {
       const v = trimmed(value)
@@ -338,6 +364,7 @@ export const kinds: Record<FieldKind, Kind> = {
     check: (value) => (currencies.has(value as string) ? undefined : 'Must be an ISO 4217 currency code'),
   },
   time: {
+    filter: 'equals',
     column: () => DataTypes.TIME,
     normalize: (value) => {
       const v = trimmed(value)
@@ -348,6 +375,7 @@ export const kinds: Record<FieldKind, Kind> = {
     toPanel: (value) => (typeof value === 'string' ? value.slice(0, 5) : value),
   },
   dayList: {
+    sortable: false,
     column: () => DataTypes.ARRAY(DataTypes.INTEGER),
     normalize: (value) => {
       const v = blankToNull(value)
@@ -363,9 +391,11 @@ export const kinds: Record<FieldKind, Kind> = {
     toPanel: (value) => (Array.isArray(value) ? value.join(', ') : value),
   },
   json: {
+    sortable: false,
     column: () => DataTypes.JSONB,
   },
   reference: {
+    filter: 'wholeNumber',
     column: () => DataTypes.INTEGER,
     normalize: (value) => {
       const v = trimmed(value)

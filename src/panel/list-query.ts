@@ -41,20 +41,19 @@ const queryableByDefinition = new WeakMap<ResourceDefinition, Queryable>()
 
 /**
  * The fields a resource's list offers, from its definition: filters (and searches) on the fields
- * declared `filter: true` and the creation time; sorting on those, the listed columns and the id.
- * Secrets, write-only inputs and values without an order (text, JSON, day lists) are never offered.
+ * declared `filter: true` (of a kind that declares how it filters) and the creation time; sorting on
+ * those, the listed columns and the id. Secrets, write-only inputs and kinds without an order are never offered.
  */
 export function queryableFields(definition: ResourceDefinition): Queryable {
   const known = queryableByDefinition.get(definition)
   if (known) return known
   const secrets = new Set(secretAttributes(definition))
   const usable = fieldsOf(definition).filter(([name, def]) => !secrets.has(name) && !kinds[def.kind].virtual)
-  const unordered = new Set(['text', 'json', 'dayList'])
-  const filterable = new Set([...usable.filter(([, def]) => def.filter).map(([name]) => name), 'createdAt'])
+  const filterable = new Set([...usable.filter(([, def]) => def.filter && kinds[def.kind].filter).map(([name]) => name), 'createdAt'])
   const sortable = new Set([
     'id',
     'createdAt',
-    ...usable.filter(([, def]) => (def.filter || def.list) && !unordered.has(def.kind)).map(([name]) => name),
+    ...usable.filter(([, def]) => (def.filter || def.list) && kinds[def.kind].sortable !== false).map(([name]) => name),
   ])
   const queryable = { filterable, sortable }
   queryableByDefinition.set(definition, queryable)

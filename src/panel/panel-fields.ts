@@ -24,7 +24,7 @@ function propertyOptions(name: string, def: FieldDef, position: number, componen
     type: panelType(def),
     // Checkboxes always have a value, so they never carry the required star.
     isRequired: Boolean(def.required) && def.kind !== 'boolean',
-    isSortable: !virtual && def.kind !== 'text' && def.kind !== 'dayList',
+    isSortable: !virtual && kinds[def.kind].sortable !== false,
     isArray: false,
     description: def.help,
     isVisible: { list: Boolean(def.list), filter: Boolean(def.filter), show: !virtual, edit: !def.readOnly },

@@ -1,5 +1,6 @@
 import { Filter, flat, type ActionHandler, type RecordJSON } from 'adminjs'
 import type { AppResource, ListPage } from '../adapter/app-resource.js'
+import { adminOf } from '../adminjs-internals/action-context.js'
 import { pageSize, refusingUnknownFields } from '../list-query.js'
 
 export type ListQuery = { filters?: Record<string, unknown>; sortBy?: string; direction?: string; page?: string; perPage?: string }
@@ -21,7 +22,7 @@ export const listRecords: ActionHandler<ListPage | { error: string }> = refusing
     new Filter(filters, resource),
     {
       page: positive(page) ?? 1,
-      perPage: pageSize(perPage, context._admin.options.settings?.defaultPerPage ?? 10),
+      perPage: pageSize(perPage, adminOf(context)?.options.settings?.defaultPerPage ?? 10),
       ...listSort(resource, { sortBy, direction }),
     },
     context,

@@ -1,19 +1,25 @@
 import type { CurrentAdmin, RecordJSON } from 'adminjs'
-import type { WhereOptions } from 'sequelize'
 import { checkRole } from './check-role.js'
 
 type RecordLike = { params: RecordJSON['params'] } | undefined
 
-/** Yes/no for one client: admins own every client, a manager only those they manage. */
-export const ownsClient = ({ currentAdmin, record }: { currentAdmin?: CurrentAdmin; record?: RecordLike }): boolean => {
-  if (checkRole(currentAdmin, 'admin')) return true
-  if (!checkRole(currentAdmin, 'manager') || !record) return false
-  return String(record.params.managerId) === String(currentAdmin!.id)
-}
+/** A row scope of plain equalities (column → value; null matches no row); undefined: every row. */
+type EqualityScope = Record<string, number | null> | undefined
 
-/** The same rule as a row filter, applied to every query the panel makes for Clients. */
-export const clientsVisibleTo = (currentAdmin: CurrentAdmin | undefined): WhereOptions | undefined => {
+/**
+ * Which clients a user may see, written once as a row filter (applied to every query the panel
+ * makes for Clients): admins every client, a manager those they manage, anyone else none.
+ */
+export const clientsVisibleTo = (currentAdmin: CurrentAdmin | undefined): EqualityScope => {
   if (checkRole(currentAdmin, 'admin')) return undefined
   if (checkRole(currentAdmin, 'manager')) return { managerId: Number(currentAdmin!.id) }
-  return { id: null } // nobody else sees any row
+  return { id: null }
 }
+
+/** Whether one record passes a scope (as the database would filter it). */
+const passes = (scope: EqualityScope, record: RecordLike) =>
+  scope === undefined || (record !== undefined && Object.entries(scope).every(([column, value]) => value !== null && String(record.params[column]) === String(value)))
+
+/** Yes/no for one client, by the same rule as clientsVisibleTo. */
+export const ownsClient = ({ currentAdmin, record }: { currentAdmin?: CurrentAdmin; record?: RecordLike }): boolean =>
+  passes(clientsVisibleTo(currentAdmin), record)

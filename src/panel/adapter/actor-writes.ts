@@ -1,9 +1,12 @@
-import type { ActionContext } from 'adminjs'
+import { ValidationError, type ActionContext } from 'adminjs'
 import type { Model, ModelStatic, Transaction, WhereOptions } from 'sequelize'
+import { fieldErrorsFrom } from '../../fields/errors.js'
+import type { ResourceDefinition } from '../../fields/model.js'
 import type { ActorOptions } from '../../models/admin-user.rules.js'
 
 // Owns how the adapter's writes run: in a transaction that names its author for the change-history
-// triggers, with the author in the model's options (own-account rules), and an edit's version check.
+// triggers, with the author in the model's options (own-account rules), an edit's version check,
+// and why a delete was refused.
 
 /** What the adapter's methods get from AdminJS's action context: the signed-in user, if any. */
 export type Context = Partial<Pick<ActionContext, 'currentAdmin'>> | undefined
@@ -46,4 +49,23 @@ export const isStaleVersionRefusal = (error: unknown) => {
 export async function lockedVersion(model: ModelStatic<Model>, field: string, where: WhereOptions, transaction: Transaction) {
   const row = await model.findOne({ attributes: [field], where, transaction, lock: true })
   return row ? Number(row.get(field)) : undefined
+}
+
+/**
+ * A refused delete as the panel shows it: the model's rule, or a row still referenced elsewhere.
+ * `title`: the refused record's title, named when several were asked for.
+ */
+export function deleteRefusal(error: unknown, definition: ResourceDefinition, title: string | undefined): unknown {
+  const name = (error as Error).name
+  const prefix = title !== undefined ? `${title}: ` : ''
+  if (name === 'SequelizeValidationError') {
+    const errors = fieldErrorsFrom(error, definition) ?? {}
+    return new ValidationError(errors, { message: prefix + (Object.values(errors)[0]?.message ?? 'This record cannot be deleted') })
+  }
+  // 23001: PostgreSQL 17 (the embedded database) reports an ON DELETE RESTRICT as restrict_violation.
+  const code = ((error as { original?: { code?: string } }).original ?? {}).code
+  if (name === 'SequelizeForeignKeyConstraintError' || code === '23503' || code === '23001') {
+    return new ValidationError({}, { message: `${prefix}This record is still used by other records and cannot be deleted` })
+  }
+  return error
 }

@@ -7,10 +7,10 @@ import { fieldMap, fieldsOf, secretAttributes, type ResourceDefinition } from '.
 import { adminOf } from '../adminjs-internals/action-context.js'
 import { assertListQuery } from '../list-query.js'
 import { panelType } from '../panel-fields.js'
-import { actorOf, asActor, isStaleVersionRefusal, lockedVersion, StaleVersion, type Context } from './actor-writes.js'
+import { actorOf, asActor, deleteRefusal, isStaleVersionRefusal, lockedVersion, StaleVersion, type Context } from './actor-writes.js'
 import { filterConditions } from './filters.js'
 import { TableReader, type Order } from './list-sql.js'
-import { rememberedReferences, rememberReference, TITLE_OF, titlesFromRecords } from './references.js'
+import { referenceTitles, rememberedReferences, rememberReference, TITLE_OF, titlesFromRecords } from './references.js'
 import { listRows, onlyWritable, presented, SafeRecord } from './response-shaping.js'
 import { postedVersion, staleVersionError } from './stale-version.js'
 
@@ -292,25 +292,8 @@ export class AppResource extends SequelizeResource {
       return this.stored(listed)
     })
 
-    const populated = records.map(() => ({}) as Record<string, unknown>)
-    await Promise.all(
-      references.map(async (property) => {
-        const path = property.propertyPath
-        const target = property.reference()!
-        const ids = [...new Set(records.map((record) => record.params[path]).filter((id) => id !== null && id !== undefined))]
-        if (!ids.length) return
-        const titles = inlineTitles.has(path)
-          ? new Map(rows.map((row) => [String(row[path]), row[`${TITLE_OF}${path}`]] as const).filter(([, title]) => title !== null && title !== undefined))
-          : target instanceof AppResource
-            ? await target.titlesOf(ids as number[], context)
-            : await titlesFromRecords(target, ids, context)
-        records.forEach((record, i) => {
-          const id = String(record.params[path])
-          const title = titles.get(id)
-          // What the list's reference cell reads: the title (a link only with a "show" action).
-          if (title !== undefined) populated[i][path] = { id, title: String(title), recordActions: [] }
-        })
-      }),
+    const populated = await referenceTitles(records, rows, references, inlineTitles, (target, ids) =>
+      target instanceof AppResource ? target.titlesOf(ids, context) : titlesFromRecords(target, ids, context),
     )
     return {
       meta: { total, perPage, page, sortBy: sort.sortBy, direction: sort.direction },
@@ -403,19 +386,8 @@ export class AppResource extends SequelizeResource {
         }
       })
     } catch (error) {
-      const name = (error as Error).name
       // Which record was refused, when several were asked for.
-      const prefix = ids.length > 1 && title() !== undefined ? `${title()}: ` : ''
-      if (name === 'SequelizeValidationError') {
-        const errors = fieldErrorsFrom(error, this.definition) ?? {}
-        throw new ValidationError(errors, { message: prefix + (Object.values(errors)[0]?.message ?? 'This record cannot be deleted') })
-      }
-      // 23001: PostgreSQL 17 (the embedded database) reports an ON DELETE RESTRICT as restrict_violation.
-      const code = ((error as { original?: { code?: string } }).original ?? {}).code
-      if (name === 'SequelizeForeignKeyConstraintError' || code === '23503' || code === '23001') {
-        throw new ValidationError({}, { message: `${prefix}This record is still used by other records and cannot be deleted` })
-      }
-      throw error
+      throw deleteRefusal(error, this.definition, ids.length > 1 ? title() : undefined)
     }
   }
 

@@ -1,8 +1,8 @@
-import type { ActionContext, BaseResource } from 'adminjs'
+import type { ActionContext, BaseRecord, BaseResource, PropertyDecorator } from 'adminjs'
 import type { Context } from './actor-writes.js'
 
 // Owns the titles of referenced rows: where a page row carries them, the per-request memory of
-// referenced rows already read (keyed on AdminJS's action context), and the look-up by records.
+// referenced rows already read (keyed on AdminJS's action context), and a list page's reference titles.
 
 /** Where a page row carries a reference's title (a computed column's alias prefix). */
 export const TITLE_OF = '__titleOf.'
@@ -30,4 +30,35 @@ export function rememberedReferences(context: Context, resourceId: string, ids: 
 export async function titlesFromRecords(resource: BaseResource, ids: Array<string | number>, context?: Context) {
   const records = await resource.findMany(ids, context as ActionContext)
   return new Map(records.map((record) => [String(record.id()), String(resource.decorate().titleOf(record))]))
+}
+
+/**
+ * The titles a list page's reference columns show, per row: from the page's own computed columns
+ * where it has them (`inline`: path → subquery), else one look-up of `titlesOf` per reference.
+ */
+export async function referenceTitles(
+  records: BaseRecord[],
+  rows: Record<string, unknown>[],
+  references: PropertyDecorator[],
+  inline: Map<string, string>,
+  titlesOf: (target: BaseResource, ids: Array<string | number>) => Promise<Map<string, unknown>>,
+): Promise<Record<string, unknown>[]> {
+  const populated = records.map(() => ({}) as Record<string, unknown>)
+  await Promise.all(
+    references.map(async (property) => {
+      const path = property.propertyPath
+      const ids = [...new Set(records.map((record) => record.params[path]).filter((id) => id !== null && id !== undefined))] as Array<string | number>
+      if (!ids.length) return
+      const titles = inline.has(path)
+        ? new Map(rows.map((row) => [String(row[path]), row[`${TITLE_OF}${path}`]] as const).filter(([, title]) => title !== null && title !== undefined))
+        : await titlesOf(property.reference()!, ids)
+      records.forEach((record, i) => {
+        const id = String(record.params[path])
+        const title = titles.get(id)
+        // What the list's reference cell reads: the title (a link only with a "show" action).
+        if (title !== undefined) populated[i][path] = { id, title: String(title), recordActions: [] }
+      })
+    }),
+  )
+  return populated
 }

@@ -2,6 +2,7 @@ import querystring from 'node:querystring'
 import busboy from 'busboy'
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express'
 import getRawBody from 'raw-body'
+import { isParsed, markParsed, type UploadedFile } from '../panel/adminjs-internals/formidable-parsed.js'
 
 /**
  * Which requests to the panel may carry a body, how large, and reading it. AdminJS's router parses
@@ -18,22 +19,14 @@ import getRawBody from 'raw-body'
  */
 
 export type BodyRule = { limit: number; files: boolean }
-export type UploadedFile = { name: string; type: string; size: number; buffer: Buffer }
 export type BodyRoute = { path: string; rule: BodyRule; anonymous?: boolean }
 
 export const LOGIN_MAX_BYTES = 16 * 1024
 export const FORM_MAX_BYTES = 256 * 1024
 const MAX_FIELDS = 1000
 
-type ParsedRequest = Request & { fields?: Record<string, unknown>; files?: Record<string, UploadedFile>; express_formidable?: { parsed: boolean } }
-
 export const httpError = (status: number, message: string) => Object.assign(new Error(message), { status, expose: true })
 const tooLarge = (limit: number) => httpError(413, `The request is too large: this address accepts at most ${limit} bytes.`)
-
-const markParsed = (req: Request, fields: Record<string, unknown> = {}, files: Record<string, UploadedFile> = {}) =>
-  Object.assign(req, { fields, files, express_formidable: { parsed: true } })
-
-const isParsed = (req: Request) => Boolean((req as ParsedRequest).express_formidable?.parsed)
 
 const hasBody = (req: Request) =>
   req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0')

@@ -2,7 +2,9 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import express, { type RequestHandler } from 'express'
 
-const GOOGLE_FONTS_LINK = '<link rel="stylesheet" href="https://fonts.googleapis.com/css?family=Roboto:300,400,500,700" type="text/css">'
+// Why: AdminJS's page template links Google Fonts with this exact tag; it is rewritten to a local copy.
+
+export const GOOGLE_FONTS_LINK = '<link rel="stylesheet" href="https://fonts.googleapis.com/css?family=Roboto:300,400,500,700" type="text/css">'
 const FONTS_PATH = '/assets/fonts/roboto'
 const LOCAL_FONTS_LINKS = ['300', '400', '500', '700']
   .map((weight) => `<link rel="stylesheet" href="${FONTS_PATH}/${weight}.css" type="text/css">`)

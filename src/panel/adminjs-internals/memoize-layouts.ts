@@ -1,5 +1,8 @@
 import { ActionDecorator, type CurrentAdmin } from 'adminjs'
 
+// Why: AdminJS offers no hook to cache an action's layout, so ActionDecorator.prototype.layout is
+// replaced process-wide (ActionDecorator.toJSON calls it for every action of every record).
+
 /**
  * AdminJS rebuilds and re-parses an action's form layout every time it serializes that action, and
  * it serializes every action of every record in a response: for a list of clients that is

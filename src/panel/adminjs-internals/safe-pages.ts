@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import type { RequestHandler, Response } from 'express'
 
+// Why: AdminJS writes page state into inline scripts unescaped; this rewrites its templates' exact
+// statements (STATE_STATEMENTS, TEMPLATE_SCRIPT), so a change of those templates must be noticed.
+
 /**
  * AdminJS's page templates write the page state (the signed-in user's name and e-mail among it)
  * into inline <script> blocks with a plain JSON.stringify, so a name such as
@@ -42,15 +45,22 @@ function rewriteStatement(html: string, prefix: string, rewrite: (statement: str
   return html.slice(0, from) + rewrite(html.slice(from, end)) + html.slice(end)
 }
 
+/** How each state statement of AdminJS's page templates begins a line. */
+export const STATE_STATEMENTS = {
+  redux: 'window.REDUX_STATE = ',
+  theme: 'window.THEME = ',
+  /** The login page: window.__APP_STATE__ = JSON.parse('<JSON>'); */
+  login: "window.__APP_STATE__ = JSON.parse('",
+}
+
 // The template's own inline scripts, recognized by how they begin (after escaping, no value can
 // contain a <script> tag to be mistaken for one of these).
-const TEMPLATE_SCRIPT = /<script>(?=\s*(?:window\.REDUX_STATE = |var app = document\.getElementById\('app'\)|try \{\s*window\.__APP_STATE__ = ))/g
+export const TEMPLATE_SCRIPT = /<script>(?=\s*(?:window\.REDUX_STATE = |var app = document\.getElementById\('app'\)|try \{\s*window\.__APP_STATE__ = ))/g
 
 export function hardenPage(html: string, nonce: string): string {
-  let page = rewriteStatement(html, 'window.REDUX_STATE = ', escapeJsonForScript)
-  page = rewriteStatement(page, 'window.THEME = ', escapeJsonForScript)
-  // The login page: window.__APP_STATE__ = JSON.parse('<JSON>');
-  page = rewriteStatement(page, "window.__APP_STATE__ = JSON.parse('", (statement) => {
+  let page = rewriteStatement(html, STATE_STATEMENTS.redux, escapeJsonForScript)
+  page = rewriteStatement(page, STATE_STATEMENTS.theme, escapeJsonForScript)
+  page = rewriteStatement(page, STATE_STATEMENTS.login, (statement) => {
     const close = statement.lastIndexOf("');")
     return close === -1 ? statement : toSingleQuotedBody(statement.slice(0, close)) + statement.slice(close)
   })
@@ -63,7 +73,7 @@ export const hardenPanelPages: RequestHandler = (_req, res, next) => {
   res.send = (body?: unknown) => {
     // res.json() has set its content type by now: API answers are not searched.
     const isPage = typeof body === 'string' && !/json/.test(String(res.get('Content-Type') ?? ''))
-    if (isPage && (body as string).includes('window.REDUX_STATE = ')) body = hardenPage(body as string, res.locals[CSP_NONCE])
+    if (isPage && (body as string).includes(STATE_STATEMENTS.redux)) body = hardenPage(body as string, res.locals[CSP_NONCE])
     return send(body)
   }
   next()

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { describe, test } from 'node:test'
+import { pathToFileURL } from 'node:url'
+import { Database as SequelizeDatabase, Resource as SequelizeResource } from '@adminjs/sequelize'
+import AdminJS, { ActionDecorator, ApiController, BasePropertyComponent, BaseRecord, ComponentLoader, FORM_VALUE_NULL } from 'adminjs'
+import express, { type Request } from 'express'
+import { DataTypes, Op, Sequelize } from 'sequelize'
+import request from 'supertest'
+import { adminOf } from '../src/panel/adminjs-internals/action-context.js'
+import { isParsed, markParsed } from '../src/panel/adminjs-internals/formidable-parsed.js'
+import { GOOGLE_FONTS_LINK } from '../src/panel/adminjs-internals/local-fonts.js'
+import { memoizeLayoutsByRole } from '../src/panel/adminjs-internals/memoize-layouts.js'
+import { forListRow, listRowJson, recordJson } from '../src/panel/adminjs-internals/record-json.js'
+import { STATE_STATEMENTS, TEMPLATE_SCRIPT } from '../src/panel/adminjs-internals/safe-pages.js'
+import { selectSql } from '../src/panel/adminjs-internals/select-sql.js'
+
+/**
+ * What src/panel/adminjs-internals/ (and the components named below) rely on in AdminJS, its
+ * adapter, Sequelize and express-formidable beyond their documented API. After an upgrade, a
+ * failure here names the reliance that broke; fix the file it names before anything else.
+ */
+
+const root = path.resolve(import.meta.dirname, '..')
+const require = createRequire(import.meta.url)
+
+// No connection is opened: models, SQL generation and AdminJS's decorators work without one.
+const sequelize = new Sequelize('postgres://nobody@127.0.0.1:1/none', { logging: false })
+const Thing = sequelize.define('Thing', { name: DataTypes.STRING(64), ownerId: DataTypes.INTEGER }, { tableName: 'things', underscored: true })
+AdminJS.registerAdapter({ Database: SequelizeDatabase, Resource: SequelizeResource })
+const admin = new AdminJS({ resources: [Thing], rootPath: '/admin' })
+const things = admin.findResource('things')
+const currentAdmin = { id: '1', email: 'a@example.com', role: 'admin' }
+
+describe('AdminJS internals the panel relies on', () => {
+  test('the AdminJS packages are pinned to exact versions', () => {
+    const { dependencies } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }
+    for (const name of ['adminjs', '@adminjs/express', '@adminjs/sequelize']) {
+      assert.match(dependencies[name], /^\d+\.\d+\.\d+$/, `${name} must be pinned exactly: its internals are relied on (this file)`)
+    }
+  })
+
+  test('memoize-layouts.ts: ActionDecorator.prototype.layout exists, toJSON calls it, and it is replaced', () => {
+    const prototype = ActionDecorator.prototype as unknown as { layout: unknown; toJSON: () => unknown }
+    const original = prototype.layout
+    assert.equal(typeof original, 'function', 'ActionDecorator.prototype.layout is gone')
+    assert.match(String(prototype.toJSON), /this\.layout\(/, 'ActionDecorator.toJSON no longer builds the layout through this.layout()')
+    memoizeLayoutsByRole()
+    assert.notEqual(prototype.layout, original, 'the layout method was not replaced')
+    const show = things.decorate().actions.show
+    assert.equal(show.layout(currentAdmin), show.layout(currentAdmin), 'one parsed layout per role')
+  })
+
+  test('select-sql.ts: the query generator builds a SELECT without running it', () => {
+    const generator = (sequelize.getQueryInterface() as unknown as { queryGenerator?: { selectQuery?: unknown } }).queryGenerator
+    assert.equal(typeof generator?.selectQuery, 'function', 'queryInterface.queryGenerator.selectQuery is gone')
+    const sql = selectSql(Thing, 'things', ['id', 'ownerId'], { [Op.and]: [{ ownerId: 7 }] }, 10, 20, [['ownerId', 'DESC']])
+    assert.equal(sql, 'SELECT "id", "owner_id" AS "ownerId" FROM "things" AS "Thing" WHERE ("Thing"."owner_id" = 7) ORDER BY "ownerId" DESC LIMIT 10 OFFSET 20')
+  })
+
+  test('action-context.ts: an action context carries the AdminJS instance as `_admin`', async () => {
+    const controller = new ApiController({ admin }, currentAdmin)
+    const context = await controller.getActionContext({ params: { resourceId: 'things', action: 'list' }, method: 'get' } as never)
+    assert.equal(adminOf(context), admin, 'ActionContext._admin is gone: list-action.ts and the adapter\'s references need another way to the instance')
+  })
+
+  test('record-json.ts: a hand-built RecordJSON has exactly the keys BaseRecord.toJSON writes', () => {
+    const stock = new BaseRecord({ id: 1, name: 'x' }, things).toJSON(currentAdmin)
+    const built = recordJson({ id: '1', params: {}, populated: {}, recordActions: [] })
+    assert.deepEqual(Object.keys(built).sort(), Object.keys(stock).sort())
+    const row = listRowJson({ id: '1', params: {}, populated: {}, recordActions: [], bulkActions: [] })
+    for (const key of Object.keys(row)) assert.ok(key in stock, `a list row's ${key} is not a RecordJSON key any more`)
+  })
+
+  test('record-json.ts: forListRow trims keys ActionDecorator.toJSON writes', () => {
+    const action = things.decorate().actions.show.toJSON(currentAdmin) as unknown as Record<string, unknown>
+    for (const key of ['layout', 'containerWidth', 'hideActionHeader', 'showResourceActions', 'showFilter', 'custom', 'parent', 'showInDrawer', 'variant', 'guard', 'resourceId', 'component', 'hasHandler', 'name']) {
+      assert.ok(key in action, `ActionJSON has no ${key} any more`)
+    }
+    const trimmed = forListRow(action)
+    assert.equal(trimmed.name, 'show')
+    assert.ok(!('layout' in trimmed) && !('resourceId' in trimmed))
+  })
+
+  test('SafeRecord (adapter/response-shaping.ts): BaseRecord.update merges posted params before it asks for id()', async () => {
+    const record = new BaseRecord({ id: 1, name: 'x' }, things)
+    let updatedId: unknown
+    things.update = async (id: string) => {
+      updatedId = id
+      return {}
+    }
+    await record.update({ id: 2 })
+    assert.equal(String(updatedId), '2', 'if AdminJS now keeps the id, SafeRecord\'s pinned id() is no longer needed (keep it anyway)')
+    assert.ok('populated' in record, 'BaseRecord.populated (which SafeRecord.toJSON swaps out) is gone')
+  })
+
+  test('adapter/filters.ts: FORM_VALUE_NULL is the "no value" marker (Dashboard.jsx spells it out)', () => {
+    assert.equal(FORM_VALUE_NULL, '__FORM_VALUE_NULL__')
+    assert.match(readFileSync(path.join(root, 'src/panel/components/Dashboard.jsx'), 'utf8'), /'__FORM_VALUE_NULL__'/)
+  })
+
+  test('components: the stock editors ReadOnlyOnceSet.jsx and RequiredOnCreate.jsx wrap exist', () => {
+    const editors = BasePropertyComponent as unknown as Record<string, { Edit?: unknown }>
+    for (const type of ['DefaultType', 'Password']) assert.ok(editors[type]?.Edit, `BasePropertyComponent.${type}.Edit is gone`)
+  })
+
+  test('components.ts: the overridden components are still overridable', () => {
+    const overridable = (ComponentLoader as unknown as { defaultComponents: string[] }).defaultComponents
+    for (const name of ['LoggedIn', 'DashboardRoute']) assert.ok(overridable.includes(name), `${name} can no longer be overridden`)
+  })
+
+  test('safe-pages.ts and local-fonts.ts: the rewritten strings are in the page templates', async () => {
+    const templateFile = require.resolve('adminjs').replace(/index\.js$/, 'lib/frontend/layout-template.js')
+    const { default: layoutTemplate } = (await import(pathToFileURL(templateFile).href)) as { default: (admin: AdminJS, user: unknown, location: string) => Promise<string> }
+    const page = await layoutTemplate(admin, currentAdmin, '/admin')
+    const login = await admin.renderLogin({ action: '/admin/login', errorMessage: '' })
+    const startsLine = (html: string, statement: string) => new RegExp(`\\n[ \\t]*${statement.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`).test(html)
+    assert.ok(startsLine(page, STATE_STATEMENTS.redux), 'window.REDUX_STATE no longer begins a line of the layout')
+    assert.ok(startsLine(page, STATE_STATEMENTS.theme), 'window.THEME no longer begins a line of the layout')
+    assert.ok(startsLine(login, STATE_STATEMENTS.login), 'the login page no longer sets window.__APP_STATE__ with JSON.parse')
+    assert.ok(page.match(TEMPLATE_SCRIPT)!.length >= 2, 'the layout\'s own inline scripts are no longer recognized')
+    assert.ok(login.match(TEMPLATE_SCRIPT)!.length >= 2, 'the login page\'s own inline scripts are no longer recognized')
+    assert.equal([...`${page}${login}`.matchAll(/<script>/g)].length, [...`${page}${login}`.matchAll(TEMPLATE_SCRIPT)].length, 'an inline script would get no nonce')
+    assert.ok(page.includes(GOOGLE_FONTS_LINK), 'the Google Fonts link changed: local-fonts.ts rewrites nothing')
+  })
+
+  test('formidable-parsed.ts: express-formidable leaves a request marked as parsed alone', async () => {
+    const formidable = require('express-formidable') as () => express.RequestHandler
+    const app = express()
+    app.use('/marked', (req, _res, next) => {
+      markParsed(req, { ours: 'yes' })
+      next()
+    })
+    app.use(formidable())
+    app.post('*', (req: Request, res) => res.json({ fields: (req as unknown as { fields: unknown }).fields, parsed: isParsed(req) }))
+    const marked = await request(app).post('/marked').type('form').send({ theirs: 'read' })
+    assert.deepEqual(marked.body, { fields: { ours: 'yes' }, parsed: true }, 'express-formidable read a body it was told was read')
+    const unmarked = await request(app).post('/other').type('form').send({ theirs: 'read' })
+    assert.deepEqual(unmarked.body, { fields: { theirs: 'read' }, parsed: true }, 'express-formidable no longer sets the parsed flag')
+  })
+})

@@ -33,7 +33,7 @@ import type pg from 'pg'
 export type ListQuery = { page: number; login?: string; company?: string; email?: string; managerId?: number }
 
 export const PER_PAGE = 10
-/** The app's thresholds (src/admin/app-resource.ts). */
+/** The app's thresholds (src/panel/adapter/list-sql.ts). */
 export const ESTIMATE_ABOVE = 100_000
 export const COUNT_CAP = 1_000
 export const ESTIMATE_TTL_MS = 10_000

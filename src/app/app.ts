@@ -149,7 +149,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
       contentSecurityPolicy: {
         directives: {
           // AdminJS renders its initial state and boot code as inline scripts: those carry this
-          // response's nonce (admin/safe-pages.ts); no other inline script runs.
+          // response's nonce (panel/adminjs-internals/safe-pages.ts); no other inline script runs.
           'script-src': cspScriptSources,
           'style-src': ["'self'", "'unsafe-inline'"],
           'img-src': ["'self'", 'data:'],

@@ -27,7 +27,7 @@ type SentRecord = { recordActions?: RecordActionJson[]; bulkActions?: RecordActi
  * A record sent to the show or edit page carries the form layout of every action it offers
  * (~20 KB for a client); the page needs none of them but its own (the page takes its action from
  * the record). The buttons only need the actions' names. (Referenced records are shaped by the
- * adapter's record itself, for the user who asks: see referenceAsSeenBy in app-resource.ts.)
+ * adapter's record itself, for the user who asks: see referenceAsSeenBy in adapter/response-shaping.ts.)
  */
 export const compactRecordResponse: After<ActionResponse> = async (response, _request, context) => {
   const sent = [response.record, ...((response.records as unknown[] | undefined) ?? [])] as (SentRecord | undefined)[]

@@ -22,7 +22,7 @@ export type BulkEditReport = { dryRun: boolean; total: number; created: 0; updat
 
 export type BulkEditOptions = {
   model: ModelStatic<Model>
-  /** The BulkEdit component's id (src/admin/components.ts). */
+  /** The BulkEdit component's id (src/panel/components.ts). */
   component: string
   definition: ResourceDefinition
   /** Messages that hold for every row of this user's change, by field (e.g. a role may not set it). */

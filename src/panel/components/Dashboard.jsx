@@ -4,10 +4,10 @@ import { ApiClient, ViewHelpers } from 'adminjs'
 
 // The home page for administrators and managers: how many clients there are and in what state,
 // each number linked to the client list filtered the same way, and the latest changes.
-// Data: GET /admin/api/dashboard (src/admin/dashboard.ts).
+// Data: GET /admin/api/dashboard (src/app/dashboard.ts).
 
 const h = new ViewHelpers()
-/** The list filter value for "no currency yet" (NOT_SET_FILTER in src/admin/app-resource.ts). */
+/** The list filter value for "no currency yet" (NOT_SET_FILTER in src/panel/adapter/filters.ts). */
 const NOT_SET = '__FORM_VALUE_NULL__'
 const STATUS_LABELS = { active: 'Active', expired: 'Expired' }
 const ACTION_LABELS = { create: 'Created', update: 'Changed', delete: 'Deleted' }

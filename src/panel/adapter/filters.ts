@@ -14,7 +14,7 @@ export const NOT_SET_FILTER = FORM_VALUE_NULL
 /** Makes user input match literally inside a LIKE/ILIKE pattern. */
 export const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`)
 
-/** Columns every record has besides its fields, and how they filter (the creation time: as a range). */
+/** Columns every record has besides its fields, filtered by a typed value (the creation time filters as a range: inRange). */
 const RECORD_COLUMNS: Record<string, FilterMatch> = { id: 'wholeNumber' }
 
 const MATCHES_NOTHING: WhereOptions = { id: null }

@@ -66,7 +66,7 @@ const RecoveryCodes = ({ codes, onDone }) => (
   <Box data-testid="recovery-codes">
     <MessageBox
       mb="lg"
-      variant="danger"
+      variant="warning"
       message="Save these recovery codes now: print them or keep them in a password manager. Each one logs you in once without your phone. They are shown only this once."
     />
     <Box as="ol" mb="lg" style={{ fontFamily: 'monospace', fontSize: 16, columns: 2, maxWidth: 420 }}>

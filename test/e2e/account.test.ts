@@ -225,6 +225,7 @@ describe('my account in a real browser', () => {
     await waitForUrl(page, /\/resetTwoFactor$/)
     const reset = page.locator('[data-testid=reset-two-factor]')
     await reset.getByText(/has two-factor login on/).waitFor()
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'reset-two-factor.png') })
     await reset.getByRole('button', { name: 'Reset two-factor login' }).click()
     await reset.getByText(/was reset/).waitFor()
     assert.equal(await logIn(page, 'manager1@example.com'), '/admin', 'the password alone logs in again')

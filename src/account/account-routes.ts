@@ -213,11 +213,15 @@ export function createAccount({ config, sequelize, models, twoFactor, paths }: D
 
   api.post('/password', async (req, res) => {
     const user = current(req)
-    const { currentPassword, newPassword } = bodyOf(req) as Record<string, unknown>
+    const { currentPassword, newPassword, newPasswordConfirmation } = bodyOf(req) as Record<string, unknown>
     const min = passwordField.minLength ?? 10
     const max = passwordField.maxLength ?? 72
     if (typeof newPassword !== 'string' || newPassword.length < min || Buffer.byteLength(newPassword) > max) {
       return res.status(400).json({ errors: { newPassword: { message: `The new password needs ${min} to ${max} characters.` } } })
+    }
+    // The account page always sends the confirmation; a script may leave it out.
+    if (newPasswordConfirmation !== undefined && newPasswordConfirmation !== newPassword) {
+      return res.status(400).json({ errors: { newPasswordConfirmation: { message: 'This does not match the new password.' } } })
     }
     const locked = await countAttempt(user.email)
     if (locked) return res.status(429).json({ error: locked })
@@ -292,10 +296,20 @@ export function createAccount({ config, sequelize, models, twoFactor, paths }: D
     await setTwoFactorRequirement(sequelize, value as TwoFactorRequirement)
     res.json({ twoFactorRequired: value })
   })
-  api.post('/users/:id/two-factor/reset', requireAdmin, async (req, res) => {
-    const userId = Number(req.params.id)
-    const target = Number.isInteger(userId) ? await models.AdminUser.findByPk(userId) : null
+  const targetUser = async (id: string) => {
+    const userId = Number(id)
+    return Number.isInteger(userId) ? await models.AdminUser.findByPk(userId) : null
+  }
+  // Whether it is on, never the secret: the AdminUser record's "Reset two-factor" page shows it.
+  api.get('/users/:id/two-factor', requireAdmin, async (req, res) => {
+    const target = await targetUser(req.params.id)
     if (!target) return res.status(404).json({ error: 'No such user.' })
+    res.json({ twoFactor: await twoFactor.state(Number(target.get('id'))) })
+  })
+  api.post('/users/:id/two-factor/reset', requireAdmin, async (req, res) => {
+    const target = await targetUser(req.params.id)
+    if (!target) return res.status(404).json({ error: 'No such user.' })
+    const userId = Number(target.get('id'))
     const removed = await twoFactor.reset(userId)
     if (removed) await record('two_factor_reset', userId, actorOf(current(req)), req)
     res.json({ ok: true, reset: removed })

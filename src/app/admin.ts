@@ -43,6 +43,9 @@ export function buildAdmin(models: Models) {
       component: ids.dashboard,
       handler: async (_request, _response, context) => dashboardData(models.Client.sequelize!, context.currentAdmin),
     },
+    // Every user's own page: two-factor login, password, sessions (components/AccountPage.jsx,
+    // served by src/account/account-routes.ts).
+    pages: { account: { component: ids.accountPage, icon: 'User' } },
     resources: [
       clientResource(models, ids),
       changeHistoryResource(models, ids),
@@ -61,7 +64,8 @@ export function buildAdmin(models: Models) {
       availableLanguages: ['en'],
       translations: {
         en: {
-          labels: { Client: 'Clients', AdminUser: 'Admin users', Product: 'Products', ChangeHistory: 'Change history', navigation: 'Navigation', dashboard: 'Home' },
+          labels: { Client: 'Clients', AdminUser: 'Admin users', Product: 'Products', ChangeHistory: 'Change history', navigation: 'Navigation', dashboard: 'Home', pages: 'Account' },
+          pages: { account: 'My account' },
           components: {
             Login: {
               welcomeHeader: PRODUCT_NAME,
@@ -76,7 +80,7 @@ export function buildAdmin(models: Models) {
           // A list page is titled by what it lists ("Clients", with its count), not "List".
           resources: {
             Client: { ...translations(clientDefinition), actions: { list: 'Clients', exportCsv: 'Export CSV', importCsv: 'Import CSV', exportSelectedCsv: 'Export CSV', bulkEdit: 'Edit selected', bulkEditMatching: 'Edit all matching' } },
-            AdminUser: { ...translations(adminUserDefinition), actions: { list: 'Admin users' } },
+            AdminUser: { ...translations(adminUserDefinition), actions: { list: 'Admin users', resetTwoFactor: 'Reset two-factor' } },
             Product: { ...translations(productDefinition), actions: { list: 'Products' } },
             ChangeHistory: {
               properties: { ...translations(changeHistoryDefinition).properties, createdAt: 'When', summary: 'Changes' },

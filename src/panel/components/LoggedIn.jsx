@@ -1,9 +1,11 @@
 import React from 'react'
 import { Box, CurrentUserNav } from '@adminjs/design-system'
-import { useTranslation } from 'adminjs'
+import { useTranslation, ViewHelpers } from 'adminjs'
+import { useNavigate } from 'react-router'
 
-// AdminJS's top-bar user menu, with "Log out" sent as a POST: logging out is a state change, and a
-// link or an image on another site must not be able to do it (GET /admin/logout only shows a button).
+// AdminJS's top-bar user menu: "My account", and "Log out" sent as a POST: logging out is a state
+// change, and a link or an image on another site must not be able to do it (GET /admin/logout only
+// shows a button).
 const postTo = (path) => {
   const form = document.createElement('form')
   form.method = 'POST'
@@ -12,9 +14,20 @@ const postTo = (path) => {
   form.submit()
 }
 
+const h = new ViewHelpers()
+
 const LoggedIn = ({ session, paths }) => {
-  const { translateButton } = useTranslation()
+  const { translateButton, translatePage } = useTranslation()
+  const navigate = useNavigate()
   const dropActions = [
+    {
+      label: translatePage('account'),
+      onClick: (event) => {
+        event.preventDefault()
+        navigate(h.pageUrl('account'))
+      },
+      icon: 'User',
+    },
     {
       label: translateButton('logout'),
       onClick: (event) => {

@@ -1,5 +1,6 @@
 import type { ResourceWithOptions } from 'adminjs'
 import { adminOnlyActions } from '../../panel/actions/admin-only-actions.js'
+import { resetTwoFactorAction } from '../../account/reset-two-factor-action.js'
 import { AppResource } from '../../panel/adapter/app-resource.js'
 import type { loadComponents } from '../../panel/components.js'
 import { panelFields } from '../../panel/panel-fields.js'
@@ -19,7 +20,7 @@ export function adminUserResource(models: Models, components: ReturnType<typeof 
       titleProperty: 'name',
       sort: { sortBy: 'name', direction: 'asc' },
       ...panel.resourceOptions,
-      actions: adminOnlyActions(panel, components),
+      actions: { ...adminOnlyActions(panel, components), resetTwoFactor: resetTwoFactorAction(components.resetTwoFactor) },
     },
   }
 }

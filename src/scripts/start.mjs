@@ -1,32 +1,17 @@
 // `npm start`: runs the server from its TypeScript sources with plain Node.js. esbuild transpiles
 // src/, migrations/ and seeders/ file by file into node_modules/.cache/sms-client-admin/dev/ (about
-// a tenth of a second), then the server runs from there. A loader hook such as tsx's would sit in
-// front of every one of the ~1,500 modules AdminJS loads and double their loading time; this way
-// only our own files are touched, once. Stack traces point at the .ts lines (see below).
+// a tenth of a second, src/scripts/transpile.mjs), then the server runs from there. A loader hook
+// such as tsx's would sit in front of every one of the ~1,500 modules AdminJS loads and double their
+// loading time; this way only our own files are touched, once. Stack traces point at the .ts lines (see below).
 // (`npm run dev` keeps tsx: its watch mode restarts on every change.)
 import { readFileSync } from 'node:fs'
-import { rm } from 'node:fs/promises'
 import { SourceMap } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { build } from 'esbuild'
+import { transpiledDir, transpileSources } from './transpile.mjs'
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-const outdir = path.join(root, 'node_modules', '.cache', 'sms-client-admin', 'dev')
-
-// Emptied first: a deleted source (a migration above all) must not live on in an old output.
-await rm(outdir, { recursive: true, force: true })
-await build({
-  absWorkingDir: root,
-  entryPoints: ['src/**/*.ts', 'migrations/*.ts', 'seeders/*.ts'],
-  outdir,
-  outbase: root,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  sourcemap: 'external',
-  logLevel: 'warning',
-})
+const outdir = transpiledDir('dev')
+const serverFile = await transpileSources(outdir)
 
 // Stack traces name the .ts file and line. Node's own source-map support (--enable-source-maps)
 // would read the maps of every module AdminJS loads at start (~0.6 s); this reads ours, and only
@@ -55,4 +40,4 @@ function originalFrame(frame) {
 }
 Error.prepareStackTrace = (error, frames) => [String(error), ...frames.map((frame) => `    at ${originalFrame(frame)}`)].join('\n')
 
-await import(pathToFileURL(path.join(outdir, 'src', 'server.js')).href)
+await import(pathToFileURL(serverFile).href)

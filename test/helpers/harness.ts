@@ -36,7 +36,8 @@ export async function createTestDatabase(): Promise<{ db: Database; config: AppC
       await client.end()
     }
   }
-  const config: AppConfig = { ...base, databaseUrl, dbPoolMax: 5 }
+  // Failed logins are still slowed, by milliseconds instead of the seconds a lockout test would wait.
+  const config: AppConfig = { ...base, databaseUrl, dbPoolMax: 5, loginSlowdownMs: 1 }
   const snapshotFile = databaseUrl ? undefined : await ensureSnapshot()
   const db = await openDatabase({ ...config, inMemory: true, snapshotFile })
   await migrateUp(db.sequelize) // nothing to apply: both start migrated

@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { rmSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { transpiledDir, transpileSources } from '../../src/scripts/transpile.mjs'
+import { fileURLToPath } from 'node:url'
 
 // Owns the tests' real server processes: `node src/server.js` from a transpiled copy of the
 // sources, as `npm start` runs it. Spawning through tsx instead cost each process ~2 s of CPU in
-// loader hooks (they run for every one of AdminJS's modules). One copy per test file process,
-// made on first use and removed when the process exits.
+// loader hooks (they run for every one of AdminJS's modules). Under `npm test` the tests run from
+// such a copy already and use its server; a file run through tsx makes a copy of its own on first
+// use, removed when the process exits.
 
 export const freePort = () =>
   new Promise<number>((resolve) => {
@@ -20,6 +21,10 @@ let serverFile: Promise<string> | undefined
 /** The transpiled `src/server.js` this test process spawns. */
 export function serverEntry(): Promise<string> {
   serverFile ??= (async () => {
+    const sameCopy = fileURLToPath(new URL('../../src/server.js', import.meta.url))
+    if (import.meta.url.endsWith('.js') && existsSync(sameCopy)) return sameCopy
+    // Imported here: the transpiled copy holds only the .ts sources, not src/scripts/*.mjs.
+    const { transpiledDir, transpileSources } = await import('../../src/scripts/transpile.mjs')
     const outdir = transpiledDir(`test-server-${process.pid}`)
     process.once('exit', () => rmSync(outdir, { recursive: true, force: true }))
     return transpileSources(outdir)

@@ -4,7 +4,7 @@
 // worker thread loaded PGlite through them too. Stack traces still name the .ts lines.
 // (`node --import tsx --test test/<file>.test.ts` runs one file from source, as before.)
 import { spawn } from 'node:child_process'
-import { readdirSync, rmSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { projectRoot, transpiledDir, transpileSources } from './transpile.mjs'
@@ -15,6 +15,19 @@ import { projectRoot, transpiledDir, transpileSources } from './transpile.mjs'
 const concurrency = process.env.TEST_CONCURRENCY ?? (process.env.DATABASE_URL ? '3' : '2')
 
 // One copy per run: two runs at once (PostgreSQL and embedded, say) must not replace each other's.
+// Copies left by runs that were killed (their process is gone) are removed first.
+const isRunning = (pid) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return error.code === 'EPERM'
+  }
+}
+for (const name of existsSync(transpiledDir('')) ? readdirSync(transpiledDir('')) : []) {
+  const pid = /^test(?:-server)?-(\d+)$/.exec(name)?.[1]
+  if (pid && !isRunning(Number(pid))) rmSync(transpiledDir(name), { recursive: true, force: true })
+}
 const outdir = transpiledDir(`test-${process.pid}`)
 process.once('exit', () => rmSync(outdir, { recursive: true, force: true }))
 await transpileSources(outdir, { tests: true })

@@ -2,7 +2,9 @@
 // transpiled copy (src/scripts/transpile.mjs) with plain Node.js. Under tsx every test process spent
 // about a second of CPU in loader hooks while loading AdminJS's modules, and the embedded database's
 // worker thread loaded PGlite through them too. Stack traces still name the .ts lines.
-// (`node --import tsx --test test/<file>.test.ts` runs one file from source, as before.)
+// Options for node's test runner pass through in their `--name=value` form. (`node --import tsx
+// --test test/<file>.test.ts` runs one file from source, as before; test/e2e/ stays on tsx: its
+// screenshots go next to the test files.)
 import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
@@ -34,7 +36,7 @@ await transpileSources(outdir, { tests: true })
 
 const chosen = process.argv.slice(2).filter((arg) => !arg.startsWith('-'))
 const options = process.argv.slice(2).filter((arg) => arg.startsWith('-'))
-const files = (chosen.length > 0 ? chosen.map((file) => path.relative(path.join(projectRoot, 'test'), path.resolve(file))) : readdirSync(path.join(projectRoot, 'test')).filter((file) => file.endsWith('.test.ts')))
+const files = (chosen.length > 0 ? chosen.map((file) => path.relative(path.join(projectRoot, 'test'), path.resolve(process.env.INIT_CWD ?? process.cwd(), file))) : readdirSync(path.join(projectRoot, 'test')).filter((file) => file.endsWith('.test.ts')))
   .map((file) => path.join(outdir, 'test', file.replace(/\.ts$/, '.js')))
 
 const stackTraces = fileURLToPath(new URL('./stack-traces.mjs', import.meta.url))

@@ -1,7 +1,7 @@
 // Owns the transpiled copies of the sources that `npm start` runs (src/scripts/start.mjs), that
 // `npm test` runs (src/scripts/test.mjs) and that tests start server processes from
-// (test/helpers/server-process.ts): esbuild turns src/, migrations/
-// and seeders/ file by file into plain ESM under node_modules/.cache (about a tenth of a second).
+// (test/helpers/server-process.ts): esbuild turns src/, migrations/ and seeders/ (and test/ for
+// `npm test`) file by file into plain ESM under node_modules/.cache (a few tenths of a second).
 // Under node_modules so that the copies resolve the project's packages; the same layout as the
 // project, so paths relative to a module (migrations/, src/admin/components/) still hold.
 import { rm } from 'node:fs/promises'

@@ -69,7 +69,10 @@ export async function serve(config: AppConfig, startedAt: number) {
       logger.info('stopped')
       process.exit(0)
     })
+    // A kept-alive connection would hold server.close() open until its client drops it (fetch's
+    // does after 4 s idle): one that finishes its last request while stopping is closed then.
     server.closeIdleConnections()
+    setInterval(() => server.closeIdleConnections(), 100).unref()
   }
   process.on('SIGTERM', () => shutdown('SIGTERM'))
   process.on('SIGINT', () => shutdown('SIGINT'))

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { createServer } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { OptimisticLockError, QueryTypes } from 'sequelize'
 import { hashPassword } from '../src/auth/password-hashing.js'
 import { defineModels } from '../src/models/index.js'
 import { api, createTestDatabase, PASSWORD, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
+import { startServerProcess, type ServerProcess } from './helpers/server-process.js'
 
 let t: TestApp
 type Agent = Awaited<ReturnType<TestApp['loginAs']>>
@@ -354,46 +353,16 @@ describe('revert from the change history', () => {
   })
 })
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-
-type Instance = { url: string; child: ChildProcess; output: () => string }
-
-/** A real server process on the given database (as test/production.test.ts starts them). */
-async function startInstance(env: Record<string, string>): Promise<Instance> {
-  const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { PATH: process.env.PATH!, PORT: String(port), BCRYPT_ROUNDS: '4', LOG_LEVEL: 'warn', DB_POOL_MAX: '2', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  child.stdout!.on('data', (chunk) => (output += chunk))
-  child.stderr!.on('data', (chunk) => (output += chunk))
-  const url = `http://127.0.0.1:${port}`
-  for (let i = 0; i < 480; i += 1) {
-    if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) return { url, child, output: () => output }
-    if (child.exitCode !== null) break
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-  child.kill('SIGKILL')
-  throw new Error(`server did not start:\n${output}`)
-}
-
 describe('two server processes on one database', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>
-  let instances: Instance[] = []
+  let instances: ServerProcess[] = []
 
   before(async () => {
     database = await createTestDatabase()
     const models = defineModels(database.db.sequelize, { allowPrivateWebhookHosts: false, hashPassword: (password) => hashPassword(password, 4) })
     await models.AdminUser.create({ email: 'admin@example.com', name: 'Alex', role: 'admin', password: PASSWORD })
-    const env = { DATABASE_URL: database.db.url, SESSION_SECRET: 'shared-secret-of-both-instances-0123456789' }
-    instances = await Promise.all([startInstance(env), startInstance(env)])
+    const env = { DATABASE_URL: database.db.url, SESSION_SECRET: 'shared-secret-of-both-instances-0123456789', DB_POOL_MAX: '2' }
+    instances = await Promise.all([startServerProcess(env), startServerProcess(env)])
   })
   after(async () => {
     for (const instance of instances) instance.child.kill('SIGKILL')

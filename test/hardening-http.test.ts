@@ -4,7 +4,6 @@
  * alive and answering afterwards); the rest on the app as the other tests run it.
  */
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -18,36 +17,9 @@ import { ConfigError, parseConfig } from '../src/config/env.js'
 import { hashPassword } from '../src/auth/password-hashing.js'
 import { defineModels } from '../src/models/index.js'
 import { api, createTestDatabase, PASSWORD, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
+import { startServerProcess, type ServerProcess } from './helpers/server-process.js'
 
 const MB = 1024 * 1024
-
-type Instance = { url: string; child: ChildProcess; output: () => string }
-
-/** A real server process (from source, via tsx), as production.test.ts starts them. */
-async function startInstance(env: Record<string, string>): Promise<Instance> {
-  const port = await new Promise<number>((resolve) => {
-    const probe = http.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo
-      probe.close(() => resolve(port))
-    })
-  })
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { PATH: process.env.PATH!, PORT: String(port), BCRYPT_ROUNDS: '4', LOG_LEVEL: 'warn', DB_POOL_MAX: '3', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  child.stdout!.on('data', (chunk) => (output += chunk))
-  child.stderr!.on('data', (chunk) => (output += chunk))
-  const url = `http://127.0.0.1:${port}`
-  // Generous: a loaded machine may take a minute to start a process under tsx.
-  for (let i = 0; i < 480; i += 1) {
-    if (await fetch(`${url}/health`).then((r) => r.ok, () => false)) return { url, child, output: () => output }
-    if (child.exitCode !== null) break
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-  child.kill('SIGKILL')
-  throw new Error(`server did not start:\n${output}`)
-}
 
 const loginCookie = async (url: string, email: string) => {
   const response = await fetch(`${url}/admin/login`, {
@@ -122,7 +94,7 @@ const uploadsIn = (folder: string) => readdirSync(folder).filter((name) => !name
 
 describe('a real server process under attack', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>
-  let server: Instance
+  let server: ServerProcess
   let cookie: string
   const tempFolder = mkdtempSync(path.join(tmpdir(), 'hardening-uploads-'))
 
@@ -130,7 +102,7 @@ describe('a real server process under attack', () => {
     database = await createTestDatabase()
     const models = defineModels(database.db.sequelize, { allowPrivateWebhookHosts: false, hashPassword: (password) => hashPassword(password, 4) })
     await models.AdminUser.create({ email: 'admin@example.com', name: 'Alex', role: 'admin', password: PASSWORD })
-    server = await startInstance({ DATABASE_URL: database.db.url, TMPDIR: tempFolder, IMPORT_MAX_BYTES: String(2 * MB) })
+    server = await startServerProcess({ DATABASE_URL: database.db.url, TMPDIR: tempFolder, IMPORT_MAX_BYTES: String(2 * MB) })
     cookie = await loginCookie(server.url, 'admin@example.com')
   })
   after(async () => {

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
-import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { QueryTypes } from 'sequelize'
 import type { FieldDef } from '../src/fields/kinds.js'
 import type { ResourceDefinition } from '../src/fields/model.js'
@@ -13,7 +12,11 @@ import { introspect } from '../src/schema/introspect.js'
 import { createMigrator } from '../src/db/migrator.js'
 import { migrationFiles, openScratchDatabase, resetScratchDatabase, type ScratchDatabase } from '../src/schema/scratch.js'
 
-const realMigrations = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../migrations')
+// The project's migrations and the ones the generator writes are TypeScript, imported by the
+// migrator as `npm run migration:generate` does under tsx: run transpiled (`npm test`, from a copy
+// under node_modules/.cache), this file still reads the sources and needs tsx's loader for them.
+if (!import.meta.url.endsWith('.ts')) (await import('tsx/esm/api')).register()
+const realMigrations = path.resolve('migrations') // tests run in the project folder, as platform.test.ts's spawns assume
 const realDefinitions = Object.values(definitions)
 const tables = realDefinitions.map((definition) => definition.table)
 
@@ -35,6 +38,8 @@ after(async () => {
 async function copyOfMigrations(): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'migrations-'))
   tempDirs.push(dir)
+  // ES modules, like the project's own (whose package.json says so).
+  await writeFile(path.join(dir, 'package.json'), '{"type":"module"}')
   for (const file of await migrationFiles(realMigrations)) await cp(path.join(realMigrations, file), path.join(dir, file))
   return dir
 }

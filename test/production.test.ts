@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import http from 'node:http'
-import { createServer } from 'node:net'
 import { Writable } from 'node:stream'
 import { after, before, describe, test } from 'node:test'
 import request from 'supertest'
@@ -9,38 +8,7 @@ import { createApp, createLogger } from '../src/app/app.js'
 import { hashPassword } from '../src/auth/password-hashing.js'
 import { defineModels } from '../src/models/index.js'
 import { api, createTestDatabase, PASSWORD, startTestApp, validClientForm } from './helpers/harness.js'
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-
-type Instance = { url: string; child: ChildProcess; output: () => string; exited: Promise<number | null> }
-
-/** A real server process, as the Procfile's `web` would run it (from source, via tsx). */
-async function startInstance(env: Record<string, string>): Promise<Instance> {
-  const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { PATH: process.env.PATH!, PORT: String(port), BCRYPT_ROUNDS: '4', LOG_LEVEL: 'info', DB_POOL_MAX: '3', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  child.stdout!.on('data', (chunk) => (output += chunk))
-  child.stderr!.on('data', (chunk) => (output += chunk))
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  const url = `http://127.0.0.1:${port}`
-  for (let i = 0; i < 120; i += 1) {
-    const ok = await fetch(`${url}/health`).then((r) => r.ok).catch(() => false)
-    if (ok) return { url, child, output: () => output, exited }
-    if (child.exitCode !== null) break
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-  child.kill('SIGKILL')
-  throw new Error(`server did not start:\n${output}`)
-}
+import { serverEntry, startServerProcess, type ServerProcess } from './helpers/server-process.js'
 
 const login = (url: string, email: string, password: string) =>
   fetch(`${url}/admin/login`, {
@@ -52,8 +20,8 @@ const login = (url: string, email: string, password: string) =>
 
 describe('two instances on one database', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>
-  let first: Instance
-  let second: Instance
+  let first: ServerProcess
+  let second: ServerProcess
   const secret = 'shared-secret-of-both-instances-0123456789'
 
   before(async () => {
@@ -61,8 +29,8 @@ describe('two instances on one database', () => {
     const models = defineModels(database.db.sequelize, { allowPrivateWebhookHosts: false, hashPassword: (password) => hashPassword(password, 4) })
     await models.AdminUser.create({ email: 'admin@example.com', name: 'Alex', role: 'admin', password: PASSWORD })
     await models.AdminUser.create({ email: 'manager1@example.com', name: 'Maria', role: 'manager', password: PASSWORD })
-    const env = { DATABASE_URL: database.db.url, SESSION_SECRET: secret, LOGIN_MAX_FAILURES: '5' }
-    ;[first, second] = await Promise.all([startInstance(env), startInstance(env)])
+    const env = { DATABASE_URL: database.db.url, SESSION_SECRET: secret, LOGIN_MAX_FAILURES: '5', LOG_LEVEL: 'info' }
+    ;[first, second] = await Promise.all([startServerProcess(env), startServerProcess(env)])
   })
   after(async () => {
     first?.child.kill('SIGKILL')
@@ -105,7 +73,7 @@ describe('two instances on one database', () => {
 
 describe('WEB_CONCURRENCY=2: one port, two worker processes', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>
-  let supervised: Instance
+  let supervised: ServerProcess
   const readyPids = () => [...supervised.output().matchAll(/"pid":(\d+)[^\n]*"msg":"panel ready"/g)].map((match) => Number(match[1]))
   /** A GET on a fresh connection: the supervisor hands each new connection to the next worker. */
   const getOnNewConnection = (path: string, cookie: string) =>
@@ -121,7 +89,7 @@ describe('WEB_CONCURRENCY=2: one port, two worker processes', () => {
     const models = defineModels(database.db.sequelize, { allowPrivateWebhookHosts: false, hashPassword: (password) => hashPassword(password, 4) })
     await models.AdminUser.create({ email: 'admin@example.com', name: 'Alex', role: 'admin', password: PASSWORD })
     // No SESSION_SECRET: outside production each start makes one, and both workers must share it.
-    supervised = await startInstance({ DATABASE_URL: database.db.url, WEB_CONCURRENCY: '2' })
+    supervised = await startServerProcess({ DATABASE_URL: database.db.url, WEB_CONCURRENCY: '2', LOG_LEVEL: 'info' })
     for (let i = 0; i < 80 && readyPids().length < 2; i += 1) await new Promise((resolve) => setTimeout(resolve, 250))
   })
   after(async () => {
@@ -156,7 +124,7 @@ describe('WEB_CONCURRENCY=2: one port, two worker processes', () => {
   })
 
   test('is refused without DATABASE_URL: the embedded database lives in one process', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    const child = spawn(process.execPath, [await serverEntry()], {
       env: { PATH: process.env.PATH!, WEB_CONCURRENCY: '2', DATA_DIR: '/nonexistent' },
       stdio: ['ignore', 'pipe', 'pipe'],
     })

@@ -40,7 +40,7 @@ export type LoginHooks = {
 
 export function createAuthenticator(
   models: Models,
-  config: Pick<AppConfig, 'loginMaxFailures' | 'loginLockMinutes' | 'bcryptRounds'>,
+  config: Pick<AppConfig, 'loginMaxFailures' | 'loginLockMinutes' | 'loginSlowdownMs' | 'bcryptRounds'>,
   logger?: Logger,
   hooks: LoginHooks = {},
 ) {
@@ -61,7 +61,7 @@ export function createAuthenticator(
       const minutes = Math.max(1, Math.ceil(((attempt.resetTime?.getTime() ?? Date.now()) - Date.now()) / 60000))
       throw new LoginRefused(`Too many failed logins for this account. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`)
     }
-    if (earlierAttempts >= 3) await sleep(Math.min(2000, 250 * 2 ** (earlierAttempts - 3)))
+    if (earlierAttempts >= 3) await sleep(config.loginSlowdownMs * Math.min(8, 2 ** (earlierAttempts - 3)))
 
     const user = account
       ? await models.AdminUser.scope('withSecrets').findOne({ where: where(fn('lower', col('email')), account) })

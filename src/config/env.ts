@@ -90,6 +90,8 @@ export type AppConfig = {
   allowPrivateWebhookHosts: boolean
   loginMaxFailures: number
   loginLockMinutes: number
+  /** The delay of the fourth failed login in a row; each further one doubles it, up to 8×. Not an env setting: tests shorten it. */
+  loginSlowdownMs: number
   /** A session's absolute lifetime from its login (also the cookie's and the stored row's lifetime). */
   sessionMaxAgeMs: number
   /** A session unused this long ends. */
@@ -134,6 +136,7 @@ export function parseConfig(source: Record<string, string | undefined>): AppConf
     allowPrivateWebhookHosts: env.ALLOW_PRIVATE_WEBHOOK_HOSTS ?? false,
     loginMaxFailures: env.LOGIN_MAX_FAILURES,
     loginLockMinutes: env.LOGIN_LOCK_MINUTES,
+    loginSlowdownMs: 250,
     sessionMaxAgeMs: (env.SESSION_ABSOLUTE_HOURS ?? env.SESSION_MAX_AGE_HOURS ?? 12) * 3600 * 1000,
     sessionIdleMs: env.SESSION_IDLE_MINUTES * 60 * 1000,
     twoFactorKey: env.TWO_FACTOR_KEY,

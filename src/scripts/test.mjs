@@ -1,0 +1,45 @@
+// `npm test [test/<file>.test.ts …]`: runs the test files (all of test/*.test.ts by default) from a
+// transpiled copy (src/scripts/transpile.mjs) with plain Node.js. Under tsx every test process spent
+// about a second of CPU in loader hooks while loading AdminJS's modules, and the embedded database's
+// worker thread loaded PGlite through them too. Stack traces still name the .ts lines.
+// Options for node's test runner pass through in their `--name=value` form. (`node --import tsx
+// --test test/<file>.test.ts` runs one file from source, as before; test/e2e/ stays on tsx: its
+// screenshots go next to the test files.)
+import { spawn } from 'node:child_process'
+import { existsSync, readdirSync, rmSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { projectRoot, transpiledDir, transpileSources } from './transpile.mjs'
+
+// The embedded database runs the tests' SQL in WASM in each test process: CPU-bound, so one file per
+// core. On PostgreSQL the server does much of that work and test files also wait on it, so a third
+// file keeps both cores busy.
+const concurrency = process.env.TEST_CONCURRENCY ?? (process.env.DATABASE_URL ? '3' : '2')
+
+// One copy per run: two runs at once (PostgreSQL and embedded, say) must not replace each other's.
+// Copies left by runs that were killed (their process is gone) are removed first.
+const isRunning = (pid) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return error.code === 'EPERM'
+  }
+}
+for (const name of existsSync(transpiledDir('')) ? readdirSync(transpiledDir('')) : []) {
+  const pid = /^test(?:-server)?-(\d+)$/.exec(name)?.[1]
+  if (pid && !isRunning(Number(pid))) rmSync(transpiledDir(name), { recursive: true, force: true })
+}
+const outdir = transpiledDir(`test-${process.pid}`)
+process.once('exit', () => rmSync(outdir, { recursive: true, force: true }))
+await transpileSources(outdir, { tests: true })
+
+const chosen = process.argv.slice(2).filter((arg) => !arg.startsWith('-'))
+const options = process.argv.slice(2).filter((arg) => arg.startsWith('-'))
+const files = (chosen.length > 0 ? chosen.map((file) => path.relative(path.join(projectRoot, 'test'), path.resolve(process.env.INIT_CWD ?? process.cwd(), file))) : readdirSync(path.join(projectRoot, 'test')).filter((file) => file.endsWith('.test.ts')))
+  .map((file) => path.join(outdir, 'test', file.replace(/\.ts$/, '.js')))
+
+const stackTraces = fileURLToPath(new URL('./stack-traces.mjs', import.meta.url))
+const run = spawn(process.execPath, ['--import', stackTraces, '--test', `--test-concurrency=${concurrency}`, ...options, ...files], { cwd: projectRoot, stdio: 'inherit' })
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => run.kill(signal))
+run.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))

@@ -1,0 +1,3 @@
+export const projectRoot: string
+export function transpiledDir(name: string): string
+export function transpileSources(outdir: string, options?: { tests?: boolean }): Promise<string>

@@ -23,7 +23,8 @@ import { selectSql } from '../src/panel/adminjs-internals/select-sql.js'
  * failure here names the reliance that broke; fix the file it names before anything else.
  */
 
-const root = path.resolve(import.meta.dirname, '..')
+// The project folder: tests run there, from source or from npm test's transpiled copy alike.
+const root = path.resolve('.')
 const require = createRequire(import.meta.url)
 
 // No connection is opened: models, SQL generation and AdminJS's decorators work without one.

@@ -24,7 +24,8 @@ const LAYERS: [name: string, patterns: string[]][] = [
   ['processes and scripts', ['src/server.ts', 'src/serve.ts', 'src/supervise.ts', 'src/scripts/']],
 ]
 
-const root = path.resolve(import.meta.dirname, '..')
+// The project folder: tests run there, from source or from npm test's transpiled copy alike.
+const root = path.resolve('.')
 const SOURCE = /\.(ts|mjs|jsx)$/
 
 const sourceFiles = (dir: string): string[] =>

@@ -126,6 +126,12 @@ describe('two-factor login, own account and session lifetime', () => {
     await manager.post('/admin/api/account/settings').send({ twoFactorRequired: 'everyone' }).expect(403)
     await admin.post('/admin/api/account/settings').send({ twoFactorRequired: 'sometimes' }).expect(400)
     await admin.post('/admin/api/account/settings').send({ twoFactorRequired: 'admins' }).expect(200)
+    // Recorded once, with both values; the refused attempts and a repeat of the same value are not entries.
+    await admin.post('/admin/api/account/settings').send({ twoFactorRequired: 'admins' }).expect(200)
+    const changes = await historyOf(t.ids.admin, 'settings_changed')
+    assert.equal(changes.length, 1)
+    assert.equal(changes[0].actor_email, 'admin@example.com')
+    assert.deepEqual([changes[0].changes.setting, changes[0].changes.old, changes[0].changes.new], ['twoFactorRequired', 'off', 'admins'])
     try {
       const held = await passwordOnly('admin@example.com')
       assert.equal(held.response.headers.location, '/admin/login/two-factor')

@@ -4,7 +4,7 @@
  * and where from (address, browser) in `changes`. Written directly: no row of admin_users changes.
  */
 import type { Request } from 'express'
-import type { Sequelize } from 'sequelize'
+import type { Sequelize, Transaction } from 'sequelize'
 
 export type AccountAction =
   | 'login'
@@ -15,9 +15,10 @@ export type AccountAction =
   | 'recovery_code_used'
   | 'password_changed'
   | 'session_ended'
+  | 'settings_changed'
 
 export const ACCOUNT_ACTIONS: readonly string[] = [
-  'login', 'login_failed', 'lockout', 'two_factor_enrolled', 'two_factor_reset', 'recovery_code_used', 'password_changed', 'session_ended',
+  'login', 'login_failed', 'lockout', 'two_factor_enrolled', 'two_factor_reset', 'recovery_code_used', 'password_changed', 'session_ended', 'settings_changed',
 ]
 
 export type Actor = { id: number | null; email: string }
@@ -31,6 +32,7 @@ export const requestOrigin = (req: Request | undefined) => ({
 export async function recordAccountEvent(
   sequelize: Sequelize,
   event: { action: AccountAction; userId: number; actor: Actor; req?: Request; details?: Record<string, unknown> },
+  transaction?: Transaction,
 ) {
   await sequelize.query(
     `INSERT INTO change_history (resource, record_id, action, actor_id, actor_email, changes)
@@ -43,6 +45,7 @@ export async function recordAccountEvent(
         actorEmail: event.actor.email,
         changes: JSON.stringify({ ...requestOrigin(event.req), ...event.details }),
       },
+      transaction,
     },
   )
 }
@@ -58,9 +61,11 @@ export function describeAccountEvent(action: string, details: Record<string, unk
     recovery_code_used: 'Logged in with a recovery code',
     password_changed: 'Password changed',
     session_ended: 'Session ended',
+    settings_changed: 'Panel setting changed',
   }
   const parts = [words[action] ?? action]
   if (typeof details?.reason === 'string') parts.push(`(${details.reason})`)
+  if (typeof details?.setting === 'string') parts.push(`: ${details.setting} ${JSON.stringify(details.old)} → ${JSON.stringify(details.new)}`)
   if (details?.address) parts.push(`from ${details.address}`)
   if (details?.browser) parts.push(`— ${details.browser}`)
   return parts.join(' ')

@@ -293,7 +293,17 @@ export function createAccount({ config, sequelize, models, twoFactor, paths }: D
     if (!TWO_FACTOR_REQUIREMENTS.includes(value)) {
       return res.status(400).json({ errors: { twoFactorRequired: { message: `Choose one of: ${TWO_FACTOR_REQUIREMENTS.join(', ')}.` } } })
     }
-    await setTwoFactorRequirement(sequelize, value as TwoFactorRequirement)
+    const admin = req.session.adminUser!
+    // The change and its history entry commit together: a setting never changes unrecorded.
+    await sequelize.transaction(async (transaction) => {
+      const previous = await setTwoFactorRequirement(sequelize, value as TwoFactorRequirement, transaction)
+      if (previous === value) return
+      await recordAccountEvent(
+        sequelize,
+        { action: 'settings_changed', userId: admin.id, actor: actorOf(admin), req, details: { setting: 'twoFactorRequired', old: previous, new: value } },
+        transaction,
+      )
+    })
     res.json({ twoFactorRequired: value })
   })
   const targetUser = async (id: string) => {

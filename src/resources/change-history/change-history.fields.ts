@@ -48,6 +48,7 @@ export const changeHistoryDefinition: ResourceDefinition = {
             { value: 'recovery_code_used', label: 'Recovery code used' },
             { value: 'password_changed', label: 'Password changed' },
             { value: 'session_ended', label: 'Session ended' },
+            { value: 'settings_changed', label: 'Settings changed' },
           ],
           list: 4,
           filter: true,

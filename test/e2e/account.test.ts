@@ -7,95 +7,42 @@
  * Chromium as in panel.test.ts; screenshots go to docs/screenshots/.
  */
 import assert from 'node:assert/strict'
-import { mkdirSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { after, before, describe, test } from 'node:test'
+import { after, before, describe } from 'node:test'
 import { generate } from 'otplib'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { PASSWORD, startTestApp, type TestApp } from '../helpers/harness.js'
+import type { Page } from 'playwright-core'
+import { SCREENSHOTS, VIEWPORT, browserSuite, waitForUrl } from '../helpers/browser.js'
+import { PASSWORD, type TestApp } from '../helpers/harness.js'
 
-const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots')
-const VIEWPORT = { width: 1400, height: 1000 }
-const WAIT = 30_000 // the first page load bundles the custom components
-const JOURNEY = { timeout: 120_000 }
-
-let t: TestApp
-let server: Server
-let base: string
-let browser: Browser
-let page: Page
-let problems: string[] = []
-
-function watch(watched: Page) {
-  watched.setDefaultTimeout(WAIT)
-  watched.on('console', (message) => {
+const e2e = browserSuite({
+  watch: {
     // A refusal the page shows (a wrong code or password: HTTP 400) is logged by the browser as a
-    // failed load; server errors are caught from the responses below.
-    if (message.type() === 'error' && !/status of 4\d\d/.test(message.text())) problems.push(`console error: ${message.text()}`)
-  })
-  watched.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
-  watched.on('request', (request) => {
-    const url = new URL(request.url())
-    if (!['data:', 'blob:'].includes(url.protocol) && !['127.0.0.1', 'localhost'].includes(url.hostname)) problems.push(`foreign request: ${request.url()}`)
-  })
-  watched.on('response', (response) => {
-    if (response.status() >= 500) problems.push(`server error: ${response.status()} ${response.url()}`)
-  })
-  return watched
-}
-
-async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: VIEWPORT })
-  return { context, page: watch(await context.newPage()) }
-}
+    // failed load; server errors are caught from the responses.
+    consoleErrors: { except: /status of 4\d\d/ },
+    failedRequests: false,
+  },
+})
+const { journey } = e2e
+let t: TestApp
+let base: string
+let page: Page
 
 before(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true })
-  t = await startTestApp()
+  ;({ t, base, page } = await e2e.start())
   await t.models.AdminUser.create({ email: 'second-admin@example.com', name: 'Sam Second', role: 'admin', password: PASSWORD })
-  server = t.app.listen(0)
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/admin`
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  })
-  page = (await newPage()).page
 })
 
-after(async () => {
-  await browser?.close()
-  await new Promise((resolve) => server?.close(resolve))
-  await t?.close()
-})
+after(() => e2e.close())
 
-function journey(name: string, body: () => Promise<void>) {
-  return test(name, JOURNEY, async () => {
-    problems = []
-    await body()
-    await page.waitForTimeout(300)
-    assert.deepEqual(problems, [], 'no console errors, page errors, foreign requests or server errors')
-  })
-}
-
-async function waitForUrl(on: Page, pattern: RegExp) {
-  const end = Date.now() + WAIT
-  while (!pattern.test(on.url())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${pattern}, at ${on.url()}`)
-    await on.waitForTimeout(100)
-  }
+/** A watched page in a browser of its own (another person's, say). */
+async function newPage() {
+  const page = await e2e.newPage()
+  return { context: page.context(), page }
 }
 
 /** The login form, as a person fills it; answers where it led. */
 async function logIn(on: Page, email: string, password = PASSWORD) {
-  await on.context().clearCookies()
-  await on.goto(`${base}/login`, { waitUntil: 'domcontentloaded' })
-  await on.locator('input[name=email]').fill(email)
-  await on.locator('input[name=password]').fill(password)
-  await on.getByRole('button', { name: 'Log in' }).click()
+  await e2e.logIn(on, email, password)
   await on.waitForURL((url) => !url.pathname.endsWith('/admin/login'))
   return new URL(on.url()).pathname
 }

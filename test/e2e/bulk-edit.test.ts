@@ -5,25 +5,17 @@
  * panel.test.ts; fails on any console error, page error, failed or 5xx request.
  */
 import assert from 'node:assert/strict'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { after, before, describe, test } from 'node:test'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { PASSWORD, startTestApp, type TestApp } from '../helpers/harness.js'
+import { after, before, describe } from 'node:test'
+import type { Page } from 'playwright-core'
+import { SCREENSHOTS, browserSuite } from '../helpers/browser.js'
+import type { TestApp } from '../helpers/harness.js'
 
-const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots')
-const WAIT = 30_000 // the first page load bundles the custom components
-const JOURNEY = { timeout: 180_000 }
-
+const e2e = browserSuite({ watch: { foreignRequests: false }, journeyTimeout: 180_000 })
+const { journey } = e2e
 let t: TestApp
-let server: Server
 let base: string
-let browser: Browser
 let page: Page
-const problems: string[] = []
 const ids: Record<string, number> = {}
 
 async function seedClient(login: string, extra: Record<string, unknown> = {}) {
@@ -40,53 +32,17 @@ async function seedClient(login: string, extra: Record<string, unknown> = {}) {
 }
 
 before(async () => {
-  t = await startTestApp()
-  server = t.app.listen(0)
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/admin`
+  ;({ t, base, page } = await e2e.start())
   await seedClient('bulk-alpha', { company: 'Routeless Ltd' })
   await seedClient('bulk-bravo', { company: 'Routeless Ltd' })
   await seedClient('bulk-charlie', { company: 'Elsewhere GmbH' })
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } })
-  page = await context.newPage()
-  page.setDefaultTimeout(WAIT)
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`)
-  })
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
-  page.on('requestfailed', (request) => problems.push(`request failed: ${request.method()} ${request.url()} (${request.failure()?.errorText})`))
-  page.on('response', (response) => {
-    if (response.status() >= 500) problems.push(`server error: ${response.status()} ${response.url()}`)
-  })
-  const response = await page.request.post(`${base}/login`, { form: { email: 'admin@example.com', password: PASSWORD }, maxRedirects: 0 })
-  assert.equal(response.status(), 302)
+  await e2e.logInDirectly(page, 'admin@example.com')
 })
 
-after(async () => {
-  await browser?.close()
-  await new Promise((resolve) => server?.close(resolve))
-  await t?.close()
-})
+after(() => e2e.close())
 
 const row = (login: string) =>
   page.locator('[data-css=Client-table-body] tr', { has: page.locator('[data-testid=property-list-login]', { hasText: new RegExp(`^${login}$`) }) })
-
-async function journey(name: string, body: () => Promise<void>) {
-  return test(name, JOURNEY, async () => {
-    problems.length = 0
-    try {
-      await body()
-    } catch (error) {
-      const file = path.join(tmpdir(), `e2e-bulk-edit-failed.png`)
-      await page.screenshot({ path: file }).catch(() => undefined)
-      if (error instanceof Error) error.message += `\n  at ${page.url()}\n  screenshot: ${file}\n  browser problems: ${JSON.stringify(problems)}`
-      throw error
-    }
-    await page.waitForTimeout(300)
-    assert.deepEqual(problems, [], 'no console errors, page errors, failed or 5xx requests')
-  })
-}
 
 /** Ticks "Change <label>" and picks `option` in its select. */
 async function change(label: string, name: string, option: string) {

@@ -5,29 +5,20 @@
  * client's history reverts a change in one click. Run with `npm run test:e2e`.
  */
 import assert from 'node:assert/strict'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { after, before, test } from 'node:test'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { PASSWORD, startTestApp, type TestApp } from '../helpers/harness.js'
+import type { Page } from 'playwright-core'
+import { SCREENSHOTS, browserSuite } from '../helpers/browser.js'
+import type { TestApp } from '../helpers/harness.js'
 
-const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots')
-const WAIT = 30_000 // the first page load bundles the custom components
-
+const e2e = browserSuite({ watch: { consoleErrors: false, failedRequests: false, foreignRequests: false } })
+const { problems } = e2e
 let t: TestApp
-let server: Server
 let base: string
-let browser: Browser
 let clientId: number
-const problems: string[] = []
 
 before(async () => {
-  t = await startTestApp()
-  server = t.app.listen(0)
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/admin`
+  ;({ t, base } = await e2e.start())
   const row = await t.models.Client.create({
     login: 'shared-client',
     password: 'secret-password-1',
@@ -37,26 +28,14 @@ before(async () => {
     company: 'Shared Original GmbH',
   })
   clientId = Number(row.get('id'))
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
 })
 
-after(async () => {
-  await browser?.close()
-  await new Promise((resolve) => server?.close(resolve))
-  await t?.close()
-})
+after(() => e2e.close())
 
 /** A page in a browser session of its own, logged in as `email`. */
 async function sessionOf(email: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } })
-  const page = await context.newPage()
-  page.setDefaultTimeout(WAIT)
-  page.on('pageerror', (error) => problems.push(`${email}: page error: ${error.message}`))
-  page.on('response', (response) => {
-    if (response.status() >= 500) problems.push(`${email}: ${response.status()} ${response.url()}`)
-  })
-  const login = await page.request.post(`${base}/login`, { form: { email, password: PASSWORD }, maxRedirects: 0 })
-  assert.equal(login.status(), 302, `log in as ${email}`)
+  const page = await e2e.newPage(email)
+  await e2e.logInDirectly(page, email)
   return page
 }
 

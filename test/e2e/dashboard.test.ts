@@ -4,35 +4,23 @@
  * way, with the same count. Chromium as in panel.test.ts; the screenshot goes to docs/screenshots/.
  */
 import assert from 'node:assert/strict'
-import { mkdirSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { after, before, describe, test } from 'node:test'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { PASSWORD, startTestApp, type TestApp } from '../helpers/harness.js'
+import { after, before, describe } from 'node:test'
+import type { Page } from 'playwright-core'
+import { SCREENSHOTS, VIEWPORT, browserSuite, waitForUrl } from '../helpers/browser.js'
+import type { TestApp } from '../helpers/harness.js'
 
-const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots')
-const VIEWPORT = { width: 1400, height: 1000 }
-const WAIT = 30_000 // the first page load bundles the custom components
-const JOURNEY = { timeout: 120_000 }
 /** What AdminJS's stock dashboard says and links to. */
 const STOCK_DASHBOARD = /Welcome on Board|AdminJS|Found a bug|Read more|documentation/i
 
+const e2e = browserSuite()
+const { journey } = e2e
 let t: TestApp
-let server: Server
 let base: string
-let browser: Browser
 let page: Page
-let problems: string[] = []
 
 before(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true })
-  t = await startTestApp()
-  server = t.app.listen(0)
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/admin`
+  ;({ t, base, page } = await e2e.start())
   const clients: [string, number, Record<string, unknown>][] = [
     ['acme-telecom', t.ids.manager1, { currency: 'EUR', company: 'Acme Telecom GmbH' }],
     ['bluth-retail', t.ids.manager1, { deliveryStatus: 'expired' }],
@@ -51,59 +39,14 @@ before(async () => {
     })
   }
   await t.models.Client.update({ allowCredit: '2500.00' }, { where: { login: 'acme-telecom' } })
-
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  })
-  const context = await browser.newContext({ viewport: VIEWPORT })
-  page = await context.newPage()
-  page.setDefaultTimeout(WAIT)
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`)
-  })
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
-  page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`))
-  page.on('request', (request) => {
-    const url = new URL(request.url())
-    if (!['data:', 'blob:'].includes(url.protocol) && !['127.0.0.1', 'localhost'].includes(url.hostname)) problems.push(`foreign request: ${request.url()}`)
-  })
-  page.on('response', (response) => {
-    if (response.status() >= 500) problems.push(`server error: ${response.status()} ${response.url()}`)
-  })
 })
 
-after(async () => {
-  await browser?.close()
-  await new Promise((resolve) => server?.close(resolve))
-  await t?.close()
-})
-
-function journey(name: string, body: () => Promise<void>) {
-  return test(name, JOURNEY, async () => {
-    problems = []
-    await body()
-    await page.waitForTimeout(300)
-    assert.deepEqual(problems, [], 'no console errors, page errors, failed or foreign requests')
-  })
-}
-
-async function waitForUrl(pattern: RegExp) {
-  const end = Date.now() + WAIT
-  while (!pattern.test(page.url())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${pattern}, at ${page.url()}`)
-    await page.waitForTimeout(100)
-  }
-}
+after(() => e2e.close())
 
 /** Through the login form, as a person would: the panel opens on its home page. */
 async function logInAndLand(email: string) {
-  await page.context().clearCookies()
-  await page.goto(`${base}/login`, { waitUntil: 'domcontentloaded' })
-  await page.locator('input[name=email]').fill(email)
-  await page.locator('input[name=password]').fill(PASSWORD)
-  await page.getByRole('button', { name: 'Log in' }).click()
-  await waitForUrl(/\/admin\/?$/)
+  await e2e.logIn(page, email)
+  await waitForUrl(page, /\/admin\/?$/)
   // The stock welcome page is never drawn, not even before the home page has its data.
   assert.doesNotMatch(await page.locator('body').innerText(), STOCK_DASHBOARD)
   await page.locator('[data-testid=dashboard-total-link]').waitFor()
@@ -118,7 +61,7 @@ const number = async (testId: string) => Number((await page.locator(`[data-testi
 /** Follows a link of the home page; the list shows as many rows as the number said, titled "Clients <count>". */
 async function followTo(link: ReturnType<Page['locator']>, expected: number, filter: RegExp) {
   await link.click()
-  await waitForUrl(filter)
+  await waitForUrl(page, filter)
   const header = page.locator('[data-css=Client-list-action-header] h2')
   await header.waitFor()
   await page.waitForFunction(

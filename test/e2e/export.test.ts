@@ -6,30 +6,21 @@
  */
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { after, before, test } from 'node:test'
 import { parse } from 'csv-parse/sync'
-import { chromium, type Browser, type Download, type Page } from 'playwright-core'
-import { PASSWORD, startTestApp, type TestApp } from '../helpers/harness.js'
+import type { Download, Page } from 'playwright-core'
+import { SCREENSHOTS, browserSuite } from '../helpers/browser.js'
+import type { TestApp } from '../helpers/harness.js'
 
-const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots')
-const WAIT = 30_000 // generous: the first page load bundles the custom components
-
+const e2e = browserSuite({ watch: { failedRequests: false, foreignRequests: false } })
+const { problems } = e2e
 let t: TestApp
-let server: Server
 let base: string
-let browser: Browser
 let page: Page
-const problems: string[] = []
 
 before(async () => {
-  t = await startTestApp()
-  server = t.app.listen(0)
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/admin`
+  ;({ t, base, page } = await e2e.start())
   // 14 expired clients (two pages of 10) among others; company "=cmd|…" looks like a formula.
   for (let i = 0; i < 20; i += 1) {
     await t.models.Client.create({
@@ -42,26 +33,10 @@ before(async () => {
       deliveryStatus: i < 14 ? 'expired' : 'active',
     })
   }
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true })
-  page = await context.newPage()
-  page.setDefaultTimeout(WAIT)
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`)
-  })
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
-  page.on('response', (response) => {
-    if (response.status() >= 500) problems.push(`server error: ${response.status()} ${response.url()}`)
-  })
-  const login = await page.request.post(`${base}/login`, { form: { email: 'admin@example.com', password: PASSWORD }, maxRedirects: 0 })
-  assert.equal(login.status(), 302)
+  await e2e.logInDirectly(page, 'admin@example.com')
 })
 
-after(async () => {
-  await browser?.close()
-  await new Promise((resolve) => server?.close(resolve))
-  await t?.close()
-})
+after(() => e2e.close())
 
 const rowsOf = async (download: Download) => {
   const [header, ...rows] = parse(await readFile((await download.path())!, 'utf8'), { bom: true }) as string[][]

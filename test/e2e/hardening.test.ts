@@ -4,57 +4,34 @@
  * scripts, and the menu's "Log out" (a POST now) ends the session.
  */
 import assert from 'node:assert/strict'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { after, before, test } from 'node:test'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import { PASSWORD, startTestApp, type TestApp } from '../helpers/harness.js'
+import type { Page } from 'playwright-core'
+import { browserSuite } from '../helpers/browser.js'
+import { PASSWORD, type TestApp } from '../helpers/harness.js'
 
-const WAIT = 60_000 // the first page load bundles the custom components
 const SCRIPTED_NAME = `</script><script>alert(1)</script><img src=x onerror=alert(2)>`
 
+// Console and page errors only: a CSP violation shows as a console error.
+const e2e = browserSuite({ watch: { failedRequests: false, foreignRequests: false, serverErrors: false }, wait: 60_000 })
+const { problems } = e2e
 let t: TestApp
-let server: Server
 let base: string
-let browser: Browser
+let page: Page
+/** Dialogs the page opened: an alert is a script that ran. */
+const dialogs: string[] = []
 
 before(async () => {
-  t = await startTestApp()
-  server = t.app.listen(0)
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/admin`
+  ;({ t, base, page } = await e2e.start())
   await t.models.AdminUser.create({ email: 'scripted@example.com', name: SCRIPTED_NAME, role: 'admin', password: PASSWORD })
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  })
-})
-
-after(async () => {
-  await browser?.close()
-  await new Promise((resolve) => server?.close(resolve))
-  await t?.close()
-})
-
-/** A page that records dialogs (an alert is a script that ran), console errors and page errors. */
-async function watchedPage() {
-  const page: Page = await browser.newPage()
-  page.setDefaultTimeout(WAIT)
-  const dialogs: string[] = []
-  const problems: string[] = []
   page.on('dialog', (dialog) => {
     dialogs.push(dialog.message())
     void dialog.dismiss()
   })
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(message.text())
-  })
-  page.on('pageerror', (error) => problems.push(error.message))
-  return { page, dialogs, problems }
-}
+})
+
+after(() => e2e.close())
 
 test('a user name that closes the script block is shown as text and runs nowhere; CSP has no unsafe-inline script', { timeout: 180_000 }, async () => {
-  const { page, dialogs, problems } = await watchedPage()
   try {
     const loginPage = await page.goto(`${base}/login`, { waitUntil: 'domcontentloaded' })
     const csp = String(loginPage!.headers()['content-security-policy'])
@@ -84,7 +61,5 @@ test('a user name that closes the script block is shown as text and runs nowhere
     await page.screenshot({ path: '/tmp/hh/e2e-hardening.png' }).catch(() => undefined)
     if (error instanceof Error) error.message += `\n  at ${page.url()}\n  dialogs: ${JSON.stringify(dialogs)}\n  browser problems: ${JSON.stringify(problems)}`
     throw error
-  } finally {
-    await page.close()
   }
 })

@@ -8,23 +8,15 @@
  * 1400x1000); on a failure, a screenshot of the moment goes to the OS temp dir.
  */
 import assert from 'node:assert/strict'
-import { mkdirSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { after, before, describe, test } from 'node:test'
+import { after, before, describe } from 'node:test'
 import bcrypt from 'bcrypt'
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
+import type { Locator, Page } from 'playwright-core'
 import { fieldsOf } from '../../src/fields/model.js'
 import { clientDefinition } from '../../src/resources/client/client.fields.js'
-import { PASSWORD, startTestApp, type TestApp } from '../helpers/harness.js'
+import { SCREENSHOTS, VIEWPORT, browserSuite, waitForUrl } from '../helpers/browser.js'
+import { PASSWORD, type TestApp } from '../helpers/harness.js'
 
-const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots')
-const VIEWPORT = { width: 1400, height: 1000 }
-const WAIT = 30_000 // generous: the first page load bundles the custom components
-const JOURNEY = { timeout: 120_000 }
 const CLIENT_PASSWORD = 'secret-password-1'
 
 const SECTIONS = [
@@ -94,12 +86,24 @@ const CHECKBOXES = [
   'sendStats', 'sendInvoices', 'sendToEmail',
 ]
 
+const e2e = browserSuite({
+  shown: (page) =>
+    page.evaluate(() => ({
+      notice: (document.querySelector('[data-css=notice]') as HTMLElement | null)?.innerText ?? '',
+      fieldMessages: [...document.querySelectorAll('[data-testid^=property-edit-]')]
+        .map((el) => `${el.getAttribute('data-testid')!.slice(14)}: ${(el.querySelector(':scope > div > div:last-child') as HTMLElement | null)?.innerText ?? ''}`)
+        .filter((line) => !line.endsWith(': ')),
+    })),
+})
+const { logIn } = e2e
 let t: TestApp
-let server: Server
-let origin: string
 let base: string
-let browser: Browser
-let context: BrowserContext
+/**
+ * One page for the whole suite: the panel's development bundles are ~25 MB of JavaScript, so
+ * journeys move inside the running panel where they can instead of reloading it. A journey that
+ * needs another user (or finds the panel in an unexpected state) signs in afresh.
+ */
+let page: Page
 const seeded: Record<string, number> = {}
 
 async function seedClient(login: string, managerId: number, extra: Record<string, unknown> = {}) {
@@ -116,90 +120,21 @@ async function seedClient(login: string, managerId: number, extra: Record<string
 }
 
 before(async () => {
-  mkdirSync(SCREENSHOTS, { recursive: true })
-  t = await startTestApp()
-  server = t.app.listen(0)
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()))
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  base = `${origin}/admin`
+  ;({ t, base, page } = await e2e.start())
   await seedClient('m1-alpha', t.ids.manager1, { currency: 'EUR', allowCredit: '100.00' })
   await seedClient('m1-bravo', t.ids.manager1, { phone: '+44 20 7946 0958' })
   await seedClient('m2-charlie', t.ids.manager2)
   await seedClient('m2-delta', t.ids.manager2, { currency: 'USD' })
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  })
-  context = await browser.newContext({ viewport: VIEWPORT })
-  await openBrowserPage()
 })
 
-after(async () => {
-  await browser?.close()
-  await new Promise((resolve) => server?.close(resolve))
-  await t?.close()
-})
+after(() => e2e.close())
 
-let page: Page
-/** What went wrong in the browser during the current journey. */
-let problems: string[] = []
-
-/**
- * One page for the whole suite: the panel's development bundles are ~25 MB of JavaScript, so
- * journeys move inside the running panel where they can instead of reloading it. A journey that
- * needs another user (or finds the panel in an unexpected state) signs in afresh.
- */
-async function openBrowserPage() {
-  page = await context.newPage()
-  page.setDefaultTimeout(WAIT)
-  page.setDefaultNavigationTimeout(WAIT)
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()} (${message.location().url})`)
+/** A journey that starts with the notices of earlier ones closed. */
+const journey = (name: string, body: (page: Page) => Promise<void>) =>
+  e2e.journey(name, async (page) => {
+    await dismissNotices(page)
+    await body(page)
   })
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
-  page.on('requestfailed', (request) =>
-    problems.push(`request failed: ${request.method()} ${request.url()} (${request.failure()?.errorText})`),
-  )
-  page.on('request', (request) => {
-    const url = new URL(request.url())
-    if (url.protocol === 'data:' || url.protocol === 'blob:') return
-    if (!['127.0.0.1', 'localhost'].includes(url.hostname)) problems.push(`request to a foreign host: ${request.method()} ${request.url()}`)
-  })
-  page.on('response', (response) => {
-    if (response.status() >= 500) problems.push(`server error: ${response.status()} ${response.request().method()} ${response.url()}`)
-  })
-}
-
-/**
- * A journey: fails on its own assertions and on any console error, page error, failed or 5xx
- * request or request to another host. On failure a screenshot and what the page showed go to the
- * OS temp dir and into the error message.
- */
-function journey(name: string, body: (page: Page) => Promise<void>) {
-  return test(name, JOURNEY, async () => {
-    problems = []
-    try {
-      await dismissNotices(page)
-      await body(page)
-    } catch (error) {
-      const file = path.join(tmpdir(), `e2e-failed-${name.slice(0, 2).replace(/\W/g, '')}.png`)
-      await page.screenshot({ path: file }).catch(() => undefined)
-      const shown = await page
-        .evaluate(() => ({
-          notice: (document.querySelector('[data-css=notice]') as HTMLElement | null)?.innerText ?? '',
-          fieldMessages: [...document.querySelectorAll('[data-testid^=property-edit-]')]
-            .map((el) => `${el.getAttribute('data-testid')!.slice(14)}: ${(el.querySelector(':scope > div > div:last-child') as HTMLElement | null)?.innerText ?? ''}`)
-            .filter((line) => !line.endsWith(': ')),
-        }))
-        .catch(() => ({}))
-      const note = `\n  at ${page.url()}\n  screenshot: ${file}\n  shown: ${JSON.stringify(shown)}\n  browser problems: ${JSON.stringify(problems)}`
-      if (error instanceof Error) error.message += note
-      throw error
-    }
-    await page.waitForTimeout(300) // late console errors of the last step still count
-    assert.deepEqual(problems, [], 'no console errors, page errors, failed or foreign requests during the journey')
-  })
-}
 
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) })
 
@@ -212,14 +147,6 @@ async function shotWhole(page: Page, name: string) {
   await page.waitForTimeout(200)
   await shot(page, name)
   await page.setViewportSize(VIEWPORT)
-}
-
-async function logIn(page: Page, email: string, password = PASSWORD) {
-  await context.clearCookies()
-  await page.goto(`${base}/login`, { waitUntil: 'domcontentloaded' })
-  await page.locator('input[name=email]').fill(email)
-  await page.locator('input[name=password]').fill(password)
-  await page.getByRole('button', { name: 'Log in' }).click()
 }
 
 async function logInAndWait(page: Page, email: string) {
@@ -248,9 +175,7 @@ async function openClientList(page: Page, email = 'admin@example.com') {
   if ((await loggedInAs(page)).includes(email)) {
     await page.locator('[data-css=sidebar]').getByRole('link', { name: 'Clients' }).click()
   } else {
-    await context.clearCookies()
-    const response = await page.request.post(`${base}/login`, { form: { email, password: PASSWORD }, maxRedirects: 0 })
-    assert.equal(response.status(), 302, `log in as ${email}`)
+    await e2e.logInDirectly(page, email)
     await page.goto(`${base}/resources/Client`, { waitUntil: 'domcontentloaded' })
   }
   await waitForUrl(page, /\/admin\/resources\/Client(\?.*)?$/)
@@ -270,18 +195,6 @@ async function openRowMenu(page: Page, login: string): Promise<Locator> {
   await row.getByTestId('actions-dropdown').hover()
   await row.getByTestId('action-show').waitFor({ state: 'visible' })
   return row
-}
-
-/**
- * Waits until the page's URL matches. (page.waitForURL is avoided: when an in-app navigation has
- * already happened it falls back to waiting for a load state, which AdminJS pages do not reliably fire.)
- */
-async function waitForUrl(page: Page, pattern: RegExp, timeout = WAIT) {
-  const end = Date.now() + timeout
-  while (!pattern.test(page.url())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for a URL matching ${pattern}, still at ${page.url()}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
 }
 
 const field = (page: Page, name: string) => page.locator(`[data-testid=property-edit-${name}]`)
@@ -598,9 +511,7 @@ describe('the panel in a real browser', () => {
   })
 
   journey('7. the whole new-client form can be filled and saved with the keyboard alone, tab order follows the sections', async (page) => {
-    await context.clearCookies()
-    const login = await page.request.post(`${base}/login`, { form: { email: 'admin@example.com', password: PASSWORD }, maxRedirects: 0 })
-    assert.equal(login.status(), 302, 'log in as admin@example.com')
+    await e2e.logInDirectly(page, 'admin@example.com')
     await page.goto(`${base}/resources/Client/actions/new`, { waitUntil: 'domcontentloaded' })
     const form = page.locator('[data-css=Client-new-form]')
     await form.locator('h4').first().waitFor()

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { once } from 'node:events'
 import { mkdirSync } from 'node:fs'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -15,7 +16,7 @@ import { PASSWORD, startTestApp, type TestApp } from './harness.js'
 
 export const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots', import.meta.url))
 export const VIEWPORT = { width: 1400, height: 1000 }
-export const WAIT = 30_000 // generous: the first page load bundles the custom components
+const WAIT = 30_000 // generous: the first page load bundles the custom components
 
 /** What counts as a problem on a watched page; everything does unless a file says otherwise. */
 export type Watch = {
@@ -39,7 +40,7 @@ export type BrowserSuiteOptions = {
   shown?: (page: Page) => Promise<unknown>
 }
 
-export type BrowserSession = { t: TestApp; origin: string; base: string; browser: Browser; page: Page }
+export type BrowserSession = { t: TestApp; base: string; page: Page }
 
 /**
  * One test file's browser set-up, made when the file loads (journeys are declared then) and started
@@ -96,13 +97,12 @@ export function browserSuite(options: BrowserSuiteOptions = {}) {
     mkdirSync(SCREENSHOTS, { recursive: true })
     t = await startTestApp(options.config)
     server = t.app.listen(0)
-    await new Promise<void>((resolve) => server!.once('listening', () => resolve()))
-    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    await once(server, 'listening')
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     })
-    session = { t, origin, base: `${origin}/admin`, browser, page: await newPage() }
+    session = { t, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/admin`, page: await newPage() }
     return session
   }
 

@@ -10,7 +10,7 @@ import path from 'node:path'
 import { after, before, test } from 'node:test'
 import { parse } from 'csv-parse/sync'
 import type { Download, Page } from 'playwright-core'
-import { SCREENSHOTS, browserSuite } from '../helpers/browser.js'
+import { SCREENSHOTS, browserSuite, eventually } from '../helpers/browser.js'
 import type { TestApp } from '../helpers/harness.js'
 
 const e2e = browserSuite({ watch: { failedRequests: false, foreignRequests: false } })
@@ -85,7 +85,7 @@ test('Export CSV downloads exactly the filtered, sorted list (all pages); a sele
   for (const login of ['export-12', 'export-10']) {
     const row = page.locator('[data-css=Client-table-body] tr', { has: page.locator('[data-testid=property-list-login]', { hasText: login }) })
     await row.locator('td').first().locator('span').first().click()
-    assert.equal(await row.locator('input[type=checkbox]').isChecked(), true)
+    assert.equal(await eventually(() => row.locator('input[type=checkbox]').isChecked()), true)
   }
   await page.locator('[data-css=Client-table-caption]').getByText('Export CSV').click()
   const selected = await rowsOf(await downloadFromDrawer())

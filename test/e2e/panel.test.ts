@@ -14,7 +14,7 @@ import bcrypt from 'bcrypt'
 import type { Locator, Page } from 'playwright-core'
 import { fieldsOf } from '../../src/fields/model.js'
 import { clientDefinition } from '../../src/resources/client/client.fields.js'
-import { SCREENSHOTS, VIEWPORT, browserSuite, waitForUrl } from '../helpers/browser.js'
+import { SCREENSHOTS, VIEWPORT, browserSuite, eventually, waitForUrl } from '../helpers/browser.js'
 import { PASSWORD, type TestApp } from '../helpers/harness.js'
 
 const CLIENT_PASSWORD = 'secret-password-1'
@@ -350,7 +350,7 @@ describe('the panel in a real browser', () => {
     await page.getByText('Can Send via API', { exact: true }).click()
     await page.locator('#invoiceDates').fill('15, 1,15')
     await page.locator('#comments').fill('Onboarded in the e2e suite.')
-    assert.equal(await page.locator('#canSendApi').isChecked(), true, 'clicking the label ticks the checkbox')
+    assert.equal(await eventually(() => page.locator('#canSendApi').isChecked()), true, 'clicking the label ticks the checkbox')
     await shot(page, '03-new-client-filled')
 
     const before = await t.models.Client.count()
@@ -492,7 +492,7 @@ describe('the panel in a real browser', () => {
     const checkbox = row.locator('input[type=checkbox]')
     if (await checkbox.count()) {
       await row.locator('td').first().locator('span').first().click()
-      assert.equal(await checkbox.isChecked(), true, 'the row is selected')
+      assert.equal(await eventually(() => checkbox.isChecked()), true, 'the row is selected')
       assert.equal(await page.getByRole('link', { name: /^Delete/ }).count(), 0, 'no bulk Delete')
       assert.equal(await page.getByRole('button', { name: /^Delete/ }).count(), 0, 'no bulk Delete')
       // Managers may select rows (for "Edit selected"); the click moved the pointer off the row menu.
@@ -573,7 +573,7 @@ describe('the panel in a real browser', () => {
     await tabTo('canSendApi')
     assert.equal(await isChecked('canSendApi'), false)
     await page.keyboard.press('Space')
-    assert.equal(await isChecked('canSendApi'), true, 'Space ticks Can Send via API')
+    assert.equal(await eventually(() => isChecked('canSendApi')), true, 'Space ticks Can Send via API')
 
     await tabTo('email')
     await page.keyboard.type('keyboard@example.com')

@@ -3,9 +3,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { startEmbeddedDatabase } from './embedded.js'
-import { MIGRATION_FILE } from './migrations-folder.js'
+import { MIGRATION_FILE, migrationSourcesDir } from './migrations-folder.js'
 
 // Owns the snapshot of a freshly migrated embedded database (node_modules/.cache/sms-client-admin/):
 // loading it takes a fraction of what initdb plus every migration take, for the first `npm start`
@@ -17,17 +16,10 @@ const nodeModules = pgliteEntry.slice(0, pgliteEntry.lastIndexOf(`${path.sep}nod
 const pglitePackage = path.join(nodeModules, '@electric-sql', 'pglite', 'package.json')
 const cacheDir = path.join(nodeModules, '.cache', 'sms-client-admin')
 
-/** The folder of the project's migration sources (`migrations/*.ts`), wherever this module runs from. */
-function migrationSources(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir)
-  return path.join(dir, 'migrations')
-}
-
 /** A short hash of what decides the snapshot's content: the migrations and the PGlite build. */
 export function migrationsKey(): string {
   const hash = createHash('sha256').update(JSON.parse(readFileSync(pglitePackage, 'utf8')).version)
-  const dir = migrationSources()
+  const dir = migrationSourcesDir()
   for (const file of readdirSync(dir).filter((name) => MIGRATION_FILE.test(name) && !name.endsWith('.d.ts')).sort()) {
     hash.update(file).update(readFileSync(path.join(dir, file)))
   }

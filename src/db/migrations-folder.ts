@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -8,6 +9,17 @@ import type { Sequelize } from 'sequelize'
 
 /** The project's migrations: `migrations/` under tsx, `dist/migrations/` after the build (two levels up either way). */
 export const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations')
+
+/**
+ * The project's migration sources (`migrations/*.ts` beside package.json), also when this module runs
+ * from a transpiled copy (npm start, npm test, dist/), whose own migrations are compiled: the
+ * embedded snapshot's name hashes the sources, so every copy finds the snapshot `npm install` made.
+ */
+export function migrationSourcesDir(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir)
+  return path.join(dir, 'migrations')
+}
 
 /** `0003-client-throughput.ts` (or `.js` when built); the number orders them. */
 export const MIGRATION_FILE = /^(\d{4})-.+\.(ts|js)$/

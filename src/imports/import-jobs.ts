@@ -73,22 +73,25 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
   const { sequelize, logger, settings } = options
   // pg-boss borrows connections from the app's pool instead of a pool of its own: the embedded
   // database serves a fixed number of connections (db/embedded.ts), which the app's pools share.
-  const boss = new PgBoss({
-    db: {
-      executeSql: async (text: string, values: unknown[] = []) => {
-        const connection = (await sequelize.connectionManager.getConnection({ type: 'write' })) as { query: (text: string, values: unknown[]) => Promise<{ rows: unknown[] }> }
-        try {
-          return await connection.query(text, values)
-        } finally {
-          sequelize.connectionManager.releaseConnection(connection as never)
-        }
-      },
+  const db = {
+    executeSql: async (text: string, values: unknown[] = []) => {
+      const connection = (await sequelize.connectionManager.getConnection({ type: 'write' })) as { query: (text: string, values: unknown[]) => Promise<{ rows: unknown[] }> }
+      try {
+        return await connection.query(text, values)
+      } finally {
+        sequelize.connectionManager.releaseConnection(connection as never)
+      }
     },
+  }
+  // A stopped PgBoss does not clean up after a second start (pg-boss 10 leaves its maintenance
+  // timer running): every start gets a new one. An unstarted one still queues and reads jobs.
+  const newBoss = () => {
     // The migration created the schema and the queue; no cron schedules here.
-    schedule: false,
-    supervise: true,
-  })
-  boss.on('error', (error) => logger.warn({ err: error }, 'import queue error'))
+    const boss = new PgBoss({ db, schedule: false, supervise: true })
+    boss.on('error', (error) => logger.warn({ err: error }, 'import queue error'))
+    return boss
+  }
+  let boss = newBoss()
   const running = new Set<AbortController>()
   let workerId: string | undefined
 
@@ -193,6 +196,8 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
     async stop() {
       for (const controller of running) controller.abort(new Stopping())
       await boss.stop({ graceful: true, wait: true, close: false, timeout: 5_000 })
+      boss = newBoss()
+      workerId = undefined
     },
 
     /** Stores the file and queues its job; answers the job's id. */

@@ -1,22 +1,14 @@
-import PgBoss from 'pg-boss'
 import type { Migration } from '../src/db/migrator.js'
 
-// Imports that run as jobs (src/imports/import-jobs.ts).
-//   - pgboss: pg-boss's own schema and the `import` queue, created here (the release step) rather
-//     than by the first instance that starts: instances then only check its version at start, and a
-//     test database copies it with the rest. pg-boss migrates it itself when the library is upgraded.
-//   - import_jobs: one row per import job. The uploaded CSV is kept in `file` (bytea, up to
-//     IMPORT_MAX_BYTES; TOAST compresses it) so that any instance can run the job, and dropped once
-//     the job is over; `report` is written in the apply's own transaction, so "done" and the
-//     imported rows commit together. Only the user who started it (or an admin) reads it.
-
-const SCHEMA = 'pgboss'
+// Imports that run as jobs (src/imports/import-jobs.ts): one row per job. The uploaded CSV is kept
+// in `file` (bytea, up to IMPORT_MAX_BYTES; TOAST compresses it) so that any instance can run the
+// job, and dropped once the job is over; `report` is written in the apply's own transaction, so
+// "done" and the imported rows commit together. Only the user who started it (or an admin) reads
+// it. The queue itself is pg-boss's schema `pgboss`, which pg-boss creates and upgrades itself
+// when an instance starts (a migration cannot load the library: the schema tools run copies of
+// this folder elsewhere).
 
 export const up: Migration = async ({ context: { sequelize } }) => {
-  await sequelize.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`)
-  const installed = await sequelize.query(`SELECT to_regclass('${SCHEMA}.version') AS version`, { plain: true })
-  if (!installed?.version) await sequelize.query(PgBoss.getConstructionPlans(SCHEMA))
-  await sequelize.query(`SELECT ${SCHEMA}.create_queue('import', '{"policy":"standard"}') WHERE NOT EXISTS (SELECT 1 FROM ${SCHEMA}.queue WHERE name = 'import')`)
   await sequelize.query(`
     CREATE TABLE import_jobs (
       id          uuid PRIMARY KEY,
@@ -42,6 +34,5 @@ export const up: Migration = async ({ context: { sequelize } }) => {
 export const down: Migration = async ({ context: { sequelize } }) => {
   await sequelize.query(`
     DROP TABLE IF EXISTS import_jobs;
-    DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE;
   `)
 }

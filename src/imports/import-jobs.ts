@@ -78,6 +78,11 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
       const connection = (await sequelize.connectionManager.getConnection({ type: 'write' })) as { query: (text: string, values: unknown[]) => Promise<{ rows: unknown[] }> }
       try {
         return await connection.query(text, values)
+      } catch (error) {
+        // Some of pg-boss's statements are BEGIN … COMMIT scripts: one that failed halfway must not
+        // hand the pool a connection stuck in an aborted transaction.
+        await connection.query('ROLLBACK', []).catch(() => undefined)
+        throw error
       } finally {
         sequelize.connectionManager.releaseConnection(connection as never)
       }
@@ -86,7 +91,7 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
   // A stopped PgBoss does not clean up after a second start (pg-boss 10 leaves its maintenance
   // timer running): every start gets a new one. An unstarted one still queues and reads jobs.
   const newBoss = () => {
-    // The migration created the schema and the queue; no cron schedules here.
+    // pg-boss creates (or upgrades) its schema at start, under its own lock; no cron schedules here.
     const boss = new PgBoss({ db, schedule: false, supervise: true })
     boss.on('error', (error) => logger.warn({ err: error }, 'import queue error'))
     return boss
@@ -185,6 +190,12 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
   return {
     async start() {
       await boss.start()
+      if (!(await boss.getQueue(IMPORT_QUEUE))) {
+        // Another instance starting at the same time may create it first.
+        await boss.createQueue(IMPORT_QUEUE, { name: IMPORT_QUEUE, policy: 'standard' }).catch(async (error) => {
+          if (!(await boss.getQueue(IMPORT_QUEUE))) throw error
+        })
+      }
       workerId = await boss.work<{ importId: string }>(
         IMPORT_QUEUE,
         { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: settings.pollSeconds },

@@ -358,7 +358,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
       logger,
     }),
   )
-  app.get('/admin/imports/Client/jobs/:id', importJobRoute(importJobs))
+  app.get('/admin/imports/:resource(Client)/jobs/:id', importJobRoute(importJobs))
 
   const authenticate = createAuthenticator(models, config, logger, { afterPassword: account.afterPassword, passwordFailed: account.passwordFailed })
   AdminJSExpress.buildAuthenticatedRouter(

@@ -32,6 +32,7 @@ async function finished(agent: request.Agent, location: string, timeoutMs = 30_0
   for (;;) {
     const response = await agent.get(location)
     if (response.status !== 202) return { response, seen }
+    assert.equal(response.headers.location, location, 'a 202 points at where to look next')
     seen.push(response.body)
     if (Date.now() > deadline) throw new Error(`the job at ${location} did not finish: ${JSON.stringify(response.body)}`)
     await new Promise((resolve) => setTimeout(resolve, 100))

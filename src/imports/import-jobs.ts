@@ -263,7 +263,7 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
         body: {
           state: row.status,
           dryRun: row.dry_run,
-          ...(row.progress ?? { phase: 'queued', total: row.rows, checked: 0, hashed: 0, toHash: 0, applied: 0, toApply: 0 }),
+          ...(row.progress ?? { phase: row.status === 'running' ? 'checking' : 'queued', total: row.rows, checked: 0, hashed: 0, toHash: 0, applied: 0, toApply: 0 }),
           attempts: row.attempts,
           ...(row.error && { message: row.error }),
         },

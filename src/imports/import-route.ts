@@ -114,7 +114,8 @@ export function importJobRoute(jobs: ImportJobs): RequestHandler {
     const currentAdmin = req.session?.adminUser as CurrentAdmin | undefined
     if (!currentAdmin) return refuse(res, 401, 'Please log in to see this import.')
     const { status, body } = await jobs.answer(req.params.id, currentAdmin)
-    if (status === 202) res.setHeader('Retry-After', '1')
+    // Still running: look here again (the same address, so a client can follow Location until a 200).
+    if (status === 202) res.set('Retry-After', '1').location(importJobPath(req.params.resource, req.params.id))
     res.status(status).json(body)
   }
 }

@@ -297,7 +297,8 @@ async function checkAll(
 ): Promise<Checked[]> {
   const { model, definition, ownerField } = options
   const fields = fieldMap(definition)
-  const stored = await storedByKey(keys, options, transaction)
+  // The stored rows are read a chunk at a time, as the rows get there: never all of them in memory.
+  let stored = new Map<string, Record<string, unknown>>()
   const admin = isAdmin({ currentAdmin })
   const passwordField = definition.passwordHash?.from
   const confirmation = fieldsOf(definition).find(([, def]) => def.confirms === passwordField)?.[0]
@@ -309,6 +310,7 @@ async function checkAll(
   const checked: Checked[] = []
 
   for (const [i, cells] of file.rows.entries()) {
+    if (i % LOOKUP_CHUNK === 0) stored = await storedByKey(keys.slice(i, i + LOOKUP_CHUNK), options, transaction)
     const errors: Record<string, string> = {}
     const values: Record<string, unknown> = {}
     let password: string | undefined
@@ -443,7 +445,9 @@ async function writeAll(checked: Checked[], hashes: Map<number, string>, options
   for (const row of updates) {
     const attributes = [...Object.keys(row.values), ...(row.password && hashAttribute ? [hashAttribute] : [])].filter((name) => types.has(columnName(name)))
     const key = attributes.join(',')
-    groups.set(key, [...(groups.get(key) ?? []), row])
+    const group = groups.get(key)
+    if (group) group.push(row)
+    else groups.set(key, [row])
   }
   for (const [key, rows] of groups) {
     const attributes = key ? key.split(',') : []

@@ -64,6 +64,17 @@ type JobRow = {
   attempts: number
 }
 
+/** A job's progress before its worker has written any. */
+export const startingProgress = (total: number, state: 'queued' | 'running' = 'queued'): ImportJobProgress => ({
+  phase: state === 'running' ? 'checking' : 'queued',
+  total,
+  checked: 0,
+  hashed: 0,
+  toHash: 0,
+  applied: 0,
+  toApply: 0,
+})
+
 class Timeout extends Error {}
 class Stopping extends Error {}
 
@@ -132,7 +143,7 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
     const controller = new AbortController()
     running.add(controller)
     const timer = setTimeout(() => controller.abort(new Timeout()), settings.timeoutMinutes * 60_000)
-    const progress: ImportJobProgress = { phase: 'checking', total: row.rows, checked: 0, hashed: 0, toHash: 0, applied: 0, toApply: 0 }
+    const progress = startingProgress(row.rows, 'running')
     // Written beside the import, never awaited by it: on the embedded database another connection
     // waits while a transaction runs, and the import must not wait for it.
     let written = 0
@@ -263,7 +274,7 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
         body: {
           state: row.status,
           dryRun: row.dry_run,
-          ...(row.progress ?? { phase: row.status === 'running' ? 'checking' : 'queued', total: row.rows, checked: 0, hashed: 0, toHash: 0, applied: 0, toApply: 0 }),
+          ...(row.progress ?? startingProgress(row.rows, row.status)),
           attempts: row.attempts,
           ...(row.error && { message: row.error }),
         },

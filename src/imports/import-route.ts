@@ -10,7 +10,7 @@ import type { Logger } from 'pino'
 import { isStaff } from '../access/index.js'
 import { ImportFileError, readCsvFile } from './csv-file.js'
 import { inspectFile, passwordsIn, runImport, type ImportOptions } from './csv-import.js'
-import type { ImportJobs } from './import-jobs.js'
+import { startingProgress, type ImportJobs } from './import-jobs.js'
 
 /**
  * POST /admin/imports/<Resource> (multipart: `file`, `dryRun` = 1 | 0): the upload is streamed to
@@ -97,8 +97,7 @@ export function csvImportRoute(options: Options): RequestHandler {
       const long = file.rows.length > options.inlineMaxRows || (!upload.dryRun && passwordsIn(file, options, inspected) > maxPasswords)
       if (!long) return res.status(200).json(await runImport(file, currentAdmin, upload.dryRun, options))
       const id = await options.jobs.enqueue({ resource: options.resourceName, actor: currentAdmin, dryRun: upload.dryRun, file: await readFile(upload.file), rows: file.rows.length })
-      const { status, body } = await options.jobs.answer(id, currentAdmin)
-      res.status(status).location(importJobPath(options.resourceName, id)).json(body)
+      res.status(202).location(importJobPath(options.resourceName, id)).json({ state: 'queued', dryRun: upload.dryRun, ...startingProgress(file.rows.length), attempts: 0 })
     } catch (error) {
       if (error instanceof ImportFileError) return refuse(res, error.status, error.message)
       throw error

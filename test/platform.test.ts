@@ -203,7 +203,10 @@ test('migrations apply on an empty database and migrate:down reverts them', asyn
       'admin_users', 'change_history',
       // The home page's client counts and owners of client changes (migration 0006, issue #14).
       'client_change_owners', 'client_count_changes', 'client_counts', 'client_created_per_day',
-      'clients', 'login_throttle', 'panel_settings', 'products', 'schema_migrations', 'sessions',
+      'clients',
+      // Import jobs and their uploaded files (migration 0011, issue #16).
+      'import_jobs',
+      'login_throttle', 'panel_settings', 'products', 'schema_migrations', 'sessions',
     ])
     assert.deepEqual(await migrateUp(db.sequelize), [], 'applying again changes nothing')
     await migrateDown(db.sequelize, { to: 0 })

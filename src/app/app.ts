@@ -32,7 +32,8 @@ import { collapseSlashes } from '../http/canonical-path.js'
 import { FORM_MAX_BYTES, limitRequestBodies, LOGIN_MAX_BYTES } from '../http/request-bodies.js'
 import { refuseCrossSiteWrites } from '../http/same-origin.js'
 import { csvExportRoute } from '../exports/export-route.js'
-import { csvImportRoute } from '../imports/import-route.js'
+import { createImportJobs, type ImportJobs } from '../imports/import-jobs.js'
+import { csvImportRoute, importJobRoute } from '../imports/import-route.js'
 import { createLogger } from '../config/logger.js'
 import { defineModels, type Models } from '../models/index.js'
 import { clientDefinition } from '../resources/client/client.fields.js'
@@ -54,6 +55,8 @@ export type App = {
   admin: AdminJS
   models: Models
   logger: Logger
+  /** The import job queue's worker on this instance (started with the app, stopped by close). */
+  importJobs: ImportJobs
   close: () => Promise<void>
 }
 
@@ -331,21 +334,35 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   )
 
   // Before AdminJS's router: its multipart parser must not read the upload (this route streams it to disk).
+  const clientImport = {
+    model: models.Client,
+    resource: admin.findResource('Client') as AppResource,
+    definition: clientDefinition,
+    keyField: 'login',
+    ownerField: 'managerId',
+    bcryptRounds: config.bcryptRounds,
+  }
+  const importJobs = createImportJobs({
+    sequelize: db.sequelize,
+    logger,
+    settings: { pollSeconds: config.importJobPollSeconds, timeoutMinutes: config.importJobTimeoutMinutes, maxRows: config.importMaxRows },
+    importers: { Client: clientImport },
+  })
+  await importJobs.start()
   app.post(
     '/admin/imports/Client',
     csvImportRoute({
-      model: models.Client,
-      resource: admin.findResource('Client') as AppResource,
-      definition: clientDefinition,
-      keyField: 'login',
-      ownerField: 'managerId',
-      bcryptRounds: config.bcryptRounds,
+      ...clientImport,
+      resourceName: 'Client',
       maxBytes: config.importMaxBytes,
       maxRows: config.importMaxRows,
+      inlineMaxRows: config.importInlineMaxRows,
+      inlineMaxPasswords: config.importInlineMaxPasswords,
+      jobs: importJobs,
       logger,
     }),
   )
-
+  app.get('/admin/imports/:resource(Client)/jobs/:id', importJobRoute(importJobs))
 
   const authenticate = createAuthenticator(models, config, logger, { afterPassword: account.afterPassword, passwordFailed: account.passwordFailed })
   AdminJSExpress.buildAuthenticatedRouter(
@@ -393,8 +410,11 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     admin,
     models,
     logger,
+    importJobs,
     close: async () => {
       clearInterval(compactor)
+      // First: a running import job rolls back and goes back to the queue while the pool is still open.
+      await importJobs.stop()
       sessionStore.close()
       await sessionPool.end().catch(() => undefined)
     },

@@ -56,6 +56,10 @@ const envSchema = z
     WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
     IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(20 * 1024 * 1024),
     IMPORT_MAX_ROWS: z.coerce.number().int().min(1).default(100_000),
+    IMPORT_INLINE_MAX_ROWS: z.coerce.number().int().min(0).default(1000),
+    IMPORT_INLINE_MAX_PASSWORDS: z.coerce.number().int().min(0).default(40),
+    IMPORT_JOB_TIMEOUT_MINUTES: z.coerce.number().int().min(1).max(23 * 60).default(30),
+    IMPORT_JOB_POLL_SECONDS: z.coerce.number().min(0.5).max(600).default(2),
   })
   .superRefine((env, ctx) => {
     if (env.WEB_CONCURRENCY > 1 && !env.DATABASE_URL) {
@@ -104,6 +108,14 @@ export type AppConfig = {
   importMaxBytes: number
   /** Most data rows an import accepts. */
   importMaxRows: number
+  /** A file with more data rows runs as a job (202 + Location) instead of in the request. */
+  importInlineMaxRows: number
+  /** An apply with more passwords to hash (counted at bcrypt cost 12) runs as a job. */
+  importInlineMaxPasswords: number
+  /** An import job still running after this long is stopped (rolled back) and reported failed. */
+  importJobTimeoutMinutes: number
+  /** How often an idle instance asks the queue for an import job. */
+  importJobPollSeconds: number
 }
 
 export class ConfigError extends Error {
@@ -143,6 +155,10 @@ export function parseConfig(source: Record<string, string | undefined>): AppConf
     webConcurrency: env.WEB_CONCURRENCY,
     importMaxBytes: env.IMPORT_MAX_BYTES,
     importMaxRows: env.IMPORT_MAX_ROWS,
+    importInlineMaxRows: env.IMPORT_INLINE_MAX_ROWS,
+    importInlineMaxPasswords: env.IMPORT_INLINE_MAX_PASSWORDS,
+    importJobTimeoutMinutes: env.IMPORT_JOB_TIMEOUT_MINUTES,
+    importJobPollSeconds: env.IMPORT_JOB_POLL_SECONDS,
   }
 }
 

@@ -1,10 +1,10 @@
 import { createReadStream } from 'node:fs'
-import { Transform, type TransformCallback } from 'node:stream'
+import { Readable, Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { parse, CsvError } from 'csv-parse'
 
 /**
- * Reads an uploaded CSV file from disk into its header and rows, streamed through csv-parse, and
+ * Reads an uploaded CSV file (from disk, or the bytes an import job stored) into its header and rows, streamed through csv-parse, and
  * refuses a file that cannot be a clean import with a message a person can act on: not UTF-8,
  * binary, not valid CSV, rows of a different width than the header, empty, too many rows.
  */
@@ -45,7 +45,12 @@ class StrictUtf8 extends Transform {
   }
 }
 
-export async function readCsvFile(path: string, { maxRows }: { maxRows: number }): Promise<CsvFile> {
+/** Stored bytes as a stream of small chunks: the decoder never holds the whole file as one string. */
+function* slices(bytes: Buffer, size = 64 * 1024) {
+  for (let start = 0; start < bytes.length; start += size) yield bytes.subarray(start, start + size)
+}
+
+export async function readCsvFile(source: string | Buffer, { maxRows }: { maxRows: number }): Promise<CsvFile> {
   let header: string[] | undefined
   const rows: string[][] = []
   const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: false })
@@ -61,7 +66,7 @@ export async function readCsvFile(path: string, { maxRows }: { maxRows: number }
     },
   })
   try {
-    await pipeline(createReadStream(path), new StrictUtf8(), parser, collect)
+    await pipeline(typeof source === 'string' ? createReadStream(source) : Readable.from(slices(source)), new StrictUtf8(), parser, collect)
   } catch (error) {
     if (error instanceof ImportFileError) throw error
     if (error instanceof CsvError) {

@@ -27,6 +27,15 @@ export type ImportRow = { row: number; login: string | null; action: ImportActio
 export type ImportReport = { dryRun: boolean; total: number; created: number; updated: number; unchanged: number; failed: number; rows: ImportRow[] }
 export type ImportProgress = { phase: 'checking' | 'hashing' | 'applying' | 'done'; done: number; total: number }
 
+/** One run's hooks: progress, cancellation, and a write that commits (or not) with the apply. */
+export type ImportRun = {
+  onProgress?: (progress: ImportProgress) => void
+  /** Aborting stops the run between rows or statements; an apply in progress rolls back. */
+  signal?: AbortSignal
+  /** Runs inside the apply's transaction, just before it commits: a job records its report there. */
+  beforeCommit?: (report: ImportReport, transaction: Transaction) => Promise<void>
+}
+
 export type ImportOptions = {
   model: ModelStatic<Model>
   resource: AppResource
@@ -36,7 +45,6 @@ export type ImportOptions = {
   /** The reference that names the row's owner (a manager may only import their own, as themselves). */
   ownerField?: string
   bcryptRounds: number
-  onProgress?: (progress: ImportProgress) => void
 }
 
 type Column = { index: number; attribute: string; def: FieldDef } | { index: number; ignored: true }
@@ -96,9 +104,14 @@ function mapHeader(header: string[], definition: ResourceDefinition, keyField: s
   return columns
 }
 
-export async function runImport(file: CsvFile, currentAdmin: CurrentAdmin, dryRun: boolean, options: ImportOptions): Promise<ImportReport> {
-  const { model, resource, definition, keyField } = options
-  const sequelize = model.sequelize!
+export type InspectedFile = { columns: Column[]; keys: string[] }
+
+/**
+ * What can be refused from the file alone, before any row is looked up: unknown or repeated
+ * columns, no key column, a key repeated within the file. Cheap enough to run in the request of
+ * an import that then runs as a job, so such a file is refused at once.
+ */
+export function inspectFile(file: CsvFile, { definition, keyField }: Pick<ImportOptions, 'definition' | 'keyField'>): InspectedFile {
   const fields = fieldMap(definition)
   const columns = mapHeader(file.header, definition, keyField)
   const keyColumn = columns.find((column) => 'attribute' in column && column.attribute === keyField)!.index
@@ -115,16 +128,58 @@ export async function runImport(file: CsvFile, currentAdmin: CurrentAdmin, dryRu
     else if (duplicates.length < MAX_REPORTED_DUPLICATES) duplicates.push(`"${key}" (rows ${first} and ${i + 1})`)
   })
   if (duplicates.length) throw new ImportFileError(`Each ${fields.get(keyField)?.label ?? keyField} may appear only once in the file; repeated: ${duplicates.join(', ')}.`)
+  return { columns, keys }
+}
 
+/** Password cells that are not empty: each costs a bcrypt hash on apply. */
+export function passwordsIn(file: CsvFile, { definition }: Pick<ImportOptions, 'definition'>, { columns }: InspectedFile): number {
+  const column = columns.find((column) => 'attribute' in column && column.attribute === definition.passwordHash?.from)
+  return column ? file.rows.filter((cells) => restoreFormula(cells[column.index] ?? '') !== '').length : 0
+}
+
+/**
+ * Columns a new record cannot do without (required, no default, not set by the import itself),
+ * absent from the file while some of its rows would create a record: one file-level message
+ * naming them, instead of the same error on every new row.
+ */
+function refuseMissingRequiredColumns(checked: Checked[], columns: Column[], currentAdmin: CurrentAdmin, options: ImportOptions) {
+  const creates = checked.filter((row) => row.action === 'create' || (row.action === 'error' && row.id === undefined))
+  if (!creates.length) return
+  const present = new Set(columns.flatMap((column) => ('attribute' in column ? [column.attribute] : [])))
+  const missing = fieldsOf(options.definition)
+    .filter(([attribute, def]) => def.required && def.default === undefined && !def.confirms && !def.readOnly && !present.has(attribute))
+    // A manager's new clients are their own: their file needs no Manager column.
+    .filter(([attribute]) => !(attribute === options.ownerField && !isAdmin({ currentAdmin })))
+    .map(([, def]) => def.label)
+  if (!missing.length) return
+  const rows = creates.slice(0, MAX_REPORTED_DUPLICATES).map((row) => row.row)
+  const plural = missing.length > 1
+  throw new ImportFileError(
+    `Missing required column${plural ? 's' : ''} ${missing.map((label) => `"${label}"`).join(', ')}: ` +
+      `${creates.length === 1 ? 'row' : `${creates.length.toLocaleString('en')} rows`} ${rows.join(', ')}${creates.length > rows.length ? ', …' : ''} would create a new record, which needs ${plural ? 'them' : 'it'}. ` +
+      `Add the column${plural ? 's' : ''}, or leave out the rows that are not in the database yet.`,
+  )
+}
+
+export async function runImport(file: CsvFile, currentAdmin: CurrentAdmin, dryRun: boolean, options: ImportOptions, run: ImportRun = {}): Promise<ImportReport> {
+  const { model, resource } = options
+  const { columns, keys } = inspectFile(file, options)
+  const sequelize = model.sequelize!
   const references = await resolveReferences(file, columns, sequelize)
-  const progress = (phase: ImportProgress['phase'], done: number, total = file.rows.length) => options.onProgress?.({ phase, done, total })
+  const progress = (phase: ImportProgress['phase'], done: number, total = file.rows.length) => run.onProgress?.({ phase, done, total })
   const report = (checked: Checked[]) => reportOf(dryRun, checked)
+  const { signal } = run
 
-  const check = (transaction?: Transaction) => checkAll(file, columns, keys, references, currentAdmin, options, transaction, (done) => progress('checking', done))
-  const passwordColumn = columns.find((column) => 'attribute' in column && column.attribute === definition.passwordHash?.from)
-  const anyPassword = Boolean(passwordColumn && file.rows.some((cells) => restoreFormula(cells[passwordColumn.index] ?? '') !== ''))
+  const check = async (transaction?: Transaction) => {
+    const checked = await checkAll(file, columns, keys, references, currentAdmin, options, transaction, (done) => {
+      signal?.throwIfAborted()
+      progress('checking', done)
+    })
+    refuseMissingRequiredColumns(checked, columns, currentAdmin, options)
+    return checked
+  }
   // Without passwords to hash first, an apply checks once, inside its transaction.
-  const checked = dryRun || anyPassword ? await check() : []
+  const checked = dryRun || passwordsIn(file, options, { columns, keys }) > 0 ? await check() : []
   if (dryRun || checked.some((row) => row.action === 'error')) return report(checked)
 
   // Hashing is the slow part (bcrypt on the low-priority workers): done before the transaction,
@@ -133,12 +188,14 @@ export async function runImport(file: CsvFile, currentAdmin: CurrentAdmin, dryRu
   const hashes = new Map<number, string>()
   let hashed = 0
   progress('hashing', 0, passwords.length)
-  await Promise.all(
+  const hashing = Promise.all(
     passwords.map(async (row) => {
       hashes.set(row.row, await hashPassword(row.password!, options.bcryptRounds))
       progress('hashing', ++hashed, passwords.length)
     }),
   )
+  // A stop does not wait for hashes already queued on the workers: nothing is written yet.
+  await (signal ? Promise.race([hashing, aborted(signal)]) : hashing)
 
   const operation = `import:${randomUUID()}`
   try {
@@ -150,9 +207,13 @@ export async function runImport(file: CsvFile, currentAdmin: CurrentAdmin, dryRu
         if (final.some((row) => row.action === 'error')) throw new NothingSaved(final)
         const missingHash = final.find((row) => row.password && !hashes.has(row.row))
         if (missingHash) hashes.set(missingHash.row, await hashPassword(missingHash.password!, options.bcryptRounds))
-        progress('applying', 0)
-        await writeAll(final, hashes, options, transaction)
-        progress('applying', file.rows.length)
+        const writes = final.filter((row) => row.action === 'create' || row.action === 'update').length
+        progress('applying', 0, writes)
+        await writeAll(final, hashes, options, transaction, (written) => {
+          signal?.throwIfAborted()
+          progress('applying', written, writes)
+        })
+        await run.beforeCommit?.(report(final), transaction)
         return final
       },
       operation,
@@ -164,6 +225,12 @@ export async function runImport(file: CsvFile, currentAdmin: CurrentAdmin, dryRu
     throw error
   }
 }
+
+const aborted = (signal: AbortSignal) =>
+  new Promise<never>((_resolve, reject) => {
+    if (signal.aborted) reject(signal.reason)
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true })
+  })
 
 function reportOf(dryRun: boolean, checked: Checked[]): ImportReport {
   const count = (action: ImportAction) => checked.filter((row) => row.action === action).length
@@ -230,7 +297,8 @@ async function checkAll(
 ): Promise<Checked[]> {
   const { model, definition, ownerField } = options
   const fields = fieldMap(definition)
-  const stored = await storedByKey(keys, options, transaction)
+  // The stored rows are read a chunk at a time, as the rows get there: never all of them in memory.
+  let stored = new Map<string, Record<string, unknown>>()
   const admin = isAdmin({ currentAdmin })
   const passwordField = definition.passwordHash?.from
   const confirmation = fieldsOf(definition).find(([, def]) => def.confirms === passwordField)?.[0]
@@ -242,6 +310,7 @@ async function checkAll(
   const checked: Checked[] = []
 
   for (const [i, cells] of file.rows.entries()) {
+    if (i % LOOKUP_CHUNK === 0) stored = await storedByKey(keys.slice(i, i + LOOKUP_CHUNK), options, transaction)
     const errors: Record<string, string> = {}
     const values: Record<string, unknown> = {}
     let password: string | undefined
@@ -343,7 +412,8 @@ async function columnTypes(sequelize: Sequelize, table: string, transaction: Tra
 }
 
 /** Creates with INSERT … SELECT and updates with UPDATE … FROM, each reading a JSON array of rows. */
-async function writeAll(checked: Checked[], hashes: Map<number, string>, options: ImportOptions, transaction: Transaction) {
+async function writeAll(checked: Checked[], hashes: Map<number, string>, options: ImportOptions, transaction: Transaction, onWritten: (rows: number) => void) {
+  let written = 0
   const { model, definition } = options
   const sequelize = model.sequelize!
   const types = await columnTypes(sequelize, definition.table, transaction)
@@ -365,6 +435,7 @@ async function writeAll(checked: Checked[], hashes: Map<number, string>, options
         `INSERT INTO ${quote(definition.table)} (${list}, created_at, updated_at) SELECT ${list}, now(), now() FROM jsonb_to_recordset($1::jsonb) AS r(${recordset(attributes)})`,
         { bind: [JSON.stringify(rows)], transaction },
       )
+      onWritten((written += part.length))
     }
   }
 
@@ -374,7 +445,9 @@ async function writeAll(checked: Checked[], hashes: Map<number, string>, options
   for (const row of updates) {
     const attributes = [...Object.keys(row.values), ...(row.password && hashAttribute ? [hashAttribute] : [])].filter((name) => types.has(columnName(name)))
     const key = attributes.join(',')
-    groups.set(key, [...(groups.get(key) ?? []), row])
+    const group = groups.get(key)
+    if (group) group.push(row)
+    else groups.set(key, [row])
   }
   for (const [key, rows] of groups) {
     const attributes = key ? key.split(',') : []
@@ -389,6 +462,7 @@ async function writeAll(checked: Checked[], hashes: Map<number, string>, options
         `UPDATE ${quote(definition.table)} AS t SET ${set} FROM jsonb_to_recordset($1::jsonb) AS r(id integer${attributes.length ? `, ${recordset(attributes)}` : ''}) WHERE t.id = r.id`,
         { bind: [JSON.stringify(json)], transaction },
       )
+      onWritten((written += part.length))
     }
   }
 }

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
@@ -9,16 +9,35 @@ import type { Request, RequestHandler, Response } from 'express'
 import type { Logger } from 'pino'
 import { isStaff } from '../access/index.js'
 import { ImportFileError, readCsvFile } from './csv-file.js'
-import { runImport, type ImportOptions } from './csv-import.js'
+import { inspectFile, passwordsIn, runImport, type ImportOptions } from './csv-import.js'
+import { startingProgress, type ImportJobs } from './import-jobs.js'
 
 /**
  * POST /admin/imports/<Resource> (multipart: `file`, `dryRun` = 1 | 0): the upload is streamed to
  * a temporary file by busboy (with the size limit enforced while it arrives, never whole in
  * memory), read back through csv-parse, and checked or applied by runImport. Registered before
  * AdminJS's router, whose multipart parser would otherwise read the body first.
+ *
+ * A small file is imported in the request (200 with the report). A long one — more rows than
+ * IMPORT_INLINE_MAX_ROWS, or an apply with more passwords to hash than IMPORT_INLINE_MAX_PASSWORDS —
+ * becomes a job (import-jobs.ts): 202 with a `Location` whose GET answers 202 with progress, then
+ * 200 with the report. Either way a file that is refused on its own (not CSV, unknown columns…)
+ * is refused in the request.
  */
 
-type Options = Omit<ImportOptions, 'onProgress'> & { maxBytes: number; maxRows: number; logger: Logger }
+type Options = ImportOptions & {
+  resourceName: string
+  maxBytes: number
+  maxRows: number
+  inlineMaxRows: number
+  /** Counted at bcrypt cost 12 (~0.25 s a hash on one core here). */
+  inlineMaxPasswords: number
+  jobs: ImportJobs
+  logger: Logger
+}
+
+/** The job's address, under the route that queued it. */
+export const importJobPath = (resourceName: string, id: string) => `/admin/imports/${resourceName}/jobs/${id}`
 
 const refuse = (res: Response, status: number, error: string) => res.status(status).json({ error })
 const megabytes = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`
@@ -72,13 +91,30 @@ export function csvImportRoute(options: Options): RequestHandler {
       if (upload.tooBig) return refuse(res, 413, `The file is larger than the ${megabytes(options.maxBytes)} an import takes.`)
       if (!upload.file) return refuse(res, 400, 'Choose a CSV file to import (form field "file").')
       const file = await readCsvFile(upload.file, { maxRows: options.maxRows })
-      const report = await runImport(file, currentAdmin, upload.dryRun, options)
-      res.status(200).json(report)
+      const inspected = inspectFile(file, options)
+      // Each bcrypt round less halves a hash's time: at a lower cost more passwords fit in a request.
+      const maxPasswords = Math.floor(options.inlineMaxPasswords * 2 ** (12 - options.bcryptRounds))
+      const long = file.rows.length > options.inlineMaxRows || (!upload.dryRun && passwordsIn(file, options, inspected) > maxPasswords)
+      if (!long) return res.status(200).json(await runImport(file, currentAdmin, upload.dryRun, options))
+      const id = await options.jobs.enqueue({ resource: options.resourceName, actor: currentAdmin, dryRun: upload.dryRun, file: await readFile(upload.file), rows: file.rows.length })
+      res.status(202).location(importJobPath(options.resourceName, id)).json({ state: 'queued', dryRun: upload.dryRun, ...startingProgress(file.rows.length), attempts: 0 })
     } catch (error) {
       if (error instanceof ImportFileError) return refuse(res, error.status, error.message)
       throw error
     } finally {
       await rm(dir, { recursive: true, force: true }).catch((error) => options.logger.warn({ err: error }, 'could not remove an import upload'))
     }
+  }
+}
+
+/** GET on a job's address: 202 with progress while it runs, then what the request would have answered. */
+export function importJobRoute(jobs: ImportJobs): RequestHandler {
+  return async (req, res) => {
+    const currentAdmin = req.session?.adminUser as CurrentAdmin | undefined
+    if (!currentAdmin) return refuse(res, 401, 'Please log in to see this import.')
+    const { status, body } = await jobs.answer(req.params.id, currentAdmin)
+    // Still running: look here again (the same address, so a client can follow Location until a 200).
+    if (status === 202) res.set('Retry-After', '1').location(importJobPath(req.params.resource, req.params.id))
+    res.status(status).json(body)
   }
 }

@@ -3,7 +3,7 @@
 // (test/helpers/server-process.ts): esbuild turns src/, migrations/ and seeders/ (and test/ for
 // `npm test`) file by file into plain ESM under node_modules/.cache (a few tenths of a second).
 // Under node_modules so that the copies resolve the project's packages; the same layout as the
-// project, so paths relative to a module (migrations/, src/admin/components/) still hold.
+// project, so paths relative to a module (migrations/, src/panel/components/) still hold.
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'

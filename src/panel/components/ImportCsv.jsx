@@ -1,6 +1,6 @@
 import React, { useState } from 'react'
 import { Box, Button, Icon, Input, Label, MessageBox, Table, TableBody, TableCell, TableHead, TableRow, Text } from '@adminjs/design-system'
-import { ActionHeader } from 'adminjs'
+import { ActionHeader, useTranslation } from 'adminjs'
 
 // "Import CSV": choose a file, see the dry run (what every row would do, each error under its
 // column), then apply it all or nothing. The failed rows can be downloaded with an error column,
@@ -31,6 +31,31 @@ function parseCsv(text) {
   return rows.filter((r) => r.some((value) => value !== ''))
 }
 
+const count = (n) => Number(n ?? 0).toLocaleString('en')
+
+// The job's answer while it runs (202): what it is doing, in rows.
+function progressText(progress) {
+  const { state, phase, total, checked, hashed, toHash, applied, toApply, message } = progress
+  const doing =
+    state === 'queued'
+      ? `Waiting for a worker to start the import of ${count(total)} rows…`
+      : phase === 'hashing'
+        ? `Hashing new passwords: ${count(hashed)} of ${count(toHash)}…`
+        : phase === 'applying'
+          ? `Saving: ${count(applied)} of ${count(toApply)} rows written…`
+          : `Checking rows: ${count(checked)} of ${count(total)}…`
+  return message ? `${doing} (${message})` : doing
+}
+
+const share = ({ state, phase, total, checked, hashed, toHash, applied, toApply }) => {
+  if (state === 'queued') return 0
+  if (phase === 'hashing') return toHash ? hashed / toHash : 0
+  if (phase === 'applying') return toApply ? applied / toApply : 1
+  return total ? checked / total : 0
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
 const toCsv = (rows) => rows.map((row) => row.map((value) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value)).join(',')).join('\r\n')
 
 const ImportCsv = (props) => {
@@ -39,7 +64,9 @@ const ImportCsv = (props) => {
   const [report, setReport] = useState(null)
   const [error, setError] = useState(null)
   const [busy, setBusy] = useState(false)
-  const labelOf = (name) => resource.properties?.[name]?.label ?? name
+  // Labels live in the panel's translations (AdminJS sends only the attribute names).
+  const { translateProperty } = useTranslation()
+  const labelOf = (name) => translateProperty(name, resource.id)
 
   const send = async (dryRun) => {
     setBusy(true)
@@ -49,13 +76,22 @@ const ImportCsv = (props) => {
       body.append('dryRun', dryRun ? '1' : '0')
       body.append('file', file)
       let response = await fetch(`/admin/imports/${encodeURIComponent(resource.id)}`, { method: 'POST', body, credentials: 'same-origin' })
-      // A long import runs as a job: poll its address until the report is there.
+      // A long import runs as a job: poll its address until the report is there. The job goes on
+      // without this page; a dropped connection (a deploy) is retried for a while.
+      const location = response.headers.get('Location')
+      let lostFor = 0
+      let progress = response.status === 202 ? await response.json() : null
       while (response.status === 202) {
-        const location = response.headers.get('Location')
-        const progress = await response.json().catch(() => ({}))
         setReport({ progress })
-        await new Promise((resolve) => setTimeout(resolve, 1000))
-        response = await fetch(location, { credentials: 'same-origin' })
+        await sleep(1000)
+        try {
+          response = await fetch(location, { credentials: 'same-origin' })
+          if (response.status === 202) progress = await response.json()
+          lostFor = 0
+        } catch (failure) {
+          lostFor += 1
+          if (lostFor > 60) throw failure
+        }
       }
       const answer = await response.json()
       if (!response.ok) {
@@ -89,7 +125,8 @@ const ImportCsv = (props) => {
 
   return (
     <Box variant="container">
-      <ActionHeader omitActions {...props} />
+      {/* A full page has AdminJS's own header; a drawer has none. */}
+      {props.action?.showInDrawer ? <ActionHeader omitActions {...props} /> : null}
       <Text mb="lg">
         Upload a CSV file in the export's layout (labels or field names as the header). Rows are matched to existing clients by Login: a known
         login updates the columns the file has, a new login creates a client. Nothing is saved until you apply, and then all rows or none.
@@ -117,14 +154,25 @@ const ImportCsv = (props) => {
         </Button>
       </Box>
       {error ? <MessageBox mb="lg" variant="danger" message={error} data-testid="import-error" /> : null}
-      {report?.progress ? <Text mb="lg">{`Working: ${report.progress.phase ?? ''} ${report.progress.done ?? 0} of ${report.progress.total ?? '?'} rows…`}</Text> : null}
+      {report?.progress ? (
+        <Box mb="lg" data-testid="import-progress">
+          <Text mb="sm">{progressText(report.progress)}</Text>
+          <Box style={{ height: 8, background: '#eeeeef', borderRadius: 4, overflow: 'hidden', maxWidth: 480 }}>
+            <Box style={{ height: 8, width: `${Math.round(share(report.progress) * 100)}%`, background: '#4268F6', transition: 'width .5s' }} />
+          </Box>
+        </Box>
+      ) : null}
       {report?.rows ? (
         <>
           <MessageBox
             mb="lg"
             variant={report.failed ? 'danger' : finished ? 'success' : 'info'}
             data-testid="import-summary"
-            message={`${report.dryRun ? 'Dry run' : report.failed ? 'Nothing saved' : 'Saved'}: ${report.total} rows — ${report.created} to create, ${report.updated} to update, ${report.unchanged} unchanged, ${report.failed} with errors.`}
+            message={
+              finished
+                ? `Saved: ${report.total} rows — ${report.created} created, ${report.updated} updated, ${report.unchanged} unchanged.`
+                : `${report.dryRun ? 'Dry run' : 'Nothing saved'}: ${report.total} rows — ${report.created} to create, ${report.updated} to update, ${report.unchanged} unchanged, ${report.failed} with errors.`
+            }
           />
           {report.failed ? (
             <Button mb="lg" onClick={downloadFailed} data-testid="import-download-errors">

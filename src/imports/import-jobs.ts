@@ -1,0 +1,286 @@
+import { randomUUID } from 'node:crypto'
+import type { CurrentAdmin } from 'adminjs'
+import PgBoss from 'pg-boss'
+import type { Logger } from 'pino'
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize'
+import { isAdmin } from '../access/index.js'
+import { toSessionAdmin } from '../auth/authenticate.js'
+import { ImportFileError, readCsvFile } from './csv-file.js'
+import { runImport, type ImportOptions, type ImportProgress, type ImportReport } from './csv-import.js'
+
+/**
+ * Long imports run as jobs of pg-boss (a PostgreSQL job queue: any instance may run a job, and
+ * the job outlives the request and the process that queued it). The uploaded file is stored in
+ * import_jobs (see migration 0011) rather than in the job's data, which pg-boss reads back on
+ * every fetch and keeps as JSON; the job's data is just that row's id.
+ *
+ * A job runs with its user's rights as they are when it runs (a manager's job under the manager's
+ * row rules; a deactivated user's job does not run). An apply is one transaction that also writes
+ * the report: it commits with the imported rows or not at all. Stopped halfway (a deploy, a
+ * crash), it rolls back and pg-boss runs it again — after a graceful stop at once, after a crash
+ * once its expiry has passed — up to RETRIES times; then the report says it failed and nothing
+ * was saved.
+ */
+
+export const IMPORT_QUEUE = 'import'
+/** Runs after the first one that was stopped or failed on something other than the file. */
+const RETRIES = 2
+const RETRY_DELAY_SECONDS = 2
+/** pg-boss expires a job this long after our own timeout: our timeout always comes first. */
+const EXPIRY_MARGIN_SECONDS = 60
+/** Progress is written at most this often (it is a row update). */
+const PROGRESS_EVERY_MS = 500
+const KEEP_FINISHED_DAYS = 7
+
+export type ImportJobSettings = {
+  pollSeconds: number
+  timeoutMinutes: number
+  maxRows: number
+}
+
+export type ImportJobProgress = {
+  phase: ImportProgress['phase'] | 'queued'
+  total: number
+  checked: number
+  hashed: number
+  toHash: number
+  applied: number
+  toApply: number
+}
+
+/** What GET on a job's address answers: its HTTP status and body. */
+export type ImportJobAnswer = { status: 200 | 202 | 400 | 404 | 500; body: ImportReport | Record<string, unknown> }
+
+type JobRow = {
+  id: string
+  resource: string
+  actor_id: number
+  dry_run: boolean
+  rows: number
+  status: 'queued' | 'running' | 'done' | 'refused' | 'failed'
+  progress: ImportJobProgress | null
+  report: ImportReport | null
+  error: string | null
+  attempts: number
+}
+
+/** A job's progress before its worker has written any. */
+export const startingProgress = (total: number, state: 'queued' | 'running' = 'queued'): ImportJobProgress => ({
+  phase: state === 'running' ? 'checking' : 'queued',
+  total,
+  checked: 0,
+  hashed: 0,
+  toHash: 0,
+  applied: 0,
+  toApply: 0,
+})
+
+class Timeout extends Error {}
+class Stopping extends Error {}
+
+const NOTHING_SAVED = 'Nothing was saved; upload the file again to retry.'
+
+export function createImportJobs(options: { sequelize: Sequelize; logger: Logger; settings: ImportJobSettings; importers: Record<string, ImportOptions> }) {
+  const { sequelize, logger, settings } = options
+  // pg-boss borrows connections from the app's pool instead of a pool of its own: the embedded
+  // database serves a fixed number of connections (db/embedded.ts), which the app's pools share.
+  const db = {
+    executeSql: async (text: string, values: unknown[] = []) => {
+      const connection = (await sequelize.connectionManager.getConnection({ type: 'write' })) as { query: (text: string, values: unknown[]) => Promise<{ rows: unknown[] }> }
+      try {
+        return await connection.query(text, values)
+      } catch (error) {
+        // Some of pg-boss's statements are BEGIN … COMMIT scripts: one that failed halfway must not
+        // hand the pool a connection stuck in an aborted transaction.
+        await connection.query('ROLLBACK', []).catch(() => undefined)
+        throw error
+      } finally {
+        sequelize.connectionManager.releaseConnection(connection as never)
+      }
+    },
+  }
+  // A stopped PgBoss does not clean up after a second start (pg-boss 10 leaves its maintenance
+  // timer running): every start gets a new one. An unstarted one still queues and reads jobs.
+  const newBoss = () => {
+    // pg-boss creates (or upgrades) its schema at start, under its own lock; no cron schedules here.
+    const boss = new PgBoss({ db, schedule: false, supervise: true })
+    boss.on('error', (error) => logger.warn({ err: error }, 'import queue error'))
+    return boss
+  }
+  let boss = newBoss()
+  const running = new Set<AbortController>()
+  let workerId: string | undefined
+
+  const query = <T>(sql: string, bind: unknown[], transaction?: Transaction) =>
+    sequelize.query(sql, { bind, type: QueryTypes.SELECT, transaction }) as Promise<T[]>
+  const execute = (sql: string, bind: unknown[], transaction?: Transaction) => sequelize.query(sql, { bind, transaction })
+
+  const finish = (id: string, status: 'done' | 'refused' | 'failed', values: { report?: ImportReport; error?: string }, transaction?: Transaction) =>
+    execute(
+      // Only once: whichever finishes a job first (its worker, or a reader who finds pg-boss gave up) says how it ended.
+      `UPDATE import_jobs SET status = $2, report = $3, error = $4, file = NULL, progress = NULL, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`,
+      [id, status, values.report ? JSON.stringify(values.report) : null, values.error ?? null],
+      transaction,
+    )
+
+  async function handle(job: PgBoss.JobWithMetadata<{ importId: string }>) {
+    const id = job.data.importId
+    const [row] = await query<JobRow & { file: Buffer }>(`SELECT id, resource, actor_id, dry_run, rows, status, file FROM import_jobs WHERE id = $1`, [id])
+    // Finished already: an apply's report commits with its rows, so a run that crashed after
+    // committing is not run twice.
+    if (!row || !['queued', 'running'].includes(row.status)) return
+    const importer = options.importers[row.resource]
+    const [actor] = await query<{ id: number; email: string; name: string; role: string; active: boolean }>(
+      `SELECT id, email, name, role, active FROM admin_users WHERE id = $1`,
+      [row.actor_id],
+    )
+    if (!importer || !actor?.active) {
+      await finish(id, 'refused', { error: 'The account that started this import is no longer active. Nothing was saved.' })
+      return
+    }
+    await execute(`UPDATE import_jobs SET status = 'running', attempts = attempts + 1, started_at = now(), error = NULL WHERE id = $1`, [id])
+
+    const controller = new AbortController()
+    running.add(controller)
+    const timer = setTimeout(() => controller.abort(new Timeout()), settings.timeoutMinutes * 60_000)
+    const progress = startingProgress(row.rows, 'running')
+    // Written beside the import, never awaited by it: on the embedded database another connection
+    // waits while a transaction runs, and the import must not wait for it.
+    let written = 0
+    let writing: Promise<unknown> = Promise.resolve()
+    const onProgress = ({ phase, done, total }: ImportProgress) => {
+      progress.phase = phase
+      if (phase === 'checking') progress.checked = done
+      if (phase === 'hashing') Object.assign(progress, { hashed: done, toHash: total })
+      if (phase === 'applying') Object.assign(progress, { applied: done, toApply: total })
+      if (Date.now() - written < PROGRESS_EVERY_MS) return
+      written = Date.now()
+      const snapshot = JSON.stringify(progress)
+      writing = writing
+        .then(() => execute(`UPDATE import_jobs SET progress = $2 WHERE id = $1 AND status = 'running'`, [id, snapshot]))
+        .catch((error) => logger.warn({ err: error, importId: id }, 'could not record import progress'))
+    }
+
+    let committed = false
+    try {
+      const file = await readCsvFile(row.file, { maxRows: settings.maxRows })
+      // The user as a session of theirs would be now: the same role, the same row rules.
+      const currentAdmin = toSessionAdmin(actor) as unknown as CurrentAdmin
+      const report = await runImport(file, currentAdmin, row.dry_run, importer, {
+        signal: controller.signal,
+        onProgress,
+        beforeCommit: async (report, transaction) => {
+          await finish(id, 'done', { report }, transaction)
+          committed = true
+        },
+      })
+      if (!committed) await finish(id, 'done', { report })
+      logger.info({ importId: id, dryRun: row.dry_run, total: report.total, failed: report.failed }, 'import job done')
+    } catch (error) {
+      // The file's own problems and a timeout would only happen again: no retry.
+      if (error instanceof ImportFileError) await finish(id, 'refused', { error: error.message })
+      else if (error instanceof Timeout) {
+        await finish(id, 'failed', { error: `The import took longer than ${settings.timeoutMinutes} minutes (IMPORT_JOB_TIMEOUT_MINUTES) and was stopped. ${NOTHING_SAVED}` })
+      } else await retryOrFail(error)
+    } finally {
+      clearTimeout(timer)
+      running.delete(controller)
+      await writing
+    }
+
+    async function retryOrFail(error: unknown) {
+      const lastAttempt = job.retryCount >= job.retryLimit
+      const reason = error instanceof Stopping ? 'The server stopped while the import ran' : 'The import failed on our side'
+      logger[error instanceof Stopping ? 'info' : 'error']({ err: error, importId: id, attempt: job.retryCount + 1 }, 'import job stopped')
+      if (lastAttempt) await finish(id, 'failed', { error: `${reason}. ${NOTHING_SAVED}` })
+      else await execute(`UPDATE import_jobs SET status = 'queued', progress = NULL, error = $2 WHERE id = $1`, [id, `${reason}; nothing was saved. It runs again shortly.`])
+      throw error // pg-boss records the failure and retries it, unless that was the last attempt
+    }
+  }
+
+  return {
+    async start() {
+      await boss.start()
+      if (!(await boss.getQueue(IMPORT_QUEUE))) {
+        // Another instance starting at the same time may create it first.
+        await boss.createQueue(IMPORT_QUEUE, { name: IMPORT_QUEUE, policy: 'standard' }).catch(async (error) => {
+          if (!(await boss.getQueue(IMPORT_QUEUE))) throw error
+        })
+      }
+      workerId = await boss.work<{ importId: string }>(
+        IMPORT_QUEUE,
+        { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: settings.pollSeconds },
+        async ([job]) => handle(job),
+      )
+    },
+
+    /** Stops taking jobs; a job running here is stopped (it rolls back) and runs again on the next instance to poll. */
+    async stop() {
+      for (const controller of running) controller.abort(new Stopping())
+      await boss.stop({ graceful: true, wait: true, close: false, timeout: 5_000 })
+      boss = newBoss()
+      workerId = undefined
+    },
+
+    /** Stores the file and queues its job; answers the job's id. */
+    async enqueue(job: { resource: string; actor: CurrentAdmin; dryRun: boolean; file: Buffer; rows: number }) {
+      const id = randomUUID()
+      await execute(`DELETE FROM import_jobs WHERE finished_at < now() - make_interval(days => $1)`, [KEEP_FINISHED_DAYS])
+      await execute(`INSERT INTO import_jobs (id, resource, actor_id, dry_run, file, rows) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        id,
+        job.resource,
+        Number(job.actor.id),
+        job.dryRun,
+        job.file,
+        job.rows,
+      ])
+      try {
+        await boss.send(IMPORT_QUEUE, { importId: id }, {
+          id,
+          retryLimit: RETRIES,
+          retryDelay: RETRY_DELAY_SECONDS,
+          expireInSeconds: settings.timeoutMinutes * 60 + EXPIRY_MARGIN_SECONDS,
+        })
+      } catch (error) {
+        await execute(`DELETE FROM import_jobs WHERE id = $1`, [id])
+        throw error
+      }
+      // This instance's worker looks at once instead of at its next poll (if it is free).
+      if (workerId) boss.notifyWorker(workerId)
+      return id
+    },
+
+    /** The job as its owner (or an admin) may see it; anyone else is told there is no such job. */
+    async answer(id: string, currentAdmin: CurrentAdmin): Promise<ImportJobAnswer> {
+      const notFound: ImportJobAnswer = { status: 404, body: { error: 'There is no such import.' } }
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return notFound
+      const read = async () => (await query<JobRow>(`SELECT id, resource, actor_id, dry_run, rows, status, progress, report, error, attempts FROM import_jobs WHERE id = $1`, [id]))[0]
+      let row = await read()
+      if (!row || (String(row.actor_id) !== String(currentAdmin.id) && !isAdmin({ currentAdmin }))) return notFound
+      if (row.status === 'queued' || row.status === 'running') {
+        // As far as the row knows it is still on: pg-boss knows whether the job ended without a
+        // word from its worker (a crash on the last attempt, found once the job expired).
+        const job = await boss.getJobById(IMPORT_QUEUE, id)
+        if (!job || ['completed', 'failed', 'cancelled'].includes(job.state)) {
+          await finish(id, 'failed', { error: `The import stopped before it finished. ${NOTHING_SAVED}` })
+          row = (await read())!
+        } else if (job.state !== 'active') row.status = 'queued'
+      }
+      if (row.status === 'done') return { status: 200, body: row.report! }
+      if (row.status === 'refused') return { status: 400, body: { error: row.error } }
+      if (row.status === 'failed') return { status: 500, body: { error: row.error, state: 'failed' } }
+      return {
+        status: 202,
+        body: {
+          state: row.status,
+          dryRun: row.dry_run,
+          ...(row.progress ?? startingProgress(row.rows, row.status)),
+          attempts: row.attempts,
+          ...(row.error && { message: row.error }),
+        },
+      }
+    },
+  }
+}
+
+export type ImportJobs = ReturnType<typeof createImportJobs>

@@ -150,11 +150,7 @@ describe('import jobs', () => {
     }
   })
 
-  // On the embedded database this test's requests, run beside a busy job worker, hit a bug of
-  // pglite-socket 0.2.17 (electric-sql/pglite#1046, open): the messages of two connections'
-  // parameterized queries interleave on PGlite's one backend, and a session lookup reads another
-  // query's (empty) result, so the poll gets a 401. The job itself behaves the same there.
-  test('a stop mid-job rolls back and the job runs again once a worker is back; nothing is lost or half-saved', { skip: !process.env.DATABASE_URL && 'embedded: pglite-socket interleaves concurrent queries (electric-sql/pglite#1046)' }, async () => {
+  test('a stop mid-job rolls back and the job runs again once a worker is back; nothing is lost or half-saved', async () => {
     const slow = await startTestApp({ importInlineMaxRows: 3, importJobPollSeconds: 0.5, bcryptRounds: 9 })
     try {
       const agent = await slow.loginAs('admin@example.com')

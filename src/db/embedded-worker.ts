@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { PGlite } from '@electric-sql/pglite'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
+import { oneSequenceAtATime } from './one-sequence-at-a-time.js'
 
 // The embedded database's own thread: PGlite (PostgreSQL compiled to WASM) runs its queries
 // synchronously, so on a thread of its own it starts while the app loads its modules, and answers
@@ -33,7 +34,8 @@ try {
   // PostgreSQL zeroes its shared buffers at every start (in WASM, the largest part of a start): a
   // laptop's demo data and a test's rows fit in far less than the default 128 MB.
   const db = await PGlite.create({ dataDir, extensions: { pg_trgm }, loadDataDir: snapshot, postgresqlconf: ['shared_buffers = 16MB'] })
-  let server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections })
+  const served = oneSequenceAtATime(db)
+  let server = new PGLiteSocketServer({ db: served, port: 0, host: '127.0.0.1', maxConnections })
   await server.start()
   const conn = server.getServerConn()
   const listenPort = Number(conn.split(':').pop())
@@ -43,7 +45,7 @@ try {
     try {
       if (type === 'restart') {
         await server.stop()
-        server = new PGLiteSocketServer({ db, port: listenPort, host: '127.0.0.1', maxConnections })
+        server = new PGLiteSocketServer({ db: served, port: listenPort, host: '127.0.0.1', maxConnections })
         await server.start()
         port.postMessage({ type: 'done', id } satisfies EmbeddedReply)
       } else if (type === 'dump') {

@@ -8,54 +8,34 @@
  */
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { after, before, test } from 'node:test'
 import { parse } from 'csv-parse/sync'
 import { stringify } from 'csv-stringify/sync'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { QueryTypes } from 'sequelize'
-import { PASSWORD, startTestApp, type TestApp } from '../helpers/harness.js'
+import { SCREENSHOTS, browserSuite } from '../helpers/browser.js'
+import type { TestApp } from '../helpers/harness.js'
 
-const SCREENSHOTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots')
-const WAIT = 30_000 // generous: the first page load bundles the custom components
-
+const e2e = browserSuite({
+  config: { importInlineMaxRows: 2, importJobPollSeconds: 0.5 },
+  watch: { failedRequests: false, foreignRequests: false },
+})
+const { problems } = e2e
 let t: TestApp
-let server: Server
 let base: string
-let browser: Browser
 let page: Page
-const problems: string[] = []
 const jobAnswers: number[] = []
 
 before(async () => {
-  t = await startTestApp({ importInlineMaxRows: 2, importJobPollSeconds: 0.5 })
-  server = t.app.listen(0)
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/admin`
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true })
-  page = await context.newPage()
-  page.setDefaultTimeout(WAIT)
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`)
-  })
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
+  ;({ t, base, page } = await e2e.start())
   page.on('response', (response) => {
-    if (response.status() >= 500) problems.push(`server error: ${response.status()} ${response.url()}`)
     if (/\/admin\/imports\/Client(\/jobs\/|$)/.test(response.url())) jobAnswers.push(response.status())
   })
-  const login = await page.request.post(`${base}/login`, { form: { email: 'admin@example.com', password: PASSWORD }, maxRedirects: 0 })
-  assert.equal(login.status(), 302)
+  await e2e.logInDirectly(page, 'admin@example.com')
 })
 
-after(async () => {
-  await browser?.close()
-  await new Promise((resolve) => server?.close(resolve))
-  await t?.close()
-})
+after(() => e2e.close())
 
 const HEADER = ['Login', 'Password', 'Manager', 'E-mail', 'Product']
 const file = (email2: string) =>

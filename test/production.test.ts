@@ -29,6 +29,7 @@ describe('two instances on one database', () => {
     const models = defineModels(database.db.sequelize, { allowPrivateWebhookHosts: false, hashPassword: (password) => hashPassword(password, 4) })
     await models.AdminUser.create({ email: 'admin@example.com', name: 'Alex', role: 'admin', password: PASSWORD })
     await models.AdminUser.create({ email: 'manager1@example.com', name: 'Maria', role: 'manager', password: PASSWORD })
+    await models.AdminUser.create({ email: 'changer@example.com', name: 'Chris', role: 'manager', password: PASSWORD })
     const env = { DATABASE_URL: database.db.url, SESSION_SECRET: secret, LOGIN_MAX_FAILURES: '5', LOG_LEVEL: 'info' }
     ;[first, second] = await Promise.all([startServerProcess(env), startServerProcess(env)])
   })
@@ -52,6 +53,21 @@ describe('two instances on one database', () => {
     const refused = await login(second.url, 'manager1@example.com', PASSWORD)
     assert.notEqual(refused.status, 302)
     assert.match(await refused.text(), /Too many failed logins/)
+  })
+
+  test('a password changed on one instance ends the other sessions on the other instance too', async () => {
+    const cookieFrom = async (url: string) => (await login(url, 'changer@example.com', PASSWORD)).headers.get('set-cookie')!.split(';')[0]
+    const [here, elsewhere] = [await cookieFrom(first.url), await cookieFrom(second.url)]
+    const listOn = (url: string, cookie: string) => fetch(`${url}${api.list('Client')}`, { headers: { cookie }, redirect: 'manual' }).then((response) => response.status)
+    assert.equal(await listOn(second.url, elsewhere), 200)
+    const changed = await fetch(`${first.url}/admin/api/account/password`, {
+      method: 'POST',
+      headers: { cookie: here, 'content-type': 'application/json' },
+      body: JSON.stringify({ currentPassword: PASSWORD, newPassword: 'a-new-password-42', newPasswordConfirmation: 'a-new-password-42' }),
+    })
+    assert.equal(changed.status, 200, await changed.text())
+    assert.equal(await listOn(second.url, elsewhere), 401, 'the session on the other instance ended')
+    assert.equal(await listOn(first.url, here), 200, 'the session that changed it goes on')
   })
 
   test('SIGTERM during a request: the request completes, the process exits 0', async () => {

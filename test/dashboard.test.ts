@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { QueryTypes } from 'sequelize'
 import request from 'supertest'
+import type { Dashboard } from '../src/app/dashboard.js'
 import { NOT_SET_FILTER } from '../src/panel/adapter/app-resource.js'
 import { compactSummary } from '../src/resources/client/client-summary.js'
 import { api, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
@@ -16,20 +17,6 @@ let manager1: Agent
 let manager2: Agent
 
 const HASH = '$2b$04$abcdefghijklmnopqrstuuJk9Uo5m6n7Q0R1S2T3U4V5W6X7Y8Z9a'
-
-type Dashboard = {
-  role: string
-  clients: {
-    total: number
-    byDeliveryStatus: Record<string, number>
-    byCurrency: Record<string, number>
-    byManager?: { id: number; name: string; count: number }[]
-    createdLast7Days: number
-    createdLast30Days: number
-    createdSince: { last7Days: string; last30Days: string }
-  }
-  recentChanges: { id: number; resource: string; recordId: number; action: string; actor: string; at: string; title: string | null; summary: string }[]
-}
 
 const dashboardOf = async (agent: Agent): Promise<Dashboard> => {
   const response = await agent.get('/admin/api/dashboard')

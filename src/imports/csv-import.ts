@@ -64,6 +64,8 @@ const NO_VALUES: Record<string, unknown> = Object.freeze({})
 const MAX_REPORTED_DUPLICATES = 5
 /** Rows per INSERT / UPDATE statement. */
 const WRITE_CHUNK = 2000
+/** Rows checked between two turns of the event loop (about 10 ms of work). */
+const YIELD_EVERY = 200
 /** Stored rows looked up per query. */
 const LOOKUP_CHUNK = 1000
 
@@ -358,6 +360,8 @@ async function checkAll(
   const checked: Checked[] = []
 
   for (const [i, cells] of file.rows.entries()) {
+    // The checks are CPU work: let other requests through now and then.
+    if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve))
     if (i % LOOKUP_CHUNK === 0) stored = await storedByKey(keys.slice(i, i + LOOKUP_CHUNK), storedAttributes, options, transaction)
     const errors: Record<string, string> = {}
     const values: Record<string, unknown> = {}

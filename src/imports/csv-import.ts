@@ -108,14 +108,14 @@ function mapHeader(header: string[], definition: ResourceDefinition, keyField: s
   return columns
 }
 
-export type InspectedFile = { columns: Column[]; keys: string[] }
+type InspectedFile = { columns: Column[]; keys: string[] }
 
 /**
  * What can be refused from the file alone, before any row is looked up: unknown or repeated
- * columns, no key column, a key repeated within the file. Cheap enough to run in the request of
- * an import that then runs as a job, so such a file is refused at once.
+ * columns, no key column, a key repeated within the file. (inspectSource does the same in the
+ * request of an import that then runs as a job, so such a file is refused at once.)
  */
-export function inspectFile(file: CsvFile, { definition, keyField }: Pick<ImportOptions, 'definition' | 'keyField'>): InspectedFile {
+function inspectFile(file: CsvFile, { definition, keyField }: Pick<ImportOptions, 'definition' | 'keyField'>): InspectedFile {
   const columns = mapHeader(file.header, definition, keyField)
   const keyColumn = columnOf(columns, keyField)!
   const keys = file.rows.map((cells) => keyIn(cells, keyColumn))
@@ -142,7 +142,7 @@ function refuseRepeatedKeys(keys: string[], definition: ResourceDefinition, keyF
 }
 
 /** Password cells that are not empty: each costs a bcrypt hash on apply. */
-export function passwordsIn(file: CsvFile, { definition }: Pick<ImportOptions, 'definition'>, { columns }: InspectedFile): number {
+function passwordsIn(file: CsvFile, { definition }: Pick<ImportOptions, 'definition'>, { columns }: InspectedFile): number {
   const column = columnOf(columns, definition.passwordHash?.from)
   return column === undefined ? 0 : file.rows.filter((cells) => restoreFormula(cells[column] ?? '') !== '').length
 }

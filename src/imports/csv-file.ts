@@ -50,17 +50,30 @@ function* slices(bytes: Buffer, size = 64 * 1024) {
   for (let start = 0; start < bytes.length; start += size) yield bytes.subarray(start, start + size)
 }
 
-export async function readCsvFile(source: string | Buffer, { maxRows }: { maxRows: number }): Promise<CsvFile> {
+/** What a pass over the file does with it: the header once, then each row as it streams past. */
+export type CsvVisitor = { header?: (cells: string[]) => void; row: (cells: string[], index: number) => void }
+
+/**
+ * One pass over the file, a row at a time: only what `visitor` keeps stays in memory. Answers the
+ * header and the number of rows; refuses the file as readCsvFile does.
+ */
+export async function scanCsvFile(source: string | Buffer, { maxRows }: { maxRows: number }, visitor: CsvVisitor): Promise<{ header: string[]; rows: number }> {
   let header: string[] | undefined
-  const rows: string[][] = []
+  let rows = 0
   const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: false })
   const collect = new Transform({
     objectMode: true,
     transform(record: string[], _encoding, done) {
-      if (!header) header = record
-      else {
-        rows.push(record)
-        if (rows.length > maxRows) return done(new ImportFileError(`The file has more than ${maxRows.toLocaleString('en')} rows, the most one import takes.`))
+      try {
+        if (!header) {
+          header = record
+          visitor.header?.(record)
+        } else {
+          if (++rows > maxRows) return done(new ImportFileError(`The file has more than ${maxRows.toLocaleString('en')} rows, the most one import takes.`))
+          visitor.row(record, rows - 1)
+        }
+      } catch (error) {
+        return done(error as Error)
       }
       done()
     },
@@ -80,6 +93,12 @@ export async function readCsvFile(source: string | Buffer, { maxRows }: { maxRow
     throw error
   }
   if (!header || header.every((cell) => cell.trim() === '')) throw new ImportFileError('The file is empty: it needs a header row and at least one row of data.')
-  if (!rows.length) throw new ImportFileError('The file has a header but no rows of data.')
+  if (!rows) throw new ImportFileError('The file has a header but no rows of data.')
+  return { header, rows }
+}
+
+export async function readCsvFile(source: string | Buffer, { maxRows }: { maxRows: number }): Promise<CsvFile> {
+  const rows: string[][] = []
+  const { header } = await scanCsvFile(source, { maxRows }, { row: (cells) => rows.push(cells) })
   return { header, rows }
 }

@@ -8,11 +8,11 @@ import { RECORD_LABELS } from '../panel/panel-fields.js'
 import { hashPassword } from '../auth/password-hashing.js'
 import { naturalKeyOf } from '../exports/csv-columns.js'
 import { restoreFormula } from '../exports/spreadsheet-safe.js'
-import { asSet } from '../fields/bulk-update.js'
+import { asSet, attributesToCheck } from '../fields/bulk-update.js'
 import { fieldErrorsFrom } from '../fields/errors.js'
 import { kinds, type FieldDef } from '../fields/kinds.js'
 import { columnName, fieldMap, fieldsOf, type ResourceDefinition } from '../fields/model.js'
-import { ImportFileError, type CsvFile } from './csv-file.js'
+import { ImportFileError, scanCsvFile, type CsvFile } from './csv-file.js'
 
 /**
  * A CSV file (as the export writes it) checked row by row with the model's own rules — the same
@@ -59,11 +59,15 @@ type Checked = {
   password?: string
 }
 
+const NO_ERRORS: Record<string, string> = Object.freeze({}) as Record<string, string>
+const NO_VALUES: Record<string, unknown> = Object.freeze({})
 const MAX_REPORTED_DUPLICATES = 5
 /** Rows per INSERT / UPDATE statement. */
 const WRITE_CHUNK = 2000
+/** Rows checked between two turns of the event loop (about 10 ms of work). */
+const YIELD_EVERY = 200
 /** Stored rows looked up per query. */
-const LOOKUP_CHUNK = 5000
+const LOOKUP_CHUNK = 1000
 
 class NothingSaved extends Error {
   constructor(readonly checked: Checked[]) {
@@ -104,20 +108,27 @@ function mapHeader(header: string[], definition: ResourceDefinition, keyField: s
   return columns
 }
 
-export type InspectedFile = { columns: Column[]; keys: string[] }
+type InspectedFile = { columns: Column[]; keys: string[] }
 
 /**
  * What can be refused from the file alone, before any row is looked up: unknown or repeated
- * columns, no key column, a key repeated within the file. Cheap enough to run in the request of
- * an import that then runs as a job, so such a file is refused at once.
+ * columns, no key column, a key repeated within the file. (inspectSource does the same in the
+ * request of an import that then runs as a job, so such a file is refused at once.)
  */
-export function inspectFile(file: CsvFile, { definition, keyField }: Pick<ImportOptions, 'definition' | 'keyField'>): InspectedFile {
-  const fields = fieldMap(definition)
+function inspectFile(file: CsvFile, { definition, keyField }: Pick<ImportOptions, 'definition' | 'keyField'>): InspectedFile {
   const columns = mapHeader(file.header, definition, keyField)
-  const keyColumn = columns.find((column) => 'attribute' in column && column.attribute === keyField)!.index
-  const keys = file.rows.map((cells) => restoreFormula(cells[keyColumn] ?? '').trim())
+  const keyColumn = columnOf(columns, keyField)!
+  const keys = file.rows.map((cells) => keyIn(cells, keyColumn))
+  refuseRepeatedKeys(keys, definition, keyField)
+  return { columns, keys }
+}
 
-  // Duplicate keys would make "which row wins" a guess: refuse the file, naming them.
+const columnOf = (columns: Column[], attribute: string | undefined) =>
+  columns.find((column) => 'attribute' in column && column.attribute === attribute)?.index
+const keyIn = (cells: string[], keyColumn: number) => restoreFormula(cells[keyColumn] ?? '').trim()
+
+/** Duplicate keys would make "which row wins" a guess: the file is refused, naming them. */
+function refuseRepeatedKeys(keys: string[], definition: ResourceDefinition, keyField: string) {
   const firstRow = new Map<string, number>()
   const duplicates: string[] = []
   keys.forEach((key, i) => {
@@ -127,14 +138,47 @@ export function inspectFile(file: CsvFile, { definition, keyField }: Pick<Import
     if (first === undefined) firstRow.set(lower, i + 1)
     else if (duplicates.length < MAX_REPORTED_DUPLICATES) duplicates.push(`"${key}" (rows ${first} and ${i + 1})`)
   })
-  if (duplicates.length) throw new ImportFileError(`Each ${fields.get(keyField)?.label ?? keyField} may appear only once in the file; repeated: ${duplicates.join(', ')}.`)
-  return { columns, keys }
+  if (duplicates.length) throw new ImportFileError(`Each ${fieldMap(definition).get(keyField)?.label ?? keyField} may appear only once in the file; repeated: ${duplicates.join(', ')}.`)
 }
 
 /** Password cells that are not empty: each costs a bcrypt hash on apply. */
-export function passwordsIn(file: CsvFile, { definition }: Pick<ImportOptions, 'definition'>, { columns }: InspectedFile): number {
-  const column = columns.find((column) => 'attribute' in column && column.attribute === definition.passwordHash?.from)
-  return column ? file.rows.filter((cells) => restoreFormula(cells[column.index] ?? '') !== '').length : 0
+function passwordsIn(file: CsvFile, { definition }: Pick<ImportOptions, 'definition'>, { columns }: InspectedFile): number {
+  const column = columnOf(columns, definition.passwordHash?.from)
+  return column === undefined ? 0 : file.rows.filter((cells) => restoreFormula(cells[column] ?? '') !== '').length
+}
+
+/**
+ * inspectFile and passwordsIn in one pass over the file as it streams, keeping only its keys: a
+ * request decides whether the import runs now or as a job without holding every row. The file's
+ * own faults (not CSV, ragged…) are named before its columns', as when it is read whole.
+ */
+export async function inspectSource(source: string | Buffer, { maxRows }: { maxRows: number }, { definition, keyField }: Pick<ImportOptions, 'definition' | 'keyField'>) {
+  let columns: Column[] | undefined
+  let refused: unknown
+  let keyColumn = -1
+  let passwordColumn: number | undefined
+  const keys: string[] = []
+  let passwords = 0
+  const { rows } = await scanCsvFile(source, { maxRows }, {
+    header: (header) => {
+      try {
+        columns = mapHeader(header, definition, keyField)
+      } catch (error) {
+        refused = error
+        return
+      }
+      keyColumn = columnOf(columns, keyField)!
+      passwordColumn = columnOf(columns, definition.passwordHash?.from)
+    },
+    row: (cells) => {
+      if (!columns) return
+      keys.push(keyIn(cells, keyColumn))
+      if (passwordColumn !== undefined && restoreFormula(cells[passwordColumn] ?? '') !== '') passwords += 1
+    },
+  })
+  if (refused) throw refused
+  refuseRepeatedKeys(keys, definition, keyField)
+  return { rows, passwords }
 }
 
 /**
@@ -213,13 +257,14 @@ export async function runImport(file: CsvFile, currentAdmin: CurrentAdmin, dryRu
           signal?.throwIfAborted()
           progress('applying', written, writes)
         })
-        await run.beforeCommit?.(report(final), transaction)
-        return final
+        const finalReport = report(final)
+        await run.beforeCommit?.(finalReport, transaction)
+        return finalReport
       },
       operation,
     )
     progress('done', file.rows.length)
-    return report(applied)
+    return applied
   } catch (error) {
     if (error instanceof NothingSaved) return report(error.checked)
     throw error
@@ -271,12 +316,12 @@ async function resolveReferences(file: CsvFile, columns: Column[], sequelize: Se
   return references
 }
 
-async function storedByKey(keys: string[], options: ImportOptions, transaction?: Transaction) {
+async function storedByKey(keys: string[], attributes: string[], options: ImportOptions, transaction?: Transaction) {
   const stored = new Map<string, Record<string, unknown>>()
   const wanted = [...new Set(keys.filter(Boolean).map((key) => key.toLowerCase()))]
   for (const part of chunks(wanted, LOOKUP_CHUNK)) {
     const where = Sequelize.where(Sequelize.fn('lower', Sequelize.col(columnName(options.keyField))), { [Op.in]: part })
-    for (const row of await options.resource.rowsWhere(where, { transaction, lock: Boolean(transaction) })) {
+    for (const row of await options.resource.rowsWhere(where, { transaction, lock: Boolean(transaction), attributes })) {
       stored.set(String(row[options.keyField]).toLowerCase(), row)
     }
   }
@@ -307,10 +352,17 @@ async function checkAll(
   const derived = new Set(['id', 'createdAt', 'updatedAt', ...(definition.versionField ? [definition.versionField] : [])])
   // Shared by every row: a referenced manager or product is checked once, not once per row.
   const referenceLookups = new Map()
+  // Only the stored columns a rule looks at for the file's columns: a whole row per line of a
+  // 100,000-row file is hundreds of MB of short-lived objects that the heap grows to hold.
+  const present = columns.flatMap((column) => ('attribute' in column ? [column.attribute] : []))
+  const touchable = [...present, ...(ownerField ? [ownerField] : []), ...(passwordField ? [passwordField] : []), ...(confirmation ? [confirmation] : [])]
+  const storedAttributes = [...new Set([options.keyField, ...(ownerField ? [ownerField] : []), ...attributesToCheck(definition, touchable)])]
   const checked: Checked[] = []
 
   for (const [i, cells] of file.rows.entries()) {
-    if (i % LOOKUP_CHUNK === 0) stored = await storedByKey(keys.slice(i, i + LOOKUP_CHUNK), options, transaction)
+    // The checks are CPU work: let other requests through now and then.
+    if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve))
+    if (i % LOOKUP_CHUNK === 0) stored = await storedByKey(keys.slice(i, i + LOOKUP_CHUNK), storedAttributes, options, transaction)
     const errors: Record<string, string> = {}
     const values: Record<string, unknown> = {}
     let password: string | undefined
@@ -387,13 +439,15 @@ async function checkAll(
       attributes.filter((name) => !derived.has(name) && !kinds[fields.get(name)?.kind ?? 'string'].virtual && (existing ? touched.includes(name) : true)).map((name) => [name, instance.get(name)]),
     )
     const changed = existing && (password !== undefined || touched.some((name) => instance.changed(name as never)))
+    const action = Object.keys(errors).length ? 'error' : !existing ? 'create' : changed ? 'update' : 'unchanged'
+    // Kept for every row until the apply: only what the report and the writes need.
     checked.push({
       row: i + 1,
       key: keys[i],
-      action: Object.keys(errors).length ? 'error' : !existing ? 'create' : changed ? 'update' : 'unchanged',
-      errors,
+      action,
+      errors: action === 'error' ? errors : NO_ERRORS,
       id: existing ? Number(existing.id) : undefined,
-      values: toWrite,
+      values: action === 'create' || action === 'update' ? toWrite : NO_VALUES,
       password,
     })
     if ((i + 1) % 1000 === 0) onRow(i + 1)

@@ -48,8 +48,11 @@ export type ImportJobProgress = {
   toApply: number
 }
 
-/** What GET on a job's address answers: its HTTP status and body. */
-export type ImportJobAnswer = { status: 200 | 202 | 400 | 404 | 500; body: ImportReport | Record<string, unknown> }
+/**
+ * What GET on a job's address answers: its HTTP status and body. A finished job's report is the
+ * stored JSON text as it is: parsing and re-serializing 100,000 report rows would only cost memory.
+ */
+export type ImportJobAnswer = { status: 202 | 400 | 404 | 500; body: Record<string, unknown> } | { status: 200; json: string }
 
 type JobRow = {
   id: string
@@ -59,7 +62,7 @@ type JobRow = {
   rows: number
   status: 'queued' | 'running' | 'done' | 'refused' | 'failed'
   progress: ImportJobProgress | null
-  report: ImportReport | null
+  report: string | null
   error: string | null
   attempts: number
 }
@@ -254,7 +257,7 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
     async answer(id: string, currentAdmin: CurrentAdmin): Promise<ImportJobAnswer> {
       const notFound: ImportJobAnswer = { status: 404, body: { error: 'There is no such import.' } }
       if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return notFound
-      const read = async () => (await query<JobRow>(`SELECT id, resource, actor_id, dry_run, rows, status, progress, report, error, attempts FROM import_jobs WHERE id = $1`, [id]))[0]
+      const read = async () => (await query<JobRow>(`SELECT id, resource, actor_id, dry_run, rows, status, progress, report::text AS report, error, attempts FROM import_jobs WHERE id = $1`, [id]))[0]
       let row = await read()
       if (!row || (String(row.actor_id) !== String(currentAdmin.id) && !isAdmin({ currentAdmin }))) return notFound
       if (row.status === 'queued' || row.status === 'running') {
@@ -266,7 +269,7 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
           row = (await read())!
         } else if (job.state !== 'active') row.status = 'queued'
       }
-      if (row.status === 'done') return { status: 200, body: row.report! }
+      if (row.status === 'done') return { status: 200, json: row.report! }
       if (row.status === 'refused') return { status: 400, body: { error: row.error } }
       if (row.status === 'failed') return { status: 500, body: { error: row.error, state: 'failed' } }
       return {

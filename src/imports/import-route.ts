@@ -9,14 +9,15 @@ import type { Request, RequestHandler, Response } from 'express'
 import type { Logger } from 'pino'
 import { isStaff } from '../access/index.js'
 import { ImportFileError, readCsvFile } from './csv-file.js'
-import { inspectFile, passwordsIn, runImport, type ImportOptions } from './csv-import.js'
+import { inspectSource, runImport, type ImportOptions } from './csv-import.js'
 import { startingProgress, type ImportJobs } from './import-jobs.js'
 
 /**
  * POST /admin/imports/<Resource> (multipart: `file`, `dryRun` = 1 | 0): the upload is streamed to
  * a temporary file by busboy (with the size limit enforced while it arrives, never whole in
- * memory), read back through csv-parse, and checked or applied by runImport. Registered before
- * AdminJS's router, whose multipart parser would otherwise read the body first.
+ * memory), streamed through csv-parse once to decide where it runs, and checked or applied by
+ * runImport. Registered before AdminJS's router, whose multipart parser would otherwise read the
+ * body first.
  *
  * A small file is imported in the request (200 with the report). A long one — more rows than
  * IMPORT_INLINE_MAX_ROWS, or an apply with more passwords to hash than IMPORT_INLINE_MAX_PASSWORDS —
@@ -90,14 +91,16 @@ export function csvImportRoute(options: Options): RequestHandler {
       const upload = await receive(req, dir, options.maxBytes)
       if (upload.tooBig) return refuse(res, 413, `The file is larger than the ${megabytes(options.maxBytes)} an import takes.`)
       if (!upload.file) return refuse(res, 400, 'Choose a CSV file to import (form field "file").')
-      const file = await readCsvFile(upload.file, { maxRows: options.maxRows })
-      const inspected = inspectFile(file, options)
+      const inspected = await inspectSource(upload.file, { maxRows: options.maxRows }, options)
       // Each bcrypt round less halves a hash's time: at a lower cost more passwords fit in a request.
       const maxPasswords = Math.floor(options.inlineMaxPasswords * 2 ** (12 - options.bcryptRounds))
-      const long = file.rows.length > options.inlineMaxRows || (!upload.dryRun && passwordsIn(file, options, inspected) > maxPasswords)
-      if (!long) return res.status(200).json(await runImport(file, currentAdmin, upload.dryRun, options))
-      const id = await options.jobs.enqueue({ resource: options.resourceName, actor: currentAdmin, dryRun: upload.dryRun, file: await readFile(upload.file), rows: file.rows.length })
-      res.status(202).location(importJobPath(options.resourceName, id)).json({ state: 'queued', dryRun: upload.dryRun, ...startingProgress(file.rows.length), attempts: 0 })
+      const long = inspected.rows > options.inlineMaxRows || (!upload.dryRun && inspected.passwords > maxPasswords)
+      if (!long) {
+        const file = await readCsvFile(upload.file, { maxRows: options.maxRows })
+        return res.status(200).json(await runImport(file, currentAdmin, upload.dryRun, options))
+      }
+      const id = await options.jobs.enqueue({ resource: options.resourceName, actor: currentAdmin, dryRun: upload.dryRun, file: await readFile(upload.file), rows: inspected.rows })
+      res.status(202).location(importJobPath(options.resourceName, id)).json({ state: 'queued', dryRun: upload.dryRun, ...startingProgress(inspected.rows), attempts: 0 })
     } catch (error) {
       if (error instanceof ImportFileError) return refuse(res, error.status, error.message)
       throw error
@@ -112,9 +115,10 @@ export function importJobRoute(jobs: ImportJobs): RequestHandler {
   return async (req, res) => {
     const currentAdmin = req.session?.adminUser as CurrentAdmin | undefined
     if (!currentAdmin) return refuse(res, 401, 'Please log in to see this import.')
-    const { status, body } = await jobs.answer(req.params.id, currentAdmin)
+    const answer = await jobs.answer(req.params.id, currentAdmin)
+    if ('json' in answer) return res.status(answer.status).type('json').send(answer.json)
     // Still running: look here again (the same address, so a client can follow Location until a 200).
-    if (status === 202) res.set('Retry-After', '1').location(importJobPath(req.params.resource, req.params.id))
-    res.status(status).json(body)
+    if (answer.status === 202) res.set('Retry-After', '1').location(importJobPath(req.params.resource, req.params.id))
+    res.status(answer.status).json(answer.body)
   }
 }

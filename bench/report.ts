@@ -54,14 +54,22 @@ export function markdownTable(header: string[], body: string[][], rightAligned: 
 
 const FINDINGS_START = '<!-- findings: kept between runs, written by hand -->'
 const FINDINGS_END = '<!-- /findings -->'
+const START_TIMES_START = '<!-- start and test times: kept between runs, measured with npm run bench:start and npm test -->'
+const START_TIMES_END = '<!-- /start and test times -->'
+
+/** The text between two markers of an earlier docs/benchmarks.md ('' when absent), which a new run keeps. */
+function keptBetween(file: string, startMarker: string, endMarker: string): { inner: string; whole: string } {
+  if (!fs.existsSync(file)) return { inner: '', whole: '' }
+  const text = fs.readFileSync(file, 'utf8')
+  const start = text.indexOf(startMarker)
+  const end = text.indexOf(endMarker)
+  if (start < 0 || end <= start) return { inner: '', whole: '' }
+  return { inner: text.slice(start + startMarker.length, end), whole: text.slice(start, end + endMarker.length) }
+}
 
 /** The hand-written findings of an earlier docs/benchmarks.md, which a new run keeps. */
 export function keptFindings(file: string): string {
-  if (!fs.existsSync(file)) return ''
-  const text = fs.readFileSync(file, 'utf8')
-  const start = text.indexOf(FINDINGS_START)
-  const end = text.indexOf(FINDINGS_END)
-  return start >= 0 && end > start ? text.slice(start + FINDINGS_START.length, end).trim() : ''
+  return keptBetween(file, FINDINGS_START, FINDINGS_END).inner.trim()
 }
 
 /** The findings section: hand-written text between markers, carried over from run to run. */
@@ -69,16 +77,9 @@ export function findingsBlock(findings: string) {
   return [FINDINGS_START, findings || '_(none written yet)_', FINDINGS_END].join('\n')
 }
 
-const START_TIMES_START = '<!-- start and test times: kept between runs, measured with npm run bench:start and npm test -->'
-const START_TIMES_END = '<!-- /start and test times -->'
-
-/** The "Start and test times" section: measured separately (bench/start.ts), carried over by `npm run bench`. */
+/** The "Start and test times" section (markers included): measured separately (bench/start.ts), carried over by `npm run bench`. */
 export function keptStartTimes(file: string): string {
-  if (!fs.existsSync(file)) return ''
-  const text = fs.readFileSync(file, 'utf8')
-  const start = text.indexOf(START_TIMES_START)
-  const end = text.indexOf(START_TIMES_END)
-  return start >= 0 && end > start ? text.slice(start, end + START_TIMES_END.length) : ''
+  return keptBetween(file, START_TIMES_START, START_TIMES_END).whole
 }
 
 export function writeDoc(file: string, sections: string[]) {

@@ -480,6 +480,7 @@ const baselineBody = rows
   .filter((row) => row.baseline)
   .map((row) => [row.name, row.matches === undefined ? '–' : row.matches.toLocaleString('en'), row.baseline!.rps.toFixed(1), row.baseline!.p50.toFixed(1), row.baseline!.p99.toFixed(1), `${(row.baseline!.bytes / 1024).toFixed(1)} KB`])
 
+const startTimes = keptStartTimes(docFile)
 const sections = [
   '# Benchmarks',
   [
@@ -529,7 +530,7 @@ const sections = [
     ...clusterRows.flatMap((row) => row.checks).map((c) => `- ${c.label}: ${c.value} (target ${c.target}: ${c.met ? 'met' : 'missed'})`),
   ].join('\n'),
   ['### Baseline (bare pg, same SQL)', '', markdownTable(['scenario', 'matching rows', 'req/s', 'p50 ms', 'p99 ms', 'bytes'], baselineBody, (i) => i >= 1)].join('\n'),
-  ...(keptStartTimes(docFile) ? ['## Start and test times', keptStartTimes(docFile)] : []),
+  ...(startTimes ? ['## Start and test times', startTimes] : []),
   '## Findings',
   findingsBlock(keptFindings(docFile)),
   ['## Query plans (EXPLAIN ANALYZE, BUFFERS; idle database, warm cache)', '', ...explains].join('\n'),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import request from 'supertest'
-import { api, PASSWORD, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
+import { api, createClient, PASSWORD, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
 
 type Agent = Awaited<ReturnType<TestApp['loginAs']>>
 type Body = {
@@ -20,17 +20,7 @@ let manager1: Agent
 let manager2: Agent
 let counter = 0
 
-async function makeClient(managerId: number, login = `row-${++counter}-${Date.now()}`) {
-  const row = await t.models.Client.create({
-    login,
-    password: 'secret-password-1',
-    passwordConfirmation: 'secret-password-1',
-    managerId,
-    email: `${login}@example.com`,
-    company: `Company of ${login}`,
-  })
-  return Number(row.get('id'))
-}
+const makeClient = (managerId: number, login = `row-${++counter}-${Date.now()}`) => createClient(t, login, { managerId, company: `Company of ${login}` })
 
 const freshRecord: Record<string, (owner: number) => Promise<number>> = {
   Client: (owner) => makeClient(owner),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { QueryTypes } from 'sequelize'
-import { api, PASSWORD, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
+import { api, createClient, PASSWORD, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
 
 let t: TestApp
 let admin: Awaited<ReturnType<TestApp['loginAs']>>
@@ -25,18 +25,7 @@ const bulkEditMatching = (filters: Record<string, string>) =>
 const prefixed = (filters: Record<string, string>) => Object.fromEntries(Object.entries(filters).map(([k, v]) => [`filters.${k}`, v]))
 
 /** A client made through the model, with the given stored values; returns its id. */
-async function makeClient(values: Row = {}): Promise<number> {
-  const suffix = randomBytes(4).toString('hex')
-  const row = await t.models.Client.create({
-    login: `bulk-${suffix}`,
-    password: 'secret-password-1',
-    passwordConfirmation: 'secret-password-1',
-    managerId: t.ids.manager1,
-    email: `bulk-${suffix}@example.com`,
-    ...values,
-  })
-  return Number(row.get('id'))
-}
+const makeClient = (values: Row = {}): Promise<number> => createClient(t, `bulk-${randomBytes(4).toString('hex')}`, values)
 
 /** Every stored column of the given clients, by id. */
 async function snapshot(ids: number[]): Promise<Map<number, Row>> {

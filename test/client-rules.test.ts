@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import bcrypt from 'bcrypt'
 import type request from 'supertest'
-import { api, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
+import { api, createClient, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
 
 // Issue #3: every rule of the Client record (docs: spec/client-fields.md), through the panel's own
 // HTTP API as the form posts it (string values, '' for emptied fields), against the real database.
@@ -71,18 +71,7 @@ async function createRefused(field: string, overrides: Record<string, string>) {
 }
 
 /** A client made directly through the model (fast; a known, valid starting point for edits). */
-async function makeClient(values: Record<string, unknown> = {}) {
-  const login = `rule-${++counter}-${Date.now().toString(36)}`
-  const row = await t.models.Client.create({
-    login,
-    password: 'secret-password-1',
-    passwordConfirmation: 'secret-password-1',
-    managerId: t.ids.manager1,
-    email: `${login}@example.com`,
-    ...values,
-  })
-  return Number(row.get('id'))
-}
+const makeClient = (values: Record<string, unknown> = {}) => createClient(t, `rule-${++counter}-${Date.now().toString(36)}`, values)
 
 const rawRow = async (id: number) => {
   const row = await t.models.Client.scope('withSecrets').findByPk(id)

@@ -9,7 +9,7 @@ import { kinds } from '../src/fields/kinds.js'
 import { fieldsOf } from '../src/fields/model.js'
 import { restoreFormula } from '../src/exports/spreadsheet-safe.js'
 import { clientDefinition } from '../src/resources/client/client.fields.js'
-import { api, PASSWORD, startTestApp, type TestApp } from './helpers/harness.js'
+import { api, createClient, PASSWORD, startTestApp, type TestApp } from './helpers/harness.js'
 
 // GET /admin/exports/Client.csv: the list's rows as a streamed CSV (issue #15).
 
@@ -40,19 +40,7 @@ async function listIds(agent: request.Agent, query: Record<string, string | numb
   return { ids: response.body.records.map((record: { id: string }) => String(record.id)), total: response.body.meta.total as number }
 }
 
-const seed = async (login: string, managerId: number, extra: Record<string, unknown> = {}) =>
-  Number(
-    (
-      await t.models.Client.create({
-        login,
-        password: 'secret-password-1',
-        passwordConfirmation: 'secret-password-1',
-        email: `${login}@example.com`,
-        managerId,
-        ...extra,
-      })
-    ).get('id'),
-  )
+const seed = (login: string, managerId: number, extra: Record<string, unknown> = {}) => createClient(t, login, { managerId, ...extra })
 
 const ids: Record<string, number> = {}
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { MAX_PER_PAGE } from '../src/panel/list-query.js'
-import { api, PASSWORD, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
+import { api, createClient, PASSWORD, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
 
 // Issue 21, items 4, 5, 6, 7 and 9: what a list query, an action's answer, a page and a webhook
 // URL may carry, and the same rules on the bulk path. Everything through the panel's own routes.
@@ -13,18 +13,7 @@ let admin: Agent
 let manager1: Agent
 let counter = 0
 
-async function makeClient(managerId: number, extra: Record<string, unknown> = {}) {
-  const login = `hd-${++counter}-${Date.now()}`
-  const row = await t.models.Client.create({
-    login,
-    password: 'secret-password-1',
-    passwordConfirmation: 'secret-password-1',
-    managerId,
-    email: `${login}@example.com`,
-    ...extra,
-  })
-  return Number(row.get('id'))
-}
+const makeClient = (managerId: number, extra: Record<string, unknown> = {}) => createClient(t, `hd-${++counter}-${Date.now()}`, { managerId, ...extra })
 
 const makeUser = async (role = 'manager') =>
   Number((await t.models.AdminUser.create({ email: `hd-user-${++counter}@example.com`, name: `Hd User ${counter}`, role, password: PASSWORD })).get('id'))

@@ -9,7 +9,7 @@ import path from 'node:path'
 import { after, before, describe } from 'node:test'
 import type { Page } from 'playwright-core'
 import { SCREENSHOTS, browserSuite } from '../helpers/browser.js'
-import type { TestApp } from '../helpers/harness.js'
+import { createClient, type TestApp } from '../helpers/harness.js'
 
 const e2e = browserSuite({ watch: { foreignRequests: false }, journeyTimeout: 180_000 })
 const { journey } = e2e
@@ -19,16 +19,7 @@ let page: Page
 const ids: Record<string, number> = {}
 
 async function seedClient(login: string, extra: Record<string, unknown> = {}) {
-  const row = await t.models.Client.create({
-    login,
-    password: 'secret-password-1',
-    passwordConfirmation: 'secret-password-1',
-    managerId: t.ids.manager1,
-    email: `${login}@example.com`,
-    deliveryStatus: 'active',
-    ...extra,
-  })
-  ids[login] = Number(row.get('id'))
+  ids[login] = await createClient(t, login, { deliveryStatus: 'active', ...extra })
 }
 
 before(async () => {

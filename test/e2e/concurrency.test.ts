@@ -9,7 +9,7 @@ import path from 'node:path'
 import { after, before, test } from 'node:test'
 import type { Page } from 'playwright-core'
 import { SCREENSHOTS, browserSuite } from '../helpers/browser.js'
-import type { TestApp } from '../helpers/harness.js'
+import { createClient, type TestApp } from '../helpers/harness.js'
 
 const e2e = browserSuite({ watch: { consoleErrors: false, failedRequests: false, foreignRequests: false } })
 const { problems } = e2e
@@ -19,15 +19,7 @@ let clientId: number
 
 before(async () => {
   ;({ t, base } = await e2e.start())
-  const row = await t.models.Client.create({
-    login: 'shared-client',
-    password: 'secret-password-1',
-    passwordConfirmation: 'secret-password-1',
-    managerId: t.ids.manager1,
-    email: 'shared@example.com',
-    company: 'Shared Original GmbH',
-  })
-  clientId = Number(row.get('id'))
+  clientId = await createClient(t, 'shared-client', { email: 'shared@example.com', company: 'Shared Original GmbH' })
 })
 
 after(() => e2e.close())

@@ -139,6 +139,22 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<
   }
 }
 
+/**
+ * A valid client made through the model (its hooks and rules run, as for a script), owned by
+ * manager1 and reachable at `<login>@example.com` unless `values` says otherwise; answers its id.
+ */
+export async function createClient(t: TestApp, login: string, values: Record<string, unknown> = {}): Promise<number> {
+  const row = await t.models.Client.create({
+    login,
+    password: 'secret-password-1',
+    passwordConfirmation: 'secret-password-1',
+    managerId: t.ids.manager1,
+    email: `${login}@example.com`,
+    ...values,
+  })
+  return Number(row.get('id'))
+}
+
 /** A complete, valid client as the form would post it (strings, like a browser form). */
 export function validClientForm(overrides: Record<string, string> = {}): Record<string, string> {
   const suffix = randomBytes(3).toString('hex')

@@ -5,7 +5,7 @@ import { OptimisticLockError, QueryTypes } from 'sequelize'
 import { hashPassword } from '../src/auth/password-hashing.js'
 import { defineModels } from '../src/models/index.js'
 import { api, createTestDatabase, PASSWORD, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
-import { startServerProcess, type ServerProcess } from './helpers/server-process.js'
+import { startServerProcesses, type ServerProcess } from './helpers/server-process.js'
 
 let t: TestApp
 type Agent = Awaited<ReturnType<TestApp['loginAs']>>
@@ -362,7 +362,7 @@ describe('two server processes on one database', () => {
     const models = defineModels(database.db.sequelize, { allowPrivateWebhookHosts: false, hashPassword: (password) => hashPassword(password, 4) })
     await models.AdminUser.create({ email: 'admin@example.com', name: 'Alex', role: 'admin', password: PASSWORD })
     const env = { DATABASE_URL: database.db.url, SESSION_SECRET: 'shared-secret-of-both-instances-0123456789', DB_POOL_MAX: '2' }
-    instances = await Promise.all([startServerProcess(env), startServerProcess(env)])
+    instances = await startServerProcesses(2, env)
   })
   after(async () => {
     for (const instance of instances) instance.child.kill('SIGKILL')

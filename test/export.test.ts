@@ -385,7 +385,7 @@ describe('streaming', () => {
     assert.ok(start.startsWith('\uFEFFLogin,Manager,'), JSON.stringify(start.slice(0, 50)))
 
     let entry: { changes: { rows: number; aborted?: boolean }[] } | undefined
-    for (let i = 0; i < 100 && !entry; i += 1) {
+    for (const deadline = Date.now() + 60_000; !entry && Date.now() < deadline; ) {
       ;[entry] = (await t.db.sequelize.query(`SELECT changes FROM change_history WHERE action = 'export' AND id > :before`, {
         replacements: { before },
         type: QueryTypes.SELECT,

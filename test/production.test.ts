@@ -8,7 +8,7 @@ import { createApp, createLogger } from '../src/app/app.js'
 import { hashPassword } from '../src/auth/password-hashing.js'
 import { defineModels } from '../src/models/index.js'
 import { api, createTestDatabase, PASSWORD, startTestApp, validClientForm } from './helpers/harness.js'
-import { serverEntry, startServerProcess, type ServerProcess } from './helpers/server-process.js'
+import { serverEntry, startServerProcess, startServerProcesses, type ServerProcess } from './helpers/server-process.js'
 
 const login = (url: string, email: string, password: string) =>
   fetch(`${url}/admin/login`, {
@@ -17,6 +17,11 @@ const login = (url: string, email: string, password: string) =>
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ email, password }),
   })
+
+/** Waits for `condition`, for at most two minutes: a loaded machine may take half a minute to start a worker. */
+async function until(condition: () => boolean) {
+  for (const deadline = Date.now() + 120_000; !condition() && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 250))
+}
 
 describe('two instances on one database', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>
@@ -31,7 +36,7 @@ describe('two instances on one database', () => {
     await models.AdminUser.create({ email: 'manager1@example.com', name: 'Maria', role: 'manager', password: PASSWORD })
     await models.AdminUser.create({ email: 'changer@example.com', name: 'Chris', role: 'manager', password: PASSWORD })
     const env = { DATABASE_URL: database.db.url, SESSION_SECRET: secret, LOGIN_MAX_FAILURES: '5', LOG_LEVEL: 'info' }
-    ;[first, second] = await Promise.all([startServerProcess(env), startServerProcess(env)])
+    ;[first, second] = await startServerProcesses(2, env)
   })
   after(async () => {
     first?.child.kill('SIGKILL')
@@ -106,7 +111,7 @@ describe('WEB_CONCURRENCY=2: one port, two worker processes', () => {
     await models.AdminUser.create({ email: 'admin@example.com', name: 'Alex', role: 'admin', password: PASSWORD })
     // No SESSION_SECRET: outside production each start makes one, and both workers must share it.
     supervised = await startServerProcess({ DATABASE_URL: database.db.url, WEB_CONCURRENCY: '2', LOG_LEVEL: 'info' })
-    for (let i = 0; i < 80 && readyPids().length < 2; i += 1) await new Promise((resolve) => setTimeout(resolve, 250))
+    await until(() => readyPids().length >= 2)
   })
   after(async () => {
     supervised?.child.kill('SIGKILL')
@@ -128,7 +133,7 @@ describe('WEB_CONCURRENCY=2: one port, two worker processes', () => {
     assert.deepEqual(statuses, Array(10).fill(200))
 
     process.kill(workers[0], 'SIGKILL')
-    for (let i = 0; i < 80 && readyPids().length < 3; i += 1) await new Promise((resolve) => setTimeout(resolve, 250))
+    await until(() => readyPids().length >= 3)
     assert.equal(readyPids().length, 3, supervised.output())
     assert.match(supervised.output(), /worker died, starting another/)
     assert.equal(await getOnNewConnection(api.list('Client'), cookie), 200)
@@ -217,7 +222,7 @@ test('the database going away: requests fail cleanly, /health says 503, then it 
       if (response.status >= 500) assert.match(String(response.headers['content-type']), /json/)
     }
     let healthy = false
-    for (let i = 0; i < 20 && !healthy; i += 1) {
+    for (const deadline = Date.now() + 60_000; !healthy && Date.now() < deadline; ) {
       healthy = (await request(t.app).get('/health')).status === 200
       if (!healthy) await new Promise((resolve) => setTimeout(resolve, 250))
     }

@@ -201,15 +201,26 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
     }
   }
 
+  // Instances that start together on a new database all create the queue, and PostgreSQL settles
+  // that race by cancelling all but one as a deadlock (seen in CI, where the cancelled instance's
+  // start failed). The cancelled ones try again once the winner has committed: the queue is there.
+  async function createQueueOnce() {
+    for (let attempt = 1; ; attempt += 1) {
+      if (await boss.getQueue(IMPORT_QUEUE)) return
+      try {
+        await boss.createQueue(IMPORT_QUEUE, { name: IMPORT_QUEUE, policy: 'standard' })
+        return
+      } catch (error) {
+        if (attempt === 5) throw error
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 50))
+      }
+    }
+  }
+
   return {
     async start() {
       await boss.start()
-      if (!(await boss.getQueue(IMPORT_QUEUE))) {
-        // Another instance starting at the same time may create it first.
-        await boss.createQueue(IMPORT_QUEUE, { name: IMPORT_QUEUE, policy: 'standard' }).catch(async (error) => {
-          if (!(await boss.getQueue(IMPORT_QUEUE))) throw error
-        })
-      }
+      await createQueueOnce()
       workerId = await boss.work<{ importId: string }>(
         IMPORT_QUEUE,
         { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: settings.pollSeconds },

@@ -58,3 +58,17 @@ export async function startServerProcess(env: Record<string, string>, { readyTim
   child.kill('SIGKILL')
   throw new Error(`server did not start:\n${output}`)
 }
+
+/**
+ * Starts `count` server processes on one database at the same moment. If one fails to start, the
+ * others are stopped before the error is thrown: a server left running holds its test process open
+ * for good (the after() hooks that would stop it know nothing of it), which once held a CI run
+ * until its time ran out.
+ */
+export async function startServerProcesses(count: number, env: Record<string, string>): Promise<ServerProcess[]> {
+  const results = await Promise.allSettled(Array.from({ length: count }, () => startServerProcess(env)))
+  const failed = results.find((result) => result.status === 'rejected')
+  if (!failed) return results.map((result) => (result as PromiseFulfilledResult<ServerProcess>).value)
+  for (const result of results) if (result.status === 'fulfilled') result.value.child.kill('SIGKILL')
+  throw failed.reason
+}

@@ -266,7 +266,7 @@ describe('GET /admin/api/dashboard', () => {
     const [edit, create] = (await dashboardOf(admin)).recentChanges
     assert.deepEqual([edit.action, edit.recordId, edit.actor, edit.summary], ['update', id, 'admin@example.com', 'Allow credit: 0.00 → 5000.00'])
     assert.equal(create.action, 'create')
-    assert.match(create.summary, /^Login: client-\w+; Manager: #\d+; /)
+    assert.match(create.summary, /^Login: client-\w+; Manager: Mark Manager; /)
     assert.match(create.summary, /Currency: EUR/)
     assert.equal(create.title, edit.title)
   })
@@ -281,16 +281,16 @@ describe('GET /admin/api/dashboard', () => {
     const secretLogin = 'm2-only-client'
     await createViaForm(manager2, { login: secretLogin })
 
-    for (const [agent, me, other] of [
-      [manager1, t.ids.manager1, 'manager2@example.com'],
-      [manager2, t.ids.manager2, 'manager1@example.com'],
+    for (const [agent, me, other, otherName] of [
+      [manager1, t.ids.manager1, 'manager2@example.com', 'Mark Manager'],
+      [manager2, t.ids.manager2, 'manager1@example.com', 'Maria Manager'],
     ] as const) {
       const dashboard = await dashboardOf(agent)
       assert.equal(dashboard.role, 'manager')
       assert.equal(dashboard.clients.byManager, undefined)
       const text = JSON.stringify(dashboard)
       assert.ok(!text.includes(other), `no trace of ${other}`)
-      assert.ok(!text.includes('Maria Manager') && !text.includes('Mark Manager'), 'no manager names')
+      assert.ok(!text.includes(otherName), `no trace of ${otherName}'s name`)
       if (me === t.ids.manager1) assert.ok(!text.includes(secretLogin), "no other manager's client")
       const own = new Set((await sql<{ id: number }>(`SELECT id FROM clients WHERE manager_id = :me`, { me })).map((row) => row.id))
       for (const change of dashboard.recentChanges) {
@@ -303,6 +303,8 @@ describe('GET /admin/api/dashboard', () => {
       ['update', 'manager1@example.com'],
       ['update', 'admin@example.com'],
     ])
+    // The hand-over names manager1 (themselves), and the manager before only by id.
+    assert.equal(mine[1].summary, `Manager: #${t.ids.manager2} → Maria Manager`)
   })
 
   test("a manager's latest changes are found past many newer ones of clients handed away", async () => {

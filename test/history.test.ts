@@ -105,6 +105,25 @@ describe('the Change history resource', () => {
     assert.equal(latest.params.summary, 'Allow credit: 0.00 → 5000.00')
   })
 
+  test('references read as names, and a manager sees no other user\'s name: not in the list, not by id', async () => {
+    const created = await admin.post(api.new('Client')).type('form').send(validClientForm({ managerId: String(t.ids.manager2), productId: String(t.ids.productActive) }))
+    const id = created.body.record.id
+    await admin.post(api.record('Client', id, 'edit')).type('form').send({ managerId: String(t.ids.manager1) })
+    const list = await admin.get(api.list('ChangeHistory')).query({ 'filters.resource': 'Client', 'filters.recordId': id })
+    const [handover, create] = list.body.records.map((record: { params: { summary: string } }) => record.params.summary)
+    assert.equal(handover, 'Manager: Mark Manager → Maria Manager')
+    assert.match(create, /(^|\n)Manager: \(empty\) → Mark Manager(\n|$)/)
+    assert.match(create, /(^|\n)Product: \(empty\) → Business(\n|$)/)
+
+    const asManager = await manager1.get(api.list('ChangeHistory')).query({ 'filters.resource': 'Client', 'filters.recordId': id })
+    const summaries = asManager.body.records.map((record: { params: { summary: string } }) => record.params.summary)
+    assert.ok(summaries.includes(`Manager: #${t.ids.manager2} → Maria Manager`), JSON.stringify(summaries))
+    const entryId = asManager.body.records[0].id
+    const shown = await manager1.get(api.record('ChangeHistory', entryId, 'show'))
+    assert.equal(shown.body.record.params.summary, `Manager: #${t.ids.manager2} → Maria Manager`)
+    assert.doesNotMatch(JSON.stringify([asManager.body, shown.body]), /Mark Manager/)
+  })
+
   test('filters by action, user and date range', async () => {
     const byAction = await admin.get(api.list('ChangeHistory')).query({ 'filters.action': 'delete' })
     assert.ok(byAction.body.records.every((record: { params: { action: string } }) => record.params.action === 'delete'))

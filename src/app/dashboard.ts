@@ -44,7 +44,7 @@ export async function dashboardData(sequelize: Sequelize, currentAdmin: CurrentA
     countRows(sequelize, managerId),
     countCreatedSinceEach(sequelize, [since.last7Days, since.last30Days], managerId),
     isAdmin ? managersOf(sequelize) : Promise.resolve([]),
-    recentChanges(sequelize, { managerId }),
+    recentChanges(sequelize, { managerId, currentAdmin }),
   ])
 
   const byDeliveryStatus: Record<string, number> = Object.fromEntries(DELIVERY_STATUSES.map((status) => [status, 0]))

@@ -1,3 +1,4 @@
+import type { Sequelize } from 'sequelize'
 import { flat, NotFoundError, type ActionHandler, type ActionResponse, type After, type RecordActionResponse, type ResourceWithOptions } from 'adminjs'
 import { historyVisibleTo, isStaff } from '../../access/index.js'
 import { AppResource } from '../../panel/adapter/app-resource.js'
@@ -8,14 +9,17 @@ import { panelFields } from '../../panel/panel-fields.js'
 import { definitions, type Models } from '../../models/index.js'
 import { changeHistoryDefinition } from './change-history.fields.js'
 import { ACCOUNT_ACTIONS, describeAccountEvent } from '../../account/account-events.js'
-import { describeChanges, type ChangeEntry } from './describe-changes.js'
+import { describeChanges, type ChangeEntry, type ReferenceTitle } from './describe-changes.js'
+import { referenceTitles } from './reference-titles.js'
 import { canBeReverted, revert, revertNote, RevertRefused } from './revert.js'
 
 type RecordJson = { params: Record<string, unknown> }
 
+type Entry = { changes?: ChangeEntry[]; resource?: string; operation?: string; action?: string }
+
 /** Adds a readable `summary` (one line per changed field) and drops the raw JSON from the row. */
-const withSummary = (record: RecordJson) => {
-  const { changes = [], resource, operation, action } = flat.unflatten(record.params) as { changes?: ChangeEntry[]; resource?: string; operation?: string; action?: string }
+const withSummary = (record: RecordJson, entry: Entry, title: ReferenceTitle) => {
+  const { changes = [], resource, operation, action } = entry
   const definition = definitions[resource as keyof typeof definitions]
   record.params = Object.fromEntries(Object.entries(record.params).filter(([key]) => !key.startsWith('changes.')))
   // Account events keep where they came from (address, browser), not field changes.
@@ -24,14 +28,19 @@ const withSummary = (record: RecordJson) => {
     return
   }
   const note = revertNote(operation)
-  record.params.summary = [...(note ? [note] : []), ...describeChanges(definition, changes)].join('\n')
+  record.params.summary = [...(note ? [note] : []), ...describeChanges(definition, changes, title)].join('\n')
 }
 
-const summarize: After<ActionResponse> = async (response) => {
-  if (response.record) withSummary(response.record as RecordJson)
-  for (const record of (response.records ?? []) as RecordJson[]) withSummary(record)
-  return response
-}
+/** Summaries for the entries of a list or a show, with the names their references point at. */
+const summarizeWith =
+  (sequelize: Sequelize): After<ActionResponse> =>
+  async (response, _request, context) => {
+    const records = [...(response.record ? [response.record] : []), ...(response.records ?? [])] as RecordJson[]
+    const entries = records.map((record) => flat.unflatten(record.params) as Entry)
+    const title = await referenceTitles(sequelize, entries, context)
+    records.forEach((record, i) => withSummary(record, entries[i], title))
+    return response
+  }
 
 const nobody = () => false
 
@@ -66,6 +75,7 @@ const revertHandler =
 
 export function changeHistoryResource(models: Models, components: ReturnType<typeof loadComponents>['ids']): ResourceWithOptions {
   const { resourceOptions } = panelFields(changeHistoryDefinition, components)
+  const summarize = summarizeWith(models.ChangeHistory.sequelize!)
   return {
     resource: new AppResource(models.ChangeHistory, changeHistoryDefinition, { rowScope: historyVisibleTo, listAlso: ['changes', 'operation'] }),
     options: {

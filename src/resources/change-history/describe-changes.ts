@@ -12,7 +12,10 @@ type ExportChange = {
   aborted: boolean
 }
 
-const formatValue = (value: unknown, def: FieldDef | undefined): string => {
+/** A referenced record's name, or undefined where it is unknown or not the viewer's to see (shown as "#id"). */
+export type ReferenceTitle = (resource: string, id: unknown) => string | undefined
+
+const formatValue = (value: unknown, def: FieldDef | undefined, title?: ReferenceTitle): string => {
   if (value === null || value === undefined || value === '') return '(empty)'
   if (Array.isArray(value)) return value.join(', ')
   if (typeof value === 'boolean') return value ? 'Yes' : 'No'
@@ -20,7 +23,7 @@ const formatValue = (value: unknown, def: FieldDef | undefined): string => {
   const option = def?.options?.find((choice) => choice.value === value)
   if (option) return option.label
   if (def?.kind === 'time' && typeof value === 'string') return value.slice(0, 5)
-  if (def?.kind === 'reference') return `#${value}`
+  if (def?.references) return title?.(def.references.resource, value) ?? `#${value}`
   return String(value)
 }
 
@@ -45,9 +48,10 @@ function describeExport(definition: ResourceDefinition | undefined, change: Chan
 
 /**
  * Reads change entries (column names, as the history trigger stores them) in the words of the
- * form: "Allow credit: 0.00 → 5000.00". Passwords only ever appear as "Password changed".
+ * form: "Allow credit: 0.00 → 5000.00", a reference by the name `title` gives it. Passwords only ever
+ * appear as "Password changed".
  */
-export function describeChanges(definition: ResourceDefinition | undefined, changes: ChangeEntry[]): string[] {
+export function describeChanges(definition: ResourceDefinition | undefined, changes: ChangeEntry[], title?: ReferenceTitle): string[] {
   const byColumn = new Map<string, [string, FieldDef]>(
     definition ? fieldsOf(definition).map(([name, def]) => [columnName(name), [name, def]]) : [],
   )
@@ -56,6 +60,6 @@ export function describeChanges(definition: ResourceDefinition | undefined, chan
     const [, def] = byColumn.get(change.field) ?? [change.field, undefined]
     const label = def?.label ?? change.field
     if (change.passwordChanged || change.field === 'password') return `${label === 'password' ? 'Password' : label} changed`
-    return `${label}: ${formatValue(change.old, def)} → ${formatValue(change.new, def)}`
+    return `${label}: ${formatValue(change.old, def, title)} → ${formatValue(change.new, def, title)}`
   })
 }

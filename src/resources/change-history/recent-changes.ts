@@ -1,7 +1,9 @@
+import type { CurrentAdmin } from 'adminjs'
 import { QueryTypes, type Sequelize } from 'sequelize'
 import { columnName, fieldsOf, type ResourceDefinition } from '../../fields/model.js'
 import { definitions } from '../../models/index.js'
-import { describeChanges, type ChangeEntry } from './describe-changes.js'
+import { describeChanges, type ChangeEntry, type ReferenceTitle } from './describe-changes.js'
+import { referenceTitles, titleColumns } from './reference-titles.js'
 
 /**
  * The latest record changes (create, update, delete) from the change history, as the home page
@@ -41,7 +43,8 @@ const newestFirst = 'ORDER BY h.created_at DESC, h.id DESC'
  * none by another manager: nothing of another manager reaches their page. Either way an index is
  * read newest first, and only as far as the 20th entry.
  */
-export async function recentChanges(sequelize: Sequelize, viewer: { managerId?: number }): Promise<RecentChange[]> {
+export async function recentChanges(sequelize: Sequelize, viewer: { managerId?: number; currentAdmin?: CurrentAdmin }): Promise<RecentChange[]> {
+  const present = async (rows: Row[]) => presentRows(rows, await referenceTitles(sequelize, rows, viewer))
   if (viewer.managerId === undefined) {
     return present(
       await select(
@@ -87,16 +90,14 @@ const OWNER_BATCH = 50
 const select = (sequelize: Sequelize, sql: string, replacements: Record<string, unknown> = {}) =>
   sequelize.query(sql, { replacements, type: QueryTypes.SELECT }) as Promise<Row[]>
 
-function present(rows: Row[]): RecentChange[] {
+function presentRows(rows: Row[], title: ReferenceTitle): RecentChange[] {
   return rows.map(({ changes, at, ...row }) => ({
     ...row,
     title: row.title ?? recordedTitle(row.resource, row.action, changes),
     at: new Date(at).toISOString(),
-    summary: summarize(row.resource, row.action, changes),
+    summary: summarize(row.resource, row.action, changes, title),
   }))
 }
-
-const titleColumns: Record<string, string> = { Client: 'login', AdminUser: 'name', Product: 'name' }
 
 /** A deleted record's title, as its history entry kept it. */
 function recordedTitle(resource: string, action: string, changes: ChangeEntry[]): string | null {
@@ -130,9 +131,9 @@ function heldValues(definition: ResourceDefinition | undefined, action: string, 
  * One line in the form's words: what an update changed ("Allow credit: 0.00 → 5000.00; …"), what
  * a new or deleted record held ("Login: acme; Currency: EUR; …"), cut at SUMMARY_MAX characters.
  */
-export function summarize(resource: string, action: string, changes: ChangeEntry[]): string {
+export function summarize(resource: string, action: string, changes: ChangeEntry[], title?: ReferenceTitle): string {
   const definition = definitions[resource as keyof typeof definitions]
-  let lines = describeChanges(definition, action === 'update' ? changes : heldValues(definition, action, changes))
+  let lines = describeChanges(definition, action === 'update' ? changes : heldValues(definition, action, changes), title)
   if (action === 'create') lines = lines.map((line) => line.replace(': (empty) → ', ': '))
   if (action === 'delete') lines = lines.map((line) => line.replace(/ → \(empty\)$/, ''))
   const line = lines.join('; ')

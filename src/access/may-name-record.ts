@@ -1,0 +1,15 @@
+import type { CurrentAdmin } from 'adminjs'
+import { checkRole } from './check-role.js'
+
+/**
+ * May the history show this user the name of a record a change pointed at ("Manager: Maria → Mark")
+ * rather than its id? Administrators see every name. Managers see no other panel user (the spec
+ * gives them no access to admin users), so of users only their own name; products they pick in
+ * their clients' form anyway.
+ */
+export const mayNameRecord = ({ currentAdmin }: { currentAdmin?: CurrentAdmin }, resource: string, id: number): boolean => {
+  if (checkRole(currentAdmin, 'admin')) return true
+  if (!checkRole(currentAdmin, 'manager')) return false
+  if (resource === 'AdminUser') return id === Number(currentAdmin!.id)
+  return resource === 'Product'
+}

@@ -1,0 +1,45 @@
+import type { CurrentAdmin } from 'adminjs'
+import { QueryTypes, type Sequelize } from 'sequelize'
+import { mayNameRecord } from '../../access/index.js'
+import { columnName, fieldsOf } from '../../fields/model.js'
+import { definitions } from '../../models/index.js'
+import type { ChangeEntry, ReferenceTitle } from './describe-changes.js'
+
+/** The column that names a record of each resource, as its panel title does. */
+export const titleColumns: Record<string, string> = { Client: 'login', AdminUser: 'name', Product: 'name' }
+
+/**
+ * The names of the records that the reference fields of these change entries pointed at, before and
+ * after: one query per referenced resource. A record deleted since keeps its "#id".
+ */
+export async function referenceTitles(
+  sequelize: Sequelize,
+  entries: { resource?: string; changes?: ChangeEntry[] }[],
+  viewer: { currentAdmin?: CurrentAdmin },
+): Promise<ReferenceTitle> {
+  const wanted = new Map<string, { table: string; ids: Set<number> }>()
+  for (const { resource, changes = [] } of entries) {
+    const definition = definitions[resource as keyof typeof definitions]
+    if (!definition) continue
+    const targetOf = new Map(fieldsOf(definition).flatMap(([name, def]) => (def.references ? [[columnName(name), def.references] as const] : [])))
+    for (const change of changes) {
+      const target = targetOf.get(change.field)
+      if (!target || !titleColumns[target.resource]) continue
+      for (const value of [change.old, change.new]) {
+        const id = Number(value)
+        if (value === null || value === undefined || !Number.isInteger(id) || !mayNameRecord(viewer, target.resource, id)) continue
+        if (!wanted.has(target.resource)) wanted.set(target.resource, { table: target.table, ids: new Set() })
+        wanted.get(target.resource)!.ids.add(id)
+      }
+    }
+  }
+  const titles = new Map<string, string>()
+  for (const [resource, { table, ids }] of wanted) {
+    const rows = (await sequelize.query(`SELECT id, "${titleColumns[resource]}" AS title FROM "${table}" WHERE id = ANY(ARRAY[:ids]::int[])`, {
+      replacements: { ids: [...ids] },
+      type: QueryTypes.SELECT,
+    })) as { id: number; title: string | null }[]
+    for (const row of rows) if (row.title) titles.set(`${resource}:${row.id}`, row.title)
+  }
+  return (resource, id) => titles.get(`${resource}:${Number(id)}`)
+}

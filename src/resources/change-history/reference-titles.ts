@@ -18,9 +18,10 @@ export async function referenceTitles(
   viewer: { currentAdmin?: CurrentAdmin },
 ): Promise<ReferenceTitle> {
   const wanted = new Map<string, { table: string; ids: Set<number> }>()
-  for (const { resource, changes = [] } of entries) {
+  for (const { resource, changes } of entries) {
     const definition = definitions[resource as keyof typeof definitions]
-    if (!definition) continue
+    // An account event keeps an object (where the login came from), not a list of field changes.
+    if (!definition || !Array.isArray(changes)) continue
     const targetOf = new Map(fieldsOf(definition).flatMap(([name, def]) => (def.references ? [[columnName(name), def.references] as const] : [])))
     for (const change of changes) {
       const target = targetOf.get(change.field)

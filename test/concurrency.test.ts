@@ -409,7 +409,7 @@ describe('two server processes on one database', () => {
       const winners = answers.filter((answer) => answer.notice.type === 'success')
       assert.equal(winners.length, 1, `round ${round}: ${answers.map((answer) => answer.notice.message).join(' | ')}`)
       const loser = answers.find((answer) => answer.notice.type !== 'success')
-      assert.match(loser.record.errors.company.message, /^Changed by admin@example\.com at /)
+      assert.match(String(loser.record?.errors?.company?.message), /^Changed by admin@example\.com at /, `round ${round}: ${JSON.stringify(loser)}`)
       const now = await versionOf()
       assert.equal(now.version, version + 1)
       assert.equal(now.company, winners[0].record.params.company)

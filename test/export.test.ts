@@ -9,6 +9,7 @@ import { kinds } from '../src/fields/kinds.js'
 import { fieldsOf } from '../src/fields/model.js'
 import { restoreFormula } from '../src/exports/spreadsheet-safe.js'
 import { clientDefinition } from '../src/resources/client/client.fields.js'
+import { eventually } from './helpers/eventually.js'
 import { api, createClient, PASSWORD, startTestApp, type TestApp } from './helpers/harness.js'
 
 // GET /admin/exports/Client.csv: the list's rows as a streamed CSV (issue #15).
@@ -384,14 +385,14 @@ describe('streaming', () => {
     })
     assert.ok(start.startsWith('\uFEFFLogin,Manager,'), JSON.stringify(start.slice(0, 50)))
 
-    let entry: { changes: { rows: number; aborted?: boolean }[] } | undefined
-    for (const deadline = Date.now() + 60_000; !entry && Date.now() < deadline; ) {
-      ;[entry] = (await t.db.sequelize.query(`SELECT changes FROM change_history WHERE action = 'export' AND id > :before`, {
+    type Entry = { changes: { rows: number; aborted?: boolean }[] }
+    const entry = await eventually(async () => {
+      const [found] = (await t.db.sequelize.query(`SELECT changes FROM change_history WHERE action = 'export' AND id > :before`, {
         replacements: { before },
         type: QueryTypes.SELECT,
-      })) as unknown as typeof entry[]
-      if (!entry) await new Promise((resolve) => setTimeout(resolve, 100))
-    }
+      })) as unknown as (Entry | undefined)[]
+      return found
+    }, 60_000)
     assert.ok(entry, 'the stopped export is in the history')
     assert.equal(entry.changes[0].aborted, true)
     assert.ok(entry.changes[0].rows < MANY, `stopped early: ${entry.changes[0].rows} of ${MANY} rows`)

@@ -5,6 +5,7 @@ import { QueryTypes } from 'sequelize'
 import request from 'supertest'
 import { createLogger } from '../src/config/logger.js'
 import { createImportJobs } from '../src/imports/import-jobs.js'
+import { eventually } from './helpers/eventually.js'
 import { createTestDatabase, startTestApp, type TestApp } from './helpers/harness.js'
 
 // Long CSV imports run as pg-boss jobs (issue #16): 202 + Location, progress while it runs, the
@@ -162,10 +163,10 @@ describe('import jobs', () => {
       assert.equal(posted.status, 202)
       // Running, with progress shown.
       let progress: any
-      for (const deadline = Date.now() + 60_000; Date.now() < deadline && !(progress?.state === 'running' && progress.phase === 'hashing'); ) {
+      await eventually(async () => {
         progress = (await agent.get(posted.headers.location)).body
-        await new Promise((resolve) => setTimeout(resolve, 50))
-      }
+        return progress.state === 'running' && progress.phase === 'hashing'
+      }, 60_000)
       assert.equal(progress.state, 'running', JSON.stringify(progress))
       assert.equal(progress.total, 60)
       assert.equal(progress.checked, 60)

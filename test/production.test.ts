@@ -7,6 +7,7 @@ import request from 'supertest'
 import { createApp, createLogger } from '../src/app/app.js'
 import { hashPassword } from '../src/auth/password-hashing.js'
 import { defineModels } from '../src/models/index.js'
+import { eventually } from './helpers/eventually.js'
 import { api, createTestDatabase, PASSWORD, startTestApp, validClientForm } from './helpers/harness.js'
 import { serverEntry, startServerProcess, startServerProcesses, type ServerProcess } from './helpers/server-process.js'
 
@@ -17,11 +18,6 @@ const login = (url: string, email: string, password: string) =>
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ email, password }),
   })
-
-/** Waits for `condition`, for at most two minutes: a loaded machine may take half a minute to start a worker. */
-async function until(condition: () => boolean) {
-  for (const deadline = Date.now() + 120_000; !condition() && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 250))
-}
 
 describe('two instances on one database', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>
@@ -111,7 +107,8 @@ describe('WEB_CONCURRENCY=2: one port, two worker processes', () => {
     await models.AdminUser.create({ email: 'admin@example.com', name: 'Alex', role: 'admin', password: PASSWORD })
     // No SESSION_SECRET: outside production each start makes one, and both workers must share it.
     supervised = await startServerProcess({ DATABASE_URL: database.db.url, WEB_CONCURRENCY: '2', LOG_LEVEL: 'info' })
-    await until(() => readyPids().length >= 2)
+    // Two minutes: a loaded machine may take half a minute to start a worker.
+    await eventually(async () => readyPids().length >= 2, 120_000)
   })
   after(async () => {
     supervised?.child.kill('SIGKILL')
@@ -133,7 +130,7 @@ describe('WEB_CONCURRENCY=2: one port, two worker processes', () => {
     assert.deepEqual(statuses, Array(10).fill(200))
 
     process.kill(workers[0], 'SIGKILL')
-    await until(() => readyPids().length >= 3)
+    await eventually(async () => readyPids().length >= 3, 120_000)
     assert.equal(readyPids().length, 3, supervised.output())
     assert.match(supervised.output(), /worker died, starting another/)
     assert.equal(await getOnNewConnection(api.list('Client'), cookie), 200)
@@ -221,11 +218,7 @@ test('the database going away: requests fail cleanly, /health says 503, then it 
       assert.ok([200, 401, 500, 503].includes(response.status), `status ${response.status}`)
       if (response.status >= 500) assert.match(String(response.headers['content-type']), /json/)
     }
-    let healthy = false
-    for (const deadline = Date.now() + 60_000; !healthy && Date.now() < deadline; ) {
-      healthy = (await request(t.app).get('/health')).status === 200
-      if (!healthy) await new Promise((resolve) => setTimeout(resolve, 250))
-    }
+    const healthy = await eventually(async () => (await request(t.app).get('/health')).status === 200, 60_000)
     assert.ok(healthy, 'recovered without a restart')
     const relogged = await t.loginAs('admin@example.com')
     const created = await relogged.post(api.new('Client')).type('form').send(validClientForm({ managerId: String(t.ids.manager1) }))

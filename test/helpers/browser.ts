@@ -166,17 +166,6 @@ export async function waitForUrl(page: Page, pattern: RegExp, timeout = WAIT) {
   }
 }
 
-/**
- * What `read` answers once it is true, or after `timeout` whatever it answers then. AdminJS's
- * CheckBox copies its `checked` prop into state in an effect, so the input is ticked a render after
- * the click or key that ticks it (measured 2–54 ms); reading at once races that render.
- */
-export async function eventually<T>(read: () => Promise<T>, timeout = 5_000): Promise<T> {
-  const end = Date.now() + timeout
-  let value = await read()
-  while (!value && Date.now() < end) {
-    await new Promise((resolve) => setTimeout(resolve, 25))
-    value = await read()
-  }
-  return value
-}
+// AdminJS's CheckBox copies its `checked` prop into state in an effect, so the input is ticked a
+// render after the click or key that ticks it (measured 2–54 ms): tests read such state eventually.
+export { eventually } from './eventually.js'

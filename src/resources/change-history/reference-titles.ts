@@ -1,12 +1,25 @@
 import type { CurrentAdmin } from 'adminjs'
 import { QueryTypes, type Sequelize } from 'sequelize'
 import { mayNameRecord } from '../../access/index.js'
+import type { FieldDef } from '../../fields/kinds.js'
 import { columnName, fieldsOf } from '../../fields/model.js'
 import { definitions } from '../../models/index.js'
 import type { ChangeEntry, ReferenceTitle } from './describe-changes.js'
 
 /** The column that names a record of each resource, as its panel title does. */
 export const titleColumns: Record<string, string> = { Client: 'login', AdminUser: 'name', Product: 'name' }
+
+type Reference = NonNullable<FieldDef['references']>
+const referenceColumns = new Map<string, Map<string, Reference>>()
+/** A resource's reference fields by column (what the history stores), worked out once per resource. */
+function referenceColumnsOf(resource: string | undefined): Map<string, Reference> | undefined {
+  const definition = definitions[resource as keyof typeof definitions]
+  if (!definition) return undefined
+  if (!referenceColumns.has(definition.name)) {
+    referenceColumns.set(definition.name, new Map(fieldsOf(definition).flatMap(([name, def]) => (def.references ? [[columnName(name), def.references] as const] : []))))
+  }
+  return referenceColumns.get(definition.name)
+}
 
 /**
  * The names of the records that the reference fields of these change entries pointed at, before and
@@ -19,10 +32,9 @@ export async function referenceTitles(
 ): Promise<ReferenceTitle> {
   const wanted = new Map<string, { table: string; ids: Set<number> }>()
   for (const { resource, changes } of entries) {
-    const definition = definitions[resource as keyof typeof definitions]
+    const targetOf = referenceColumnsOf(resource)
     // An account event keeps an object (where the login came from), not a list of field changes.
-    if (!definition || !Array.isArray(changes)) continue
-    const targetOf = new Map(fieldsOf(definition).flatMap(([name, def]) => (def.references ? [[columnName(name), def.references] as const] : [])))
+    if (!targetOf || !Array.isArray(changes)) continue
     for (const change of changes) {
       const target = targetOf.get(change.field)
       if (!target || !titleColumns[target.resource]) continue

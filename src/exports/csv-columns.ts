@@ -43,7 +43,7 @@ const asText = (value: unknown): string => {
 }
 
 /** A stored value as its cell, by its kind's panel presentation (e.g. `22:00:00` → `22:00`, [1, 15] → `1, 15`). */
-const presented = (def: FieldDef) => {
+export const presented = (def: FieldDef) => {
   const toPanel = kinds[def.kind].toPanel
   return (value: unknown) => asText(toPanel && value !== null && value !== undefined ? toPanel(value) : value)
 }

@@ -12,5 +12,10 @@ export const FORMULA_PREFIX = "'"
 /** The cell as written to the file. */
 export const neutralizeFormula = (cell: string): string => (NEEDS_PREFIX.test(cell) ? FORMULA_PREFIX + cell : cell)
 
-/** The stored value back from a cell that `neutralizeFormula` wrote. */
-export const restoreFormula = (cell: string): string => (cell.startsWith(FORMULA_PREFIX) ? cell.slice(FORMULA_PREFIX.length) : cell)
+/**
+ * The stored value back from a cell that `neutralizeFormula` wrote. Only an apostrophe that guards
+ * something is removed: a spreadsheet that already took the guard away (Gnumeric does, reading
+ * `''abc` as `'abc`) hands over a value that must stay as it is.
+ */
+export const restoreFormula = (cell: string): string =>
+  cell.startsWith(FORMULA_PREFIX) && NEEDS_PREFIX.test(cell.slice(FORMULA_PREFIX.length)) ? cell.slice(FORMULA_PREFIX.length) : cell

@@ -57,6 +57,41 @@ export function asSet(row: Record<string, unknown>, fields: Map<string, FieldDef
   return normalized
 }
 
+type HookRunner = { runHooks: (name: string, ...args: unknown[]) => Promise<void> }
+
+/**
+ * The row checker bulk edit and the import share: the instance's validators (all of them, or all
+ * but `skip`), then the model's beforeCreate / beforeUpdate hooks, as a form's save runs them.
+ * Answers per-field messages (added to `errors`); anything that is not about the input is thrown.
+ * `hooksAfterInvalid`: run the hooks even when a validator refused, to report every message at once.
+ */
+export async function checkInstance(
+  model: ModelStatic<Model>,
+  definition: ResourceDefinition,
+  instance: Model,
+  options: { skip?: string[]; hookOptions: Record<string, unknown>; errors?: Record<string, string>; hooksAfterInvalid?: boolean },
+): Promise<Record<string, string>> {
+  const errors = options.errors ?? {}
+  const collect = (error: unknown) => {
+    const fieldErrors = fieldErrorsFrom(error, definition)
+    if (!fieldErrors) throw error
+    for (const [name, { message }] of Object.entries(fieldErrors)) errors[name] ??= message
+  }
+  try {
+    await instance.validate(options.skip && { skip: options.skip })
+  } catch (error) {
+    collect(error)
+    if (!options.hooksAfterInvalid) return errors
+  }
+  try {
+    // Sequelize's own hook runner (not in its typings): what a per-row save runs.
+    await (model as unknown as HookRunner).runHooks(instance.isNewRecord ? 'beforeCreate' : 'beforeUpdate', instance, options.hookOptions)
+  } catch (error) {
+    collect(error)
+  }
+  return errors
+}
+
 /**
  * Checks `values` against every row as the edit form's update would: the touched attributes'
  * validators, then the model's beforeUpdate hooks (paired fields, read-only once set, active
@@ -81,16 +116,7 @@ export async function checkRows(
     if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve))
     const instance = model.build(asSet(row, fields), { isNewRecord: false, raw: true })
     instance.set(values)
-    const errors: Record<string, string> = { ...options.everyRow }
-    try {
-      await instance.validate({ skip })
-      // Sequelize's own hook runner (not in its typings): what a per-row update runs.
-      await (model as unknown as { runHooks: (name: string, ...args: unknown[]) => Promise<void> }).runHooks('beforeUpdate', instance, hookOptions)
-    } catch (error) {
-      const fieldErrors = fieldErrorsFrom(error, definition)
-      if (!fieldErrors) throw error
-      for (const [name, { message }] of Object.entries(fieldErrors)) errors[name] ??= message
-    }
+    const errors = await checkInstance(model, definition, instance, { skip, hookOptions, errors: { ...options.everyRow } })
     const changed = touched.some((name) => instance.changed(name as never))
     checks.push({
       id: Number(row.id),

@@ -1,12 +1,16 @@
 import { createReadStream } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { Readable, Transform, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { parse, CsvError } from 'csv-parse'
 
 /**
- * Reads an uploaded CSV file (from disk, or the bytes an import job stored) into its header and rows, streamed through csv-parse, and
- * refuses a file that cannot be a clean import with a message a person can act on: not UTF-8,
- * binary, not valid CSV, rows of a different width than the header, empty, too many rows.
+ * Reading an uploaded CSV file (from disk, or the bytes an import job stored): its header and
+ * rows, streamed through csv-parse. Tolerant of what spreadsheet programs write — a `,`, `;` or
+ * tab separator (found from the header line), Excel's `sep=;` first line, CRLF, LF and CR line
+ * ends mixed, a byte order mark, rows of empty cells — and refusing, with a message a person can
+ * act on, a file that cannot be a clean import: not UTF-8, binary, not valid CSV, rows of a
+ * different width than the header, empty, too many rows. Lines and fields count from 1.
  */
 
 export class ImportFileError extends Error {
@@ -20,6 +24,42 @@ export class ImportFileError extends Error {
 }
 
 export type CsvFile = { header: string[]; rows: string[][] }
+
+/** How the file separates its cells, found from its first line (or said by Excel's `sep=` line). */
+export type CsvDialect = { delimiter: string; sepLine: boolean }
+
+const CANDIDATES = [',', ';', '\t']
+/** Enough of the file to hold its header line. */
+const SNIFF_BYTES = 64 * 1024
+
+/** The start of the upload: enough to tell its format and its separator. */
+export async function firstBytes(source: string | Buffer): Promise<Buffer> {
+  if (typeof source !== 'string') return source.subarray(0, SNIFF_BYTES)
+  const handle = await open(source, 'r')
+  try {
+    const buffer = Buffer.alloc(SNIFF_BYTES)
+    const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0)
+    return buffer.subarray(0, bytesRead)
+  } finally {
+    await handle.close()
+  }
+}
+
+/** The separator that splits the header line most often (outside quotes); a comma when none does. */
+export function sniffDialect(start: string): CsvDialect {
+  const text = start.replace(/^\uFEFF/, '')
+  const sep = /^sep=(.)\s*(\r\n|\n|\r|$)/i.exec(text)
+  if (sep) return { delimiter: sep[1], sepLine: true }
+  const counts = new Map(CANDIDATES.map((candidate) => [candidate, 0]))
+  let quoted = false
+  for (const c of text) {
+    if (c === '"') quoted = !quoted
+    else if (!quoted && (c === '\n' || c === '\r')) break
+    else if (!quoted && counts.has(c)) counts.set(c, counts.get(c)! + 1)
+  }
+  const [delimiter] = [...counts].reduce((best, entry) => (entry[1] > best[1] ? entry : best))
+  return { delimiter, sepLine: false }
+}
 
 /** Bytes → text, refusing invalid UTF-8 and NUL bytes (a binary file) as they stream past. */
 class StrictUtf8 extends Transform {
@@ -46,7 +86,7 @@ class StrictUtf8 extends Transform {
 }
 
 /** Stored bytes as a stream of small chunks: the decoder never holds the whole file as one string. */
-function* slices(bytes: Buffer, size = 64 * 1024) {
+export function* slices(bytes: Buffer, size = 64 * 1024) {
   for (let start = 0; start < bytes.length; start += size) yield bytes.subarray(start, start + size)
 }
 
@@ -57,10 +97,24 @@ export type CsvVisitor = { header?: (cells: string[]) => void; row: (cells: stri
  * One pass over the file, a row at a time: only what `visitor` keeps stays in memory. Answers the
  * header and the number of rows; refuses the file as readCsvFile does.
  */
-export async function scanCsvFile(source: string | Buffer, { maxRows }: { maxRows: number }, visitor: CsvVisitor): Promise<{ header: string[]; rows: number }> {
+export async function scanCsvFile(
+  source: string | Buffer,
+  { maxRows }: { maxRows: number },
+  visitor: CsvVisitor,
+): Promise<{ header: string[]; rows: number; dialect: CsvDialect }> {
   let header: string[] | undefined
   let rows = 0
-  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: false })
+  const dialect = sniffDialect(new TextDecoder('utf-8', { fatal: false }).decode(await firstBytes(source)))
+  const parser = parse({
+    bom: true,
+    delimiter: dialect.delimiter,
+    record_delimiter: ['\r\n', '\n', '\r'],
+    from_line: dialect.sepLine ? 2 : 1,
+    skip_empty_lines: true,
+    // A spreadsheet's trailing rows of empty cells (`;;;;`) are not rows of data.
+    skip_records_with_empty_values: true,
+    relax_column_count: false,
+  })
   const collect = new Transform({
     objectMode: true,
     transform(record: string[], _encoding, done) {
@@ -83,22 +137,24 @@ export async function scanCsvFile(source: string | Buffer, { maxRows }: { maxRow
   } catch (error) {
     if (error instanceof ImportFileError) throw error
     if (error instanceof CsvError) {
-      const line = (error as CsvError & { lines?: number }).lines
+      const { lines: line, index } = error as CsvError & { lines?: number; index?: number }
       if (error.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH') {
         const cells = (error as CsvError & { record?: unknown[] }).record?.length
         throw new ImportFileError(`Line ${line} has ${cells} cells, but the header has ${header?.length}: every row must have one cell per column.`)
       }
-      throw new ImportFileError(`The file is not valid CSV (line ${line}): ${error.message.replace(/^Invalid [^:]*: /, '')}`)
+      // csv-parse counts fields from 0; people count them from 1.
+      const field = typeof index === 'number' ? `, field ${index + 1}` : ''
+      throw new ImportFileError(`The file is not valid CSV (line ${line}${field}): ${error.message.replace(/^Invalid [^:]*: /, '').replace(/ at line \d+/, '')}`)
     }
     throw error
   }
   if (!header || header.every((cell) => cell.trim() === '')) throw new ImportFileError('The file is empty: it needs a header row and at least one row of data.')
   if (!rows) throw new ImportFileError('The file has a header but no rows of data.')
-  return { header, rows }
+  return { header, rows, dialect }
 }
 
-export async function readCsvFile(source: string | Buffer, { maxRows }: { maxRows: number }): Promise<CsvFile> {
+export async function readCsvFile(source: string | Buffer, { maxRows }: { maxRows: number }): Promise<CsvFile & { dialect: CsvDialect }> {
   const rows: string[][] = []
-  const { header } = await scanCsvFile(source, { maxRows }, { row: (cells) => rows.push(cells) })
-  return { header, rows }
+  const { header, dialect } = await scanCsvFile(source, { maxRows }, { row: (cells) => rows.push(cells) })
+  return { header, rows, dialect }
 }

@@ -5,7 +5,8 @@ import type { Logger } from 'pino'
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize'
 import { isAdmin } from '../access/index.js'
 import { toSessionAdmin } from '../auth/authenticate.js'
-import { ImportFileError, readCsvFile } from './csv-file.js'
+import { ImportFileError } from './csv-file.js'
+import { readImportFile } from './import-file.js'
 import { runImport, type ImportOptions, type ImportProgress, type ImportReport } from './csv-import.js'
 
 /**
@@ -166,7 +167,7 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
 
     let committed = false
     try {
-      const file = await readCsvFile(row.file, { maxRows: settings.maxRows })
+      const file = await readImportFile(row.file, { maxRows: settings.maxRows })
       // The user as a session of theirs would be now: the same role, the same row rules.
       const currentAdmin = toSessionAdmin(actor) as unknown as CurrentAdmin
       const report = await runImport(file, currentAdmin, row.dry_run, importer, {

@@ -8,7 +8,8 @@ import busboy from 'busboy'
 import type { Request, RequestHandler, Response } from 'express'
 import type { Logger } from 'pino'
 import { isStaff } from '../access/index.js'
-import { ImportFileError, readCsvFile } from './csv-file.js'
+import { ImportFileError } from './csv-file.js'
+import { readImportFile } from './import-file.js'
 import { inspectSource, runImport, type ImportOptions } from './csv-import.js'
 import { startingProgress, type ImportJobs } from './import-jobs.js'
 
@@ -96,7 +97,7 @@ export function csvImportRoute(options: Options): RequestHandler {
       const maxPasswords = Math.floor(options.inlineMaxPasswords * 2 ** (12 - options.bcryptRounds))
       const long = inspected.rows > options.inlineMaxRows || (!upload.dryRun && inspected.passwords > maxPasswords)
       if (!long) {
-        const file = await readCsvFile(upload.file, { maxRows: options.maxRows })
+        const file = await readImportFile(upload.file, { maxRows: options.maxRows })
         return res.status(200).json(await runImport(file, currentAdmin, upload.dryRun, options))
       }
       const id = await options.jobs.enqueue({ resource: options.resourceName, actor: currentAdmin, dryRun: upload.dryRun, file: await readFile(upload.file), rows: inspected.rows })

@@ -1,0 +1,172 @@
+import type { CurrentAdmin } from 'adminjs'
+import type { Transaction } from 'sequelize'
+import { isAdmin } from '../access/index.js'
+import { NOT_REACHABLE } from '../panel/actions/bulk-edit.js'
+import { presented } from '../exports/csv-columns.js'
+import { restoreFormula } from '../exports/spreadsheet-safe.js'
+import { asSet, attributesToCheck, checkInstance } from '../fields/bulk-update.js'
+import { kinds } from '../fields/kinds.js'
+import { fieldMap, fieldsOf } from '../fields/model.js'
+import { readCell } from './import-cells.js'
+import type { Column } from './import-columns.js'
+import type { ImportFile } from './import-file.js'
+import { storedByKey, type References } from './import-lookups.js'
+import { LOOKUP_CHUNK, type ImportOptions } from './import-options.js'
+import type { Checked, FieldChange } from './import-report.js'
+
+/**
+ * Checking: every row of the file against the model's own rules — the same row checker as bulk
+ * edit and the form (validators, then hooks), so the same messages — after each cell is read as
+ * its field's kind (import-cells.ts). A row is `unchanged` when every value, once normalized,
+ * equals the stored one; an update lists exactly the fields that change, old → new.
+ */
+
+const NO_ERRORS: Record<string, string> = Object.freeze({}) as Record<string, string>
+const NO_VALUES: Record<string, unknown> = Object.freeze({})
+/** Rows checked between two turns of the event loop (about 10 ms of work). */
+const YIELD_EVERY = 200
+/** What an update of a write-only password shows in place of the values. */
+export const PASSWORD_CHANGE: FieldChange = Object.freeze({ from: '••••••', to: '(new password)' }) as FieldChange
+
+export async function checkAll(
+  file: ImportFile,
+  columns: Column[],
+  keys: string[],
+  references: References,
+  currentAdmin: CurrentAdmin,
+  options: ImportOptions,
+  transaction: Transaction | undefined,
+  onRow: (done: number) => void,
+): Promise<Checked[]> {
+  const { model, definition, ownerField, keyField } = options
+  const fields = fieldMap(definition)
+  // The stored rows are read a chunk at a time, as the rows get there: never all of them in memory.
+  let stored = new Map<string, Record<string, unknown>>()
+  const admin = isAdmin({ currentAdmin })
+  const passwordField = definition.passwordHash?.from
+  const confirmation = fieldsOf(definition).find(([, def]) => def.confirms === passwordField)?.[0]
+  const attributes = Object.keys(model.getAttributes())
+  // Kept by the database: timestamps, the version counter.
+  const derived = new Set(['id', 'createdAt', 'updatedAt', ...(definition.versionField ? [definition.versionField] : [])])
+  // Shared by every row: a referenced manager or product is checked once, not once per row.
+  const referenceLookups = new Map()
+  // Only the stored columns a rule looks at for the file's columns: a whole row per line of a
+  // 100,000-row file is hundreds of MB of short-lived objects that the heap grows to hold.
+  const present = columns.flatMap((column) => ('attribute' in column ? [column.attribute] : []))
+  const touchable = [...present, ...(ownerField ? [ownerField] : []), ...(passwordField ? [passwordField] : []), ...(confirmation ? [confirmation] : [])]
+  const storedAttributes = [...new Set([keyField, ...(ownerField ? [ownerField] : []), ...attributesToCheck(definition, touchable)])]
+  // Changes are listed in form order, whatever the file's column order.
+  const formOrder = fieldsOf(definition).map(([name]) => name)
+  const asText = new Map(formOrder.map((name) => [name, presented(fields.get(name)!)]))
+  const context = { decimalComma: file.decimalComma }
+  const checked: Checked[] = []
+
+  for (const [i, cells] of file.rows.entries()) {
+    // The checks are CPU work: let other requests through now and then.
+    if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve))
+    if (i % LOOKUP_CHUNK === 0) stored = await storedByKey(keys.slice(i, i + LOOKUP_CHUNK), storedAttributes, options, transaction)
+    const errors: Record<string, string> = {}
+    const values: Record<string, unknown> = {}
+    const texts: Record<string, string> = {}
+    let password: string | undefined
+    for (const column of columns) {
+      if (!('attribute' in column)) continue
+      const cell = restoreFormula(cells[column.index] ?? '')
+      texts[column.attribute] = cell
+      if (column.attribute === passwordField) {
+        // Write-only: an empty cell keeps the stored password.
+        if (cell !== '') password = cell
+        continue
+      }
+      const reference = references.get(column.attribute)
+      if (reference) {
+        const text = cell.trim()
+        if (text === '') values[column.attribute] = null
+        else {
+          const id = reference.ids.get(reference.caseInsensitive ? text.toLowerCase() : text)
+          if (id === undefined) errors[column.attribute] = `The chosen ${reference.label} does not exist`
+          else values[column.attribute] = id
+        }
+        continue
+      }
+      const reading = readCell(cell, column.def, context)
+      if ('error' in reading) errors[column.attribute] = reading.error
+      else values[column.attribute] = reading.value
+    }
+
+    const existing = keys[i] ? stored.get(keys[i].toLowerCase()) : undefined
+    // The match is by the key in any case: it is never rewritten (a rename is not an import's job).
+    if (existing) delete values[keyField]
+    if (ownerField && !admin) {
+      // A manager imports only their own clients, and only as themselves.
+      if (existing && String(existing[ownerField]) !== String(currentAdmin.id)) errors[keyField] = NOT_REACHABLE
+      if (ownerField in values && values[ownerField] !== null && String(values[ownerField]) !== String(currentAdmin.id)) {
+        errors[ownerField] ??= `Only an administrator can hand a client to another manager`
+      }
+      // An empty or absent Manager is the manager themselves (their form has no Manager field).
+      if (values[ownerField] === null || values[ownerField] === undefined) {
+        if (existing) delete values[ownerField]
+        else values[ownerField] = Number(currentAdmin.id)
+      }
+    }
+    if (password !== undefined && passwordField) {
+      values[passwordField] = password
+      if (confirmation) values[confirmation] = password
+    }
+
+    const touched = Object.keys(values).filter((name) => !errors[name])
+    const writable = Object.fromEntries(touched.map((name) => [name, values[name]]))
+    const instance = existing ? model.build(asSet(existing, fields), { isNewRecord: false, raw: true }) : model.build({}, { isNewRecord: true })
+    instance.set(writable)
+    // The password is checked by its field rules here and hashed only once the whole file passes:
+    // the hooks see a placeholder, so a dry run costs no bcrypt time.
+    const hookOptions = {
+      transaction,
+      referenceLookups,
+      fields: touched,
+      writeOnlyValues: password !== undefined && passwordField ? { [passwordField]: '', ...(confirmation && { [confirmation]: '' }) } : undefined,
+    }
+    await checkInstance(model, definition, instance, {
+      skip: existing ? attributes.filter((name) => !touched.includes(name)) : undefined,
+      hookOptions,
+      errors,
+      hooksAfterInvalid: true,
+    })
+    // The confirmation is never a column of a file (the import fills it in): its message is the password's.
+    if (confirmation && errors[confirmation]) {
+      if (passwordField) errors[passwordField] ??= errors[confirmation]
+      delete errors[confirmation]
+    }
+    const toWrite = Object.fromEntries(
+      attributes
+        .filter((name) => !derived.has(name) && !kinds[fields.get(name)?.kind ?? 'string'].virtual && (existing ? touched.includes(name) : true))
+        .map((name) => [name, instance.get(name)]),
+    )
+    const failed = Object.keys(errors).length > 0
+    let changes: Record<string, FieldChange> | undefined
+    if (existing && !failed) {
+      for (const name of formOrder) {
+        if (name === passwordField && password !== undefined) (changes ??= {})[name] = { ...PASSWORD_CHANGE }
+        if (!touched.includes(name) || name === passwordField || name === confirmation || !instance.changed(name as never)) continue
+        const text = asText.get(name)!
+        ;(changes ??= {})[name] = { from: text(instance.previous(name as never)), to: text(instance.get(name)) }
+      }
+    }
+    const action = failed ? 'error' : !existing ? 'create' : changes ? 'update' : 'unchanged'
+    // Kept for every row until the apply: only what the report and the writes need.
+    checked.push({
+      row: i + 1,
+      key: keys[i],
+      action,
+      errors: failed ? errors : NO_ERRORS,
+      ...(failed && { cells: Object.fromEntries(Object.keys(errors).flatMap((name) => (name in texts && name !== passwordField ? [[name, texts[name]]] : []))) }),
+      ...(changes && { changes }),
+      id: existing ? Number(existing.id) : undefined,
+      values: action === 'create' || action === 'update' ? toWrite : NO_VALUES,
+      password,
+    })
+    if ((i + 1) % 1000 === 0) onRow(i + 1)
+  }
+  onRow(file.rows.length)
+  return checked
+}

@@ -1,0 +1,149 @@
+import type { CurrentAdmin } from 'adminjs'
+import { isAdmin } from '../access/index.js'
+import { RECORD_LABELS } from '../panel/panel-fields.js'
+import { restoreFormula } from '../exports/spreadsheet-safe.js'
+import type { FieldDef } from '../fields/kinds.js'
+import { fieldMap, fieldsOf, type ResourceDefinition } from '../fields/model.js'
+import { ImportFileError } from './csv-file.js'
+import { scanImportFile, type ImportFile } from './import-file.js'
+import type { ImportOptions } from './import-options.js'
+import type { Checked } from './import-report.js'
+
+/**
+ * Matching a file's columns to fields: its header read as labels or attribute names, and what can
+ * be refused from the file alone before any row is looked up (unknown or repeated columns, no key
+ * column, a key repeated within the file, a required column missing for the rows that create).
+ */
+
+export type Column = { index: number; attribute: string; def: FieldDef } | { index: number; ignored: true }
+
+const MAX_REPORTED_DUPLICATES = 5
+
+/** Header cell → column: a field's label or attribute name; the record's ID, timestamps and read-only fields are read past. */
+function mapHeader(header: string[], definition: ResourceDefinition, keyField: string): Column[] {
+  const known = new Map<string, { attribute: string; def?: FieldDef }>()
+  for (const [attribute, def] of fieldsOf(definition)) {
+    if (def.confirms) continue // the import sets the confirmation itself
+    known.set(attribute.toLowerCase(), { attribute, def: def.readOnly ? undefined : def })
+    known.set(def.label.toLowerCase(), { attribute, def: def.readOnly ? undefined : def })
+  }
+  for (const [attribute, label] of Object.entries(RECORD_LABELS)) {
+    known.set(attribute.toLowerCase(), { attribute })
+    known.set(label.toLowerCase(), { attribute })
+  }
+  const seen = new Set<string>()
+  const unknown: string[] = []
+  const columns: Column[] = header.map((cell, index) => {
+    const found = known.get(cell.trim().toLowerCase())
+    if (!found) {
+      unknown.push(cell)
+      return { index, ignored: true }
+    }
+    if (seen.has(found.attribute)) throw new ImportFileError(`The column "${cell}" appears twice.`)
+    seen.add(found.attribute)
+    return found.def ? { index, attribute: found.attribute, def: found.def } : { index, ignored: true }
+  })
+  if (unknown.length) {
+    throw new ImportFileError(`Unknown column${unknown.length > 1 ? 's' : ''}: ${unknown.map((cell) => `"${cell}"`).join(', ')}. Use the labels of the export or the field names.`)
+  }
+  if (!seen.has(keyField)) throw new ImportFileError(`Missing required column: ${fieldMap(definition).get(keyField)?.label ?? keyField}.`)
+  return columns
+}
+
+export type InspectedFile = { columns: Column[]; keys: string[] }
+
+/**
+ * What can be refused from the file alone, before any row is looked up: unknown or repeated
+ * columns, no key column, a key repeated within the file. (inspectSource does the same in the
+ * request of an import that then runs as a job, so such a file is refused at once.)
+ */
+export function inspectFile(file: ImportFile, { definition, keyField }: Pick<ImportOptions, 'definition' | 'keyField'>): InspectedFile {
+  const columns = mapHeader(file.header, definition, keyField)
+  const keyColumn = columnOf(columns, keyField)!
+  const keys = file.rows.map((cells) => keyIn(cells, keyColumn))
+  refuseRepeatedKeys(keys, definition, keyField)
+  return { columns, keys }
+}
+
+export const columnOf = (columns: Column[], attribute: string | undefined) =>
+  columns.find((column) => 'attribute' in column && column.attribute === attribute)?.index
+export const keyIn = (cells: string[], keyColumn: number) => restoreFormula(cells[keyColumn] ?? '').trim()
+
+/** Duplicate keys would make "which row wins" a guess: the file is refused, naming them. */
+function refuseRepeatedKeys(keys: string[], definition: ResourceDefinition, keyField: string) {
+  const firstRow = new Map<string, number>()
+  const duplicates: string[] = []
+  keys.forEach((key, i) => {
+    if (!key) return
+    const lower = key.toLowerCase()
+    const first = firstRow.get(lower)
+    if (first === undefined) firstRow.set(lower, i + 1)
+    else if (duplicates.length < MAX_REPORTED_DUPLICATES) duplicates.push(`"${key}" (rows ${first} and ${i + 1})`)
+  })
+  if (duplicates.length) throw new ImportFileError(`Each ${fieldMap(definition).get(keyField)?.label ?? keyField} may appear only once in the file; repeated: ${duplicates.join(', ')}.`)
+}
+
+/** Password cells that are not empty: each costs a bcrypt hash on apply. */
+export function passwordsIn(file: ImportFile, { definition }: Pick<ImportOptions, 'definition'>, { columns }: InspectedFile): number {
+  const column = columnOf(columns, definition.passwordHash?.from)
+  return column === undefined ? 0 : file.rows.filter((cells) => restoreFormula(cells[column] ?? '') !== '').length
+}
+
+/**
+ * inspectFile and passwordsIn in one pass over the file as it streams, keeping only its keys: a
+ * request decides whether the import runs now or as a job without holding every row. The file's
+ * own faults (not CSV, ragged…) are named before its columns', as when it is read whole.
+ */
+export async function inspectSource(source: string | Buffer, { maxRows }: { maxRows: number }, { definition, keyField }: Pick<ImportOptions, 'definition' | 'keyField'>) {
+  let columns: Column[] | undefined
+  let refused: unknown
+  let keyColumn = -1
+  let passwordColumn: number | undefined
+  const keys: string[] = []
+  let passwords = 0
+  const { rows } = await scanImportFile(source, { maxRows }, {
+    header: (header) => {
+      try {
+        columns = mapHeader(header, definition, keyField)
+      } catch (error) {
+        refused = error
+        return
+      }
+      keyColumn = columnOf(columns, keyField)!
+      passwordColumn = columnOf(columns, definition.passwordHash?.from)
+    },
+    row: (cells) => {
+      if (!columns) return
+      keys.push(keyIn(cells, keyColumn))
+      if (passwordColumn !== undefined && restoreFormula(cells[passwordColumn] ?? '') !== '') passwords += 1
+    },
+  })
+  if (refused) throw refused
+  refuseRepeatedKeys(keys, definition, keyField)
+  return { rows, passwords }
+}
+
+/**
+ * Columns a new record cannot do without (required, no default, not set by the import itself),
+ * absent from the file while some of its rows would create a record: one file-level message
+ * naming them, instead of the same error on every new row.
+ */
+export function refuseMissingRequiredColumns(checked: Checked[], columns: Column[], currentAdmin: CurrentAdmin, options: ImportOptions) {
+  const creates = checked.filter((row) => row.action === 'create' || (row.action === 'error' && row.id === undefined))
+  if (!creates.length) return
+  const present = new Set(columns.flatMap((column) => ('attribute' in column ? [column.attribute] : [])))
+  const missing = fieldsOf(options.definition)
+    .filter(([attribute, def]) => def.required && def.default === undefined && !def.confirms && !def.readOnly && !present.has(attribute))
+    // A manager's new clients are their own: their file needs no Manager column.
+    .filter(([attribute]) => !(attribute === options.ownerField && !isAdmin({ currentAdmin })))
+    .map(([, def]) => def.label)
+  if (!missing.length) return
+  const rows = creates.slice(0, MAX_REPORTED_DUPLICATES).map((row) => row.row)
+  const plural = missing.length > 1
+  throw new ImportFileError(
+    `Missing required column${plural ? 's' : ''} ${missing.map((label) => `"${label}"`).join(', ')}: ` +
+      `${creates.length === 1 ? 'row' : `${creates.length.toLocaleString('en')} rows`} ${rows.join(', ')}${creates.length > rows.length ? ', …' : ''} would create a new record, which needs ${plural ? 'them' : 'it'}. ` +
+      `Add the column${plural ? 's' : ''}, or leave out the rows that are not in the database yet.`,
+  )
+}
+

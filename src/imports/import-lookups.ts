@@ -1,0 +1,76 @@
+import { Op, QueryTypes, Sequelize, type Transaction } from 'sequelize'
+import { naturalKeyOf } from '../exports/csv-columns.js'
+import { restoreFormula } from '../exports/spreadsheet-safe.js'
+import { columnName } from '../fields/model.js'
+import type { Column } from './import-columns.js'
+import type { ImportFile } from './import-file.js'
+import { chunks, LOOKUP_CHUNK, type ImportOptions } from './import-options.js'
+import type { Checked } from './import-report.js'
+
+/**
+ * Matching rows to stored records: each row's stored record by its key (the login, any case), and
+ * each Manager or Product cell's record by its natural key (e-mail, code), a chunk of keys per
+ * query. The report's changes name a referenced record by that key again, not by its id.
+ */
+
+export type References = Map<string, { label: string; ids: Map<string, number>; caseInsensitive: boolean }>
+
+/** Manager and Product cells hold the referenced record's natural key (e-mail, code): all looked up in one query each. */
+export async function resolveReferences(file: ImportFile, columns: Column[], sequelize: Sequelize): Promise<References> {
+  const references: References = new Map()
+  for (const column of columns) {
+    if (!('attribute' in column) || !column.def.references) continue
+    const key = naturalKeyOf(column.def.references.resource)
+    if (!key) continue
+    const caseInsensitive = key.def.kind === 'email' || key.def.unique === 'caseInsensitive'
+    const normal = (value: string) => (caseInsensitive ? value.toLowerCase() : value)
+    const wanted = [...new Set(file.rows.map((cells) => normal(restoreFormula(cells[column.index] ?? '').trim())).filter(Boolean))]
+    const ids = new Map<string, number>()
+    const keySql = caseInsensitive ? `lower("${columnName(key.attribute)}")` : `"${columnName(key.attribute)}"`
+    for (const part of chunks(wanted, LOOKUP_CHUNK)) {
+      const rows = (await sequelize.query(`SELECT id, ${keySql} AS key FROM "${key.table}" WHERE ${keySql} IN (:part)`, {
+        replacements: { part },
+        type: QueryTypes.SELECT,
+      })) as { id: number; key: string }[]
+      for (const row of rows) ids.set(row.key, Number(row.id))
+    }
+    references.set(column.attribute, { label: column.def.label, ids, caseInsensitive })
+  }
+  return references
+}
+
+export async function storedByKey(keys: string[], attributes: string[], options: ImportOptions, transaction?: Transaction) {
+  const stored = new Map<string, Record<string, unknown>>()
+  const wanted = [...new Set(keys.filter(Boolean).map((key) => key.toLowerCase()))]
+  for (const part of chunks(wanted, LOOKUP_CHUNK)) {
+    const where = Sequelize.where(Sequelize.fn('lower', Sequelize.col(columnName(options.keyField))), { [Op.in]: part })
+    for (const row of await options.resource.rowsWhere(where, { transaction, lock: Boolean(transaction), attributes })) {
+      stored.set(String(row[options.keyField]).toLowerCase(), row)
+    }
+  }
+  return stored
+}
+
+/** Changes of a reference column, from ids to the natural keys a file shows (one query per column). */
+export async function nameReferencedRecords(checked: Checked[], columns: Column[], sequelize: Sequelize, transaction?: Transaction) {
+  for (const column of columns) {
+    if (!('attribute' in column) || !column.def.references) continue
+    const key = naturalKeyOf(column.def.references.resource)
+    const changes = checked.flatMap((row) => (row.changes?.[column.attribute] ? [row.changes[column.attribute]] : []))
+    if (!key || !changes.length) continue
+    const ids = [...new Set(changes.flatMap(({ from, to }) => [from, to]).filter((id) => /^\d+$/.test(id)).map(Number))]
+    const names = new Map<string, string>()
+    for (const part of chunks(ids, LOOKUP_CHUNK)) {
+      const rows = (await sequelize.query(`SELECT id, "${columnName(key.attribute)}" AS key FROM "${key.table}" WHERE id IN (:part)`, {
+        replacements: { part },
+        type: QueryTypes.SELECT,
+        transaction,
+      })) as { id: number; key: string }[]
+      for (const row of rows) names.set(String(row.id), String(row.key))
+    }
+    for (const change of changes) {
+      change.from = names.get(change.from) ?? change.from
+      change.to = names.get(change.to) ?? change.to
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import type { Model, ModelStatic, Transaction } from 'sequelize'
+import type { AppResource } from '../panel/adapter/app-resource.js'
+import type { ResourceDefinition } from '../fields/model.js'
+import type { ImportProgress, ImportReport } from './import-report.js'
+
+/** What an import of one resource works with, set up once by the app. */
+export type ImportOptions = {
+  model: ModelStatic<Model>
+  resource: AppResource
+  definition: ResourceDefinition
+  /** The matching key (the client's login): required column, unique case-insensitively. */
+  keyField: string
+  /** The reference that names the row's owner (a manager may only import their own, as themselves). */
+  ownerField?: string
+  bcryptRounds: number
+}
+
+/** One run's hooks: progress, cancellation, and a write that commits (or not) with the apply. */
+export type ImportRun = {
+  onProgress?: (progress: ImportProgress) => void
+  /** Aborting stops the run between rows or statements; an apply in progress rolls back. */
+  signal?: AbortSignal
+  /** Runs inside the apply's transaction, just before it commits: a job records its report there. */
+  beforeCommit?: (report: ImportReport, transaction: Transaction) => Promise<void>
+}
+
+/** Stored rows looked up per query. */
+export const LOOKUP_CHUNK = 1000
+
+export const chunks = <T>(items: T[], size: number) => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size))

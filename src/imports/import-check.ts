@@ -28,6 +28,12 @@ const YIELD_EVERY = 200
 /** What an update of a write-only password shows in place of the values. */
 export const PASSWORD_CHANGE: FieldChange = Object.freeze({ from: '••••••', to: '(new password)' }) as FieldChange
 
+/** The cells an error row's messages are about, as the file had them (a password is never echoed). */
+function cellsOf(errors: Record<string, string>, texts: Record<string, string>, passwordField: string | undefined) {
+  const cells = Object.fromEntries(Object.keys(errors).flatMap((name) => (name in texts && name !== passwordField ? [[name, texts[name]]] : [])))
+  return Object.keys(cells).length ? { cells } : {}
+}
+
 export async function checkAll(
   file: ImportFile,
   columns: Column[],
@@ -159,7 +165,7 @@ export async function checkAll(
       key: keys[i],
       action,
       errors: failed ? errors : NO_ERRORS,
-      ...(failed && { cells: Object.fromEntries(Object.keys(errors).flatMap((name) => (name in texts && name !== passwordField ? [[name, texts[name]]] : []))) }),
+      ...(failed && cellsOf(errors, texts, passwordField)),
       ...(changes && { changes }),
       id: existing ? Number(existing.id) : undefined,
       values: action === 'create' || action === 'update' ? toWrite : NO_VALUES,

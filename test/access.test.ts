@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import request from 'supertest'
+import { registry, type ActionPreset } from '../src/resources/registry.js'
 import { api, createClient, PASSWORD, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
 
 type Agent = Awaited<ReturnType<TestApp['loginAs']>>
@@ -45,15 +46,25 @@ after(() => t.close())
 
 describe('the role × resource × action matrix', () => {
   const actions = ['list', 'search', 'show', 'new', 'edit', 'delete', 'bulkDelete'] as const
-  const allowed: Record<'admin' | 'manager', Record<string, readonly string[]>> = {
-    admin: { Client: actions, AdminUser: actions, Product: actions },
-    manager: { Client: ['list', 'search', 'show', 'new', 'edit'], AdminUser: [], Product: [] },
+  // What each preset of the registry promises; every resource that can be written is in the matrix
+  // (one missing from freshRecord/newPayload fails here rather than going untested).
+  const allowed: Record<Exclude<ActionPreset, 'readOnly'>, Record<'admin' | 'manager', readonly string[]>> = {
+    staffEditAdminsDelete: { admin: actions, manager: ['list', 'search', 'show', 'new', 'edit'] },
+    adminsOnly: { admin: actions, manager: [] },
   }
+  const writable = registry.filter((entry) => entry.actions !== 'readOnly')
+
+  test('every writable resource has test data', () => {
+    for (const { definition } of writable) {
+      assert.ok(freshRecord[definition.name] && newPayload[definition.name], `add ${definition.name} to freshRecord and newPayload`)
+    }
+  })
 
   for (const role of ['admin', 'manager'] as const) {
-    for (const resource of ['Client', 'AdminUser', 'Product']) {
+    for (const { definition, actions: preset } of writable) {
+      const resource = definition.name
       for (const action of actions) {
-        const expected = allowed[role][resource].includes(action)
+        const expected = allowed[preset as keyof typeof allowed][role].includes(action)
         test(`${role} ${expected ? 'may' : 'may not'} ${action} ${resource}`, async () => {
           const agent = role === 'admin' ? admin : manager1
           const ownId = role === 'admin' ? t.ids.manager2 : t.ids.manager1

@@ -15,6 +15,8 @@ const LAYERS: [name: string, patterns: string[]][] = [
   ['db', ['src/db/']],
   ['field kinds', ['src/fields/']],
   ['resource definitions', ['src/resources/*/*.fields.ts']],
+  // The one list of resources (definitions, labels, titles, ownership, presets): data, read by everything above.
+  ['resource registry', ['src/resources/registry.ts']],
   ['models', ['src/models/', 'src/schema/']],
   ['access and accounts', ['src/access/', 'src/auth/', 'src/account/']],
   ['panel kit', ['src/panel/']],
@@ -72,7 +74,9 @@ test('imports only go down the layers', () => {
 })
 
 test('the check sees imports (a file known to import below it)', () => {
-  assert.ok(importsOf('src/models/index.ts').includes('src/resources/client/client.fields.ts'))
+  assert.ok(importsOf('src/models/index.ts').includes('src/resources/registry.ts'))
+  assert.ok(importsOf('src/resources/registry.ts').includes('src/resources/client/client.fields.ts'))
+  assert.equal(LAYERS[layerOf('src/resources/registry.ts')][0], 'resource registry')
   assert.equal(LAYERS[layerOf('src/resources/client/client.fields.ts')][0], 'resource definitions')
   assert.equal(LAYERS[layerOf('src/resources/client/client.resource.ts')][0], 'resource options')
 })

@@ -1,18 +1,35 @@
-import AdminJS from 'adminjs'
+import AdminJS, { type ResourceWithOptions } from 'adminjs'
 import type { Models } from '../models/index.js'
-import { adminUserResource } from '../resources/admin-user/admin-user.resource.js'
-import { adminUserDefinition } from '../resources/admin-user/admin-user.fields.js'
-import { changeHistoryDefinition } from '../resources/change-history/change-history.fields.js'
-import { changeHistoryResource } from '../resources/change-history/change-history.resource.js'
-import { clientResource } from '../resources/client/client.resource.js'
-import { clientDefinition } from '../resources/client/client.fields.js'
-import { productResource } from '../resources/product/product.resource.js'
-import { productDefinition } from '../resources/product/product.fields.js'
+import { registry, resourceFolder, type ResourceEntry } from '../resources/registry.js'
 import { loadComponents } from '../panel/components.js'
 import { dashboardData } from './dashboard.js'
 import { memoizeLayoutsByRole } from '../panel/adminjs-internals/memoize-layouts.js'
 import { panelFields } from '../panel/panel-fields.js'
-import type { ResourceDefinition } from '../fields/model.js'
+
+/** What every `<folder>/<folder>.resource.ts` exports: the resource's AdminJS options. */
+export type ResourceOptionsModule = {
+  resourceOptions: (models: Models, components: ReturnType<typeof loadComponents>['ids'], entry: ResourceEntry) => ResourceWithOptions
+}
+
+/**
+ * A registry entry's resource for AdminJS: its options file (found by the resource's name, so that
+ * the registry stays the one list) and what the entry itself declares: id, menu, title and sort.
+ */
+async function resourceOf(entry: ResourceEntry, models: Models, components: ReturnType<typeof loadComponents>['ids']): Promise<ResourceWithOptions> {
+  const folder = resourceFolder(entry.definition.name)
+  const module = (await import(`../resources/${folder}/${folder}.resource.js`)) as ResourceOptionsModule
+  const built = module.resourceOptions(models, components, entry)
+  return {
+    resource: built.resource,
+    options: {
+      ...built.options,
+      id: entry.definition.name,
+      navigation: { name: entry.navigation.group, icon: entry.navigation.icon },
+      titleProperty: entry.titleField,
+      sort: entry.sort,
+    },
+  }
+}
 
 export const PRODUCT_NAME = 'SMS Client Admin'
 
@@ -28,11 +45,15 @@ const logo =
     </svg>`,
   )
 
-export function buildAdmin(models: Models) {
+export async function buildAdmin(models: Models) {
   memoizeLayoutsByRole()
   const { componentLoader, ids } = loadComponents()
-  const translations = (definition: ResourceDefinition) =>
-    panelFields(definition, ids).translations
+  const resources = await Promise.all(registry.map((entry) => resourceOf(entry, models, ids)))
+  // Labels come from the registry; a list page is titled by what it lists ("Clients", with its count), not "List".
+  const translationsOf = (entry: ResourceEntry) => {
+    const { properties } = panelFields(entry.definition, ids).translations
+    return { properties: { ...properties, ...entry.propertyLabels }, actions: { list: entry.plural, ...entry.actionLabels } }
+  }
 
   return new AdminJS({
     rootPath: '/admin',
@@ -46,12 +67,7 @@ export function buildAdmin(models: Models) {
     // Every user's own page: two-factor login, password, sessions (components/AccountPage.jsx,
     // served by src/account/account-routes.ts).
     pages: { account: { component: ids.accountPage, icon: 'User' } },
-    resources: [
-      clientResource(models, ids),
-      changeHistoryResource(models, ids),
-      productResource(models, ids),
-      adminUserResource(models, ids),
-    ],
+    resources,
     branding: {
       companyName: PRODUCT_NAME,
       logo,
@@ -64,7 +80,12 @@ export function buildAdmin(models: Models) {
       availableLanguages: ['en'],
       translations: {
         en: {
-          labels: { Client: 'Clients', AdminUser: 'Admin users', Product: 'Products', ChangeHistory: 'Change history', navigation: 'Navigation', dashboard: 'Home', pages: 'Account' },
+          labels: {
+            ...Object.fromEntries(registry.map((entry) => [entry.definition.name, entry.plural])),
+            navigation: 'Navigation',
+            dashboard: 'Home',
+            pages: 'Account',
+          },
           pages: { account: 'My account' },
           components: {
             Login: {
@@ -77,16 +98,7 @@ export function buildAdmin(models: Models) {
           messages: {
             invalidCredentials: 'Wrong e-mail or password.',
           },
-          // A list page is titled by what it lists ("Clients", with its count), not "List".
-          resources: {
-            Client: { ...translations(clientDefinition), actions: { list: 'Clients', exportCsv: 'Export CSV', importCsv: 'Import CSV', exportSelectedCsv: 'Export CSV', bulkEdit: 'Edit selected', bulkEditMatching: 'Edit all matching' } },
-            AdminUser: { ...translations(adminUserDefinition), actions: { list: 'Admin users', resetTwoFactor: 'Reset two-factor' } },
-            Product: { ...translations(productDefinition), actions: { list: 'Products' } },
-            ChangeHistory: {
-              properties: { ...translations(changeHistoryDefinition).properties, createdAt: 'When', summary: 'Changes' },
-              actions: { list: 'Change history', revert: 'Revert this change' },
-            },
-          },
+          resources: Object.fromEntries(registry.map((entry) => [entry.definition.name, translationsOf(entry)])),
         },
       },
     },

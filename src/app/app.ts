@@ -119,7 +119,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     }
     if (!config.isProduction) logger.info('two-factor secrets use the fixed development key (set TWO_FACTOR_KEY to use your own)')
   }
-  const admin = buildAdmin(models)
+  const admin = await buildAdmin(models)
   const app = express()
   app.disable('x-powered-by')
   // The panel's API answers are per user and never revalidated; hashing every body for an ETag is waste.

@@ -30,7 +30,7 @@ export type CsvColumns = {
  */
 export function naturalKeyOf(resourceName: string): { attribute: string; def: FieldDef; table: string } | undefined {
   const definition = definitions[resourceName as keyof typeof definitions] as ResourceDefinition | undefined
-  const found = definition && fieldsOf(definition).find(([, def]) => def.unique)
+  const found = definition && fieldsOf(definition).find(([, def]) => def.unique === true || def.unique === 'caseInsensitive')
   return found && { attribute: found[0], def: found[1], table: definition.table }
 }
 

@@ -51,12 +51,16 @@ export type FieldDef = {
   references?: {
     resource: string
     table: string
-    onDelete?: 'RESTRICT' | 'SET NULL'
+    /** What deleting the referenced row does here: refuse (RESTRICT), empty this field, or delete this row too. */
+    onDelete?: 'RESTRICT' | 'SET NULL' | 'CASCADE'
     /** Only rows whose `active` flag is set may be chosen (checked whenever the value changes). */
     mustBeActive?: boolean
   }
-  /** Unique in the database; `caseInsensitive` uses a unique index on lower(column). */
-  unique?: true | 'caseInsensitive'
+  /**
+   * Unique in the database; `caseInsensitive` uses a unique index on lower(column); `{ with, ignoreCase }`
+   * is unique together with another field (a sender name per client), a unique index on both.
+   */
+  unique?: true | 'caseInsensitive' | { with: string; ignoreCase?: boolean }
   /** Once stored it never changes (model hook + database trigger). */
   readOnlyOnceSet?: boolean
   /** Must equal the named field (a write-only confirmation). */
@@ -69,6 +73,11 @@ export type FieldDef = {
   list?: boolean | number
   /** Offered in the list's filter panel. */
   filter?: boolean
+  /**
+   * Searched by the list's search box (`q=`): a case-insensitive substring, so only for text kinds
+   * that filter as `contains`, and only where a trigram index serves it (see the migrations).
+   */
+  search?: boolean
   /** Offered by "Edit selected": may be set on many records at once (never a per-record identity field). */
   bulkEdit?: boolean
   /** Not editable in the panel (timestamps and other derived values). */

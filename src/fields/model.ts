@@ -28,6 +28,15 @@ export type ResourceDefinition = {
    * checks it on `instance.save()`.
    */
   versionField?: string
+  /** Every create, update and delete is recorded in the change history by a database trigger. */
+  history?: boolean
+  /** The reference to the panel user who owns a row (a client's manager): a manager sees only theirs. */
+  ownedBy?: string
+  /**
+   * The reference whose record's owner owns this row (a sender name's client): the row scope, the
+   * check that a chosen reference is the user's own, and whose history the change is.
+   */
+  ownedThrough?: string
 }
 
 export type ModelSettings = KindContext & {

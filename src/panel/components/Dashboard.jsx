@@ -11,7 +11,6 @@ const h = new ViewHelpers()
 const NOT_SET = '__FORM_VALUE_NULL__'
 const STATUS_LABELS = { active: 'Active', expired: 'Expired' }
 const ACTION_LABELS = { create: 'Created', update: 'Changed', delete: 'Deleted' }
-const RESOURCE_LABELS = { Client: 'Client', AdminUser: 'Admin user', Product: 'Product' }
 
 const clientList = (filters = {}) => {
   const search = Object.entries(filters)
@@ -81,7 +80,7 @@ const RecentChanges = ({ changes, showResource }) => (
               <TableCell style={{ whiteSpace: 'nowrap' }}>{change.actor}</TableCell>
               <TableCell style={{ whiteSpace: 'nowrap' }}>
                 <Link href={recordLink(change)}>
-                  {showResource ? `${RESOURCE_LABELS[change.resource] ?? change.resource} ` : ''}
+                  {showResource ? `${change.resourceLabel ?? change.resource} ` : ''}
                   {change.title ?? `#${change.recordId}`}
                 </Link>
               </TableCell>

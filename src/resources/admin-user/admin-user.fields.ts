@@ -6,6 +6,7 @@ export const adminUserDefinition: ResourceDefinition = {
   name: 'AdminUser',
   table: 'admin_users',
   passwordHash: { from: 'password', attribute: 'passwordHash' },
+  history: true,
   sections: [
     {
       title: '',

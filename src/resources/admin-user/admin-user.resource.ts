@@ -5,20 +5,16 @@ import { AppResource } from '../../panel/adapter/app-resource.js'
 import type { loadComponents } from '../../panel/components.js'
 import { panelFields } from '../../panel/panel-fields.js'
 import type { Models } from '../../models/index.js'
-import { adminUserDefinition } from './admin-user.fields.js'
+import type { ResourceEntry } from '../registry.js'
 
 // Nobody deletes their own account or changes their own role or active flag: a rule of the model
 // (installOwnAccountRule), so that the bulk form of each action is held to it as well.
 
-export function adminUserResource(models: Models, components: ReturnType<typeof loadComponents>['ids']): ResourceWithOptions {
-  const panel = panelFields(adminUserDefinition, components)
+export function resourceOptions(models: Models, components: ReturnType<typeof loadComponents>['ids'], entry: ResourceEntry): ResourceWithOptions {
+  const panel = panelFields(entry.definition, components)
   return {
-    resource: new AppResource(models.AdminUser, adminUserDefinition),
+    resource: new AppResource(models.AdminUser, entry.definition),
     options: {
-      id: 'AdminUser',
-      navigation: { name: 'Administration', icon: 'Shield' },
-      titleProperty: 'name',
-      sort: { sortBy: 'name', direction: 'asc' },
       ...panel.resourceOptions,
       actions: { ...adminOnlyActions(panel, components), resetTwoFactor: resetTwoFactorAction(components.resetTwoFactor) },
     },

@@ -1,10 +1,12 @@
+import type { Option } from '../../fields/kinds.js'
 import type { ResourceDefinition } from '../../fields/model.js'
 
 /**
  * Who changed what, when. Rows are written by database triggers (migration 0002) in the same
- * transaction as the change; the panel only reads them. Every field is read-only.
+ * transaction as the change; the panel only reads them. Every field is read-only. Its record types
+ * are the resources with `history: true`, handed in by the registry (src/resources/registry.ts).
  */
-export const changeHistoryDefinition: ResourceDefinition = {
+export const changeHistoryDefinitionFor = (recordTypes: Option[]): ResourceDefinition => ({
   name: 'ChangeHistory',
   table: 'change_history',
   updatedAt: false,
@@ -20,11 +22,7 @@ export const changeHistoryDefinition: ResourceDefinition = {
           // Any resource name a history trigger passes: no CHECK in the database (migration 0002).
           maxLength: 32,
           databaseCheck: false,
-          options: [
-            { value: 'Client', label: 'Client' },
-            { value: 'AdminUser', label: 'Admin user' },
-            { value: 'Product', label: 'Product' },
-          ],
+          options: recordTypes,
           list: 2,
           filter: true,
         },
@@ -66,4 +64,4 @@ export const changeHistoryDefinition: ResourceDefinition = {
       },
     },
   ],
-}
+})

@@ -6,8 +6,8 @@ import { withCompactAnswers } from '../../panel/actions/action-hooks.js'
 import { listRecords, searchRecords } from '../../panel/actions/list-action.js'
 import type { loadComponents } from '../../panel/components.js'
 import { panelFields } from '../../panel/panel-fields.js'
-import { definitions, type Models } from '../../models/index.js'
-import { changeHistoryDefinition } from './change-history.fields.js'
+import type { Models } from '../../models/index.js'
+import { entryOf, type ResourceEntry } from '../registry.js'
 import { ACCOUNT_ACTIONS, describeAccountEvent } from '../../account/account-events.js'
 import { describeChanges, type ChangeEntry, type ReferenceTitle } from './describe-changes.js'
 import { referenceTitles } from './reference-titles.js'
@@ -20,7 +20,7 @@ type Entry = { changes?: ChangeEntry[]; resource?: string; operation?: string; a
 /** Adds a readable `summary` (one line per changed field) and drops the raw JSON from the row. */
 const withSummary = (record: RecordJson, entry: Entry, title: ReferenceTitle) => {
   const { changes = [], resource, operation, action } = entry
-  const definition = definitions[resource as keyof typeof definitions]
+  const definition = entryOf(resource)?.definition
   record.params = Object.fromEntries(Object.entries(record.params).filter(([key]) => !key.startsWith('changes.')))
   // Account events keep where they came from (address, browser), not field changes.
   if (action && ACCOUNT_ACTIONS.includes(action)) {
@@ -73,19 +73,15 @@ const revertHandler =
     }
   }
 
-export function changeHistoryResource(models: Models, components: ReturnType<typeof loadComponents>['ids']): ResourceWithOptions {
-  const { resourceOptions } = panelFields(changeHistoryDefinition, components)
+export function resourceOptions(models: Models, components: ReturnType<typeof loadComponents>['ids'], entry: ResourceEntry): ResourceWithOptions {
+  const { resourceOptions: fieldOptions } = panelFields(entry.definition, components)
   const summarize = summarizeWith(models.ChangeHistory.sequelize!)
   return {
-    resource: new AppResource(models.ChangeHistory, changeHistoryDefinition, { rowScope: historyVisibleTo, listAlso: ['changes', 'operation'] }),
+    resource: new AppResource(models.ChangeHistory, entry.definition, { rowScope: historyVisibleTo, listAlso: ['changes', 'operation'] }),
     options: {
-      id: 'ChangeHistory',
-      navigation: { name: null, icon: 'Clock' },
-      titleProperty: 'summary',
-      sort: { sortBy: 'createdAt', direction: 'desc' },
-      ...resourceOptions,
+      ...fieldOptions,
       properties: {
-        ...resourceOptions.properties,
+        ...fieldOptions.properties,
         createdAt: { position: 0, isVisible: { list: true, filter: true, show: true, edit: false } },
         summary: {
           position: 10,
@@ -99,7 +95,7 @@ export function changeHistoryResource(models: Models, components: ReturnType<typ
         actorId: { isVisible: { list: false, filter: true, show: false, edit: false } },
         clientId: { isVisible: false },
         // "bulk:<uuid>" and the like: a link to every entry of the same bulk edit, import or revert.
-        operation: { ...resourceOptions.properties?.operation, components: { list: components.operationLink, show: components.operationLink } },
+        operation: { ...fieldOptions.properties?.operation, components: { list: components.operationLink, show: components.operationLink } },
       },
       listProperties: ['createdAt', 'resource', 'recordId', 'action', 'actorEmail', 'summary', 'operation'],
       showProperties: ['createdAt', 'resource', 'recordId', 'action', 'actorEmail', 'summary', 'operation'],

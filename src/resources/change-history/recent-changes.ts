@@ -1,7 +1,8 @@
 import type { CurrentAdmin } from 'adminjs'
 import { QueryTypes, type Sequelize } from 'sequelize'
 import { columnName, fieldsOf, type ResourceDefinition } from '../../fields/model.js'
-import { definitions } from '../../models/index.js'
+import { entryOf, registry } from '../registry.js'
+import { ident, literal } from '../../schema/desired.js'
 import { describeChanges, type ChangeEntry, type ReferenceTitle } from './describe-changes.js'
 import { referenceTitles, titleColumns } from './reference-titles.js'
 
@@ -20,6 +21,8 @@ export type RecentChange = {
   at: string
   /** The record's title now (or as it was deleted), e.g. a client's login; null when unknown. */
   title: string | null
+  /** The record type as people say it: "Sender name". */
+  resourceLabel: string
   summary: string
 }
 
@@ -27,13 +30,17 @@ export const RECENT_CHANGES = 20
 const SUMMARY_MAX = 160
 const RECORD_CHANGES = `('create', 'update', 'delete')`
 
-type Row = Omit<RecentChange, 'summary' | 'at'> & { at: Date | string; changes: ChangeEntry[] }
+type Row = Omit<RecentChange, 'summary' | 'at' | 'resourceLabel'> & { at: Date | string; changes: ChangeEntry[] }
+
+/** Each recorded resource's title column, read from the registry: one WHEN per resource. */
+const titleNow = registry
+  .filter(({ definition }) => definition.history && titleColumns[definition.name])
+  .map(({ definition }) => `    WHEN ${literal(definition.name)} THEN (SELECT ${ident(titleColumns[definition.name])} FROM ${ident(definition.table)} WHERE id = h.record_id)`)
+  .join('\n')
 
 const columns = `h.id::int AS id, h.resource, h.record_id AS "recordId", h.action, h.actor_email AS actor, h.created_at AS at, h.changes,
   CASE h.resource
-    WHEN 'Client' THEN (SELECT login FROM clients WHERE id = h.record_id)
-    WHEN 'AdminUser' THEN (SELECT name FROM admin_users WHERE id = h.record_id)
-    WHEN 'Product' THEN (SELECT name FROM products WHERE id = h.record_id)
+${titleNow}
   END AS title`
 const newestFirst = 'ORDER BY h.created_at DESC, h.id DESC'
 
@@ -94,6 +101,7 @@ function presentRows(rows: Row[], title: ReferenceTitle): RecentChange[] {
   return rows.map(({ changes, at, ...row }) => ({
     ...row,
     title: row.title ?? recordedTitle(row.resource, row.action, changes),
+    resourceLabel: entryOf(row.resource)?.label ?? row.resource,
     at: new Date(at).toISOString(),
     summary: summarize(row.resource, row.action, changes, title),
   }))
@@ -132,7 +140,7 @@ function heldValues(definition: ResourceDefinition | undefined, action: string, 
  * a new or deleted record held ("Login: acme; Currency: EUR; …"), cut at SUMMARY_MAX characters.
  */
 export function summarize(resource: string, action: string, changes: ChangeEntry[], title?: ReferenceTitle): string {
-  const definition = definitions[resource as keyof typeof definitions]
+  const definition = entryOf(resource)?.definition
   let lines = describeChanges(definition, action === 'update' ? changes : heldValues(definition, action, changes), title)
   if (action === 'create') lines = lines.map((line) => line.replace(': (empty) → ', ': '))
   if (action === 'delete') lines = lines.map((line) => line.replace(/ → \(empty\)$/, ''))

@@ -3,17 +3,19 @@ import { QueryTypes, type Sequelize } from 'sequelize'
 import { mayNameRecord } from '../../access/index.js'
 import type { FieldDef } from '../../fields/kinds.js'
 import { columnName, fieldsOf } from '../../fields/model.js'
-import { definitions } from '../../models/index.js'
+import { entryOf, registry } from '../registry.js'
 import type { ChangeEntry, ReferenceTitle } from './describe-changes.js'
 
-/** The column that names a record of each resource, as its panel title does. */
-export const titleColumns: Record<string, string> = { Client: 'login', AdminUser: 'name', Product: 'name' }
+/** The column that names a record of each resource, as its panel title does (a stored field's column only). */
+export const titleColumns: Record<string, string> = Object.fromEntries(
+  registry.flatMap(({ definition, titleField }) => (fieldsOf(definition).some(([name]) => name === titleField) ? [[definition.name, columnName(titleField)]] : [])),
+)
 
 type Reference = NonNullable<FieldDef['references']>
 const referenceColumns = new Map<string, Map<string, Reference>>()
 /** A resource's reference fields by column (what the history stores), worked out once per resource. */
 function referenceColumnsOf(resource: string | undefined): Map<string, Reference> | undefined {
-  const definition = definitions[resource as keyof typeof definitions]
+  const definition = entryOf(resource)?.definition
   if (!definition) return undefined
   if (!referenceColumns.has(definition.name)) {
     referenceColumns.set(definition.name, new Map(fieldsOf(definition).flatMap(([name, def]) => (def.references ? [[columnName(name), def.references] as const] : []))))

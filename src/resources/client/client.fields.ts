@@ -12,6 +12,8 @@ export const clientDefinition: ResourceDefinition = {
   table: 'clients',
   passwordHash: { from: 'password', attribute: 'passwordHash' },
   versionField: 'version',
+  history: true,
+  ownedBy: 'managerId',
   sections: [
     {
       title: 'Core client settings',

@@ -11,6 +11,7 @@ import type { loadComponents } from '../../panel/components.js'
 import { panelFields } from '../../panel/panel-fields.js'
 import { fieldMap } from '../../fields/model.js'
 import type { Models } from '../../models/index.js'
+import type { ResourceEntry } from '../registry.js'
 import { clientDefinition } from './client.fields.js'
 import { summaryTotal } from './client-summary.js'
 
@@ -38,8 +39,8 @@ const managerCannotHandOver = async (request: ActionRequest, { currentAdmin }: A
   return request
 }
 
-export function clientResource(models: Models, components: ReturnType<typeof loadComponents>['ids']): ResourceWithOptions {
-  const { resourceOptions, formLayout, showLayout, defaults } = panelFields(clientDefinition, components, {
+export function resourceOptions(models: Models, components: ReturnType<typeof loadComponents>['ids'], entry: ResourceEntry): ResourceWithOptions {
+  const { resourceOptions: fieldOptions, formLayout, showLayout, defaults } = panelFields(clientDefinition, components, {
     hiddenInFormFor: fieldsHiddenFor,
   })
   const fields = fieldMap(clientDefinition)
@@ -56,13 +57,9 @@ export function clientResource(models: Models, components: ReturnType<typeof loa
       },
     }),
     options: {
-      id: 'Client',
-      navigation: { name: null, icon: 'Users' },
-      titleProperty: 'login',
-      sort: { sortBy: 'createdAt', direction: 'desc' },
-      ...resourceOptions,
+      ...fieldOptions,
       properties: {
-        ...resourceOptions.properties,
+        ...fieldOptions.properties,
         // Not a column: the show page's change history, loaded from the ChangeHistory resource.
         history: {
           isVisible: { list: false, filter: false, show: true, edit: false },

@@ -4,6 +4,7 @@ import type { ResourceDefinition } from '../../fields/model.js'
 export const productDefinition: ResourceDefinition = {
   name: 'Product',
   table: 'products',
+  history: true,
   sections: [
     {
       title: '',

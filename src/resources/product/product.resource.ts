@@ -4,17 +4,13 @@ import { AppResource } from '../../panel/adapter/app-resource.js'
 import type { loadComponents } from '../../panel/components.js'
 import { panelFields } from '../../panel/panel-fields.js'
 import type { Models } from '../../models/index.js'
-import { productDefinition } from './product.fields.js'
+import type { ResourceEntry } from '../registry.js'
 
-export function productResource(models: Models, components: ReturnType<typeof loadComponents>['ids']): ResourceWithOptions {
-  const panel = panelFields(productDefinition, components)
+export function resourceOptions(models: Models, components: ReturnType<typeof loadComponents>['ids'], entry: ResourceEntry): ResourceWithOptions {
+  const panel = panelFields(entry.definition, components)
   return {
-    resource: new AppResource(models.Product, productDefinition),
+    resource: new AppResource(models.Product, entry.definition),
     options: {
-      id: 'Product',
-      navigation: { name: 'Administration', icon: 'Shield' },
-      titleProperty: 'name',
-      sort: { sortBy: 'name', direction: 'asc' },
       ...panel.resourceOptions,
       actions: adminOnlyActions(panel, components),
     },

@@ -31,7 +31,7 @@ import type { Database } from '../db/database.js'
 import { collapseSlashes } from '../http/canonical-path.js'
 import { FORM_MAX_BYTES, limitRequestBodies, LOGIN_MAX_BYTES } from '../http/request-bodies.js'
 import { refuseCrossSiteWrites } from '../http/same-origin.js'
-import { csvExportRoute } from '../exports/export-route.js'
+import { csvExportRoute, xlsxExportRoute } from '../exports/export-route.js'
 import { createImportJobs, type ImportJobs } from '../imports/import-jobs.js'
 import { csvImportRoute, importJobRoute } from '../imports/import-route.js'
 import { createLogger } from '../config/logger.js'
@@ -328,10 +328,9 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   router.use(account.router)
 
   // Downloads the panel's list pages link to, behind the same session and rights check.
-  app.get(
-    '/admin/exports/Client.csv',
-    csvExportRoute({ resource: admin.findResource('Client') as AppResource, definition: clientDefinition, sequelize: db.sequelize, logger }),
-  )
+  const clientExport = { resource: admin.findResource('Client') as AppResource, definition: clientDefinition, sequelize: db.sequelize, logger }
+  app.get('/admin/exports/Client.csv', csvExportRoute(clientExport))
+  app.get('/admin/exports/Client.xlsx', xlsxExportRoute(clientExport))
 
   // Before AdminJS's router: its multipart parser must not read the upload (this route streams it to disk).
   const clientImport = {

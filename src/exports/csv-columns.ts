@@ -11,10 +11,25 @@ import { neutralizeFormula } from './spreadsheet-safe.js'
  * the record's ID and timestamps. Values are written as a person reads them and the import reads
  * them back: the stored codes (currency `EUR`, zone `Europe/Berlin`, enum values), `22:00`,
  * `1, 15`, `true`/`false`, decimals with a dot, timestamps in ISO 8601, and a reference as the
- * referenced record's natural key (see naturalKeyOf). Every cell is made spreadsheet-safe.
+ * referenced record's natural key (see naturalKeyOf). Every cell is made spreadsheet-safe. The
+ * same columns typed for an XLSX workbook (`typed`, `format`): see xlsx-writer.ts.
  */
 
-export type CsvColumn = { attribute: string; label: string; cell: (row: Record<string, unknown>) => string }
+/** What an XLSX cell holds: text (never a formula), a number, a boolean or a date. */
+export type TypedCell = string | number | boolean | Date | null
+
+/** How an XLSX cell is shown: text stays text when edited (007 stays 007), amounts with 2 decimals. */
+export type CellFormat = 'text' | 'integer' | 'amount' | 'boolean' | 'timestamp'
+
+export type CsvColumn = {
+  attribute: string
+  label: string
+  /** The CSV cell: text, spreadsheet-safe. */
+  cell: (row: Record<string, unknown>) => string
+  /** The XLSX cell, typed as a spreadsheet user expects. */
+  typed: (row: Record<string, unknown>) => TypedCell
+  format: CellFormat
+}
 
 export type CsvColumns = {
   columns: CsvColumn[]
@@ -50,6 +65,21 @@ export const presented = (def: FieldDef) => {
 
 const timestamp = (value: unknown) => (value === null || value === undefined || value === '' ? '' : new Date(value as string).toISOString())
 
+const isEmpty = (value: unknown) => value === null || value === undefined || value === ''
+
+/**
+ * The typed cell of a stored value: whole numbers and amounts as numbers, yes/no as booleans,
+ * timestamps as dates; everything else — codes, logins, phones, contract numbers, times — as the
+ * CSV's text, so a spreadsheet never reinterprets it (no formula guard: a text cell never runs).
+ */
+function typedCell(def: FieldDef | undefined, text: (value: unknown) => string): { typed: (value: unknown) => TypedCell; format: CellFormat } {
+  const kind = def?.kind
+  if (kind === 'integer') return { typed: (value) => (isEmpty(value) ? null : Number(value)), format: 'integer' }
+  if (kind === 'decimal') return { typed: (value) => (isEmpty(value) ? null : Number(value)), format: 'amount' }
+  if (kind === 'boolean') return { typed: (value) => (isEmpty(value) ? null : Boolean(value)), format: 'boolean' }
+  return { typed: (value) => (isEmpty(value) ? null : text(value)), format: 'text' }
+}
+
 export function csvColumns(definition: ResourceDefinition, resource: AppResource): CsvColumns {
   const columns: CsvColumn[] = []
   const attributes: string[] = []
@@ -64,11 +94,13 @@ export function csvColumns(definition: ResourceDefinition, resource: AppResource
         `(SELECT "referenced"."${columnName(key.attribute)}" FROM "${key.table}" AS "referenced" WHERE "referenced"."id" = ${resource.columnSql(attribute)})`,
       )
       const cell = presented(key.def)
-      columns.push({ attribute, label: def.label, cell: (row) => neutralizeFormula(cell(row[alias])) })
+      const { typed, format } = typedCell(key.def, cell)
+      columns.push({ attribute, label: def.label, cell: (row) => neutralizeFormula(cell(row[alias])), typed: (row) => typed(row[alias]), format })
     } else {
       attributes.push(attribute)
       const cell = presented(def)
-      columns.push({ attribute, label: def.label, cell: (row) => neutralizeFormula(cell(row[attribute])) })
+      const { typed, format } = typedCell(def, cell)
+      columns.push({ attribute, label: def.label, cell: (row) => neutralizeFormula(cell(row[attribute])), typed: (row) => typed(row[attribute]), format })
     }
   }
   const stored = resource.storedReadable()
@@ -76,7 +108,14 @@ export function csvColumns(definition: ResourceDefinition, resource: AppResource
     if (!stored.includes(attribute)) continue
     attributes.push(attribute)
     const cell = attribute === 'id' ? asText : timestamp
-    columns.push({ attribute, label, cell: (row) => neutralizeFormula(cell(row[attribute])) })
+    const typed = attribute === 'id' ? (value: unknown) => Number(value) : (value: unknown) => (isEmpty(value) ? null : new Date(value as string))
+    columns.push({
+      attribute,
+      label,
+      cell: (row) => neutralizeFormula(cell(row[attribute])),
+      typed: (row) => typed(row[attribute]),
+      format: attribute === 'id' ? 'integer' : 'timestamp',
+    })
   }
   return { columns, attributes, computed }
 }

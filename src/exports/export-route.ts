@@ -1,4 +1,4 @@
-import { pipeline, Transform } from 'node:stream'
+import { PassThrough, pipeline, Transform, type Readable, type Writable } from 'node:stream'
 import { flat, type CurrentAdmin } from 'adminjs'
 import { stringify } from 'csv-stringify'
 import type { Request, RequestHandler, Response } from 'express'
@@ -9,13 +9,14 @@ import type { AppResource } from '../panel/adapter/app-resource.js'
 import { listSort } from '../panel/actions/list-action.js'
 import { UnknownFieldError } from '../panel/list-query.js'
 import type { ResourceDefinition } from '../fields/model.js'
-import { csvColumns } from './csv-columns.js'
+import { csvColumns, type CsvColumn } from './csv-columns.js'
 import { recordExport, type ExportEntry } from './record-export.js'
+import { xlsxWriter } from './xlsx-writer.js'
 
 /**
- * GET /admin/exports/<Resource>.csv?<the list's query>: the rows the list matches for this user
- * (its filters, its sort, its row scope; all pages), streamed from a database cursor through a CSV
- * writer, so memory stays flat however many rows there are. `ids=1,2,3` (or `recordIds=`) exports
+ * GET /admin/exports/<Resource>.csv?<the list's query> (and .xlsx): the rows the list matches for
+ * this user (its filters, its sort, its row scope; all pages), streamed from a database cursor
+ * through a CSV writer or an XLSX workbook writer, so memory stays flat however many rows there are. `ids=1,2,3` (or `recordIds=`) exports
  * a selection. A client that disconnects stops the query. Every export, finished or not, is an
  * entry in the change history with its row count.
  */
@@ -24,6 +25,40 @@ import { recordExport, type ExportEntry } from './record-export.js'
 const BATCH_ROWS = 500
 
 type Options = { resource: AppResource; definition: ResourceDefinition; sequelize: Sequelize; logger: Logger }
+
+/** How a format turns the rows into a file: the cells of a row, and the stream that writes them. */
+type ExportFormat = {
+  extension: 'csv' | 'xlsx'
+  contentType: string
+  /** Whether the header row is sent down the pipeline as the first row of cells (CSV), or written by the writer itself. */
+  headerRow: boolean
+  cells: (columns: CsvColumn[]) => (row: Record<string, unknown>) => unknown[]
+  /** The pipeline's last stage (taking rows of cells) and what it makes of them (piped to the response). */
+  writer: (columns: CsvColumn[], definition: ResourceDefinition) => { sink: Writable; output: Readable }
+}
+
+const CSV: ExportFormat = {
+  extension: 'csv',
+  contentType: 'text/csv; charset=utf-8',
+  headerRow: true,
+  cells: (columns) => (row) => columns.map((column) => column.cell(row)),
+  writer: () => {
+    // RFC 4180: CRLF between records; a cell with a comma, quote or line break is quoted.
+    const csv = stringify({ bom: true, record_delimiter: 'windows', quoted_match: /[\r\n]/ })
+    return { sink: csv, output: csv }
+  },
+}
+
+const XLSX: ExportFormat = {
+  extension: 'xlsx',
+  contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  headerRow: false,
+  cells: (columns) => (row) => columns.map((column) => column.typed(row)),
+  writer: (columns, definition) => {
+    const output = new PassThrough()
+    return { sink: xlsxWriter(columns, output, definition.table), output }
+  },
+}
 
 // A node-postgres client, as Sequelize's pool hands it out.
 type PgConnection = { query: (query: any) => any }
@@ -36,13 +71,16 @@ const parseIds = (raw: unknown): number[] | undefined => {
   return [...new Set(raw.replace(/\s/g, '').split(',').map(Number))]
 }
 
-const fileName = (definition: ResourceDefinition) =>
-  `${definition.table}-${new Date().toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-')}.csv`
+const fileName = (definition: ResourceDefinition, format: ExportFormat) =>
+  `${definition.table}-${new Date().toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-')}.${format.extension}`
 
-export function csvExportRoute({ resource, definition, sequelize, logger }: Options): RequestHandler {
-  return (req, res, next) => exportCsv(req, res).catch(next)
+export const csvExportRoute = (options: Options) => exportRoute(options, CSV)
+export const xlsxExportRoute = (options: Options) => exportRoute(options, XLSX)
 
-  async function exportCsv(req: Request, res: Response) {
+function exportRoute({ resource, definition, sequelize, logger }: Options, format: ExportFormat): RequestHandler {
+  return (req, res, next) => exportFile(req, res).catch(next)
+
+  async function exportFile(req: Request, res: Response) {
     const currentAdmin = req.session?.adminUser as CurrentAdmin | undefined
     if (!currentAdmin) return refuse(res, 401, 'Please log in to export.')
     const list = resource.decorate().actions.list
@@ -118,28 +156,29 @@ export function csvExportRoute({ resource, definition, sequelize, logger }: Opti
       await databaseDone
       await recordExport(sequelize, entry)
     }
+    const cellsOf = format.cells(columns)
+    const sendHeader = (stream: Transform) => {
+      headerSent = true
+      if (format.headerRow) stream.push(columns.map((column) => column.label))
+    }
     const toCells = new Transform({
       objectMode: true,
       transform(row: Record<string, unknown>, _encoding, done) {
-        if (!headerSent) {
-          headerSent = true
-          this.push(columns.map((column) => column.label))
-        }
+        if (!headerSent) sendHeader(this)
         entry.rows += 1
-        done(null, columns.map((column) => column.cell(row)))
+        done(null, cellsOf(row))
       },
       // The file ends only once its history entry is written: a complete download is always on record.
       flush(done) {
-        if (!headerSent) this.push(columns.map((column) => column.label))
+        if (!headerSent) sendHeader(this)
         record().then(() => done(), done)
       },
     })
-    // RFC 4180: CRLF between records; a cell with a comma, quote or line break is quoted.
-    const csv = stringify({ bom: true, record_delimiter: 'windows', quoted_match: /[\r\n]/ })
+    const { sink, output } = format.writer(columns, definition)
 
     res.status(200)
-    res.setHeader('Content-Type', 'text/csv; charset=utf-8')
-    res.setHeader('Content-Disposition', `attachment; filename="${fileName(definition)}"`)
+    res.setHeader('Content-Type', format.contentType)
+    res.setHeader('Content-Disposition', `attachment; filename="${fileName(definition, format)}"`)
     res.setHeader('Cache-Control', 'no-store')
     // A reverse proxy (nginx) passes the file on as it comes instead of buffering all of it.
     res.setHeader('X-Accel-Buffering', 'no')
@@ -152,13 +191,13 @@ export function csvExportRoute({ resource, definition, sequelize, logger }: Opti
       clientGone = true
       rows.destroy(new Error('the client went away before the end of the file'))
     })
-    csv.pipe(res)
-    pipeline(rows, toCells, csv, async (error) => {
+    output.pipe(res)
+    pipeline(rows, toCells, sink, async (error) => {
       if (!error) return
       await databaseDone
       if (!res.headersSent && !clientGone) {
         // Nothing was sent: the query itself failed (e.g. a filter value the column cannot hold).
-        csv.unpipe(res)
+        output.unpipe(res)
         for (const header of ['Content-Type', 'Content-Disposition', 'X-Accel-Buffering']) res.removeHeader(header)
         const code = String((error as { code?: string }).code ?? '')
         if (code.startsWith('22')) refuse(res, 400, `A filter value is not valid: ${error.message}`)

@@ -24,7 +24,7 @@ async function workbookOf(agent: request.Agent, query = '') {
   assert.equal(response.headers['content-type'], 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
   assert.match(response.headers['content-disposition'], /attachment; filename="clients-\d{8}-\d{4}\.xlsx"/)
   const workbook = new ExcelJS.Workbook()
-  await workbook.xlsx.load(response.body as Buffer)
+  await workbook.xlsx.load((response.body as Buffer) as unknown as ExcelJS.Buffer)
   return { workbook, sheet: workbook.worksheets[0], bytes: response.body as Buffer }
 }
 

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import { Readable } from 'node:stream'
 import ExcelJS from 'exceljs'
 import { ImportFileError, slices, type CsvVisitor } from './csv-file.js'
@@ -37,6 +38,71 @@ export function cellText(value: unknown): string {
   return String(value)
 }
 
+type SaxEvent = { eventType: 'opentag' | 'closetag' | 'text'; value: { name: string } | string }
+const requireFromExcelJs = createRequire(import.meta.url)
+const parseSax = requireFromExcelJs('exceljs/lib/utils/parse-sax.js') as (stream: AsyncIterable<unknown>) => AsyncIterable<SaxEvent[]>
+const iterateStream = requireFromExcelJs('exceljs/lib/utils/iterate-stream.js') as (stream: unknown) => AsyncIterable<unknown>
+
+/**
+ * A part of the archive as text, decoded as a stream (exceljs decodes each chunk on its own, which
+ * breaks a character whose bytes straddle two chunks) and without the indentation between tags:
+ * exceljs adds any text inside a cell to its value, so an indented file (Gnumeric writes one)
+ * would read "TRUE" as "TRUE\n  ".
+ */
+async function* xmlText(chunks: AsyncIterable<unknown>): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8')
+  const unindent = (text: string) => text.replace(/>\s*\n\s*(?=<|$)/g, '>')
+  let carry = ''
+  for await (const chunk of chunks) {
+    const text = carry + (typeof chunk === 'string' ? chunk : decoder.decode(chunk as Uint8Array, { stream: true }))
+    // Up to the last tag's start: the whitespace before it is only known to be indentation then.
+    const cut = text.lastIndexOf('<')
+    if (cut <= 0) {
+      carry = text
+      continue
+    }
+    carry = text.slice(cut)
+    yield unindent(text.slice(0, cut))
+  }
+  const rest = carry + decoder.decode()
+  if (rest) yield unindent(rest)
+}
+
+/**
+ * exceljs's reader with its text handling mended (see xmlText): worksheets read through xmlText,
+ * and shared strings as the text inside their <t> elements only, without phonetic runs (<rPh>).
+ */
+class WorkbookReader extends ExcelJS.stream.xlsx.WorkbookReader {
+  declare sharedStrings: string[]
+
+  *_parseWorksheet(iterator: AsyncIterable<unknown>, sheetNo: string): Generator<unknown> {
+    const parent = ExcelJS.stream.xlsx.WorkbookReader.prototype as unknown as { _parseWorksheet: (this: unknown, iterator: unknown, sheetNo: string) => Generator<unknown> }
+    yield* parent._parseWorksheet.call(this, xmlText(iterator), sheetNo)
+  }
+
+  async *_parseSharedStrings(entry: unknown): AsyncGenerator<never> {
+    const strings: string[] = []
+    this.sharedStrings = strings
+    let text = ''
+    let inText = false
+    let phonetic = 0
+    for await (const events of parseSax(xmlText(iterateStream(entry)))) {
+      for (const { eventType, value } of events) {
+        const name = typeof value === 'string' ? '' : value.name
+        if (eventType === 'opentag') {
+          if (name === 'si') text = ''
+          else if (name === 't') inText = true
+          else if (name === 'rPh') phonetic += 1
+        } else if (eventType === 'text') {
+          if (inText && !phonetic) text += value as string
+        } else if (name === 't') inText = false
+        else if (name === 'rPh') phonetic -= 1
+        else if (name === 'si') strings.push(text)
+      }
+    }
+  }
+}
+
 /** A ZIP archive's first bytes (an XLSX file is one). */
 export const isZip = (start: Buffer) => start.length >= 4 && start.readUInt32LE(0) === 0x04034b50
 
@@ -45,7 +111,7 @@ export async function scanXlsxFile(source: string | Buffer, { maxRows }: { maxRo
   let header: string[] | undefined
   let rows = 0
   const input = typeof source === 'string' ? source : Readable.from(slices(source))
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, { sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'ignore' })
+  const reader = new WorkbookReader(input, { sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'ignore' })
   try {
     for await (const worksheet of reader) {
       for await (const row of worksheet) {

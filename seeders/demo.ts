@@ -94,5 +94,22 @@ export async function seedDemoData(models: Models, password: string) {
     })
     created += 1
   }
+  await seedSenderNames(models)
   return { clientsCreated: created }
+}
+
+/** A few sender names on the clients that use dynamic senders, in each state. */
+async function seedSenderNames(models: Models) {
+  const clients = await models.Client.findAll({ where: { dynamicSender: true }, order: [['id', 'ASC']], limit: 6 })
+  const states = ['approved', 'pending', 'rejected'] as const
+  for (const [i, client] of clients.entries()) {
+    const brand = String(client.get('login')).split('-')[0].slice(0, 6).toUpperCase()
+    for (const [j, name] of [brand, `${brand} INFO`].entries()) {
+      const status = states[(i + j) % states.length]
+      await models.SenderName.findOrCreate({
+        where: { clientId: client.get('id'), name },
+        defaults: { status, comment: status === 'rejected' ? 'Looks like another brand: please send the trademark registration.' : null },
+      })
+    }
+  }
 }

@@ -28,12 +28,16 @@ const freshRecord: Record<string, (owner: number) => Promise<number>> = {
   AdminUser: async () =>
     Number((await t.models.AdminUser.create({ email: `user-${++counter}@example.com`, name: `User ${counter}`, role: 'manager', password: PASSWORD })).get('id')),
   Product: async () => Number((await t.models.Product.create({ code: `P-${++counter}`, name: `Plan ${counter}` })).get('id')),
+  SenderName: async (owner) => Number((await t.models.SenderName.create({ clientId: await makeClient(owner), name: `S ${++counter}` })).get('id')),
 }
+/** A client of manager1's for new sender names (both roles post as themselves; manager1 owns it). */
+let senderClient = 0
 
 const newPayload: Record<string, () => Record<string, string>> = {
   Client: () => validClientForm({ managerId: String(t.ids.manager1) }),
   AdminUser: () => ({ email: `new-${++counter}@example.com`, name: 'New Person', role: 'manager', active: 'true', password: PASSWORD }),
   Product: () => ({ code: `NEW-${++counter}`, name: `New plan ${counter}`, active: 'true' }),
+  SenderName: () => ({ clientId: String(senderClient), name: `N ${++counter}` }),
 }
 
 before(async () => {
@@ -41,6 +45,7 @@ before(async () => {
   admin = await t.loginAs('admin@example.com')
   manager1 = await t.loginAs('manager1@example.com')
   manager2 = await t.loginAs('manager2@example.com')
+  senderClient = await makeClient(t.ids.manager1)
 })
 after(() => t.close())
 

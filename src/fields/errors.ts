@@ -26,7 +26,10 @@ export function fieldErrorsFrom(error: unknown, definition: ResourceDefinition):
     const original = (error as any).original ?? (error as any).parent
     const field = fieldForConstraint(definition, original?.constraint) ?? error.errors[0]?.path ?? undefined
     if (field && labelOf.has(field)) {
-      return { [field]: { message: `This ${labelOf.get(field)} is already taken`, kind: 'not_unique' } }
+      // Unique together with another field (a sender name per client): taken there, not everywhere.
+      const unique = fieldsOf(definition).find(([name]) => name === field)?.[1].unique
+      const scope = typeof unique === 'object' ? ` for this ${labelOf.get(unique.with)}` : ''
+      return { [field]: { message: `This ${labelOf.get(field)} is already taken${scope}`, kind: 'not_unique' } }
     }
     return undefined
   }

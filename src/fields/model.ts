@@ -28,6 +28,11 @@ export type ResourceDefinition = {
    * checks it on `instance.save()`.
    */
   versionField?: string
+  /**
+   * `false` for a table whose indexes are all written by hand (the change history: an append-only
+   * log read newest first, where an index per listed or filtered column would slow every write).
+   */
+  generatedIndexes?: false
   /** Every create, update and delete is recorded in the change history by a database trigger. */
   history?: boolean
   /** The reference to the panel user who owns a row (a client's manager): a manager sees only theirs. */

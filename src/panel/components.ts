@@ -15,7 +15,7 @@ const componentsDir = path.join(projectRoot(), 'src', 'panel', 'components')
 export function loadComponents() {
   const componentLoader = new ComponentLoader()
   const add = (name: string) => componentLoader.add(name, path.join(componentsDir, `${name}.jsx`))
-  const ids: ComponentIds & { newWithDefaults: string; clientHistory: string; revertChange: string; exportCsv: string; importCsv: string; operationLink: string; bulkEdit: string; dashboard: string; accountPage: string; resetTwoFactor: string } = {
+  const ids: ComponentIds & { newWithDefaults: string; clientHistory: string; revertChange: string; exportCsv: string; importCsv: string; operationLink: string; bulkEdit: string; dashboard: string; accountPage: string; resetTwoFactor: string; relatedList: string } = {
     readOnlyOnceSet: add('ReadOnlyOnceSet'),
     activeReference: add('ActiveReference'),
     plainText: add('PlainText'),
@@ -30,6 +30,7 @@ export function loadComponents() {
     dashboard: add('Dashboard'),
     accountPage: add('AccountPage'),
     resetTwoFactor: add('ResetTwoFactor'),
+    relatedList: add('RelatedList'),
   }
   componentLoader.override('LoggedIn', path.join(componentsDir, 'LoggedIn.jsx'))
   // The home page replaces AdminJS's dashboard route outright: its stock welcome page is never

@@ -3,6 +3,7 @@ import { adminUserDefinition } from './admin-user/admin-user.fields.js'
 import { changeHistoryDefinitionFor } from './change-history/change-history.fields.js'
 import { clientDefinition } from './client/client.fields.js'
 import { productDefinition } from './product/product.fields.js'
+import { senderNameDefinition } from './sender-name/sender-name.fields.js'
 
 /**
  * Every resource of the panel, one entry each: the single list that the models, the AdminJS setup,
@@ -66,6 +67,19 @@ const client: ResourceEntry = {
   sort: { sortBy: 'createdAt', direction: 'desc' },
   actions: 'staffEditAdminsDelete',
   actionLabels: { exportCsv: 'Export CSV', importCsv: 'Import CSV', exportSelectedCsv: 'Export CSV', bulkEdit: 'Edit selected', bulkEditMatching: 'Edit all matching' },
+  related: [{ resource: 'SenderName', through: 'clientId', label: 'Sender names' }],
+}
+
+const senderName: ResourceEntry = {
+  definition: senderNameDefinition,
+  label: 'Sender name',
+  plural: 'Sender names',
+  titleField: 'name',
+  navigation: { group: null, icon: 'MessageSquare' },
+  sort: { sortBy: 'createdAt', direction: 'desc' },
+  actions: 'staffEditAdminsDelete',
+  valueRules: [{ field: 'status', value: 'approved', setBy: ['admin'], message: 'Only an administrator can approve a sender name' }],
+  resetRules: [{ fields: ['name'], by: ['manager'], field: 'status', from: 'approved', to: 'pending' }],
 }
 
 const product: ResourceEntry = {
@@ -89,7 +103,7 @@ const adminUser: ResourceEntry = {
   actionLabels: { resetTwoFactor: 'Reset two-factor' },
 }
 
-const recorded = [client, product, adminUser]
+const recorded = [client, senderName, product, adminUser]
 
 const changeHistory: ResourceEntry = {
   // Its record types are the resources whose changes the database records.
@@ -105,7 +119,7 @@ const changeHistory: ResourceEntry = {
 }
 
 /** In menu order. */
-export const registry: readonly ResourceEntry[] = [client, changeHistory, product, adminUser]
+export const registry: readonly ResourceEntry[] = [client, senderName, changeHistory, product, adminUser]
 
 const byName = new Map(registry.map((entry) => [entry.definition.name, entry]))
 

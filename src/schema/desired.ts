@@ -1,13 +1,19 @@
 import { kinds, type FieldDef } from '../fields/kinds.js'
-import { buildAttributes, columnName, fieldsOf, type ResourceDefinition } from '../fields/model.js'
+import { buildAttributes, columnName, fieldMap, fieldsOf, type ResourceDefinition } from '../fields/model.js'
+import { handWrittenFor } from './hand-written.js'
 
 /**
  * The schema the resource definitions ask for: per table its columns (type, NOT NULL, DEFAULT)
- * and the constraints and indexes that follow from field rules, named `<table>_<column>_<rule>`
- * like the hand-written migrations so that a violation maps back to its field.
- *
- * Anything else on these tables (format checks, trigram and list indexes, triggers) is written by
- * hand in migrations and is none of the generator's business.
+ * and every database rule that follows from the definition, named `<table>_<column>_<rule>` so
+ * that a violation maps back to its field:
+ * - CHECK constraints for ranges (`_range`), enums (`_check`), text lengths (`_length`) and
+ *   patterns (`_pattern`); UNIQUE (`_unique`), case-insensitive (`_lower_unique`) and unique
+ *   together with another field (`_unique`, an index on both); foreign keys with their ON DELETE;
+ * - indexes: trigram (`_trgm`) for substring-filtered and searchable text, plain (`_idx`) for
+ *   references and sortable list columns;
+ * - triggers: `<table>_history` (history: true) and `<table>_version` (versionField).
+ * Rules the early migrations wrote by hand under names of their own are taken as they are
+ * (hand-written.ts), so that `migration:check` also notices one of those going missing.
  */
 
 export type ColumnSpec = {
@@ -20,12 +26,15 @@ export type ColumnSpec = {
 }
 
 export type ConstraintSpec =
-  | { name: string; column: string; rule: 'range' | 'check' | 'length'; check: string }
+  | { name: string; column: string; rule: 'range' | 'check' | 'length' | 'pattern'; check: string }
   | { name: string; column: string; rule: 'unique' }
   | { name: string; column: string; rule: 'fkey'; references: string; onDelete?: string }
 
-/** A unique index on an expression (the case-insensitive unique rule). */
-export type IndexSpec = { name: string; column: string; expression: string }
+/** An index: its key (`lower(email)`, `client_id, lower(name)`, `name gin_trgm_ops`), unique or not, its method. */
+export type IndexSpec = { name: string; column: string; expression: string; unique?: boolean; using?: 'gin'; where?: string }
+
+/** A row trigger: `AFTER INSERT OR DELETE OR UPDATE` calling `record_change('Client')`. */
+export type TriggerSpec = { name: string; timing: string; call: string }
 
 export type TableSpec = {
   table: string
@@ -33,11 +42,13 @@ export type TableSpec = {
   columns: ColumnSpec[]
   constraints: ConstraintSpec[]
   indexes: IndexSpec[]
+  triggers: TriggerSpec[]
 }
 
-/** The `<rule>` suffixes a constraint or index name carries when the definitions own it. */
-export const CONSTRAINT_RULES = ['range', 'check', 'length', 'unique', 'fkey'] as const
-export const INDEX_RULES = ['lower_unique', 'unique'] as const
+/** The `<rule>` suffixes a constraint, index or trigger name carries when the definitions own it. */
+export const CONSTRAINT_RULES = ['range', 'check', 'length', 'pattern', 'unique', 'fkey'] as const
+export const INDEX_RULES = ['lower_unique', 'unique', 'trgm', 'idx'] as const
+export const TRIGGER_NAMES = ['history', 'version'] as const
 
 // PostgreSQL's reserved key words that could plausibly be a column name: those need quotes.
 const RESERVED = new Set(
@@ -108,9 +119,23 @@ function constraintsOf(table: string, name: string, def: FieldDef): ConstraintSp
     const values = def.options.map((option) => literal(option.value)).join(', ')
     constraints.push({ name: named('check'), column, rule: 'check', check: `${col} IN (${values})` })
   }
-  // A string's length is its varchar(n); text has no length of its own, so a check carries it.
-  if (def.kind === 'text' && def.maxLength !== undefined) {
-    constraints.push({ name: named('length'), column, rule: 'length', check: `char_length(${col}) <= ${def.maxLength}` })
+  // A string's length is its varchar(n); text has no length of its own, so a check carries it, and
+  // a minimum length is a check for either.
+  const textual = def.kind === 'string' || def.kind === 'text'
+  const max = def.kind === 'text' ? def.maxLength : undefined
+  const min = textual && def.minLength !== undefined && def.minLength > 0 ? def.minLength : undefined
+  const length =
+    min !== undefined && max !== undefined
+      ? `char_length(${col}) BETWEEN ${min} AND ${max}`
+      : min !== undefined
+        ? `char_length(${col}) >= ${min}`
+        : max !== undefined
+          ? `char_length(${col}) <= ${max}`
+          : undefined
+  if (length) constraints.push({ name: named('length'), column, rule: 'length', check: length })
+  if (def.pattern && textual) {
+    const { source, flags } = def.pattern.regex
+    constraints.push({ name: named('pattern'), column, rule: 'pattern', check: `${col} ${flags.includes('i') ? '~*' : '~'} ${literal(source)}` })
   }
   if (def.unique === true) constraints.push({ name: named('unique'), column, rule: 'unique' })
   if (def.references) {
@@ -144,17 +169,70 @@ export function desiredSchema(definitions: readonly ResourceDefinition[]): Table
     if (definition.updatedAt !== false) columns.push({ name: 'updated_at', type: 'timestamptz', notNull: true, default: 'now()' })
 
     const constraints: ConstraintSpec[] = []
-    const indexes: IndexSpec[] = []
     for (const [name, def] of fieldsOf(definition)) {
       if (kinds[def.kind].virtual) continue
       constraints.push(...constraintsOf(definition.table, name, def))
-      if (def.unique === 'caseInsensitive') {
-        const column = columnName(name)
-        indexes.push({ name: `${definition.table}_${column}_lower_unique`, column, expression: `lower(${ident(column)})` })
-      }
     }
-    return { table: definition.table, resource: definition.name, columns, constraints, indexes }
+    const generated = { table: definition.table, resource: definition.name, columns, constraints, indexes: indexesOf(definition), triggers: triggersOf(definition) }
+    return withHandWritten(generated, handWrittenFor(definition.table))
   })
+}
+
+function indexesOf(definition: ResourceDefinition): IndexSpec[] {
+  const table = definition.table
+  const fields = fieldMap(definition)
+  const indexes = new Map<string, IndexSpec>()
+  const add = (index: IndexSpec) => indexes.set(index.name, indexes.get(index.name) ?? index)
+  // A unique rule together with another field is an index led by that field, which serves it too.
+  const ledByUnique = new Set(fieldsOf(definition).flatMap(([, def]) => (typeof def.unique === 'object' ? [def.unique.with] : [])))
+  for (const [name, def] of fieldsOf(definition)) {
+    const kind = kinds[def.kind]
+    if (kind.virtual) continue
+    const column = columnName(name)
+    const col = ident(column)
+    const named = (rule: string) => `${table}_${column}_${rule}`
+    if (def.unique === 'caseInsensitive') add({ name: named('lower_unique'), column, expression: `lower(${col})`, unique: true })
+    if (typeof def.unique === 'object') {
+      const other = ident(columnName(def.unique.with))
+      if (!fields.has(def.unique.with)) throw new Error(`${definition.name}.${name}: unique with ${def.unique.with}, which is no field of it`)
+      add({ name: named('unique'), column, expression: `${other}, ${def.unique.ignoreCase ? `lower(${col})` : col}`, unique: true })
+    }
+    // A substring filter or search (ILIKE '%…%') is served by a trigram index, nothing else.
+    const substring = kind.filter === 'contains' && !def.options
+    if (substring && (def.filter || def.search) && definition.generatedIndexes !== false) {
+      add({ name: named('trgm'), column, expression: `${col} gin_trgm_ops`, using: 'gin' })
+    }
+    // A yes/no column has two values: an index on it serves no sort.
+    const sortedList = def.list && kind.sortable !== false && def.kind !== 'boolean' && definition.generatedIndexes !== false
+    // A unique column's own index serves its sort already.
+    if ((def.references || (sortedList && def.unique !== true)) && !ledByUnique.has(name)) add({ name: named('idx'), column, expression: col })
+  }
+  return [...indexes.values()]
+}
+
+function triggersOf(definition: ResourceDefinition): TriggerSpec[] {
+  const triggers: TriggerSpec[] = []
+  if (definition.history) {
+    // The history entry of an owned row carries the id it is owned through (a sender name's client), for its owner to read.
+    const owner = definition.ownedThrough ? `, ${literal(columnName(definition.ownedThrough))}` : ''
+    triggers.push({ name: `${definition.table}_history`, timing: 'AFTER INSERT OR DELETE OR UPDATE', call: `record_change(${literal(definition.name)}${owner})` })
+  }
+  if (definition.versionField) {
+    triggers.push({ name: `${definition.table}_version`, timing: 'BEFORE UPDATE', call: 'record_version_next()' })
+  }
+  return triggers
+}
+
+/** Hand-written rules: each replaces the generated rule it covers (if any) and is part of the desired schema. */
+function withHandWritten(spec: TableSpec, handWritten: ReturnType<typeof handWrittenFor>): TableSpec {
+  const covered = new Set(handWritten.flatMap((part) => part.covers ?? []))
+  const mine = <T extends { name: string }>(generated: T[], own: T[]) => [...generated.filter((item) => !covered.has(item.name)), ...own]
+  return {
+    ...spec,
+    constraints: mine(spec.constraints, handWritten.flatMap((part) => (part.constraint ? [part.constraint] : []))),
+    indexes: mine(spec.indexes, handWritten.flatMap((part) => (part.index ? [part.index] : []))),
+    triggers: mine(spec.triggers, handWritten.flatMap((part) => (part.trigger ? [part.trigger] : []))),
+  }
 }
 
 /** `integer NOT NULL DEFAULT 50` */
@@ -173,6 +251,7 @@ export function constraintSql(constraint: ConstraintSpec, options: { inline?: bo
     case 'range':
     case 'check':
     case 'length':
+    case 'pattern':
       return `CHECK (${constraint.check})`
     case 'unique':
       return options.inline ? 'UNIQUE' : `UNIQUE (${ident(constraint.column)})`
@@ -184,7 +263,10 @@ export function constraintSql(constraint: ConstraintSpec, options: { inline?: bo
 }
 
 export const indexSql = (table: string, index: IndexSpec, schema?: string) =>
-  `CREATE UNIQUE INDEX ${ident(index.name)} ON ${qualified(table, schema)} (${index.expression})`
+  `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${ident(index.name)} ON ${qualified(table, schema)}${index.using ? ` USING ${index.using}` : ''} (${index.expression})${index.where ? ` WHERE ${index.where}` : ''}`
+
+export const triggerSql = (table: string, trigger: TriggerSpec, schema?: string) =>
+  `CREATE TRIGGER ${ident(trigger.name)} ${trigger.timing} ON ${qualified(table, schema)} FOR EACH ROW EXECUTE FUNCTION ${trigger.call}`
 
 /** `throughput integer NOT NULL DEFAULT 50 CONSTRAINT clients_throughput_range CHECK (…)`, one clause a line. */
 export function columnDefinitionSql(column: ColumnSpec, constraints: ConstraintSpec[], indent: string): string {
@@ -218,7 +300,8 @@ export function createTableSql(spec: TableSpec, schema?: string): string {
   ]
   const body = lines.map((line) => line.replace(/^/gm, '  ')).join(',\n')
   const indexes = spec.indexes.map((index) => `;\n${indexSql(spec.table, index, schema)}`).join('')
-  return `CREATE TABLE ${qualified(spec.table, schema)} (\n${body}\n)${indexes}`
+  const triggers = spec.triggers.map((trigger) => `;\n${triggerSql(spec.table, trigger, schema)}`).join('')
+  return `CREATE TABLE ${qualified(spec.table, schema)} (\n${body}\n)${indexes}${triggers}`
 }
 
 type ForeignKey = Extract<ConstraintSpec, { rule: 'fkey' }>

@@ -1,12 +1,14 @@
 import {
   CONSTRAINT_RULES,
   INDEX_RULES,
+  TRIGGER_NAMES,
   columnDefinitionSql,
   columnTypeSql,
   constraintSql,
   createTableSql,
   ident,
   indexSql,
+  triggerSql,
   type ColumnSpec,
   type ConstraintSpec,
   type TableSpec,
@@ -40,6 +42,8 @@ const PHASE = {
   addColumn: 8,
   addConstraint: 9,
   addIndex: 10,
+  dropTrigger: 11,
+  addTrigger: 12,
 }
 
 /**
@@ -66,10 +70,6 @@ export function diffSchemas(
 function newTable(spec: TableSpec, result: SchemaDiff) {
   result.differences.push({ table: spec.table, sign: '+', subject: spec.table, detail: 'table only in the definitions' })
   result.steps.push({ phase: PHASE.createTable, up: createTableSql(spec), down: `DROP TABLE ${ident(spec.table)}` })
-  result.warnings.push(
-    `${spec.table} is a new table: what is written by hand is not generated — e.g. its change history trigger ` +
-      `(CREATE TRIGGER ${spec.table}_history … record_change('${spec.resource}'), see migration 0002) and list indexes.`,
-  )
 }
 
 /** New tables referenced by other new tables come first. */
@@ -215,6 +215,28 @@ function diffTable(spec: TableSpec, actual: ActualTable, desired: ActualTable, r
     if (wantedIndexes.has(now.name) || !owned(now.name, INDEX_RULES)) continue
     difference('-', now.name, now.definition)
     step(PHASE.dropIndex, `DROP INDEX ${ident(now.name)}`, now.definition)
+  }
+
+  // Triggers: the history and version triggers a definition asks for, compared as PostgreSQL prints them.
+  const wantedTriggers = new Map(spec.triggers.map((trigger) => [trigger.name, trigger]))
+  for (const trigger of spec.triggers) {
+    const now = actual.triggers.get(trigger.name)
+    const then = desired.triggers.get(trigger.name)!
+    const create = triggerSql(table, trigger)
+    const drop = `DROP TRIGGER ${ident(trigger.name)} ON ${t}`
+    if (!now) {
+      difference('+', trigger.name, create)
+      step(PHASE.addTrigger, create, drop)
+    } else if (now.definition !== then.definition) {
+      difference('~', trigger.name, `migrations ${now.definition}, definitions ${create}`)
+      step(PHASE.dropTrigger, drop, now.definition)
+      step(PHASE.addTrigger, create, drop)
+    }
+  }
+  for (const now of actual.triggers.values()) {
+    if (wantedTriggers.has(now.name) || !TRIGGER_NAMES.some((suffix) => now.name === `${table}_${suffix}`)) continue
+    difference('-', now.name, now.definition)
+    step(PHASE.dropTrigger, `DROP TRIGGER ${ident(now.name)} ON ${t}`, now.definition)
   }
 }
 

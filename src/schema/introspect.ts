@@ -8,12 +8,15 @@ import { QueryTypes, type Sequelize } from 'sequelize'
 export type ActualColumn = { name: string; type: string; notNull: boolean; default: string | null }
 export type ActualConstraint = { name: string; type: 'check' | 'unique' | 'foreign key'; definition: string }
 export type ActualIndex = { name: string; definition: string }
+export type ActualTrigger = { name: string; definition: string }
 export type ActualTable = {
   table: string
   columns: Map<string, ActualColumn>
   constraints: Map<string, ActualConstraint>
   /** Indexes of their own, not those behind a primary key or unique constraint. */
   indexes: Map<string, ActualIndex>
+  /** Row and statement triggers written in migrations (not those behind foreign keys). */
+  triggers: Map<string, ActualTrigger>
 }
 
 const constraintTypes = { c: 'check', u: 'unique', f: 'foreign key' } as const
@@ -41,7 +44,7 @@ export async function introspect(sequelize: Sequelize, schema: string, tables: s
     { replacements, type: QueryTypes.SELECT },
   )) as (ActualColumn & { table: string })[]
   for (const { table, ...column } of columns) {
-    if (!result.has(table)) result.set(table, { table, columns: new Map(), constraints: new Map(), indexes: new Map() })
+    if (!result.has(table)) result.set(table, { table, columns: new Map(), constraints: new Map(), indexes: new Map(), triggers: new Map() })
     result.get(table)!.columns.set(column.name, column)
   }
 
@@ -71,6 +74,19 @@ export async function introspect(sequelize: Sequelize, schema: string, tables: s
   )) as { table: string; name: string; definition: string }[]
   for (const { table, name, definition } of indexes) {
     result.get(table)?.indexes.set(name, { name, definition: unqualify(definition, schema) })
+  }
+
+  const triggers = (await sequelize.query(
+    `SELECT c.relname AS table, t.tgname AS name, pg_get_triggerdef(t.oid) AS definition
+       FROM pg_trigger t
+       JOIN pg_class c ON c.oid = t.tgrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = :schema AND c.relname IN (:tables) AND NOT t.tgisinternal
+      ORDER BY c.relname, t.tgname`,
+    { replacements, type: QueryTypes.SELECT },
+  )) as { table: string; name: string; definition: string }[]
+  for (const { table, name, definition } of triggers) {
+    result.get(table)?.triggers.set(name, { name, definition: unqualify(definition, schema) })
   }
   return result
 }

@@ -2,10 +2,13 @@ import React, { useMemo } from 'react'
 import { New } from 'adminjs'
 
 // The stock "new" form starts empty; this one starts from the defaults of the resource definition
-// (ticked checkboxes, preselected choices), passed in the action's `custom.defaults`.
+// (ticked checkboxes, preselected choices), passed in the action's `custom.defaults`, and from the
+// fields of `custom.prefill` the page's address names ("New" on a client's page: `?clientId=7`).
 const NewWithDefaults = (props) => {
   const defaults = props.action?.custom?.defaults ?? {}
-  const record = useMemo(() => ({ params: { ...defaults }, populated: {}, errors: {} }), [props.resource.id])
+  const query = new URLSearchParams(typeof window === 'undefined' ? '' : window.location.search)
+  const prefilled = Object.fromEntries((props.action?.custom?.prefill ?? []).filter((name) => query.has(name)).map((name) => [name, query.get(name)]))
+  const record = useMemo(() => ({ params: { ...defaults, ...prefilled }, populated: {}, errors: {} }), [props.resource.id])
   return <New {...props} record={props.record ?? record} />
 }
 

@@ -9,6 +9,7 @@ import { pageSize } from '../../panel/list-query.js'
 import { bulkEditActions } from '../../panel/actions/bulk-edit.js'
 import type { loadComponents } from '../../panel/components.js'
 import { panelFields } from '../../panel/panel-fields.js'
+import { relatedLists } from '../../panel/related-lists.js'
 import { fieldMap } from '../../fields/model.js'
 import type { Models } from '../../models/index.js'
 import type { ResourceEntry } from '../registry.js'
@@ -44,6 +45,7 @@ export function resourceOptions(models: Models, components: ReturnType<typeof lo
     hiddenInFormFor: fieldsHiddenFor,
   })
   const fields = fieldMap(clientDefinition)
+  const related = relatedLists(entry, components.relatedList)
 
   return {
     resource: new AppResource(models.Client, clientDefinition, {
@@ -60,6 +62,7 @@ export function resourceOptions(models: Models, components: ReturnType<typeof lo
       ...fieldOptions,
       properties: {
         ...fieldOptions.properties,
+        ...related.properties,
         // Not a column: the show page's change history, loaded from the ChangeHistory resource.
         history: {
           isVisible: { list: false, filter: false, show: true, edit: false },
@@ -73,7 +76,7 @@ export function resourceOptions(models: Models, components: ReturnType<typeof lo
         show: {
           isAccessible: ownsClient,
           isVisible: ownsClient,
-          layout: [...showLayout, ['@H4', { children: 'Change history', mt: 'xl', mb: 'lg' }], 'history'],
+          layout: [...showLayout, ...related.layout, ['@H4', { children: 'Change history', mt: 'xl', mb: 'lg' }], 'history'],
         },
         new: {
           isAccessible: isStaff,

@@ -1,0 +1,45 @@
+import type { ResourceOptions } from 'adminjs'
+import type { Sequelize } from 'sequelize'
+import { isAdmin, isStaff } from '../../access/index.js'
+import type { ResourceEntry } from '../../resources/registry.js'
+import type { loadComponents } from '../components.js'
+import type { panelFields } from '../panel-fields.js'
+import { blankInputsToNull, landOnSavedRecord, withCompactAnswers } from './action-hooks.js'
+import { bulkDeleteRecords } from './bulk-delete-action.js'
+import { declaredRules } from './declared-rules.js'
+import { listRecords, searchRecords } from './list-action.js'
+
+/**
+ * "Staff edit, admins delete" (the registry's `staffEditAdminsDelete`): administrators and managers
+ * list, show, create and edit, a manager only within their row scope (the adapter applies it to
+ * every read, so a record outside it is not found); only administrators delete. The entry's
+ * declared write rules (ownership, value and reset rules) guard new and edit. Beside
+ * adminOnlyActions, the other preset.
+ */
+export function staffEditAdminsDeleteActions(
+  entry: ResourceEntry,
+  panel: ReturnType<typeof panelFields>,
+  components: ReturnType<typeof loadComponents>['ids'],
+  sequelize: Sequelize,
+): ResourceOptions['actions'] {
+  const staff = { isAccessible: isStaff, isVisible: isStaff }
+  const admins = { isAccessible: isAdmin, isVisible: isAdmin }
+  const rules = declaredRules(entry, sequelize)
+  return withCompactAnswers({
+    list: { ...staff, handler: listRecords },
+    search: { isAccessible: isStaff, handler: searchRecords },
+    show: { ...staff, layout: panel.showLayout },
+    new: {
+      ...staff,
+      layout: panel.formLayout,
+      component: components.newWithDefaults,
+      // A "New" link from a parent's page names the parent (`?clientId=7`): the form starts with it.
+      custom: { defaults: panel.defaults, prefill: (entry.definition.ownedThrough ? [entry.definition.ownedThrough] : []) },
+      before: [blankInputsToNull, ...rules],
+      after: landOnSavedRecord,
+    },
+    edit: { ...staff, layout: panel.formLayout, before: [blankInputsToNull, ...rules], after: landOnSavedRecord },
+    delete: admins,
+    bulkDelete: { ...admins, handler: bulkDeleteRecords },
+  })
+}

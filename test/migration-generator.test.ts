@@ -212,3 +212,151 @@ describe('migration:generate', () => {
     assert.match(text, /TO CHECK BY HAND[\s\S]*If that is a rename/)
   })
 })
+
+/**
+ * A resource that exists nowhere but here, with one of every rule the generator derives: its
+ * migration is generated from nothing but this definition.
+ */
+const gadgetDefinition: ResourceDefinition = {
+  name: 'Gadget',
+  table: 'gadgets',
+  history: true,
+  versionField: 'version',
+  ownedThrough: 'clientId',
+  sections: [
+    {
+      title: '',
+      fields: {
+        clientId: { label: 'Client', kind: 'reference', required: true, references: { resource: 'Client', table: 'clients', onDelete: 'CASCADE' }, filter: true },
+        productId: { label: 'Product', kind: 'reference', references: { resource: 'Product', table: 'products', onDelete: 'SET NULL' } },
+        code: {
+          label: 'Code',
+          kind: 'string',
+          required: true,
+          minLength: 2,
+          maxLength: 12,
+          pattern: { regex: /^[A-Za-z0-9]+$/, message: 'Letters and digits' },
+          unique: { with: 'clientId', ignoreCase: true },
+          list: 1,
+        },
+        size: { label: 'Size', kind: 'enum', required: true, default: 'small', options: [{ value: 'small', label: 'Small' }, { value: 'large', label: 'Large' }] },
+        weight: { label: 'Weight', kind: 'integer', min: 1, max: 500 },
+        notes: { label: 'Notes', kind: 'text', maxLength: 2000, search: true },
+        version: { label: 'Version', kind: 'integer', default: 1, readOnly: true },
+      },
+    },
+  ],
+}
+
+describe('a new resource: every rule of its definition is generated', () => {
+  const withGadget = [...realDefinitions, gadgetDefinition]
+  let dir: string
+  let text: string
+
+  before(async () => {
+    dir = await copyOfMigrations()
+    const { file, diff } = await generateMigration({ definitions: withGadget, migrationsDir: dir, name: 'gadgets' }, scratch.sequelize)
+    assert.deepEqual(diff.warnings, [])
+    text = await readFile(file!, 'utf8')
+  })
+
+  test('the migration holds each rule', () => {
+    const has = (pattern: RegExp) => assert.match(text, pattern)
+    has(/CONSTRAINT gadgets_client_id_fkey REFERENCES clients \(id\) ON DELETE CASCADE/)
+    has(/CONSTRAINT gadgets_product_id_fkey REFERENCES products \(id\) ON DELETE SET NULL/)
+    has(/code +varchar\(12\) NOT NULL\n\s+CONSTRAINT gadgets_code_length CHECK \(char_length\(code\) >= 2\)\n\s+CONSTRAINT gadgets_code_pattern CHECK \(code ~ '\^\[A-Za-z0-9\]\+\$'\)/)
+    has(/CONSTRAINT gadgets_size_check CHECK \(size IN \('small', 'large'\)\)/)
+    has(/CONSTRAINT gadgets_weight_range CHECK \(weight BETWEEN 1 AND 500\)/)
+    has(/CONSTRAINT gadgets_notes_length CHECK \(char_length\(notes\) <= 2000\)/)
+    has(/CREATE UNIQUE INDEX gadgets_code_unique ON gadgets \(client_id, lower\(code\)\);/)
+    has(/CREATE INDEX gadgets_notes_trgm ON gadgets USING gin \(notes gin_trgm_ops\);/)
+    has(/CREATE INDEX gadgets_product_id_idx ON gadgets \(product_id\);/)
+    has(/CREATE INDEX gadgets_code_idx ON gadgets \(code\);/)
+    assert.doesNotMatch(text, /gadgets_client_id_idx/, 'the unique index on (client_id, …) serves the reference')
+    has(/CREATE TRIGGER gadgets_history AFTER INSERT OR DELETE OR UPDATE ON gadgets FOR EACH ROW EXECUTE FUNCTION record_change\('Gadget', 'client_id'\);/)
+    has(/CREATE TRIGGER gadgets_version BEFORE UPDATE ON gadgets FOR EACH ROW EXECUTE FUNCTION record_version_next\(\);/)
+    has(/version +integer NOT NULL DEFAULT 1/)
+  })
+
+  test('applied, the database enforces them, records history with the owning client, counts versions; down removes it all', async () => {
+    assert.deepEqual((await compareSchema({ definitions: withGadget, migrationsDir: dir }, scratch.sequelize)).differences, [])
+    await applyLastMigration(dir, {
+      afterLast: async () => {
+        const clientId = await insertClient()
+        const insert = (code: string, extra = '') =>
+          scratch.sequelize.query(`INSERT INTO gadgets (client_id, code${extra ? ', weight' : ''}) VALUES (:clientId, :code${extra ? `, ${extra}` : ''})`, {
+            replacements: { clientId, code },
+          })
+        const refusedBy = (constraint: string) => (error: any) => error.parent?.constraint === constraint
+        await assert.rejects(insert('bad code'), refusedBy('gadgets_code_pattern'))
+        await assert.rejects(insert('A'), refusedBy('gadgets_code_length'))
+        await assert.rejects(insert('W1', '999'), refusedBy('gadgets_weight_range'))
+        await insert('ABC1')
+        await assert.rejects(
+          scratch.sequelize.query(`INSERT INTO gadgets (client_id, code) VALUES (:clientId, 'abc1')`, { replacements: { clientId } }),
+          refusedBy('gadgets_code_unique'),
+        )
+        const [gadget] = await query(`SELECT id, version FROM gadgets WHERE code = 'ABC1'`)
+        await scratch.sequelize.query(`UPDATE gadgets SET weight = 5 WHERE id = :id`, { replacements: { id: gadget.id } })
+        const [{ version }] = await query(`SELECT version FROM gadgets WHERE id = :id`, { id: gadget.id })
+        assert.equal(version, 2, 'the version trigger counts the change')
+        await assert.rejects(
+          scratch.sequelize.query(`UPDATE gadgets SET weight = 6, version = 1 WHERE id = :id`, { replacements: { id: gadget.id } }),
+          refusedBy('gadgets_version_stale'),
+        )
+        const entries = await query(`SELECT action, client_id, record_version FROM change_history WHERE resource = 'Gadget' ORDER BY id`)
+        assert.deepEqual(entries, [
+          { action: 'create', client_id: clientId, record_version: 1 },
+          { action: 'update', client_id: clientId, record_version: 2 },
+        ])
+        await scratch.sequelize.query(`DELETE FROM clients WHERE id = :clientId`, { replacements: { clientId } })
+        assert.deepEqual(await query(`SELECT id FROM gadgets`), [], 'ON DELETE CASCADE')
+      },
+    })
+  })
+
+  test('migration:check reports each rule the database lacks, generated or hand-written', async () => {
+    await writeFile(
+      path.join(dir, '9999-drop-rules.ts'),
+      `export const up = async ({ context: { sequelize } }) => {
+  await sequelize.query(\`
+    ALTER TABLE gadgets DROP CONSTRAINT gadgets_code_pattern;
+    ALTER TABLE gadgets DROP CONSTRAINT gadgets_size_check;
+    ALTER TABLE gadgets DROP CONSTRAINT gadgets_weight_range;
+    ALTER TABLE gadgets DROP CONSTRAINT gadgets_client_id_fkey;
+    ALTER TABLE gadgets ADD CONSTRAINT gadgets_client_id_fkey FOREIGN KEY (client_id) REFERENCES clients (id);
+    DROP INDEX gadgets_code_unique;
+    DROP INDEX gadgets_notes_trgm;
+    DROP INDEX gadgets_product_id_idx;
+    DROP TRIGGER gadgets_history ON gadgets;
+    DROP TRIGGER gadgets_version ON gadgets;
+    ALTER TABLE clients DROP CONSTRAINT clients_login_format;
+    DROP INDEX clients_login_trgm;
+  \`)
+}
+export const down = async () => {}
+`,
+    )
+    const diff = await compareSchema({ definitions: withGadget, migrationsDir: dir }, scratch.sequelize)
+    const report = driftReport(diff, dir)
+    const subjects = diff.differences.map((difference) => `${difference.sign} ${difference.subject}`).sort()
+    assert.deepEqual(
+      subjects,
+      [
+        '+ clients_login_format',
+        '+ clients_login_trgm',
+        '+ gadgets_code_pattern',
+        '+ gadgets_code_unique',
+        '+ gadgets_history',
+        '+ gadgets_notes_trgm',
+        '+ gadgets_product_id_idx',
+        '+ gadgets_size_check',
+        '+ gadgets_version',
+        '+ gadgets_weight_range',
+        '~ gadgets_client_id_fkey',
+      ],
+      report,
+    )
+    assert.match(report, /gadgets_client_id_fkey +migrations FOREIGN KEY \(client_id\) REFERENCES clients\(id\), definitions FOREIGN KEY \(client_id\) REFERENCES clients \(id\) ON DELETE CASCADE/)
+  })
+})

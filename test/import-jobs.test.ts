@@ -59,7 +59,10 @@ describe('import jobs', () => {
     assert.equal(response.status, 200, JSON.stringify(response.body))
     assert.equal(response.headers.location, undefined)
     assert.equal(response.body.created, 3)
-    assert.equal(await count('SELECT count(*)::int AS n FROM import_jobs'), 0)
+    // No job: nothing queued in pg-boss, no file stored; the import is on record as finished (Recent imports).
+    assert.equal(await count(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'import'`), 0)
+    assert.equal(await count(`SELECT count(*)::int AS n FROM import_jobs WHERE status <> 'done' OR file IS NOT NULL`), 0)
+    assert.equal(await count(`SELECT count(*)::int AS n FROM import_jobs WHERE status = 'done' AND (counts->>'created')::int = 3`), 1)
   })
 
   test('over it: 202 + Location; the dry run job reports like the request would, writes nothing', async () => {

@@ -33,7 +33,7 @@ import { FORM_MAX_BYTES, limitRequestBodies, LOGIN_MAX_BYTES } from '../http/req
 import { refuseCrossSiteWrites } from '../http/same-origin.js'
 import { csvExportRoute, xlsxExportRoute } from '../exports/export-route.js'
 import { createImportJobs, type ImportJobs } from '../imports/import-jobs.js'
-import { csvImportRoute, importJobRoute } from '../imports/import-route.js'
+import { cancelImportRoute, csvImportRoute, importJobRoute, recentImportsRoute } from '../imports/import-route.js'
 import { createLogger } from '../config/logger.js'
 import { defineModels, type Models } from '../models/index.js'
 import { clientDefinition } from '../resources/client/client.fields.js'
@@ -359,9 +359,12 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
       inlineMaxPasswords: config.importInlineMaxPasswords,
       jobs: importJobs,
       logger,
+      sequelize: db.sequelize,
     }),
   )
+  app.get('/admin/imports/:resource(Client)/jobs', recentImportsRoute(db.sequelize))
   app.get('/admin/imports/:resource(Client)/jobs/:id', importJobRoute(importJobs))
+  app.post('/admin/imports/:resource(Client)/jobs/:id/cancel', cancelImportRoute(importJobs))
 
   const authenticate = createAuthenticator(models, config, logger, { afterPassword: account.afterPassword, passwordFailed: account.passwordFailed })
   AdminJSExpress.buildAuthenticatedRouter(

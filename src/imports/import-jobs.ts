@@ -8,6 +8,7 @@ import { toSessionAdmin } from '../auth/authenticate.js'
 import { ImportFileError } from './csv-file.js'
 import { readImportFile } from './import-file.js'
 import { runImport, type ImportOptions, type ImportProgress, type ImportReport } from './csv-import.js'
+import { countsOf, fileNameOf } from './import-job-list.js'
 
 /**
  * Long imports run as jobs of pg-boss (a PostgreSQL job queue: any instance may run a job, and
@@ -53,7 +54,7 @@ export type ImportJobProgress = {
  * What GET on a job's address answers: its HTTP status and body. A finished job's report is the
  * stored JSON text as it is: parsing and re-serializing 100,000 report rows would only cost memory.
  */
-export type ImportJobAnswer = { status: 202 | 400 | 404 | 500; body: Record<string, unknown> } | { status: 200; json: string }
+export type ImportJobAnswer = { status: 202 | 400 | 404 | 409 | 500; body: Record<string, unknown> } | { status: 200; json: string }
 
 type JobRow = {
   id: string
@@ -61,7 +62,7 @@ type JobRow = {
   actor_id: number
   dry_run: boolean
   rows: number
-  status: 'queued' | 'running' | 'done' | 'refused' | 'failed'
+  status: 'queued' | 'running' | 'done' | 'refused' | 'failed' | 'cancelled'
   progress: ImportJobProgress | null
   report: string | null
   error: string | null
@@ -81,8 +82,10 @@ export const startingProgress = (total: number, state: 'queued' | 'running' = 'q
 
 class Timeout extends Error {}
 class Stopping extends Error {}
+class Cancelled extends Error {}
 
 const NOTHING_SAVED = 'Nothing was saved; upload the file again to retry.'
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export function createImportJobs(options: { sequelize: Sequelize; logger: Logger; settings: ImportJobSettings; importers: Record<string, ImportOptions> }) {
   const { sequelize, logger, settings } = options
@@ -112,18 +115,19 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
     return boss
   }
   let boss = newBoss()
-  const running = new Set<AbortController>()
+  /** The jobs this instance runs, by id: a cancel that arrives here stops its job at once. */
+  const running = new Map<string, AbortController>()
   let workerId: string | undefined
 
   const query = <T>(sql: string, bind: unknown[], transaction?: Transaction) =>
     sequelize.query(sql, { bind, type: QueryTypes.SELECT, transaction }) as Promise<T[]>
   const execute = (sql: string, bind: unknown[], transaction?: Transaction) => sequelize.query(sql, { bind, transaction })
 
-  const finish = (id: string, status: 'done' | 'refused' | 'failed', values: { report?: ImportReport; error?: string }, transaction?: Transaction) =>
+  const finish = (id: string, status: 'done' | 'refused' | 'failed' | 'cancelled', values: { report?: ImportReport; error?: string }, transaction?: Transaction) =>
     execute(
       // Only once: whichever finishes a job first (its worker, or a reader who finds pg-boss gave up) says how it ended.
-      `UPDATE import_jobs SET status = $2, report = $3, error = $4, file = NULL, progress = NULL, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`,
-      [id, status, values.report ? JSON.stringify(values.report) : null, values.error ?? null],
+      `UPDATE import_jobs SET status = $2, report = $3, counts = $5, error = $4, file = NULL, progress = NULL, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`,
+      [id, status, values.report ? JSON.stringify(values.report) : null, values.error ?? null, values.report ? JSON.stringify(countsOf(values.report)) : null],
       transaction,
     )
 
@@ -145,7 +149,7 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
     await execute(`UPDATE import_jobs SET status = 'running', attempts = attempts + 1, started_at = now(), error = NULL WHERE id = $1`, [id])
 
     const controller = new AbortController()
-    running.add(controller)
+    running.set(id, controller)
     const timer = setTimeout(() => controller.abort(new Timeout()), settings.timeoutMinutes * 60_000)
     const progress = startingProgress(row.rows, 'running')
     // Written beside the import, never awaited by it: on the embedded database another connection
@@ -161,7 +165,11 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
       written = Date.now()
       const snapshot = JSON.stringify(progress)
       writing = writing
-        .then(() => execute(`UPDATE import_jobs SET progress = $2 WHERE id = $1 AND status = 'running'`, [id, snapshot]))
+        .then(async () => {
+          // The same statement tells whether someone cancelled the job (from any instance).
+          const [state] = await query<{ cancel_requested: boolean }>(`UPDATE import_jobs SET progress = $2 WHERE id = $1 AND status = 'running' RETURNING cancel_requested`, [id, snapshot])
+          if (state?.cancel_requested) controller.abort(new Cancelled())
+        })
         .catch((error) => logger.warn({ err: error, importId: id }, 'could not record import progress'))
     }
 
@@ -183,12 +191,13 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
     } catch (error) {
       // The file's own problems and a timeout would only happen again: no retry.
       if (error instanceof ImportFileError) await finish(id, 'refused', { error: error.message })
+      else if (error instanceof Cancelled) await finish(id, 'cancelled', { error: CANCELLED })
       else if (error instanceof Timeout) {
         await finish(id, 'failed', { error: `The import took longer than ${settings.timeoutMinutes} minutes (IMPORT_JOB_TIMEOUT_MINUTES) and was stopped. ${NOTHING_SAVED}` })
       } else await retryOrFail(error)
     } finally {
       clearTimeout(timer)
-      running.delete(controller)
+      running.delete(id)
       await writing
     }
 
@@ -231,23 +240,24 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
 
     /** Stops taking jobs; a job running here is stopped (it rolls back) and runs again on the next instance to poll. */
     async stop() {
-      for (const controller of running) controller.abort(new Stopping())
+      for (const controller of running.values()) controller.abort(new Stopping())
       await boss.stop({ graceful: true, wait: true, close: false, timeout: 5_000 })
       boss = newBoss()
       workerId = undefined
     },
 
     /** Stores the file and queues its job; answers the job's id. */
-    async enqueue(job: { resource: string; actor: CurrentAdmin; dryRun: boolean; file: Buffer; rows: number }) {
+    async enqueue(job: { resource: string; actor: CurrentAdmin; dryRun: boolean; file: Buffer; rows: number; fileName?: string }) {
       const id = randomUUID()
       await execute(`DELETE FROM import_jobs WHERE finished_at < now() - make_interval(days => $1)`, [KEEP_FINISHED_DAYS])
-      await execute(`INSERT INTO import_jobs (id, resource, actor_id, dry_run, file, rows) VALUES ($1, $2, $3, $4, $5, $6)`, [
+      await execute(`INSERT INTO import_jobs (id, resource, actor_id, dry_run, file, rows, file_name) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
         id,
         job.resource,
         Number(job.actor.id),
         job.dryRun,
         job.file,
         job.rows,
+        fileNameOf(job.fileName),
       ])
       try {
         await boss.send(IMPORT_QUEUE, { importId: id }, {
@@ -268,7 +278,7 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
     /** The job as its owner (or an admin) may see it; anyone else is told there is no such job. */
     async answer(id: string, currentAdmin: CurrentAdmin): Promise<ImportJobAnswer> {
       const notFound: ImportJobAnswer = { status: 404, body: { error: 'There is no such import.' } }
-      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return notFound
+      if (!UUID.test(id)) return notFound
       const read = async () => (await query<JobRow>(`SELECT id, resource, actor_id, dry_run, rows, status, progress, report::text AS report, error, attempts FROM import_jobs WHERE id = $1`, [id]))[0]
       let row = await read()
       if (!row || (String(row.actor_id) !== String(currentAdmin.id) && !isAdmin({ currentAdmin }))) return notFound
@@ -284,6 +294,7 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
       if (row.status === 'done') return { status: 200, json: row.report! }
       if (row.status === 'refused') return { status: 400, body: { error: row.error } }
       if (row.status === 'failed') return { status: 500, body: { error: row.error, state: 'failed' } }
+      if (row.status === 'cancelled') return { status: 409, body: { error: row.error, state: 'cancelled' } }
       return {
         status: 202,
         body: {
@@ -295,7 +306,33 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
         },
       }
     },
+
+    /**
+     * Stops a job that waits or runs (its owner or an admin may): a waiting job never starts; a
+     * running one stops between rows or statements and rolls back, so nothing is saved; a finished
+     * one stays as it ended (409). Answers what the job's address will answer from now on.
+     */
+    async cancel(id: string, currentAdmin: CurrentAdmin): Promise<{ status: 200 | 202 | 404 | 409; body: Record<string, unknown> }> {
+      if (!UUID.test(id)) return { status: 404, body: { error: 'There is no such import.' } }
+      const [row] = await query<Pick<JobRow, 'actor_id' | 'status'>>(`SELECT actor_id, status FROM import_jobs WHERE id = $1`, [id])
+      if (!row || (String(row.actor_id) !== String(currentAdmin.id) && !isAdmin({ currentAdmin }))) return { status: 404, body: { error: 'There is no such import.' } }
+      const [queued] = await query<{ id: string }>(
+        `UPDATE import_jobs SET status = 'cancelled', error = $2, file = NULL, progress = NULL, cancel_requested = true, finished_at = now() WHERE id = $1 AND status = 'queued' RETURNING id`,
+        [id, CANCELLED],
+      )
+      if (queued) {
+        await boss.cancel(IMPORT_QUEUE, id).catch((error) => logger.warn({ err: error, importId: id }, 'could not cancel the queued import job'))
+        return { status: 200, body: { state: 'cancelled', error: CANCELLED } }
+      }
+      const [flagged] = await query<{ id: string }>(`UPDATE import_jobs SET cancel_requested = true WHERE id = $1 AND status = 'running' RETURNING id`, [id])
+      if (!flagged) return { status: 409, body: { error: 'This import has already finished.' } }
+      // Running here: stopped now; on another instance, at its next progress write (within a second).
+      running.get(id)?.abort(new Cancelled())
+      return { status: 202, body: { state: 'cancelling' } }
+    },
   }
 }
 
 export type ImportJobs = ReturnType<typeof createImportJobs>
+
+const CANCELLED = 'The import was cancelled. Nothing was saved.'

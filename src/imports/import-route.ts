@@ -7,10 +7,12 @@ import type { CurrentAdmin } from 'adminjs'
 import busboy from 'busboy'
 import type { Request, RequestHandler, Response } from 'express'
 import type { Logger } from 'pino'
+import type { Sequelize } from 'sequelize'
 import { isStaff } from '../access/index.js'
 import { ImportFileError } from './csv-file.js'
 import { readImportFile } from './import-file.js'
-import { inspectSource, runImport, type ImportOptions } from './csv-import.js'
+import { inspectSource, runImport, type ImportOptions, type ImportReport } from './csv-import.js'
+import { recentImports, recordInlineImport } from './import-job-list.js'
 import { startingProgress, type ImportJobs } from './import-jobs.js'
 
 /**
@@ -36,6 +38,7 @@ type Options = ImportOptions & {
   inlineMaxPasswords: number
   jobs: ImportJobs
   logger: Logger
+  sequelize: Sequelize
 }
 
 /** The job's address, under the route that queued it. */
@@ -44,7 +47,7 @@ export const importJobPath = (resourceName: string, id: string) => `/admin/impor
 const refuse = (res: Response, status: number, error: string) => res.status(status).json({ error })
 const megabytes = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`
 
-type Upload = { file?: string; dryRun: boolean; tooBig: boolean }
+type Upload = { file?: string; fileName?: string; dryRun: boolean; tooBig: boolean }
 
 /** Saves the `file` part to `dir`; resolves once the whole request has been read. */
 function receive(req: Request, dir: string, maxBytes: number): Promise<Upload> {
@@ -60,9 +63,10 @@ function receive(req: Request, dir: string, maxBytes: number): Promise<Upload> {
     parser.on('field', (name, value) => {
       if (name === 'dryRun') upload.dryRun = value !== '0'
     })
-    parser.on('file', (name, stream) => {
+    parser.on('file', (name, stream, info) => {
       if (name !== 'file' || upload.file) return stream.resume()
-      upload.file = path.join(dir, 'upload.csv')
+      upload.file = path.join(dir, 'upload')
+      upload.fileName = info.filename
       stream.on('limit', () => {
         upload.tooBig = true
       })
@@ -88,26 +92,68 @@ export function csvImportRoute(options: Options): RequestHandler {
       return refuse(res, 413, `The file is larger than the ${megabytes(options.maxBytes)} an import takes.`)
     }
     const dir = await mkdtemp(path.join(os.tmpdir(), 'import-'))
+    let upload: Upload | undefined
+    let rows = 0
+    // What ran in the request is on record as well (the page's "Recent imports"); a failure to
+    // record it does not undo or hide the import's own answer.
+    const record = (outcome: { report?: ImportReport; error?: string }) =>
+      recordInlineImport(options.sequelize, { resource: options.resourceName, actor: currentAdmin, dryRun: upload!.dryRun, fileName: upload!.fileName, rows, ...outcome }).catch((error) =>
+        options.logger.warn({ err: error }, 'could not record an import in the recent imports'),
+      )
     try {
-      const upload = await receive(req, dir, options.maxBytes)
+      upload = await receive(req, dir, options.maxBytes)
       if (upload.tooBig) return refuse(res, 413, `The file is larger than the ${megabytes(options.maxBytes)} an import takes.`)
-      if (!upload.file) return refuse(res, 400, 'Choose a CSV file to import (form field "file").')
+      if (!upload.file) return refuse(res, 400, 'Choose a CSV or XLSX file to import (form field "file").')
       const inspected = await inspectSource(upload.file, { maxRows: options.maxRows }, options)
+      rows = inspected.rows
       // Each bcrypt round less halves a hash's time: at a lower cost more passwords fit in a request.
       const maxPasswords = Math.floor(options.inlineMaxPasswords * 2 ** (12 - options.bcryptRounds))
       const long = inspected.rows > options.inlineMaxRows || (!upload.dryRun && inspected.passwords > maxPasswords)
       if (!long) {
         const file = await readImportFile(upload.file, { maxRows: options.maxRows })
-        return res.status(200).json(await runImport(file, currentAdmin, upload.dryRun, options))
+        const report = await runImport(file, currentAdmin, upload.dryRun, options)
+        await record({ report })
+        return res.status(200).json(report)
       }
-      const id = await options.jobs.enqueue({ resource: options.resourceName, actor: currentAdmin, dryRun: upload.dryRun, file: await readFile(upload.file), rows: inspected.rows })
+      const id = await options.jobs.enqueue({
+        resource: options.resourceName,
+        actor: currentAdmin,
+        dryRun: upload.dryRun,
+        file: await readFile(upload.file),
+        rows: inspected.rows,
+        fileName: upload.fileName,
+      })
       res.status(202).location(importJobPath(options.resourceName, id)).json({ state: 'queued', dryRun: upload.dryRun, ...startingProgress(inspected.rows), attempts: 0 })
     } catch (error) {
-      if (error instanceof ImportFileError) return refuse(res, error.status, error.message)
+      if (error instanceof ImportFileError) {
+        if (upload?.file && error.status === 400) await record({ error: error.message })
+        return refuse(res, error.status, error.message)
+      }
       throw error
     } finally {
       await rm(dir, { recursive: true, force: true }).catch((error) => options.logger.warn({ err: error }, 'could not remove an import upload'))
     }
+  }
+}
+
+/** GET /admin/imports/<Resource>/jobs: the recent imports this user may see (their own; all for an admin). */
+export function recentImportsRoute(sequelize: Sequelize): RequestHandler {
+  return async (req, res) => {
+    const currentAdmin = req.session?.adminUser as CurrentAdmin | undefined
+    if (!currentAdmin) return refuse(res, 401, 'Please log in to see the imports.')
+    if (!isStaff({ currentAdmin })) return refuse(res, 403, 'You may not import these records.')
+    const imports = await recentImports(sequelize, req.params.resource, currentAdmin)
+    res.json({ imports: imports.map((entry) => ({ ...entry, location: importJobPath(req.params.resource, entry.id) })) })
+  }
+}
+
+/** POST on a job's address + /cancel: stops it (nothing is saved); see ImportJobs.cancel. */
+export function cancelImportRoute(jobs: ImportJobs): RequestHandler {
+  return async (req, res) => {
+    const currentAdmin = req.session?.adminUser as CurrentAdmin | undefined
+    if (!currentAdmin) return refuse(res, 401, 'Please log in to cancel an import.')
+    const answer = await jobs.cancel(req.params.id, currentAdmin)
+    res.status(answer.status).json(answer.body)
   }
 }
 

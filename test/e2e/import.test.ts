@@ -75,7 +75,14 @@ test('Import CSV: a bad row is named on its column, downloads with its error, an
   const row2 = report.locator('tbody tr').nth(1)
   const cells = await row2.locator('td').allInnerTexts()
   assert.deepEqual(cells.slice(0, 3), ['2', 'sales-02', 'Error'])
-  assert.equal(cells[emailColumn], formMessage)
+  // The form's message, and the cell's value beside it.
+  assert.equal(cells[emailColumn].split('\n')[0], formMessage)
+  assert.match(cells[emailColumn], /“not-an-email”/)
+  assert.equal(headers.filter((header) => header === 'Login').length, 1, 'one header per column')
+  // Errors only: just that row.
+  await page.getByTestId('import-view-errors').click()
+  assert.deepEqual(await report.locator('tbody tr td:first-child').allInnerTexts(), ['2'])
+  await page.getByTestId('import-view-all').click()
   assert.equal(await page.getByTestId('import-apply').isDisabled(), true, 'no Apply while a row fails')
   await page.screenshot({ path: path.join(SCREENSHOTS, 'import-csv-dry-run.png') })
 
@@ -102,6 +109,16 @@ test('Import CSV: a bad row is named on its column, downloads with its error, an
     { login: 'sales-02', manager: 'manager1@example.com' },
     { login: 'sales-03', manager: 'manager2@example.com' },
   ])
+  // The page remembers: the dry runs and the apply are listed, and still are after leaving and coming back.
+  await page.getByTestId('recent-imports').filter({ hasText: 'Apply' }).waitFor()
+  await page.goto(`${base}/resources/Client`, { waitUntil: 'domcontentloaded' })
+  await page.goto(`${base}/resources/Client/actions/importCsv`, { waitUntil: 'domcontentloaded' })
+  const recent = page.getByTestId('recent-import')
+  await recent.first().waitFor()
+  assert.equal(await recent.count(), 3)
+  assert.match(await recent.first().innerText(), /sales\.csv[\s\S]*Apply[\s\S]*Done[\s\S]*3 rows: 3 created/)
+  await recent.first().getByTestId('recent-import-open').click()
+  assert.match(await page.getByTestId('import-summary').innerText(), /Saved: 3 rows — 3 created/)
   await page.screenshot({ path: path.join(SCREENSHOTS, 'import-csv-applied.png') })
 
   assert.deepEqual(problems, [], 'no console errors, page errors or server errors')

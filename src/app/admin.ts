@@ -97,6 +97,13 @@ export async function buildAdmin(models: Models) {
           },
           messages: {
             invalidCredentials: 'Wrong e-mail or password.',
+            // AdminJS's own words for a record or action this user cannot reach ("Resource of given
+            // id: …") say nothing a user can act on; the page adds a link back to the list.
+            pageNotFound_title: 'Not found, or not yours',
+            error404Record: 'There is no record {{recordId}} here, or it is not one of yours to see.',
+            error404Action: 'This page does not exist, or it is not yours to use.',
+            error404Resource: 'There is nothing called {{resourceId}} in this panel.',
+            errorFetchingRecord: 'The record could not be loaded. Check your connection and reload the page.',
           },
           resources: Object.fromEntries(registry.map((entry) => [entry.definition.name, translationsOf(entry)])),
         },

@@ -1,6 +1,7 @@
 // Before any router exists: a rejected promise of an async route handler (AdminJS's included) goes
 // to the error handler below as an error, instead of going unhandled and ending the process.
 import 'express-async-errors'
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { randomUUID } from 'node:crypto'
 import AdminJSExpress from '@adminjs/express'
 import type AdminJS from 'adminjs'
@@ -14,6 +15,7 @@ import pg from 'pg'
 import type { Logger } from 'pino'
 import { pinoHttp } from 'pino-http'
 import { createAccount } from '../account/account-routes.js'
+import { escapeHtml, plainPage } from '../account/plain-page.js'
 import { createSecretBox, DEVELOPMENT_KEY } from '../account/secret-box.js'
 import { createTwoFactor } from '../account/two-factor.js'
 import { buildAdmin } from './admin.js'
@@ -31,6 +33,7 @@ import type { Database } from '../db/database.js'
 import { collapseSlashes } from '../http/canonical-path.js'
 import { FORM_MAX_BYTES, limitRequestBodies, LOGIN_MAX_BYTES } from '../http/request-bodies.js'
 import { refuseCrossSiteWrites } from '../http/same-origin.js'
+import { isPageNavigation, loginUrlReturningTo, safeReturnPath } from '../http/return-to.js'
 import { csvExportRoute, xlsxExportRoute } from '../exports/export-route.js'
 import { createImportJobs, type ImportJobs } from '../imports/import-jobs.js'
 import { cancelImportRoute, csvImportRoute, importJobRoute, recentImportsRoute } from '../imports/import-route.js'
@@ -98,13 +101,34 @@ function keepSessionThroughOwnPasswordChange(req: Request, res: Response, loadAc
   }) as Response['send']
 }
 
-const logoutPage = (logoutPath: string, rootPath: string) => `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Log out</title></head>
-<body style="font-family: Roboto, Arial, sans-serif; margin: 4rem auto; max-width: 28rem; color: #1C1C38">
-<form method="post" action="${logoutPath}">
+const logoutPage = (logoutPath: string, rootPath: string) =>
+  plainPage(
+    'Log out',
+    `<form method="post" action="${logoutPath}">
 <p>Log out of the panel?</p>
-<p><button type="submit" style="padding: .5rem 1.5rem">Log out</button> <a href="${rootPath}" style="margin-left: 1rem">Back to the panel</a></p>
-</form></body></html>`
+<div class="actions"><button type="submit" class="button">Log out</button><a href="${rootPath}">Back to the panel</a></div>
+</form>`,
+  )
+
+/** A page a browser navigated to that could not be shown: what happened, in words, and a way back. */
+const problemPage = (title: string, text: string, back: { href: string; label: string }, requestId?: string) =>
+  plainPage(
+    title,
+    `<p>${escapeHtml(text)}</p>${requestId ? `<p>If you report this, quote: <code>${escapeHtml(requestId)}</code></p>` : ''}
+<div class="actions"><a class="button" href="${escapeHtml(back.href)}">${escapeHtml(back.label)}</a></div>`,
+  )
+
+const REFUSAL_TITLES: Record<number, string> = {
+  400: 'This could not be done',
+  401: 'Please log in',
+  403: 'Not allowed',
+  404: 'Not found, or not yours',
+  413: 'Too large',
+  429: 'Too many requests',
+}
+
+/** What the login page keeps across its own round trip: the page to go back to, the e-mail typed. */
+type LoginForm = { next?: string; email?: string }
 
 export async function createApp(config: AppConfig, db: Database, logger: Logger = createLogger(config)): Promise<App> {
   const models = defineModels(db.sequelize, {
@@ -120,6 +144,15 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     if (!config.isProduction) logger.info('two-factor secrets use the fixed development key (set TWO_FACTOR_KEY to use your own)')
   }
   const admin = await buildAdmin(models)
+  // AdminJS renders its login page with what its handler knows (the action, the error message);
+  // it also gets the page to go back to and the e-mail typed, so a wrong password clears neither.
+  const loginForm = new AsyncLocalStorage<LoginForm>()
+  const renderLogin = admin.renderLogin.bind(admin)
+  admin.renderLogin = async (props) => {
+    const form = loginForm.getStore() ?? {}
+    const action = form.next ? `${props.action}?next=${encodeURIComponent(form.next)}` : props.action
+    return renderLogin({ ...props, action, email: form.email ?? '' } as typeof props)
+  }
   const app = express()
   app.disable('x-powered-by')
   // The panel's API answers are per user and never revalidated; hashing every body for an ETag is waste.
@@ -181,6 +214,18 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   app.use('/admin', rewriteFontLinks)
   app.use('/admin', hardenPanelPages)
   app.use('/admin', refuseCrossSiteWrites)
+  // A refusal a browser navigated to (an export link with a bad filter, a download it may not
+  // take) is a page in the panel's look with the refusal's words, not the JSON a script gets.
+  app.use('/admin', (req, res, next) => {
+    if (!isPageNavigation(req) || /^\/api\//i.test(req.path)) return next()
+    const json = res.json.bind(res)
+    res.json = (body?: any) => {
+      if (res.statusCode < 400) return json(body)
+      const text = typeof body?.error === 'string' ? body.error : 'This could not be done.'
+      return res.type('html').send(problemPage(REFUSAL_TITLES[res.statusCode] ?? 'This could not be done', text, { href: '/admin', label: 'Back to the panel' }))
+    }
+    next()
+  })
 
   const PgSession = connectPgSimple(session)
   /**
@@ -282,10 +327,22 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     }
   })
 
+  // A logged-out browser opening a page of the panel (a link to a client, an export) goes to the
+  // login page, which comes back to it; the panel's own fetches and scripts keep their 401 JSON.
+  app.use('/admin', (req, res, next) => {
+    if (req.session?.adminUser || (req.method !== 'GET' && req.method !== 'HEAD') || !isPageNavigation(req)) return next()
+    if (/^\/(login|logout|frontend|api)(\/|$)/i.test(req.path)) return next()
+    res.redirect(loginUrlReturningTo(admin.options.loginPath, req.originalUrl, admin.options.rootPath))
+  })
+
   // AdminJS adds its routes to this router after ours, so a path here matches exactly what the
   // AdminJS handler of that path matches (every spelling Express routes to it).
   const router = express.Router()
   const routePath = (path: string) => path.replace(admin.options.rootPath, '') || '/'
+
+  const loginRoute = routePath(admin.options.loginPath)
+  const returnPath = (req: Request) => safeReturnPath(req.query.next, admin.options.rootPath)
+  router.get(loginRoute, (req, _res, next) => loginForm.run({ next: returnPath(req) }, next))
 
   // Per address: a burst of failed logins from one place is refused for a while (shared by instances).
   const addressThrottle = new PostgresThrottleStore(db.sequelize, 'address')
@@ -310,6 +367,24 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     ],
     signedIn: { limit: FORM_MAX_BYTES, files: false },
     isSignedIn: (req) => Boolean(req.session?.adminUser),
+  })
+
+  // After the body is read: the e-mail goes back into a refused login's form, and a login that
+  // succeeds goes back to the page it was asked for (the authenticator keeps redirectTo across the
+  // new session; account-routes keeps it across the two-factor step). A refused login leaves no
+  // session behind for it.
+  router.post(loginRoute, (req, res, next) => {
+    const email = (req as Request & { fields?: Record<string, unknown> }).fields?.email
+    const form: LoginForm = { next: returnPath(req), email: typeof email === 'string' ? email.slice(0, 320) : undefined }
+    if (form.next) {
+      req.session.redirectTo = form.next
+      const send = res.send.bind(res)
+      res.send = (body?: unknown) => {
+        delete req.session.redirectTo
+        return send(body)
+      }
+    }
+    loginForm.run(form, next)
   })
 
   // Logging out changes state, so it is a POST (the panel's menu sends one). GET shows a button
@@ -386,8 +461,11 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     compactSummary(db.sequelize).catch((error) => logger.warn({ err: error }, 'folding client count changes failed'))
   }, COMPACT_EVERY_MS).unref()
 
+  const home = { href: admin.options.rootPath, label: 'Back to the panel' }
   app.use((req, res) => {
-    if (req.accepts(['json', 'html']) === 'json' || isApiRequest(req)) res.status(404).json({ error: 'Not found' })
+    if (isPageNavigation(req) && !req.originalUrl.startsWith('/admin/api/')) {
+      res.status(404).type('html').send(problemPage('Page not found', 'There is no page at this address. It may have been moved, or the link was mistyped.', home))
+    } else if (req.accepts(['json', 'html']) === 'json' || isApiRequest(req)) res.status(404).json({ error: 'Not found' })
     else res.status(404).type('text/plain').send('Not found')
   })
   // Never an HTML stack trace: a JSON body, with the request id to find the log line. A client's
@@ -403,6 +481,14 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     if (clientError) req.log?.warn({ err: error }, 'request refused')
     else req.log?.error({ err: error }, 'request failed')
     if (res.headersSent) return
+    // A page the browser navigated to (a download link, a form post) gets a page, never JSON.
+    if (isPageNavigation(req) && !req.originalUrl.startsWith('/admin/api/')) {
+      const [status, title, text] = clientError
+        ? [error.status!, 'This request could not be read', error.expose ? error.message : 'The panel could not read what was sent. Go back and try again.']
+        : [500, 'Something went wrong', 'Something went wrong on our side. Please try again in a moment.']
+      res.status(status).type('html').send(problemPage(title, text, home, String(req.id)))
+      return
+    }
     if (clientError) res.status(error.status!).json({ error: error.expose ? error.message : 'This request could not be read.', requestId: req.id })
     else res.status(500).json({ error: 'Something went wrong on our side. Please try again.', requestId: req.id })
   })

@@ -23,7 +23,7 @@ const edit = (id: number, payload: Record<string, string>) => admin.post(api.rec
 const show = async (id: number) => (await admin.get(api.record('Client', id, 'show'))).body.record.params
 
 test('the form shows Throughput in Sending permissions, beside the other sending limits, starting at 50', () => {
-  const panel = panelFields(clientDefinition, { readOnlyOnceSet: 'r', activeReference: 'a', plainText: 'p', requiredOnCreate: 'q' })
+  const panel = panelFields(clientDefinition, { readOnlyOnceSet: 'r', activeReference: 'a', plainText: 'p', requiredOnCreate: 'q', enumValue: 'e' })
   const layout = JSON.stringify(panel.formLayout(undefined))
   assert.match(layout, /"Sending permissions".*\[\["dlrWaitDays",\{[^}]*\}\],\["throughput",\{[^}]*\}\],\["deliveryStatus",\{[^}]*\}\]\]/)
   assert.equal(panel.defaults.throughput, 50)

@@ -37,7 +37,7 @@ export function plainPage(title: string, body: string, options: { footer?: strin
   const home = options.home ?? '/admin'
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)} · SMS Client Admin</title>${FONTS}<style>${STYLE}</style></head>
+<title>${escapeHtml(title)} · SMS Client Admin</title><link rel="icon" href="data:,">${FONTS}<style>${STYLE}</style></head>
 <body><main>
 <div class="card">
 <a class="brand" href="${escapeHtml(home)}"><span aria-hidden="true">SMS</span>Client Admin</a>

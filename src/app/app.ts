@@ -21,7 +21,7 @@ import { createTwoFactor } from '../account/two-factor.js'
 import { buildAdmin } from './admin.js'
 import type { AppResource } from '../panel/adapter/app-resource.js'
 import { allMatchingBulkEditRoute } from '../panel/actions/bulk-edit.js'
-import { discardStaleComponentBundle } from '../panel/components.js'
+import { discardStaleComponentBundle, panelAssets } from '../panel/components.js'
 import { localFontsPath, rewriteFontLinks, serveLocalFonts } from '../panel/adminjs-internals/local-fonts.js'
 import { cspScriptSources, hardenPanelPages, issueCspNonce } from '../panel/adminjs-internals/safe-pages.js'
 import { createAuthenticator, toSessionAdmin, type SessionAdmin } from '../auth/authenticate.js'
@@ -211,6 +211,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   })
   app.get('/', (_req, res) => res.redirect('/admin'))
   app.use(localFontsPath, serveLocalFonts())
+  app.use(panelAssets.path, express.static(panelAssets.dir, { maxAge: '1h' }))
   app.use('/admin', rewriteFontLinks)
   app.use('/admin', hardenPanelPages)
   app.use('/admin', refuseCrossSiteWrites)

@@ -26,7 +26,12 @@ export type FieldKind =
   | 'reference'
   | 'json'
 
-export type Option = { value: string; label: string }
+export type Option = {
+  value: string
+  label: string
+  /** What the value says about the record, shown as its badge's colour: fine, ended or refused, needs a look. */
+  tone?: 'good' | 'bad' | 'attention'
+}
 
 export type FieldDef = {
   label: string

@@ -12,6 +12,9 @@ function projectRoot(): string {
 }
 const componentsDir = path.join(projectRoot(), 'src', 'panel', 'components')
 
+/** Plain scripts every panel page loads (AdminJS `assets.scripts`), served from our own origin. */
+export const panelAssets = { dir: path.join(projectRoot(), 'src', 'panel', 'assets'), path: '/assets/panel', scripts: ['/assets/panel/panel-a11y.js'] }
+
 export function loadComponents() {
   const componentLoader = new ComponentLoader()
   const add = (name: string) => componentLoader.add(name, path.join(componentsDir, `${name}.jsx`))
@@ -20,6 +23,7 @@ export function loadComponents() {
     activeReference: add('ActiveReference'),
     plainText: add('PlainText'),
     requiredOnCreate: add('RequiredOnCreate'),
+    enumValue: add('EnumValue'),
     newWithDefaults: add('NewWithDefaults'),
     clientHistory: add('ClientHistory'),
     revertChange: add('RevertChange'),

@@ -2,7 +2,7 @@ import type { CurrentAdmin, LayoutElement, PropertyOptions, ResourceOptions } fr
 import { kinds, type FieldDef } from '../fields/kinds.js'
 import { fieldsOf, type ResourceDefinition, type Section } from '../fields/model.js'
 
-export type ComponentIds = { readOnlyOnceSet: string; activeReference: string; plainText: string; requiredOnCreate: string }
+export type ComponentIds = { readOnlyOnceSet: string; activeReference: string; plainText: string; requiredOnCreate: string; enumValue: string }
 
 const adminJsType: Partial<Record<FieldDef['kind'], PropertyOptions['type']>> = {
   password: 'password',
@@ -29,9 +29,14 @@ function propertyOptions(name: string, def: FieldDef, position: number, componen
     description: def.help,
     isVisible: { list: Boolean(def.list), filter: Boolean(def.filter), show: !virtual, edit: !def.readOnly },
   }
-  if (def.options) options.availableValues = def.options.map(({ value, label }) => ({ value, label }))
+  if (def.options) {
+    options.availableValues = def.options.map(({ value, label }) => ({ value, label }))
+    // Badges coloured by what the value means (Option.tone), in colours readable as text on.
+    options.components = { list: components.enumValue, show: components.enumValue }
+    options.custom = { tones: Object.fromEntries(def.options.filter((option) => option.tone).map(({ value, tone }) => [value, tone])) }
+  }
   if (def.references) options.reference = def.references.resource
-  if (def.readOnlyOnceSet) options.components = { edit: components.readOnlyOnceSet }
+  if (def.readOnlyOnceSet) options.components = { ...options.components, edit: components.readOnlyOnceSet }
   if (def.references?.mustBeActive) {
     options.components = { ...options.components, edit: components.activeReference }
   }

@@ -127,7 +127,7 @@ const TwoFactor = ({ state, requiredForMe, onChanged }) => {
   return (
     <Card title="Two-factor login" testId="account-two-factor">
       <Text mb="lg">
-        <Badge mr="default">Off</Badge>
+        <Badge mr="default" style={{ background: "#454655", borderColor: "#454655", color: "#fff" }}>Off</Badge>
         With two-factor login, your password alone does not open the panel: it also asks for a code from an authenticator app on your phone.
         {requiredForMe ? ' Your panel requires it for you.' : ''}
       </Text>

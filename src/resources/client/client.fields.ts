@@ -177,8 +177,8 @@ export const clientDefinition: ResourceDefinition = {
           required: true,
           default: 'active',
           options: [
-            { value: 'active', label: 'Active' },
-            { value: 'expired', label: 'Expired' },
+            { value: 'active', label: 'Active', tone: 'good' },
+            { value: 'expired', label: 'Expired', tone: 'bad' },
           ],
           row: 'sending',
           list: 5,

@@ -39,6 +39,8 @@ export function loadComponents() {
   componentLoader.override('LoggedIn', path.join(componentsDir, 'LoggedIn.jsx'))
   componentLoader.override('Login', path.join(componentsDir, 'Login.jsx'))
   componentLoader.override('RecordActionRoute', path.join(componentsDir, 'RecordActionRoute.jsx'))
+  componentLoader.override('ActionHeader', path.join(componentsDir, 'ActionHeader.jsx'))
+  componentLoader.override('Breadcrumbs', path.join(componentsDir, 'Breadcrumbs.jsx'))
   // The home page replaces AdminJS's dashboard route outright: its stock welcome page is never
   // drawn, not even for the first render before a custom dashboard component takes over.
   componentLoader.override('DashboardRoute', path.join(componentsDir, 'Dashboard.jsx'))

@@ -159,7 +159,7 @@ describe('my account in a real browser', () => {
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=session-other]').length === 0)
     assert.equal(await current.count(), 1)
     await other.page.goto(`${base}/resources/Client`, { waitUntil: 'domcontentloaded' })
-    await waitForUrl(other.page, /\/admin\/login$/)
+    await waitForUrl(other.page, /\/admin\/login(\?next=[^&]*)?$/)
     await other.context.close()
     await page.goto(`${base}/resources/Client`, { waitUntil: 'domcontentloaded' })
     await waitForUrl(page, /\/admin\/resources\/Client/)

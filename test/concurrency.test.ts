@@ -98,6 +98,37 @@ describe('no silent overwrite: every client carries a version', () => {
     assert.deepEqual((await entries(id)).map((entry) => entry.record_version), [1, 2, 3])
   })
 
+  test('the refusal carries what a merge needs: per field who, when (ISO), the stored value and the version to save on top; saving the merge on top succeeds', async () => {
+    const id = await newClient({ company: 'Merge Original', allowCredit: '100.00', skype: 'orig.skype' })
+    const mariaForm = await openEditForm(manager1, id)
+    const adminForm = await openEditForm(admin, id)
+    const first = await saveForm(manager1, id, mariaForm, { company: 'Maria Merge', allowCredit: '700.00', password: 'new-password-99', passwordConfirmation: 'new-password-99' })
+    assert.equal(first.body.notice.type, 'success', JSON.stringify(first.body.record.errors))
+
+    const refused = await saveForm(admin, id, adminForm, { company: 'Admin Merge', skype: 'admin.skype' })
+    assert.equal(refused.body.notice.type, 'error')
+    const { errors } = refused.body.record
+    assert.deepEqual(Object.keys(errors).sort(), ['allowCredit', 'company', 'password'])
+    assert.equal(errors.company.theirs, 'Maria Merge')
+    assert.equal(errors.allowCredit.theirs, '700.00')
+    assert.equal(errors.company.changedBy, 'manager1@example.com')
+    assert.ok(!Number.isNaN(Date.parse(errors.company.changedAt)))
+    assert.equal(errors.company.currentVersion, 2)
+    assert.equal(errors.company.type, 'stale', 'the existing names stay')
+    assert.match(errors.company.message, /^Changed by manager1@example\.com at /)
+    assert.equal('theirs' in errors.password, false, 'a secret is never sent back')
+    assert.equal(refused.body.record.baseError.currentVersion, 2)
+
+    // The merge: their credit, my company and my Skype, saved on top of the version named.
+    const merged = await saveForm(admin, id, refused.body.record.params, { allowCredit: errors.allowCredit.theirs, version: String(errors.company.currentVersion) })
+    assert.equal(merged.body.notice.type, 'success', JSON.stringify(merged.body.record.errors))
+    const row = await stored(id)
+    assert.equal(row.company, 'Admin Merge')
+    assert.equal(row.allow_credit, '700.00')
+    assert.equal(row.skype, 'admin.skype')
+    assert.equal(row.version, 3)
+  })
+
   test('a stale save is refused for changes made around the panel too (script, raw SQL)', async () => {
     const id = await newClient()
     const form = await openEditForm(admin, id)

@@ -358,7 +358,11 @@ export class AppResource extends SequelizeResource {
       })
     } catch (error) {
       if (base !== undefined && (error instanceof StaleVersion || isStaleVersionRefusal(error))) {
-        throw await staleVersionError(this.model.sequelize!, this.definition, Number(id), base)
+        // What is stored now goes along, so the form can show "theirs" beside "yours" and save on top.
+        const row = await this.findScoped(id, context)
+        const params = row ? this.present(row.toJSON()) : undefined
+        const current = params && typeof params[versionField!] === 'number' ? { params, version: params[versionField!] as number } : undefined
+        throw await staleVersionError(this.model.sequelize!, this.definition, Number(id), base, current)
       }
       throw this.asValidationError(error)
     }

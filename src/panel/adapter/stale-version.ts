@@ -21,11 +21,29 @@ type Entry = { actor_email: string; created_at: Date | string; changes: { field:
 /** `2025-03-14 10:42 UTC`: the server does not know the reader's time zone, so it says which one it uses. */
 export const at = (when: Date | string) => `${new Date(when).toISOString().slice(0, 16).replace('T', ' ')} UTC`
 
+/** The record as it is stored now, as the panel shows it: what a refused form merges with. */
+export type CurrentRecord = { params: Record<string, unknown>; version: number }
+
+/** A stored value as the form holds it (text; null for none), so "yours" and "theirs" compare. */
+const asFormValue = (value: unknown): string | null => {
+  if (value === null || value === undefined) return null
+  if (value instanceof Date) return value.toISOString()
+  if (typeof value === 'object') return JSON.stringify(value)
+  return String(value)
+}
+
+/**
+ * Each field error carries, besides its message, what the form needs to merge instead of making
+ * the user reload: `changedBy`, `changedAt` (ISO), `theirs` (the value stored now; never for a
+ * secret) and `currentVersion` (the version to save on top of). The base error carries
+ * `currentVersion` too. Names are added, none renamed: `message` and `type` stay as they were.
+ */
 export async function staleVersionError(
   sequelize: Sequelize,
   definition: ResourceDefinition,
   recordId: number,
   base: number,
+  current?: CurrentRecord,
 ): Promise<ValidationError> {
   const entries = (await sequelize.query(
     `SELECT actor_email, created_at, changes FROM change_history
@@ -34,18 +52,23 @@ export async function staleVersionError(
     { replacements: { resource: definition.name, recordId, base }, type: QueryTypes.SELECT },
   )) as Entry[]
 
-  const byColumn = new Map(fieldsOf(definition).map(([name, def]) => [columnName(name), { name, label: def.label }]))
-  const latest = new Map<string, { label: string; actor: string; when: string }>()
+  const byColumn = new Map(fieldsOf(definition).map(([name, def]) => [columnName(name), { name, label: def.label, secret: def.kind === 'password' }]))
+  const latest = new Map<string, { label: string; actor: string; when: string; at: string; secret: boolean }>()
   for (const entry of entries) {
     for (const change of entry.changes) {
-      const field = byColumn.get(change.field) ?? { name: change.field, label: change.field }
-      latest.set(field.name, { label: field.label, actor: entry.actor_email, when: at(entry.created_at) })
+      const field = byColumn.get(change.field) ?? { name: change.field, label: change.field, secret: false }
+      latest.set(field.name, { label: field.label, actor: entry.actor_email, when: at(entry.created_at), at: new Date(entry.created_at).toISOString(), secret: field.secret })
     }
   }
 
-  const errors: Record<string, { message: string; type: string }> = {}
+  type StaleFieldError = { message: string; type: string; changedBy: string; changedAt: string; theirs?: string | null; currentVersion?: number }
+  const errors: Record<string, StaleFieldError> = {}
   for (const [name, change] of latest) {
-    errors[name] = { message: `Changed by ${change.actor} at ${change.when} — reload to see the new value`, type: 'stale' }
+    errors[name] = { message: `Changed by ${change.actor} at ${change.when} — reload to see the new value`, type: 'stale', changedBy: change.actor, changedAt: change.at }
+    if (current) {
+      errors[name].currentVersion = current.version
+      if (!change.secret && name in current.params) errors[name].theirs = asFormValue(current.params[name])
+    }
   }
   const byWhom = new Map<string, string>()
   for (const change of latest.values()) byWhom.set(change.actor, change.when)
@@ -55,5 +78,5 @@ export async function staleVersionError(
   const message = entries.length
     ? `Not saved: ${record} was changed by ${who} after you opened it (${fields}). Reload to see the new values, then apply yours again.`
     : `Not saved: ${record} was changed after you opened it. Reload to see the new values, then apply yours again.`
-  return new ValidationError(errors, { message, type: 'staleVersion' })
+  return new ValidationError(errors, { message, type: 'staleVersion', ...(current && { currentVersion: current.version }) } as { message: string; type: string })
 }

@@ -1,3 +1,14 @@
+import pg from 'pg'
+import { to as copyTo } from 'pg-copy-streams'
+import { createApp, createLogger } from '../src/app/app.js'
+import { parseConfig } from '../src/config/env.js'
+import { openDatabase } from '../src/db/database.js'
+import { copySelectSql, copyStatement } from '../src/exports/copy-csv.js'
+import { csvColumns } from '../src/exports/csv-columns.js'
+import { listSort } from '../src/panel/actions/list-action.js'
+import type { AppResource } from '../src/panel/adapter/app-resource.js'
+import { clientDefinition } from '../src/resources/client/client.fields.js'
+import { benchUrl } from './config.js'
 import type { Request } from './load.js'
 import { rssMb } from './processes.js'
 
@@ -54,5 +65,44 @@ export async function whileExporting<T>(baseUrl: string, request: Request, measu
   } finally {
     stop = true
     await loop
+  }
+}
+
+/**
+ * The SELECT an admin's full unfiltered export hands to COPY, built as the route builds it (by an
+ * app opened in this process on the bench database for the purpose, then closed).
+ */
+export async function exportSelectSql(adminEmail: string): Promise<string> {
+  const config = parseConfig({ ...process.env, DATABASE_URL: benchUrl, NODE_ENV: 'test', LOG_LEVEL: 'silent', BCRYPT_ROUNDS: '4' })
+  const db = await openDatabase(config)
+  try {
+    const app = await createApp(config, db, createLogger({ logLevel: 'silent' }))
+    try {
+      const resource = app.admin.findResource('Client') as AppResource
+      const { columns } = csvColumns(clientDefinition, resource)
+      const admin = { id: 0, email: adminEmail, name: 'bench', role: 'admin' }
+      const sql = copySelectSql(resource, columns, resource.whereFor({}, admin as never), listSort(resource, {}))
+      if (!sql) throw new Error('the export has a column without an SQL form: it does not use COPY')
+      return sql
+    } finally {
+      await app.close()
+    }
+  } finally {
+    await db.close()
+  }
+}
+
+/** PostgreSQL's own speed for that file: `COPY (<sql>) TO STDOUT (FORMAT csv)` read to the end and dropped, on a connection of its own. */
+export async function bareCopy(sql: string): Promise<{ ms: number; bytes: number; rows: number }> {
+  const client = new pg.Client({ connectionString: benchUrl })
+  await client.connect()
+  try {
+    const started = performance.now()
+    const stream = client.query(copyTo(copyStatement(sql)))
+    let bytes = 0
+    for await (const chunk of stream) bytes += (chunk as Buffer).length
+    return { ms: performance.now() - started, bytes, rows: stream.rowCount }
+  } finally {
+    await client.end()
   }
 }

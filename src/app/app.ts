@@ -405,7 +405,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
 
   // Downloads the panel's list pages link to, behind the same session and rights check.
   const clientExport = { resource: admin.findResource('Client') as AppResource, definition: clientDefinition, sequelize: db.sequelize, logger }
-  app.get('/admin/exports/Client.csv', csvExportRoute(clientExport))
+  app.get('/admin/exports/Client.csv', csvExportRoute({ ...clientExport, copy: config.exportCopy && !db.embedded }))
   app.get('/admin/exports/Client.xlsx', xlsxExportRoute(clientExport))
 
   // Before AdminJS's router: its multipart parser must not read the upload (this route streams it to disk).

@@ -58,6 +58,7 @@ const envSchema = z
     IMPORT_MAX_ROWS: z.coerce.number().int().min(1).default(100_000),
     IMPORT_INLINE_MAX_ROWS: z.coerce.number().int().min(0).default(1000),
     IMPORT_INLINE_MAX_PASSWORDS: z.coerce.number().int().min(0).default(40),
+    EXPORT_COPY: z.preprocess(emptyAsUndefined, booleanFlag.optional()),
     IMPORT_JOB_TIMEOUT_MINUTES: z.coerce.number().int().min(1).max(23 * 60).default(30),
     IMPORT_JOB_POLL_SECONDS: z.coerce.number().min(0.5).max(600).default(2),
   })
@@ -112,6 +113,11 @@ export type AppConfig = {
   importInlineMaxRows: number
   /** An apply with more passwords to hash (counted at bcrypt cost 12) runs as a job. */
   importInlineMaxPasswords: number
+  /**
+   * CSV exports stream from PostgreSQL's COPY (the default on PostgreSQL; never on the embedded
+   * database); false writes every row in Node instead, the slower path that makes the same file.
+   */
+  exportCopy: boolean
   /** An import job still running after this long is stopped (rolled back) and reported failed. */
   importJobTimeoutMinutes: number
   /** How often an idle instance asks the queue for an import job. */
@@ -157,6 +163,7 @@ export function parseConfig(source: Record<string, string | undefined>): AppConf
     importMaxRows: env.IMPORT_MAX_ROWS,
     importInlineMaxRows: env.IMPORT_INLINE_MAX_ROWS,
     importInlineMaxPasswords: env.IMPORT_INLINE_MAX_PASSWORDS,
+    exportCopy: env.EXPORT_COPY ?? true,
     importJobTimeoutMinutes: env.IMPORT_JOB_TIMEOUT_MINUTES,
     importJobPollSeconds: env.IMPORT_JOB_POLL_SECONDS,
   }

@@ -3,6 +3,7 @@ import { RECORD_LABELS } from '../panel/panel-fields.js'
 import { kinds, type FieldDef } from '../fields/kinds.js'
 import { columnName, fieldsOf, type ResourceDefinition } from '../fields/model.js'
 import { definitions } from '../models/index.js'
+import { idCellSql, kindCellSql, referenceCellSql, timestampCellSql } from './csv-cell-sql.js'
 import { neutralizeFormula } from './spreadsheet-safe.js'
 
 /**
@@ -29,6 +30,11 @@ export type CsvColumn = {
   /** The XLSX cell, typed as a spreadsheet user expects. */
   typed: (row: Record<string, unknown>) => TypedCell
   format: CellFormat
+  /**
+   * The CSV cell computed by PostgreSQL (NULL for an empty one), for COPY; undefined when its kind
+   * has no SQL form (csv-cell-sql.ts). Built when asked: it names the model's columns.
+   */
+  sql?: () => string
 }
 
 export type CsvColumns = {
@@ -95,12 +101,28 @@ export function csvColumns(definition: ResourceDefinition, resource: AppResource
       )
       const cell = presented(key.def)
       const { typed, format } = typedCell(key.def, cell)
-      columns.push({ attribute, label: def.label, cell: (row) => neutralizeFormula(cell(row[alias])), typed: (row) => typed(row[alias]), format })
+      const keyKind = { table: key.table, column: columnName(key.attribute), kind: key.def.kind }
+      columns.push({
+        attribute,
+        label: def.label,
+        cell: (row) => neutralizeFormula(cell(row[alias])),
+        typed: (row) => typed(row[alias]),
+        format,
+        sql: kindCellSql(key.def.kind) && (() => referenceCellSql(keyKind, resource.columnSql(attribute))!),
+      })
     } else {
       attributes.push(attribute)
       const cell = presented(def)
       const { typed, format } = typedCell(def, cell)
-      columns.push({ attribute, label: def.label, cell: (row) => neutralizeFormula(cell(row[attribute])), typed: (row) => typed(row[attribute]), format })
+      const cellSql = kindCellSql(def.kind)
+      columns.push({
+        attribute,
+        label: def.label,
+        cell: (row) => neutralizeFormula(cell(row[attribute])),
+        typed: (row) => typed(row[attribute]),
+        format,
+        sql: cellSql && (() => cellSql(resource.columnSql(attribute))),
+      })
     }
   }
   const stored = resource.storedReadable()
@@ -109,12 +131,14 @@ export function csvColumns(definition: ResourceDefinition, resource: AppResource
     attributes.push(attribute)
     const cell = attribute === 'id' ? asText : timestamp
     const typed = attribute === 'id' ? (value: unknown) => Number(value) : (value: unknown) => (isEmpty(value) ? null : new Date(value as string))
+    const cellSql = attribute === 'id' ? idCellSql : timestampCellSql
     columns.push({
       attribute,
       label,
       cell: (row) => neutralizeFormula(cell(row[attribute])),
       typed: (row) => typed(row[attribute]),
       format: attribute === 'id' ? 'integer' : 'timestamp',
+      sql: () => cellSql(resource.columnSql(attribute)),
     })
   }
   return { columns, attributes, computed }

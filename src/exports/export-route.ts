@@ -1,6 +1,7 @@
 import { PassThrough, pipeline, Transform, type Readable, type Writable } from 'node:stream'
 import { flat, type CurrentAdmin } from 'adminjs'
 import { stringify } from 'csv-stringify'
+import { stringify as stringifySync } from 'csv-stringify/sync'
 import type { Request, RequestHandler, Response } from 'express'
 import QueryStream from 'pg-query-stream'
 import type { Logger } from 'pino'
@@ -9,6 +10,7 @@ import type { AppResource } from '../panel/adapter/app-resource.js'
 import { listSort } from '../panel/actions/list-action.js'
 import { UnknownFieldError } from '../panel/list-query.js'
 import type { ResourceDefinition } from '../fields/model.js'
+import { copyCsvRecords, copySelectSql, type CopiedRecords, type PooledConnection } from './copy-csv.js'
 import { csvColumns, type CsvColumn } from './csv-columns.js'
 import { recordExport, type ExportEntry } from './record-export.js'
 import { xlsxWriter } from './xlsx-writer.js'
@@ -16,15 +18,28 @@ import { xlsxWriter } from './xlsx-writer.js'
 /**
  * GET /admin/exports/<Resource>.csv?<the list's query> (and .xlsx): the rows the list matches for
  * this user (its filters, its sort, its row scope; all pages), streamed from a database cursor
- * through a CSV writer or an XLSX workbook writer, so memory stays flat however many rows there are. `ids=1,2,3` (or `recordIds=`) exports
- * a selection. A client that disconnects stops the query. Every export, finished or not, is an
- * entry in the change history with its row count.
+ * through a CSV writer or an XLSX workbook writer, so memory stays flat however many rows there are;
+ * a CSV on PostgreSQL streams from COPY instead, every cell computed in SQL (copy-csv.ts), the same
+ * bytes several times faster. `ids=1,2,3` (or `recordIds=`) exports a selection. A client that
+ * disconnects stops the query. Every export, finished or not, is an entry in the change history
+ * with its row count.
  */
 
 /** Rows fetched from the cursor at a time. */
 const BATCH_ROWS = 500
 
-type Options = { resource: AppResource; definition: ResourceDefinition; sequelize: Sequelize; logger: Logger }
+type Options = {
+  resource: AppResource
+  definition: ResourceDefinition
+  sequelize: Sequelize
+  logger: Logger
+  /**
+   * A CSV streams from COPY (when every column has an SQL form). Not on the embedded database: its
+   * COPY runs to the end in one go, holding its only backend and buffering the file for a slow
+   * client, where the cursor lets other requests in between its batches.
+   */
+  copy?: boolean
+}
 
 /** How a format turns the rows into a file: the cells of a row, and the stream that writes them. */
 type ExportFormat = {
@@ -37,14 +52,16 @@ type ExportFormat = {
   writer: (columns: CsvColumn[], definition: ResourceDefinition) => { sink: Writable; output: Readable }
 }
 
+// RFC 4180: CRLF between records; a cell with a comma, quote or line break is quoted.
+const CSV_OPTIONS = { bom: true, record_delimiter: 'windows', quoted_match: /[\r\n]/ } as const
+
 const CSV: ExportFormat = {
   extension: 'csv',
   contentType: 'text/csv; charset=utf-8',
   headerRow: true,
   cells: (columns) => (row) => columns.map((column) => column.cell(row)),
   writer: () => {
-    // RFC 4180: CRLF between records; a cell with a comma, quote or line break is quoted.
-    const csv = stringify({ bom: true, record_delimiter: 'windows', quoted_match: /[\r\n]/ })
+    const csv = stringify(CSV_OPTIONS)
     return { sink: csv, output: csv }
   },
 }
@@ -60,8 +77,18 @@ const XLSX: ExportFormat = {
   },
 }
 
-// A node-postgres client, as Sequelize's pool hands it out.
-type PgConnection = { query: (query: any) => any }
+type PgConnection = PooledConnection['connection']
+
+/** A file's streams: the query's rows (destroying it stops the query), the stages after it, and the stream the response reads. */
+type FileStreams = {
+  source: Readable
+  stages: Array<Transform | Writable>
+  output: Readable
+  /** Settles once the query is over and its connection is back in the pool (or closed). */
+  databaseDone: Promise<void>
+  /** Rows written so far (all of them once the source has ended). */
+  rows: () => number
+}
 
 const refuse = (res: Response, status: number, error: string, field?: string) => res.status(status).json({ error, ...(field && { field }) })
 
@@ -77,7 +104,7 @@ const fileName = (definition: ResourceDefinition, format: ExportFormat) =>
 export const csvExportRoute = (options: Options) => exportRoute(options, CSV)
 export const xlsxExportRoute = (options: Options) => exportRoute(options, XLSX)
 
-function exportRoute({ resource, definition, sequelize, logger }: Options, format: ExportFormat): RequestHandler {
+function exportRoute({ resource, definition, sequelize, logger, copy = false }: Options, format: ExportFormat): RequestHandler {
   return (req, res, next) => exportFile(req, res).catch(next)
 
   async function exportFile(req: Request, res: Response) {
@@ -105,6 +132,7 @@ function exportRoute({ resource, definition, sequelize, logger }: Options, forma
     const sort = listSort(resource, { sortBy: query.sortBy as string | undefined, direction: query.direction as string | undefined })
     const where = resource.whereFor(filters as Record<string, unknown>, currentAdmin, ids && { id: { [Op.in]: ids } })
     const { columns, attributes, computed } = csvColumns(definition, resource)
+    const copySql = copy && format === CSV ? copySelectSql(resource, columns, where, sort) : undefined
     const sql = resource.selectAllSql(where, sort, attributes, computed)
 
     const entry: ExportEntry = {
@@ -125,6 +153,12 @@ function exportRoute({ resource, definition, sequelize, logger }: Options, forma
       destroyConnection: (connection: PgConnection) => Promise<void>
     }
     const connection = await connectionManager.getConnection({ type: 'read' })
+    const pooled: PooledConnection = {
+      connection,
+      release: () => connectionManager.releaseConnection(connection),
+      destroy: () => connectionManager.destroyConnection(connection),
+    }
+    if (copySql) return sendFile(req, res, entry, copiedFile(columns, copyCsvRecords(pooled, copySql)))
     let rows: QueryStream
     try {
       await connection.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
@@ -150,12 +184,7 @@ function exportRoute({ resource, definition, sequelize, logger }: Options, forma
     // The header row goes out with the first row (or the end of an empty result), so a query that
     // fails at once still gets a proper error answer instead of a truncated file.
     let headerSent = false
-    let recorded = false
-    const record = async () => {
-      recorded = true
-      await databaseDone
-      await recordExport(sequelize, entry)
-    }
+    let written = 0
     const cellsOf = format.cells(columns)
     const sendHeader = (stream: Transform) => {
       headerSent = true
@@ -165,16 +194,58 @@ function exportRoute({ resource, definition, sequelize, logger }: Options, forma
       objectMode: true,
       transform(row: Record<string, unknown>, _encoding, done) {
         if (!headerSent) sendHeader(this)
-        entry.rows += 1
+        written += 1
         done(null, cellsOf(row))
       },
-      // The file ends only once its history entry is written: a complete download is always on record.
       flush(done) {
         if (!headerSent) sendHeader(this)
-        record().then(() => done(), done)
+        done()
       },
     })
     const { sink, output } = format.writer(columns, definition)
+    sendFile(req, res, entry, { source: rows, stages: [toCells, sink], output, databaseDone, rows: () => written })
+  }
+
+  /** A COPY's records under the CSV's byte order mark and header row (sent with the first record, as the row path does). */
+  function copiedFile(columns: CsvColumn[], copied: CopiedRecords): FileStreams {
+    const header = Buffer.from(stringifySync([columns.map((column) => column.label)], CSV_OPTIONS))
+    let headerSent = false
+    const file = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        if (!headerSent) {
+          headerSent = true
+          this.push(header)
+        }
+        done(null, chunk)
+      },
+      flush(done) {
+        if (!headerSent) this.push(header)
+        done()
+      },
+    })
+    return { source: copied.source, stages: [copied.records, file], output: file, databaseDone: copied.databaseDone, rows: copied.rows }
+  }
+
+  /**
+   * Streams a file to the response and puts the export on record. The response is not part of the
+   * pipeline: a query that fails before the first row still gets an answer. A client that goes
+   * away destroys the source, which stops the query.
+   */
+  function sendFile(req: Request, res: Response, entry: ExportEntry, file: FileStreams) {
+    let recorded = false
+    const record = async () => {
+      recorded = true
+      await file.databaseDone
+      entry.rows = file.rows()
+      await recordExport(sequelize, entry)
+    }
+    // The file ends only once its history entry is written: a complete download is always on
+    // record. (Right after the source, this waits for the query's end in either mode of stream.)
+    const onRecord = new Transform({
+      objectMode: true,
+      transform: (chunk, _encoding, done) => done(null, chunk),
+      flush: (done) => void record().then(() => done(), done),
+    })
 
     res.status(200)
     res.setHeader('Content-Type', format.contentType)
@@ -183,21 +254,19 @@ function exportRoute({ resource, definition, sequelize, logger }: Options, forma
     // A reverse proxy (nginx) passes the file on as it comes instead of buffering all of it.
     res.setHeader('X-Accel-Buffering', 'no')
 
-    // The response is not part of the pipeline: a query that fails before the first row still
-    // gets an answer. A client that goes away destroys the cursor's stream, which closes it.
     let clientGone = false
     res.on('close', () => {
       if (res.writableFinished) return
       clientGone = true
-      rows.destroy(new Error('the client went away before the end of the file'))
+      file.source.destroy(new Error('the client went away before the end of the file'))
     })
-    output.pipe(res)
-    pipeline(rows, toCells, sink, async (error) => {
+    file.output.pipe(res)
+    pipeline([file.source, onRecord, ...file.stages], async (error) => {
       if (!error) return
-      await databaseDone
+      await file.databaseDone
       if (!res.headersSent && !clientGone) {
         // Nothing was sent: the query itself failed (e.g. a filter value the column cannot hold).
-        output.unpipe(res)
+        file.output.unpipe(res)
         for (const header of ['Content-Type', 'Content-Disposition', 'X-Accel-Buffering']) res.removeHeader(header)
         const code = String((error as { code?: string }).code ?? '')
         if (code.startsWith('22')) refuse(res, 400, `A filter value is not valid: ${error.message}`)
@@ -208,7 +277,7 @@ function exportRoute({ resource, definition, sequelize, logger }: Options, forma
         return
       }
       res.destroy()
-      req.log?.warn({ err: error, rows: entry.rows }, 'export stopped before its end')
+      req.log?.warn({ err: error, rows: file.rows() }, 'export stopped before its end')
       if (recorded) return
       entry.aborted = true
       await record().catch((failure) => logger.error({ err: failure, entry }, 'could not record an export in the change history'))

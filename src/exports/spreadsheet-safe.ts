@@ -5,9 +5,12 @@
  * apostrophe always gives back the stored value (an E.164 phone number included).
  */
 
-const NEEDS_PREFIX = /^[=+\-@\t\r']/
-
 export const FORMULA_PREFIX = "'"
+
+/** First characters that get the prefix (the export's SQL form, csv-cell-sql.ts, reads them too). */
+export const FORMULA_STARTS: readonly string[] = ['=', '+', '-', '@', '\t', '\r', FORMULA_PREFIX]
+
+const NEEDS_PREFIX = new RegExp(`^[${FORMULA_STARTS.map((start) => `\\u${start.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}]`)
 
 /** The cell as written to the file. */
 export const neutralizeFormula = (cell: string): string => (NEEDS_PREFIX.test(cell) ? FORMULA_PREFIX + cell : cell)

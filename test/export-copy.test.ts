@@ -62,11 +62,11 @@ const ROWS = 120
 before(async () => {
   t = await startTestApp()
   const q = (sql: string, replacements: Record<string, unknown> = {}) => t.db.sequelize.query(sql, { replacements })
-  // A manager and a product whose natural keys need the guard and quoting themselves.
+  // A manager and a product whose natural keys need the formula guard (the manager's quoting too).
   const [[oddManager]] = (await q(
     `INSERT INTO admin_users (email, name, role, password_hash) VALUES ('-odd,"manager"@example.com', 'Odd', 'manager', 'x') RETURNING id`,
   )) as [{ id: number }[], unknown]
-  const [[oddProduct]] = (await q(`INSERT INTO products (code, name) VALUES ('=PRODUCT,"x"\n2', 'Odd product') RETURNING id`)) as [{ id: number }[], unknown]
+  const [[oddProduct]] = (await q(`INSERT INTO products (code, name) VALUES ('-odd.product', 'Odd product') RETURNING id`)) as [{ id: number }[], unknown]
   await createClient(t, 'made-by-the-model', { invoiceDates: '15, 1', dispatchFrom: '22:00', dispatchTo: '06:00', productId: t.ids.productActive })
 
   const managers = [t.ids.manager1, t.ids.manager2, oddManager.id]

@@ -162,7 +162,7 @@ describe('configuration', () => {
   test('production refuses to run without a strong SESSION_SECRET', () => {
     assert.throws(() => parseConfig({ NODE_ENV: 'production' }), /SESSION_SECRET/)
     assert.throws(() => parseConfig({ NODE_ENV: 'production', SESSION_SECRET: 'short' }), /SESSION_SECRET/)
-    const config = parseConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32) })
+    const config = parseConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), TWO_FACTOR_KEY: 'k'.repeat(32) })
     assert.equal(config.isProduction, true)
     assert.equal(config.seedPassword, undefined, 'no demo password in production')
   })

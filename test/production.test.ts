@@ -156,7 +156,7 @@ describe('WEB_CONCURRENCY=2: one port, two worker processes', () => {
 
 describe('production settings', () => {
   test('cookies are Secure and HttpOnly behind a TLS-terminating proxy', async () => {
-    const t = await startTestApp({ isProduction: true, trustProxy: '1' })
+    const t = await startTestApp({ isProduction: true, trustProxy: '1', twoFactorKey: 'production-test-two-factor-key-0123456789' })
     try {
       const response = await request(t.app)
         .post('/admin/login')

@@ -121,18 +121,29 @@ describe('two-factor login, own account and session lifetime', () => {
   })
 
   test('required for admins: an admin without it is held at enrolment, a manager is not', async () => {
-    const admin = await t.loginAs('admin@example.com')
+    // The setting is changed by an administrator who has two-factor login (and gave a code in this
+    // session): since issue #25 a requirement holds at once for sessions already open.
+    const setterId = await makeUser('setter@example.com', 'admin')
+    const admin = await t.loginAs('setter@example.com')
+    await enrol(admin)
+    const openBefore = await t.loginAs('admin@example.com')
     const manager = await t.loginAs('manager2@example.com')
     await manager.post('/admin/api/account/settings').send({ twoFactorRequired: 'everyone' }).expect(403)
     await admin.post('/admin/api/account/settings').send({ twoFactorRequired: 'sometimes' }).expect(400)
     await admin.post('/admin/api/account/settings').send({ twoFactorRequired: 'admins' }).expect(200)
     // Recorded once, with both values; the refused attempts and a repeat of the same value are not entries.
     await admin.post('/admin/api/account/settings').send({ twoFactorRequired: 'admins' }).expect(200)
-    const changes = await historyOf(t.ids.admin, 'settings_changed')
+    const changes = await historyOf(setterId, 'settings_changed')
     assert.equal(changes.length, 1)
-    assert.equal(changes[0].actor_email, 'admin@example.com')
+    assert.equal(changes[0].actor_email, 'setter@example.com')
     assert.deepEqual([changes[0].changes.setting, changes[0].changes.old, changes[0].changes.new], ['twoFactorRequired', 'off', 'admins'])
     try {
+      // A session opened before the change is held at its next request, as a new login is.
+      const heldOpen = await openBefore.get(api.list('Client')).expect(401)
+      assert.equal(heldOpen.body.twoFactorRequired, true)
+      assert.equal((await openBefore.get('/admin')).headers.location, '/admin/login/two-factor')
+      await manager.get(api.list('Client')).expect(200)
+
       const held = await passwordOnly('admin@example.com')
       assert.equal(held.response.headers.location, '/admin/login/two-factor')
       const page = await held.agent.get('/admin/login/two-factor').expect(200)

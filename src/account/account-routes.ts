@@ -25,12 +25,17 @@ declare module 'express-session' {
     twoFactorPending?: 'code' | 'enrol'
     /** Where the login wanted to go, kept for after the second step. */
     afterTwoFactor?: string
+    /** This session gave a two-factor code (at login, or enrolling): a requirement set later does not ask again. */
+    twoFactorPassed?: boolean
     startedAt?: number
     lastSeenAt?: number
     browser?: string
     address?: string
   }
 }
+
+/** A session user's two-factor state as the database has it now (read with the user on every request). */
+export type SecondFactorState = { role: string; twoFactorEnrolled: boolean; twoFactorRequired: string }
 
 export const TWO_FACTOR_PATH = '/login/two-factor'
 /** What a session in the middle of its second step may reach (paths under /admin). */
@@ -90,8 +95,13 @@ export function createAccount({ config, sequelize, models, twoFactor, paths }: D
     return 'pending'
   }
 
-  /** Ends the session (answering 401 or the login page) when it outlived its lifetime; holds a session mid-login at its second step. */
-  function guard(req: Request, res: Response): boolean {
+  /**
+   * Ends the session (answering 401 or the login page) when it outlived its lifetime; holds a
+   * session mid-login at its second step. A session that never gave a code while two-factor login
+   * is now required of its user (the setting changed after it started) is held there too: sent to
+   * enrol, or to give a code when the user has enrolled since.
+   */
+  function guard(req: Request, res: Response, state: SecondFactorState): boolean {
     const session = req.session
     const now = Date.now()
     session.startedAt ??= now
@@ -104,6 +114,11 @@ export function createAccount({ config, sequelize, models, twoFactor, paths }: D
       return false
     }
     if (now - session.lastSeenAt > Math.min(SEEN_PRECISION_MS, config.sessionIdleMs / 4)) session.lastSeenAt = now
+    const required = TWO_FACTOR_REQUIREMENTS.includes(state.twoFactorRequired as TwoFactorRequirement) && mustUseTwoFactor(state.twoFactorRequired as TwoFactorRequirement, state.role)
+    if (required && !session.twoFactorPending && !session.twoFactorPassed) {
+      session.twoFactorPending = state.twoFactorEnrolled ? 'code' : 'enrol'
+      if (req.method === 'GET' && !isApi(req)) session.afterTwoFactor = req.originalUrl
+    }
     if (session.twoFactorPending && !OPEN_WHILE_PENDING.has(req.path.replace(/\/$/, ''))) {
       if (isApi(req)) res.status(401).json({ error: 'Finish logging in: two-factor code required.', twoFactorRequired: true })
       else res.redirect(twoFactorUrl)
@@ -114,6 +129,7 @@ export function createAccount({ config, sequelize, models, twoFactor, paths }: D
 
   function finishLogin(req: Request, res: Response) {
     const next = req.session.afterTwoFactor && req.session.afterTwoFactor !== twoFactorUrl ? req.session.afterTwoFactor : paths.root
+    req.session.twoFactorPassed = true
     delete req.session.twoFactorPending
     delete req.session.afterTwoFactor
     delete req.session.redirectTo
@@ -160,6 +176,7 @@ export function createAccount({ config, sequelize, models, twoFactor, paths }: D
       await record('two_factor_enrolled', user.id, actorOf(user), req)
       await record('login', user.id, actorOf(user), req, { twoFactor: 'enrolled' })
       const next = req.session.afterTwoFactor && req.session.afterTwoFactor !== twoFactorUrl ? req.session.afterTwoFactor : paths.root
+      req.session.twoFactorPassed = true
       delete req.session.twoFactorPending
       delete req.session.afterTwoFactor
       delete req.session.redirectTo
@@ -204,6 +221,7 @@ export function createAccount({ config, sequelize, models, twoFactor, paths }: D
     if (!codes) return res.status(400).json({ error: 'That code is not right. Check the time on your phone and try the current code.' })
     await record('two_factor_enrolled', user.id, actorOf(user), req)
     // A session held at enrolment may go on now.
+    req.session.twoFactorPassed = true
     if (req.session.twoFactorPending === 'enrol') {
       delete req.session.twoFactorPending
       delete req.session.redirectTo

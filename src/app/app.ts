@@ -14,7 +14,7 @@ import helmet from 'helmet'
 import pg from 'pg'
 import type { Logger } from 'pino'
 import { pinoHttp } from 'pino-http'
-import { createAccount } from '../account/account-routes.js'
+import { createAccount, type SecondFactorState } from '../account/account-routes.js'
 import { escapeHtml, plainPage } from '../account/plain-page.js'
 import { createSecretBox, DEVELOPMENT_KEY } from '../account/secret-box.js'
 import { createTwoFactor } from '../account/two-factor.js'
@@ -67,8 +67,12 @@ export const SESSION_COOKIE = 'sms_admin.sid'
 const TOUCH_EVERY_MS = 5 * 60 * 1000
 /** The session's user as the database has it now, attached by the session store when it reads a session. */
 const ACCOUNT = Symbol('account')
-type StoredAccount = SessionAdmin & { active: boolean; passwordStamp: string }
-const ACCOUNT_COLUMNS = `u.id, u.email, u.name, u.role, u.active, ${passwordStampSql('u.password_hash')} AS password_stamp`
+type StoredAccount = SessionAdmin & { active: boolean; passwordStamp: string } & SecondFactorState
+// With the two-factor state in the same query: a requirement set since the session started holds
+// at its next request, at no extra round trip.
+const ACCOUNT_COLUMNS = `u.id, u.email, u.name, u.role, u.active, ${passwordStampSql('u.password_hash')} AS password_stamp,
+  EXISTS (SELECT 1 FROM admin_user_two_factor f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL) AS two_factor_enrolled,
+  (SELECT p.value #>> '{}' FROM panel_settings p WHERE p.key = 'two_factor_required') AS two_factor_required`
 const toStoredAccount = (row: Record<string, any>): StoredAccount => ({
   id: row.id,
   email: row.email,
@@ -76,6 +80,8 @@ const toStoredAccount = (row: Record<string, any>): StoredAccount => ({
   role: row.role,
   active: row.active,
   passwordStamp: row.password_stamp,
+  twoFactorEnrolled: row.two_factor_enrolled === true,
+  twoFactorRequired: row.two_factor_required ?? 'off',
 })
 
 /** Answered with JSON (401 when logged out), never a redirect to the login page. */
@@ -136,13 +142,13 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     hashPassword: (password) => hashPassword(password, config.bcryptRounds),
   })
   if (!config.isProduction) discardStaleComponentBundle()
-  const twoFactor = createTwoFactor(db.sequelize, createSecretBox(config.twoFactorKey ?? DEVELOPMENT_KEY))
-  if (!config.twoFactorKey) {
-    if (config.isProduction && (await twoFactor.anyoneEnrolled())) {
-      throw new Error('TWO_FACTOR_KEY is not set, but users have two-factor login: set it to the key their secrets were encrypted with (see README, Two-factor login).')
-    }
-    if (!config.isProduction) logger.info('two-factor secrets use the fixed development key (set TWO_FACTOR_KEY to use your own)')
+  // Production never encrypts with the public development key (parseConfig refuses it too; this
+  // holds for an app built from a config made otherwise).
+  if (config.isProduction && !config.twoFactorKey) {
+    throw new Error('TWO_FACTOR_KEY is required in production: it encrypts the two-factor secrets (see docs/deploy.md).')
   }
+  const twoFactor = createTwoFactor(db.sequelize, createSecretBox(config.twoFactorKey ?? DEVELOPMENT_KEY))
+  if (!config.twoFactorKey) logger.info('two-factor secrets use the fixed development key (set TWO_FACTOR_KEY to use your own)')
   const admin = await buildAdmin(models)
   // AdminJS renders its login page with what its handler knows (the action, the error message);
   // it also gets the page to go back to and the e-mail typed, so a wrong password clears neither.
@@ -318,7 +324,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
         })
         return
       }
-      if (!account.guard(req, res)) return
+      if (!account.guard(req, res, user)) return
       const fresh = toSessionAdmin(user)
       if (JSON.stringify(fresh) !== JSON.stringify(current)) req.session.adminUser = fresh
       if (req.method === 'POST' && OWN_ACCOUNT_EDIT.exec(req.path)?.[1] === String(current.id)) keepSessionThroughOwnPasswordChange(req, res, loadAccount)

@@ -74,6 +74,10 @@ const envSchema = z
           message: 'is required in production and must be at least 32 characters',
         })
       }
+      // Without it two-factor secrets would be encrypted with the development key, which is public.
+      if (!env.TWO_FACTOR_KEY) {
+        ctx.addIssue({ code: 'custom', path: ['TWO_FACTOR_KEY'], message: 'is required in production (at least 32 characters, e.g. openssl rand -hex 32)' })
+      }
     } else if (env.SESSION_SECRET !== undefined && env.SESSION_SECRET.length < 32) {
       ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'must be at least 32 characters' })
     }
@@ -101,7 +105,7 @@ export type AppConfig = {
   sessionMaxAgeMs: number
   /** A session unused this long ends. */
   sessionIdleMs: number
-  /** Key material for the two-factor secrets at rest; undefined outside production means a fixed development key. */
+  /** Key material for the two-factor secrets at rest; required in production; undefined elsewhere means a fixed development key. */
   twoFactorKey: string | undefined
   /** Server processes on this machine (one per core uses them all; each has its own pools). */
   webConcurrency: number

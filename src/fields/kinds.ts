@@ -217,7 +217,8 @@ const METADATA_NAMES = new Set(['metadata', 'metadata.google.internal', 'metadat
  * calls the URL has to check the address it connects to again at that time.
  */
 export function isPrivateHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '')
+  // A name may end in any number of dots (`127.0.0.1..`): resolvers and the URL parser read past them.
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.+$/, '')
   if (ipaddr.isValid(host)) {
     const address = ipaddr.parse(host)
     if (address.range() !== 'unicast') return true

@@ -24,6 +24,8 @@ export type BodyRoute = { path: string; rule: BodyRule; anonymous?: boolean }
 export const LOGIN_MAX_BYTES = 16 * 1024
 export const FORM_MAX_BYTES = 256 * 1024
 const MAX_FIELDS = 1000
+/** The deepest nesting of objects and lists a JSON body may have: a form's fields are flat or one level down (`filters.login`). */
+export const JSON_MAX_DEPTH = 16
 
 export const httpError = (status: number, message: string) => Object.assign(new Error(message), { status, expose: true })
 const tooLarge = (limit: number) => httpError(413, `The request is too large: this address accepts at most ${limit} bytes.`)
@@ -48,6 +50,27 @@ function closeAfterAnswer(req: Request, res: Response) {
     req.once('end', () => clearTimeout(timer))
     req.resume()
   })
+}
+
+/**
+ * Whether JSON text nests objects and lists deeper than `max`, by one pass over its characters:
+ * a body nested thousands deep would otherwise overflow the stack of whatever walks it later
+ * (AdminJS flattens every payload), a 500 instead of a 400.
+ */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++ // a backslash: the next character is escaped
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true
+    } else if (c === 0x7d || c === 0x5d) depth--
+  }
+  return false
 }
 
 /** Marks the request as having no body; a body it carries anyway is never read. */
@@ -80,6 +103,7 @@ export function readBody(rule: BodyRule): RequestHandler {
       if (error) return refuse((error as { type?: string }).type === 'entity.too.large' ? tooLarge(rule.limit) : httpError(400, 'The request body could not be read.'))
       let fields: unknown
       if (type === 'json') {
+        if (nestsDeeperThan(text, JSON_MAX_DEPTH)) return next(httpError(400, `The request body nests objects or lists more than ${JSON_MAX_DEPTH} levels deep.`))
         try {
           fields = JSON.parse(text)
         } catch {
@@ -174,4 +198,33 @@ export function limitRequestBodies(router: Router, options: { routes: BodyRoute[
     }
     readSignedIn(req, res, next)
   })
+  // AdminJS turns flat names (`filters.login`) into nested objects and back, at a cost that grows
+  // with the square of a name's depth (one form field named `a.a.a…` 60,000 deep took gigabytes),
+  // and looks each part up among a resource's properties, where `__proto__` finds no property but
+  // Object.prototype (a 500). Both are refused before any of it runs, in the query as in the body.
+  router.use((req, _res, next) => {
+    const problem = nameProblem(req.query) ?? nameProblem((req as { fields?: unknown }).fields)
+    next(problem ? httpError(400, problem) : undefined)
+  })
+}
+
+/** Parts of a name that reach JavaScript's object machinery instead of a field. */
+const RESERVED_NAME_PARTS = new Set(['__proto__', 'constructor', 'prototype'])
+
+/**
+ * What is wrong with the names of parsed fields (form or JSON, the latter already no deeper than
+ * JSON_MAX_DEPTH), their dots counted as levels as AdminJS's flattening reads them; else undefined.
+ */
+function nameProblem(fields: unknown, depth = 0): string | undefined {
+  if (typeof fields !== 'object' || fields === null) return undefined
+  for (const [name, value] of Object.entries(fields)) {
+    const parts = name.split('.', JSON_MAX_DEPTH + 2)
+    const level = depth + parts.length
+    if (level > JSON_MAX_DEPTH) return `A field name nests more than ${JSON_MAX_DEPTH} levels deep (count the dots).`
+    const reserved = parts.find((part) => RESERVED_NAME_PARTS.has(part))
+    if (reserved) return `"${reserved}" is not a field name.`
+    const inside = nameProblem(value, level)
+    if (inside) return inside
+  }
+  return undefined
 }

@@ -13,12 +13,15 @@ import { parse, CsvError } from 'csv-parse'
  * different width than the header, empty, too many rows. Lines and fields count from 1.
  */
 
+/** The longest message an import answers with: whatever a file holds, the error stays a short answer. */
+const MAX_MESSAGE_CHARS = 2000
+
 export class ImportFileError extends Error {
   constructor(
     message: string,
     readonly status = 400,
   ) {
-    super(message)
+    super(message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS - 1)}…` : message)
     this.name = 'ImportFileError'
   }
 }
@@ -85,6 +88,46 @@ class StrictUtf8 extends Transform {
   }
 }
 
+/** The most columns a file's header may have (the client has about fifty fields). */
+export const MAX_COLUMNS = 1000
+
+/**
+ * Counts the header's cells as the text streams past, before the CSV parser gets it: the parser
+ * takes seconds per million cells of one record, so a header far wider than any import is refused
+ * after its first MAX_COLUMNS separators instead of being parsed whole.
+ */
+class HeaderWidth extends Transform {
+  private separators = 0
+  private quoted = false
+  private done = false
+  private readonly separator: number
+  /** Excel's `sep=` line comes before the header: its line end does not end the header. */
+  private linesToSkip: number
+
+  constructor(dialect: CsvDialect) {
+    super()
+    this.separator = dialect.delimiter.charCodeAt(0)
+    this.linesToSkip = dialect.sepLine ? 1 : 0
+  }
+
+  _transform(chunk: Buffer | string, _encoding: BufferEncoding, next: TransformCallback) {
+    // Byte by byte: the characters that matter are ASCII, never part of a longer UTF-8 sequence.
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+    for (let i = 0; !this.done && i < bytes.length; i++) {
+      const c = bytes[i]
+      if (this.linesToSkip) {
+        if (c === 0x0a || (c === 0x0d && bytes[i + 1] !== 0x0a)) this.linesToSkip--
+      } else if (c === 0x22) this.quoted = !this.quoted
+      else if (this.quoted) continue
+      else if (c === 0x0a || c === 0x0d) this.done = true
+      else if (c === this.separator && ++this.separators >= MAX_COLUMNS) {
+        return next(new ImportFileError(`The header has more than ${MAX_COLUMNS.toLocaleString('en')} columns; an import takes the columns of the export (see its labels).`))
+      }
+    }
+    next(null, chunk)
+  }
+}
+
 /** Stored bytes as a stream of small chunks: the decoder never holds the whole file as one string. */
 export function* slices(bytes: Buffer, size = 64 * 1024) {
   for (let start = 0; start < bytes.length; start += size) yield bytes.subarray(start, start + size)
@@ -133,7 +176,7 @@ export async function scanCsvFile(
     },
   })
   try {
-    await pipeline(typeof source === 'string' ? createReadStream(source) : Readable.from(slices(source)), new StrictUtf8(), parser, collect)
+    await pipeline(typeof source === 'string' ? createReadStream(source) : Readable.from(slices(source)), new StrictUtf8(), new HeaderWidth(dialect), parser, collect)
   } catch (error) {
     if (error instanceof ImportFileError) throw error
     if (error instanceof CsvError) {

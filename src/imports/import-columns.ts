@@ -18,6 +18,7 @@ import type { Checked } from './import-report.js'
 export type Column = { index: number; attribute: string; def: FieldDef } | { index: number; ignored: true }
 
 const MAX_REPORTED_DUPLICATES = 5
+const MAX_REPORTED_COLUMNS = 10
 
 /** Header cell → column: a field's label or attribute name; the record's ID, timestamps and read-only fields are read past. */
 function mapHeader(header: string[], definition: ResourceDefinition, keyField: string): Column[] {
@@ -44,7 +45,10 @@ function mapHeader(header: string[], definition: ResourceDefinition, keyField: s
     return found.def ? { index, attribute: found.attribute, def: found.def } : { index, ignored: true }
   })
   if (unknown.length) {
-    throw new ImportFileError(`Unknown column${unknown.length > 1 ? 's' : ''}: ${unknown.map((cell) => `"${cell}"`).join(', ')}. Use the labels of the export or the field names.`)
+    // Named up to a few: a header of a million unknown cells is one short answer, not megabytes.
+    const named = unknown.slice(0, MAX_REPORTED_COLUMNS).map((cell) => `"${cell.length > 60 ? `${cell.slice(0, 60)}…` : cell}"`)
+    const more = unknown.length > named.length ? ` and ${(unknown.length - named.length).toLocaleString('en')} more` : ''
+    throw new ImportFileError(`Unknown column${unknown.length > 1 ? 's' : ''}: ${named.join(', ')}${more}. Use the labels of the export or the field names.`)
   }
   if (!seen.has(keyField)) throw new ImportFileError(`Missing required column: ${fieldMap(definition).get(keyField)?.label ?? keyField}.`)
   return columns
@@ -91,34 +95,25 @@ export function passwordsIn(file: ImportFile, { definition }: Pick<ImportOptions
 
 /**
  * inspectFile and passwordsIn in one pass over the file as it streams, keeping only its keys: a
- * request decides whether the import runs now or as a job without holding every row. The file's
- * own faults (not CSV, ragged…) are named before its columns', as when it is read whole.
+ * request decides whether the import runs now or as a job without holding every row. A header
+ * that cannot be imported stops the pass at once: the rest of the file is not read.
  */
 export async function inspectSource(source: string | Buffer, { maxRows }: { maxRows: number }, { definition, keyField }: Pick<ImportOptions, 'definition' | 'keyField'>) {
-  let columns: Column[] | undefined
-  let refused: unknown
   let keyColumn = -1
   let passwordColumn: number | undefined
   const keys: string[] = []
   let passwords = 0
   const { rows } = await scanImportFile(source, { maxRows }, {
     header: (header) => {
-      try {
-        columns = mapHeader(header, definition, keyField)
-      } catch (error) {
-        refused = error
-        return
-      }
+      const columns = mapHeader(header, definition, keyField)
       keyColumn = columnOf(columns, keyField)!
       passwordColumn = columnOf(columns, definition.passwordHash?.from)
     },
     row: (cells) => {
-      if (!columns) return
       keys.push(keyIn(cells, keyColumn))
       if (passwordColumn !== undefined && restoreFormula(cells[passwordColumn] ?? '') !== '') passwords += 1
     },
   })
-  if (refused) throw refused
   refuseRepeatedKeys(keys, definition, keyField)
   return { rows, passwords }
 }

@@ -48,7 +48,9 @@ const isActor = (user: Model, options: ActorOptions) =>
 /**
  * Nobody deletes their own account or changes their own role or active flag: another
  * administrator has to. Enforced on the model so that every panel path (a record action, its bulk
- * form, anything added later) that names its actor is held to it.
+ * form, anything added later) that names its actor is held to it. Nor does anyone change their
+ * own password through such a path: a left-open session could otherwise take over the account for
+ * good. Their account page does it, after the current password (it writes as no actor).
  */
 export function installOwnAccountRule(AdminUser: ModelStatic<Model>) {
   AdminUser.addHook('beforeUpdate', (user: Model, options: any) => {
@@ -56,6 +58,9 @@ export function installOwnAccountRule(AdminUser: ModelStatic<Model>) {
     const items = []
     if (user.changed('role' as never)) items.push({ path: 'role', message: 'You cannot change your own role', key: 'ownAccount' })
     if (user.changed('active' as never)) items.push({ path: 'active', message: 'You cannot change your own active flag', key: 'ownAccount' })
+    if (user.changed('passwordHash' as never)) {
+      items.push({ path: 'password', message: 'Change your own password on your account page: it asks for your current one', key: 'ownAccount' })
+    }
     if (items.length) throw refusal(user, items)
   })
   AdminUser.addHook('beforeDestroy', (user: Model, options: any) => {

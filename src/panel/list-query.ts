@@ -19,21 +19,49 @@ export function pageSize(requested: unknown, fallback: number): number {
   return Math.min(size, MAX_PER_PAGE)
 }
 
+/**
+ * The highest page number a list-like request may ask for. Any page past the last one is simply
+ * empty; this only keeps the row offset a number the database takes (page=1e308 is not).
+ */
+export const MAX_PAGE = 1_000_000_000
+
 export type ListUse = 'filter' | 'search' | 'sort'
 
-/** A filter, search or sort on a field the list does not offer. Answered as HTTP 400 with its message. */
-export class UnknownFieldError extends Error {
+/** A list query that cannot be answered as asked. Answered as HTTP 400 with its message, naming `field`. */
+export class ListQueryError extends Error {
   /** For Express-style error handlers: a client error whose message may be shown. */
   readonly status = 400
   readonly expose = true
 
   constructor(
+    message: string,
     readonly field: string,
+  ) {
+    super(message)
+    this.name = 'ListQueryError'
+  }
+}
+
+/** A filter, search or sort on a field the list does not offer. */
+export class UnknownFieldError extends ListQueryError {
+  constructor(
+    field: string,
     readonly use: ListUse,
   ) {
-    super(`You cannot ${use} by ${field}`)
+    super(`You cannot ${use} by ${field}`, field)
     this.name = 'UnknownFieldError'
   }
+}
+
+/**
+ * A requested page number: a positive whole number; anything else that is not one (absent, `abc`,
+ * `0`, `-1`) is the first page, as the list has always read it. A number beyond MAX_PAGE, however
+ * spelled (`1e308`), is refused with a ListQueryError rather than reaching the database.
+ */
+export function pageNumber(requested: unknown): number {
+  const asked = Number(requested)
+  if (asked > MAX_PAGE) throw new ListQueryError(`page must be a whole number from 1 to ${MAX_PAGE.toLocaleString('en')}`, 'page')
+  return Number.isInteger(asked) && asked >= 1 ? asked : 1
 }
 
 type Queryable = { filterable: ReadonlySet<string>; sortable: ReadonlySet<string> }
@@ -81,15 +109,15 @@ export function assertListQuery(
 }
 
 /**
- * An action handler whose refused list query (UnknownFieldError) answers HTTP 400 with a JSON body
- * naming the field, instead of failing the request as a server error.
+ * An action handler whose refused list query (ListQueryError: an unknown field, a page out of range)
+ * answers HTTP 400 with a JSON body naming the problem, instead of failing the request as a server error.
  */
 export function refusingUnknownFields<T>(handler: ActionHandler<T>): ActionHandler<T | { error: string }> {
   return async (request, response, context) => {
     try {
       return await handler(request, response, context)
     } catch (error) {
-      if (!(error instanceof UnknownFieldError)) throw error
+      if (!(error instanceof ListQueryError)) throw error
       ;(response as { status?: (code: number) => unknown } | undefined)?.status?.(400)
       return { error: error.message }
     }

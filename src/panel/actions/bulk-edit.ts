@@ -7,6 +7,7 @@ import { attributesToCheck, bulkEditableFields, checkRows, writeRows, type RowCh
 import type { ResourceDefinition } from '../../fields/model.js'
 import { blankInputsToNull } from './action-hooks.js'
 import type { AppResource, BulkTarget } from '../adapter/app-resource.js'
+import { refusingUnknownFields } from '../list-query.js'
 
 /**
  * "Edit selected" (a bulk action on the selected rows) and "Edit all matching" (a resource action
@@ -56,11 +57,14 @@ const requestedIds = (query: Record<string, unknown> | undefined) => [
   ),
 ]
 
-/** The list's filter from a request's query (`filters.<field>=`), known fields only. */
+/**
+ * The list's filter from a request's query (`filters.<field>=`), every name kept: the adapter
+ * refuses one the list does not offer (UnknownFieldError), as the list itself does, rather than
+ * acting on more records than the filter says.
+ */
 export function listFilter(query: Record<string, unknown> | undefined, resource: AppResource) {
   const { filters = {} } = flat.unflatten(query ?? {}) as { filters?: Record<string, unknown> }
-  const known = Object.fromEntries(Object.entries(filters).filter(([path]) => resource.property(path.split('~~')[0])))
-  return new Filter(known, resource)
+  return new Filter(filters, resource)
 }
 
 class NothingSaved extends Error {
@@ -168,7 +172,7 @@ export function bulkEditActions(options: BulkEditOptions) {
     return run(request, context, { ids: ids.filter((id) => /^\d+$/.test(id)).map(Number) }, ids)
   }
 
-  const matching: ActionHandler<ActionResponse> = async (request, _response, context) => {
+  const matching: ActionHandler<ActionResponse> = refusingUnknownFields(async (request, _response, context) => {
     const resource = context.resource as AppResource
     const filter = listFilter(request.query, resource)
     if (request.method === 'get') return { total: await resource.countWhere(resource.bulkWhere({ filter }, context)) }
@@ -176,7 +180,7 @@ export function bulkEditActions(options: BulkEditOptions) {
       throw new ValidationError({}, { message: 'Say allMatching=1 to change every record the filter matches' })
     }
     return run(request, context, { filter })
-  }
+  })
 
   const shared = { isAccessible: isStaff, isVisible: isStaff, before: [blankInputsToNull], component: options.component, custom }
   return {

@@ -1,19 +1,18 @@
 import { Filter, flat, type ActionHandler, type RecordJSON } from 'adminjs'
 import type { AppResource, ListPage } from '../adapter/app-resource.js'
 import { adminOf } from '../adminjs-internals/action-context.js'
-import { pageSize, refusingUnknownFields } from '../list-query.js'
+import { pageNumber, pageSize, refusingUnknownFields } from '../list-query.js'
 
 export type ListQuery = { filters?: Record<string, unknown>; sortBy?: string; direction?: string; page?: string; perPage?: string }
 type SearchQuery = ListQuery & { searchProperty?: string }
-
-const positive = (value: unknown) => (Number.isInteger(Number(value)) && Number(value) > 0 ? Number(value) : undefined)
 
 /**
  * The list action of every AppResource: the same query parameters and response as AdminJS's own
  * list action (the list view cannot tell them apart), answered by `AppResource.listPage`, which
  * is built for tables of a million rows. A page or page size that is not a positive number falls
- * back to the first page / the default size instead of reaching the database; a page holds at most
- * MAX_PER_PAGE rows; a filter or sort the list does not offer is a 400 naming the field.
+ * back to the first page / the default size instead of reaching the database, a page number past
+ * MAX_PAGE is a 400; a page holds at most MAX_PER_PAGE rows; a filter or sort the list does not
+ * offer is a 400 naming the field.
  */
 export const listRecords: ActionHandler<ListPage | { error: string }> = refusingUnknownFields<ListPage>(async (request, _response, context) => {
   const resource = context.resource as AppResource
@@ -21,7 +20,7 @@ export const listRecords: ActionHandler<ListPage | { error: string }> = refusing
   return resource.listPage(
     new Filter(filters, resource),
     {
-      page: positive(page) ?? 1,
+      page: pageNumber(page),
       perPage: pageSize(perPage, adminOf(context)?.options.settings?.defaultPerPage ?? 10),
       ...listSort(resource, { sortBy, direction }),
     },
@@ -45,7 +44,7 @@ export const searchRecords: ActionHandler<{ records: RecordJSON[] } | { error: s
     new Filter({ ...filters, ...(typed && { [searchBy]: typed }) }, resource),
     {
       limit,
-      offset: ((positive(page) ?? 1) - 1) * limit,
+      offset: (pageNumber(page) - 1) * limit,
       sort: { sortBy: sortBy || decorated.options.sort?.sortBy || searchBy, direction: (direction || decorated.options.sort?.direction) === 'desc' ? 'desc' : 'asc' },
     },
     context,

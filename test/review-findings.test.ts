@@ -72,6 +72,158 @@ describe('1. filters: a name the list does not filter by is refused on every rou
   })
 })
 
+/** Uploads a CSV text to the import (dry run unless told), as the panel's Import CSV does. */
+const upload = (agent: request.Agent, text: string, dryRun: '0' | '1' = '1') =>
+  agent.post(IMPORT).field('dryRun', dryRun).attach('file', Buffer.from(text), { filename: 'clients.csv', contentType: 'text/csv' })
+
+/** A CSV export's rows as objects by header cell. */
+const parseCsv = (text: string) => {
+  const rows = text.trim().split(/\r?\n/).map((line) => line.split(','))
+  return { header: rows[0], rows: rows.slice(1) }
+}
+
+describe('2. the import compares the Version column', () => {
+  test('a row of a client changed since the export is an error naming who and when; nothing is overwritten', async () => {
+    const id = await createClient(t, 'versioned-1', { company: 'Exported Ltd' })
+    const exported = await admin.get(`/admin/exports/Client.csv?filters.login=versioned-1`).buffer(true)
+    assert.equal(exported.status, 200)
+    const { header } = parseCsv(exported.text)
+    assert.ok(header.includes('Version'), header.join(','))
+    const file = (version: string, company: string) => `Login,Company,Version\r\nversioned-1,${company},${version}\r\n`
+    const exportedVersion = String((await storedClient(id)).version)
+
+    // Someone saves the client after the export.
+    const saved = await manager1.post(api.record('Client', id, 'edit')).send({ company: 'Saved Since GmbH', version: exportedVersion })
+    assert.equal(saved.body.notice?.type, 'success', JSON.stringify(saved.body).slice(0, 300))
+
+    for (const dryRun of ['1', '0'] as const) {
+      const response = await upload(admin, file(exportedVersion, 'Old Value Ltd'), dryRun)
+      assert.equal(response.status, 200, JSON.stringify(response.body))
+      const [row] = response.body.rows
+      assert.equal(row.action, 'error')
+      assert.match(row.errors.version, /^Changed by manager1@example\.com at \d{4}-\d\d-\d\d \d\d:\d\d UTC since version \d+ of your file \(Company\)\. Export again/)
+      assert.deepEqual(response.body.versions, { compared: true, rowsWithoutVersion: [] })
+    }
+    assert.equal((await storedClient(id)).company, 'Saved Since GmbH', 'the later save stands')
+
+    // A file of the current version applies; a version the client never had is an error.
+    const current = String((await storedClient(id)).version)
+    const applied = await upload(admin, file(current, 'New Value Ltd'), '0')
+    assert.equal(applied.body.updated, 1, JSON.stringify(applied.body))
+    assert.equal((await storedClient(id)).company, 'New Value Ltd')
+    const future = await upload(admin, file('999', 'Whatever Ltd'))
+    assert.match(future.body.rows[0].errors.version, /version 999 is not one it had/)
+  })
+
+  test('the dry run says which rows have no version to compare, and when the file has no Version column', async () => {
+    await createClient(t, 'unversioned-1')
+    await createClient(t, 'unversioned-2')
+    const version = String((await t.models.Client.findOne({ where: { login: 'unversioned-2' } }))!.get('version'))
+    const withColumn = await upload(
+      admin,
+      `Login,Password,Manager,E-mail,Company,Version\r\nunversioned-1,,,unversioned-1@example.com,A Ltd,\r\nunversioned-2,,,unversioned-2@example.com,B Ltd,${version}\r\n` +
+        `brand-new-row,secret-password-1,manager1@example.com,new-row@example.com,C Ltd,\r\n`,
+    )
+    assert.equal(withColumn.status, 200, JSON.stringify(withColumn.body))
+    assert.deepEqual(withColumn.body.versions, { compared: true, rowsWithoutVersion: [1] }, 'a new row needs no version')
+    const without = await upload(admin, `Login,Company\r\nunversioned-1,A Ltd\r\n`)
+    assert.deepEqual(without.body.versions, { compared: false, rowsWithoutVersion: [] })
+  })
+})
+
+describe('4. import and revert say only "not found or not yours" outside the user\'s scope; history after a hand-over', () => {
+  test("another manager's client in a manager's import: one message, nothing of its values", async () => {
+    // manager2's client with a currency and a dispatch window set.
+    await createClient(t, 'theirs-1', { managerId: t.ids.manager2, currency: 'USD', dispatchFrom: '09:00', dispatchTo: '17:00' })
+    const probes = [
+      'Login,Currency\r\ntheirs-1,EUR\r\n',
+      'Login,Currency\r\ntheirs-1,USD\r\n',
+      'Login,dispatchFrom,dispatchTo\r\ntheirs-1,10:00,\r\n',
+      'Login,Company\r\ntheirs-1,Same Ltd\r\n',
+    ]
+    for (const file of probes) {
+      const response = await upload(manager1, file)
+      assert.equal(response.status, 200, JSON.stringify(response.body))
+      assert.deepEqual(response.body.rows[0].errors, { login: 'Not found or not yours' }, file)
+    }
+  })
+
+  test("Manager and Product cells of a manager's file: the same message whether the user or product exists or not", async () => {
+    const cells = [
+      ['Manager', 'manager2@example.com'],
+      ['Manager', 'nobody-at-all@example.com'],
+      ['Manager', 'admin@example.com'],
+      ['Product', 'OLD'], // inactive: not offered to a manager
+      ['Product', 'NO-SUCH-CODE'],
+    ]
+    const messages = new Set<string>()
+    for (const [column, value] of cells) {
+      const response = await upload(manager1, `Login,Password,E-mail,${column}\r\nprobe-cells,secret-password-1,probe-cells@example.com,${value}\r\n`)
+      assert.equal(response.status, 200, JSON.stringify(response.body))
+      const message = Object.values(response.body.rows[0].errors as Record<string, string>).join(' | ')
+      messages.add(message)
+    }
+    assert.deepEqual([...messages], ['Not found or not yours'])
+    // Their own e-mail and an active product are found; an administrator still gets the precise messages.
+    const own = await upload(manager1, `Login,Password,E-mail,Manager,Product\r\nprobe-own,secret-password-1,probe-own@example.com,manager1@example.com,BUSINESS\r\n`)
+    assert.equal(own.body.rows[0].action, 'create', JSON.stringify(own.body.rows[0]))
+    const byAdmin = await upload(admin, `Login,Password,E-mail,Manager,Product\r\nprobe-admin,secret-password-1,probe-admin@example.com,nobody-at-all@example.com,OLD\r\n`)
+    assert.match(byAdmin.body.rows[0].errors.managerId, /does not exist/)
+    assert.match(byAdmin.body.rows[0].errors.productId, /inactive/)
+  })
+
+  test("a whole revert that reaches another manager's client names nothing of it", async () => {
+    const mine = await createClient(t, 'revert-mine')
+    await createClient(t, 'revert-secret-login', { managerId: t.ids.manager2 })
+    const bulk = await admin
+      .post(`/admin/api/resources/Client/bulk/bulkEdit?allMatching=1&filters.login=revert-`)
+      .type('form')
+      .send({ canSendApi: 'true', dryRun: '0' })
+    assert.equal(bulk.body.report.updated, 2, JSON.stringify(bulk.body.report))
+    const [{ id: entryId }] = (await t.db.sequelize.query(`SELECT id FROM change_history WHERE resource = 'Client' AND record_id = :id AND action = 'update' ORDER BY id DESC LIMIT 1`, {
+      replacements: { id: mine },
+      type: QueryTypes.SELECT,
+    })) as { id: string }[]
+    const refused = await manager1.post(`${api.record('ChangeHistory', entryId, 'revert')}?whole=1`).type('form').send({})
+    assert.equal(refused.body.notice.type, 'error')
+    assert.match(refused.body.notice.message, /Not found or not yours/)
+    assert.doesNotMatch(refused.body.notice.message, /revert-secret-login|manager2/)
+    assert.equal((await storedClient(mine)).can_send_api, true, 'nothing reverted')
+  })
+
+  test('after a hand-over the receiving manager sees neither the previous manager\'s edits nor their e-mail', async () => {
+    const id = await createClient(t, 'handed-over', { managerId: t.ids.manager2 })
+    const manager2 = await t.loginAs('manager2@example.com')
+    const edited = await manager2.post(api.record('Client', id, 'edit')).send({ company: 'Edited By Previous Manager' })
+    assert.equal(edited.body.notice?.type, 'success')
+    const handOver = await admin.post(api.record('Client', id, 'edit')).send({ managerId: String(t.ids.manager1) })
+    assert.equal(handOver.body.notice?.type, 'success')
+    const edit = await manager1.post(api.record('Client', id, 'edit')).send({ company: 'Edited By New Manager' })
+    assert.equal(edit.body.notice?.type, 'success')
+
+    const history = await manager1.get(api.list('ChangeHistory')).query({ 'filters.recordId': id, perPage: 100 })
+    assert.equal(history.status, 200)
+    const text = JSON.stringify(history.body.records)
+    assert.doesNotMatch(text, /manager2@example\.com/, 'no e-mail of the previous manager')
+    assert.doesNotMatch(text, /→ Edited By Previous Manager/, "none of the previous manager's edits")
+    // What is left: the hand-over and what came after it (the creation and the edit before it are gone).
+    const seen = history.body.records.map((record: { params: { actorEmail: string; summary: string } }) => `${record.params.actorEmail}: ${record.params.summary}`)
+    assert.equal(seen.length, 2, seen.join('\n'))
+    assert.match(seen[0], /^manager1@example\.com: Company: Edited By Previous Manager → Edited By New Manager/)
+    assert.match(seen[1], /^admin@example\.com: Manager: #\d+ → Maria Manager/, 'the previous manager is named by id only')
+    // Nor one by one, by a typed-in id.
+    const [{ id: hidden }] = (await t.db.sequelize.query(`SELECT id FROM change_history WHERE record_id = :id AND actor_email = 'manager2@example.com' LIMIT 1`, {
+      replacements: { id },
+      type: QueryTypes.SELECT,
+    })) as { id: string }[]
+    const show = await manager1.get(api.record('ChangeHistory', hidden, 'show'))
+    assert.deepEqual(show.body.record?.params ?? {}, {})
+    // An administrator still sees all of it.
+    const all = await admin.get(api.list('ChangeHistory')).query({ 'filters.recordId': id, perPage: 100 })
+    assert.match(JSON.stringify(all.body.records), /manager2@example\.com/)
+  })
+})
+
 describe('3. production refuses to start without TWO_FACTOR_KEY', () => {
   test('the server process exits with a message naming TWO_FACTOR_KEY; with it, the configuration passes', () => {
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {

@@ -3,9 +3,9 @@ import type { CurrentAdmin } from 'adminjs'
 import type { Transaction } from 'sequelize'
 import { hashPassword } from '../auth/password-hashing.js'
 import { checkAll } from './import-check.js'
-import { inspectFile, passwordsIn, refuseMissingRequiredColumns } from './import-columns.js'
+import { inspectFile, passwordsIn, refuseMissingRequiredColumns, versionColumnIn } from './import-columns.js'
 import type { ImportFile } from './import-file.js'
-import { nameReferencedRecords, resolveReferences } from './import-lookups.js'
+import { nameReferencedRecords, referenceScope, resolveReferences } from './import-lookups.js'
 import type { ImportOptions, ImportRun } from './import-options.js'
 import { reportOf, type Checked, type ImportProgress, type ImportReport } from './import-report.js'
 import { writeAll } from './import-write.js'
@@ -36,17 +36,19 @@ export async function runImport(file: ImportFile, currentAdmin: CurrentAdmin, dr
   const { model, resource } = options
   const { columns, keys } = inspectFile(file, options)
   const sequelize = model.sequelize!
-  const references = await resolveReferences(file, columns, sequelize)
+  const references = await resolveReferences(file, columns, sequelize, referenceScope(currentAdmin, options))
+  const versionColumn = versionColumnIn(file.header, options.definition)
+  const versions = options.definition.versionField ? { compared: versionColumn !== undefined } : undefined
   const progress = (phase: ImportProgress['phase'], done: number, total = file.rows.length) => run.onProgress?.({ phase, done, total })
   // Inside the apply's transaction, its reads too: the embedded database serves one at a time.
   const report = async (checked: Checked[], transaction?: Transaction) => {
     await nameReferencedRecords(checked, columns, sequelize, transaction)
-    return reportOf(dryRun, checked, options.definition, options.keyField)
+    return reportOf(dryRun, checked, options.definition, options.keyField, versions)
   }
   const { signal } = run
 
   const check = async (transaction?: Transaction) => {
-    const checked = await checkAll(file, columns, keys, references, currentAdmin, options, transaction, (done) => {
+    const checked = await checkAll(file, columns, versionColumn, keys, references, currentAdmin, options, transaction, (done) => {
       signal?.throwIfAborted()
       progress('checking', done)
     })

@@ -2,6 +2,7 @@ import type { CurrentAdmin } from 'adminjs'
 import type { Transaction } from 'sequelize'
 import { isAdmin } from '../access/index.js'
 import { NOT_REACHABLE } from '../panel/actions/bulk-edit.js'
+import { changesSince, type ChangeSince } from '../panel/adapter/stale-version.js'
 import { presented } from '../exports/csv-columns.js'
 import { restoreFormula } from '../exports/spreadsheet-safe.js'
 import { asSet, attributesToCheck, checkInstance } from '../fields/bulk-update.js'
@@ -11,7 +12,7 @@ import { readCell } from './import-cells.js'
 import type { Column } from './import-columns.js'
 import type { ImportFile } from './import-file.js'
 import { storedByKey, type References } from './import-lookups.js'
-import { LOOKUP_CHUNK, type ImportOptions } from './import-options.js'
+import { chunks, LOOKUP_CHUNK, type ImportOptions } from './import-options.js'
 import type { Checked, FieldChange } from './import-report.js'
 
 /**
@@ -34,9 +35,35 @@ function cellsOf(errors: Record<string, string>, texts: Record<string, string>, 
   return Object.keys(cells).length ? { cells } : {}
 }
 
+/**
+ * A row's Version cell against the stored version: a message when it cannot be compared or names a
+ * version the record never had, 'stale' when older, 'missing' for an empty cell, undefined when equal.
+ */
+function versionProblem(cell: string, stored: number): string | 'stale' | 'missing' | undefined {
+  const text = restoreFormula(cell).trim()
+  if (text === '') return 'missing'
+  if (!/^\d{1,9}$/.test(text)) return 'Must be a whole number: the version this row was exported at'
+  const version = Number(text)
+  if (version === stored) return undefined
+  if (version > stored) return `This client is at version ${stored}; version ${version} is not one it had. Export it again.`
+  return 'stale'
+}
+
+/** As the edit form says it of a save from an older version: who changed the record since, when, and which fields. */
+function staleRowMessage(base: number, changes: ChangeSince[]): string {
+  if (!changes.length) return `Changed since version ${base} of your file. Export again to get the current values, then apply your changes to them.`
+  const byWhom = new Map<string, string>()
+  for (const change of changes) byWhom.set(change.actor, change.when)
+  const who = [...byWhom].map(([actor, when]) => `${actor} at ${when}`).join(' and ')
+  const fields = [...new Set(changes.flatMap((change) => change.labels))].join(', ')
+  return `Changed by ${who} since version ${base} of your file (${fields}). Export again to get the current values, then apply your changes to them.`
+}
+
+/** `versionColumn`: the file's Version column, if it has one (import-columns.ts versionColumnIn). */
 export async function checkAll(
   file: ImportFile,
   columns: Column[],
+  versionColumn: number | undefined,
   keys: string[],
   references: References,
   currentAdmin: CurrentAdmin,
@@ -60,7 +87,10 @@ export async function checkAll(
   // 100,000-row file is hundreds of MB of short-lived objects that the heap grows to hold.
   const present = columns.flatMap((column) => ('attribute' in column ? [column.attribute] : []))
   const touchable = [...present, ...(ownerField ? [ownerField] : []), ...(passwordField ? [passwordField] : []), ...(confirmation ? [confirmation] : [])]
-  const storedAttributes = [...new Set([keyField, ...(ownerField ? [ownerField] : []), ...attributesToCheck(definition, touchable)])]
+  const versionField = versionColumn !== undefined ? definition.versionField : undefined
+  const storedAttributes = [...new Set([keyField, ...(ownerField ? [ownerField] : []), ...(versionField ? [versionField] : []), ...attributesToCheck(definition, touchable)])]
+  /** Rows based on an older version than the stored one: who changed what since is looked up for all of them at once. */
+  const stale: { checked: Checked; recordId: number; base: number }[] = []
   // Changes are listed in form order, whatever the file's column order.
   const formOrder = fieldsOf(definition).map(([name]) => name)
   const asText = new Map(formOrder.map((name) => [name, presented(fields.get(name)!)]))
@@ -90,7 +120,7 @@ export async function checkAll(
         if (text === '') values[column.attribute] = null
         else {
           const id = reference.ids.get(reference.caseInsensitive ? text.toLowerCase() : text)
-          if (id === undefined) errors[column.attribute] = `The chosen ${reference.label} does not exist`
+          if (id === undefined) errors[column.attribute] = reference.notFound
           else values[column.attribute] = id
         }
         continue
@@ -101,14 +131,26 @@ export async function checkAll(
     }
 
     const existing = keys[i] ? stored.get(keys[i].toLowerCase()) : undefined
+    if (ownerField && !admin && existing && String(existing[ownerField]) !== String(currentAdmin.id)) {
+      // Another manager's client: said in the same words as one that does not exist, and checked
+      // no further, so no rule's message tells anything of its stored values (currency, times…).
+      checked.push({ row: i + 1, key: keys[i], action: 'error', errors: { [keyField]: NOT_REACHABLE }, id: Number(existing.id), values: NO_VALUES })
+      if ((i + 1) % 1000 === 0) onRow(i + 1)
+      continue
+    }
+    let unversioned = false
+    let staleBase: number | undefined
+    if (existing && versionField) {
+      const problem = versionProblem(cells[versionColumn!] ?? '', Number(existing[versionField]))
+      if (problem === 'missing') unversioned = true
+      else if (problem === 'stale') staleBase = Number(restoreFormula(cells[versionColumn!]).trim())
+      else if (problem) errors[versionField] = problem
+    }
     // The match is by the key in any case: it is never rewritten (a rename is not an import's job).
     if (existing) delete values[keyField]
     if (ownerField && !admin) {
-      // A manager imports only their own clients, and only as themselves.
-      if (existing && String(existing[ownerField]) !== String(currentAdmin.id)) errors[keyField] = NOT_REACHABLE
-      if (ownerField in values && values[ownerField] !== null && String(values[ownerField]) !== String(currentAdmin.id)) {
-        errors[ownerField] ??= `Only an administrator can hand a client to another manager`
-      }
+      // A manager imports only their own clients (above), and only as themselves: their Manager
+      // cells find no one else (import-lookups.ts referenceScope).
       // An empty or absent Manager is the manager themselves (their form has no Manager field).
       if (values[ownerField] === null || values[ownerField] === undefined) {
         if (existing) delete values[ownerField]
@@ -148,6 +190,9 @@ export async function checkAll(
         .filter((name) => !derived.has(name) && !kinds[fields.get(name)?.kind ?? 'string'].virtual && (existing ? touched.includes(name) : true))
         .map((name) => [name, instance.get(name)]),
     )
+    // A stale row is an error whatever it holds (as the form refuses a save from an older version);
+    // its message, naming who changed the record and when, is filled in after the loop.
+    if (staleBase !== undefined) errors[versionField!] ??= ''
     const failed = Object.keys(errors).length > 0
     let changes: Record<string, FieldChange> | undefined
     if (existing && !failed) {
@@ -160,7 +205,7 @@ export async function checkAll(
     }
     const action = failed ? 'error' : !existing ? 'create' : changes ? 'update' : 'unchanged'
     // Kept for every row until the apply: only what the report and the writes need.
-    checked.push({
+    const row: Checked = {
       row: i + 1,
       key: keys[i],
       action,
@@ -170,8 +215,15 @@ export async function checkAll(
       id: existing ? Number(existing.id) : undefined,
       values: action === 'create' || action === 'update' ? toWrite : NO_VALUES,
       password,
-    })
+      ...(unversioned && { unversioned }),
+    }
+    checked.push(row)
+    if (staleBase !== undefined && errors[versionField!] === '') stale.push({ checked: row, recordId: Number(existing!.id), base: staleBase })
     if ((i + 1) % 1000 === 0) onRow(i + 1)
+  }
+  for (const part of chunks(stale, LOOKUP_CHUNK)) {
+    const since = await changesSince(model.sequelize!, definition, part, transaction)
+    for (const { checked: row, recordId, base } of part) row.errors[versionField!] = staleRowMessage(base, since.get(recordId) ?? [])
   }
   onRow(file.rows.length)
   return checked

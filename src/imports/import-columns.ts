@@ -73,6 +73,20 @@ export const columnOf = (columns: Column[], attribute: string | undefined) =>
   columns.find((column) => 'attribute' in column && column.attribute === attribute)?.index
 export const keyIn = (cells: string[], keyColumn: number) => restoreFormula(cells[keyColumn] ?? '').trim()
 
+/**
+ * The file's Version column (the export writes one), read past like every read-only column but
+ * compared (import-check.ts): a row based on an older version than the stored one would overwrite
+ * what changed since.
+ */
+export function versionColumnIn(header: string[], definition: ResourceDefinition): number | undefined {
+  const field = definition.versionField
+  const def = field ? fieldMap(definition).get(field) : undefined
+  if (!field || !def) return undefined
+  const names = new Set([field.toLowerCase(), def.label.toLowerCase()])
+  const index = header.findIndex((cell) => names.has(cell.trim().toLowerCase()))
+  return index === -1 ? undefined : index
+}
+
 /** Duplicate keys would make "which row wins" a guess: the file is refused, naming them. */
 function refuseRepeatedKeys(keys: string[], definition: ResourceDefinition, keyField: string) {
   const firstRow = new Map<string, number>()

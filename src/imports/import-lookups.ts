@@ -1,7 +1,10 @@
+import type { CurrentAdmin } from 'adminjs'
 import { Op, QueryTypes, Sequelize, type Transaction } from 'sequelize'
+import { isAdmin } from '../access/index.js'
+import { NOT_REACHABLE } from '../panel/actions/bulk-edit.js'
 import { naturalKeyOf } from '../exports/csv-columns.js'
 import { restoreFormula } from '../exports/spreadsheet-safe.js'
-import { columnName } from '../fields/model.js'
+import { columnName, fieldsOf } from '../fields/model.js'
 import type { Column } from './import-columns.js'
 import type { ImportFile } from './import-file.js'
 import { chunks, LOOKUP_CHUNK, type ImportOptions } from './import-options.js'
@@ -13,13 +16,32 @@ import type { Checked } from './import-report.js'
  * query. The report's changes name a referenced record by that key again, not by its id.
  */
 
-export type References = Map<string, { label: string; ids: Map<string, number>; caseInsensitive: boolean }>
+export type References = Map<string, { label: string; ids: Map<string, number>; caseInsensitive: boolean; notFound: string }>
+
+/**
+ * Which referenced rows a user's cells may find, by attribute (a SQL condition on the referenced
+ * table), so that a cell naming anything else gets the same "not found or not yours" whether or
+ * not it exists: a manager finds only themselves as Manager (they cannot see other panel users)
+ * and only active records where the field takes only active ones (they cannot see the others).
+ * An administrator finds every row, and gets the form's own messages.
+ */
+export type ReferenceScope = { restricted: boolean; conditions: Map<string, string> }
+export function referenceScope(currentAdmin: CurrentAdmin, { definition, ownerField }: ImportOptions): ReferenceScope {
+  const conditions = new Map<string, string>()
+  if (isAdmin({ currentAdmin })) return { restricted: false, conditions }
+  for (const [attribute, def] of fieldsOf(definition)) {
+    if (attribute === ownerField) conditions.set(attribute, `id = ${Number(currentAdmin.id)}`)
+    else if (def.references?.mustBeActive) conditions.set(attribute, 'active')
+  }
+  return { restricted: true, conditions }
+}
 
 /** Manager and Product cells hold the referenced record's natural key (e-mail, code): all looked up in one query each. */
-export async function resolveReferences(file: ImportFile, columns: Column[], sequelize: Sequelize): Promise<References> {
+export async function resolveReferences(file: ImportFile, columns: Column[], sequelize: Sequelize, scope: ReferenceScope): Promise<References> {
   const references: References = new Map()
   for (const column of columns) {
     if (!('attribute' in column) || !column.def.references) continue
+    const visible = scope.conditions.get(column.attribute)
     const key = naturalKeyOf(column.def.references.resource)
     if (!key) continue
     const caseInsensitive = key.def.kind === 'email' || key.def.unique === 'caseInsensitive'
@@ -28,13 +50,13 @@ export async function resolveReferences(file: ImportFile, columns: Column[], seq
     const ids = new Map<string, number>()
     const keySql = caseInsensitive ? `lower("${columnName(key.attribute)}")` : `"${columnName(key.attribute)}"`
     for (const part of chunks(wanted, LOOKUP_CHUNK)) {
-      const rows = (await sequelize.query(`SELECT id, ${keySql} AS key FROM "${key.table}" WHERE ${keySql} IN (:part)`, {
+      const rows = (await sequelize.query(`SELECT id, ${keySql} AS key FROM "${key.table}" WHERE ${keySql} IN (:part)${visible ? ` AND ${visible}` : ''}`, {
         replacements: { part },
         type: QueryTypes.SELECT,
       })) as { id: number; key: string }[]
       for (const row of rows) ids.set(row.key, Number(row.id))
     }
-    references.set(column.attribute, { label: column.def.label, ids, caseInsensitive })
+    references.set(column.attribute, { label: column.def.label, ids, caseInsensitive, notFound: scope.restricted ? NOT_REACHABLE : `The chosen ${column.def.label} does not exist` })
   }
   return references
 }

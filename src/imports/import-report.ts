@@ -31,6 +31,12 @@ export type ImportReport = {
   /** Attribute → label, for every field the rows name (the report reads without the form). */
   labels: Record<string, string>
   rows: ImportRow[]
+  /**
+   * Whether rows were compared with the stored records' versions (the file has a Version column),
+   * and which rows of stored records had no version to compare (an empty cell): those overwrite
+   * whatever changed since. Only for a resource that counts versions.
+   */
+  versions?: { compared: boolean; rowsWithoutVersion: number[] }
 }
 export type ImportProgress = { phase: 'checking' | 'hashing' | 'applying' | 'done'; done: number; total: number }
 
@@ -44,12 +50,14 @@ export type Checked = {
   cells?: Record<string, string>
   changes?: Record<string, FieldChange>
   id?: number
+  /** A row of a stored record whose Version cell is empty: nothing to compare. */
+  unversioned?: boolean
   /** Column values as the model's setters left them (what would be written). */
   values: Record<string, unknown>
   password?: string
 }
 
-export function reportOf(dryRun: boolean, checked: Checked[], definition: ResourceDefinition, keyField: string): ImportReport {
+export function reportOf(dryRun: boolean, checked: Checked[], definition: ResourceDefinition, keyField: string, versions?: { compared: boolean }): ImportReport {
   const counts = { create: 0, update: 0, unchanged: 0, error: 0 }
   const changedColumns: Record<string, number> = {}
   const named = new Set<string>([keyField])
@@ -73,5 +81,6 @@ export function reportOf(dryRun: boolean, checked: Checked[], definition: Resour
     changedColumns,
     labels,
     rows,
+    ...(versions && { versions: { compared: versions.compared, rowsWithoutVersion: checked.filter((row) => row.unversioned).map((row) => row.row) } }),
   }
 }

@@ -1,5 +1,5 @@
 import { ValidationError } from 'adminjs'
-import { QueryTypes, type Sequelize } from 'sequelize'
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize'
 import { columnName, fieldsOf, type ResourceDefinition } from '../../fields/model.js'
 
 /**
@@ -20,6 +20,41 @@ type Entry = { actor_email: string; created_at: Date | string; changes: { field:
 
 /** `2025-03-14 10:42 UTC`: the server does not know the reader's time zone, so it says which one it uses. */
 export const at = (when: Date | string) => `${new Date(when).toISOString().slice(0, 16).replace('T', ' ')} UTC`
+
+/** One change made to a record after a given version: by whom, when, which fields (by label). */
+export type ChangeSince = { actor: string; when: string; labels: string[] }
+
+/**
+ * For many records at once, the changes each had after its given version (`base`), oldest first,
+ * from the change history: an import compares a whole file's Version column in one query.
+ */
+export async function changesSince(
+  sequelize: Sequelize,
+  definition: ResourceDefinition,
+  bases: { recordId: number; base: number }[],
+  transaction?: Transaction,
+): Promise<Map<number, ChangeSince[]>> {
+  const byRecord = new Map<number, ChangeSince[]>()
+  if (!bases.length) return byRecord
+  const entries = (await sequelize.query(
+    `SELECT h.record_id, h.actor_email, h.created_at, h.changes
+       FROM unnest(CAST(:ids AS integer[]), CAST(:bases AS integer[])) AS s(record_id, base)
+       JOIN change_history h ON h.resource = :resource AND h.record_id = s.record_id AND h.record_version > s.base
+      ORDER BY h.id`,
+    {
+      replacements: { resource: definition.name, ids: `{${bases.map((b) => b.recordId).join(',')}}`, bases: `{${bases.map((b) => b.base).join(',')}}` },
+      type: QueryTypes.SELECT,
+      transaction,
+    },
+  )) as (Entry & { record_id: number })[]
+  const labels = new Map(fieldsOf(definition).map(([name, def]) => [columnName(name), def.label]))
+  for (const entry of entries) {
+    const list = byRecord.get(Number(entry.record_id)) ?? []
+    list.push({ actor: entry.actor_email, when: at(entry.created_at), labels: entry.changes.map((change) => labels.get(change.field) ?? change.field) })
+    byRecord.set(Number(entry.record_id), list)
+  }
+  return byRecord
+}
 
 /** The record as it is stored now, as the panel shows it: what a refused form merges with. */
 export type CurrentRecord = { params: Record<string, unknown>; version: number }

@@ -17,6 +17,16 @@ const isZip = async (file) => {
   return start[0] === 0x50 && start[1] === 0x4b && start[2] === 0x03 && start[3] === 0x04
 }
 
+/** What the dry run says about the Version column: changes made since the export are only caught where rows carry it. */
+const versionNote = (versions) => {
+  if (!versions) return null
+  if (!versions.compared) return 'The file has no Version column: changes made to these clients since your export are not detected, and this import overwrites them.'
+  const rows = versions.rowsWithoutVersion
+  if (!rows.length) return null
+  const listed = rows.slice(0, 20).join(', ') + (rows.length > 20 ? ', …' : '')
+  return `${rows.length === 1 ? 'Row' : `${rows.length} rows`} ${listed} ${rows.length === 1 ? 'has' : 'have'} no version to compare: changes made to ${rows.length === 1 ? 'that client' : 'those clients'} since your export are overwritten.`
+}
+
 // RFC 4180 with the separator the server also finds (Excel's sep= line, or the header's most
 // frequent of , ; tab): enough to give back the rows of the file the user chose.
 function parseCsv(source) {
@@ -260,6 +270,11 @@ const ImportCsv = (props) => {
       ) : null}
       {report?.rows ? (
         <>
+          {report.dryRun && versionNote(report.versions) ? (
+            <Text mb="default" data-testid="import-versions">
+              {versionNote(report.versions)}
+            </Text>
+          ) : null}
           {report.fileName ? <Text mb="default" fontWeight="bold">{`Report of ${report.fileName}`}</Text> : null}
           <ImportReport key={`${report.dryRun}-${report.total}-${report.fileName ?? ''}`} report={report} labelOf={labelOf} fileName={report.fileName ?? file?.name} onDownloadFailed={fromThisFile && file ? downloadFailed : undefined} />
         </>

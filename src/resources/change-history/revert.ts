@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from 'node:util'
 import type { CurrentAdmin } from 'adminjs'
-import { QueryTypes, ValidationError, type Sequelize, type Transaction } from 'sequelize'
-import { checkRole } from '../../access/index.js'
+import { Op, QueryTypes, ValidationError, type Sequelize, type Transaction } from 'sequelize'
+import { checkRole, historyVisibleTo } from '../../access/index.js'
+import { NOT_REACHABLE } from '../../panel/actions/bulk-edit.js'
 import { at } from '../../panel/adapter/stale-version.js'
 import { fieldErrorsFrom } from '../../fields/errors.js'
 import { columnName, fieldsOf } from '../../fields/model.js'
@@ -96,6 +97,14 @@ export async function revert(models: Models, entryId: string, options: { whole: 
         type: QueryTypes.SELECT,
       })) as Entry[])
     : [entry]
+  const admin = checkRole(currentAdmin, 'admin')
+  // A manager reverts only what their history shows them: one entry of an operation that is not
+  // (another manager's client, a change from before a hand-over) refuses the whole, in words that
+  // tell nothing of it.
+  if (!admin && whole) {
+    const visible = await models.ChangeHistory.count({ where: { [Op.and]: [{ id: entries.map((each) => each.id) }, historyVisibleTo(currentAdmin) ?? {}] } })
+    if (visible !== entries.length) throw new RevertRefused(`${NOT_REACHABLE}: this operation changed clients you cannot see`)
+  }
   for (const each of entries) {
     const refusal = refusalOf(each, currentAdmin)
     if (refusal) throw new RevertRefused(whole ? `Entry #${each.id}: ${refusal}` : refusal)
@@ -110,23 +119,32 @@ export async function revert(models: Models, entryId: string, options: { whole: 
         type: QueryTypes.SELECT,
         transaction,
       })) as { row: Record<string, unknown> }[]
+      const reachable = row && (admin || String(row.row.manager_id) === String(currentAdmin.id))
+      // A manager is told of no client outside their own, not even whether it still exists.
+      if (!reachable && !admin) throw new RevertRefused(NOT_REACHABLE)
       const refuse: (reason: string) => never = (reason) => {
         throw new RevertRefused(whole ? `Client ${String(row?.row.login ?? `#${each.record_id}`)}: ${reason}` : reason)
       }
       if (!row) refuse('The client was deleted since')
       const current = row.row
-      if (!checkRole(currentAdmin, 'admin') && String(current.manager_id) !== String(currentAdmin.id)) {
-        refuse('You can only revert changes of your own clients')
-      }
       for (const change of each.changes) {
         if (isDeepStrictEqual(current[change.field] ?? null, change.new ?? null)) continue
+        // Who changed it is named only where the user's history would name them (a manager: not another manager).
         const [later] = (await sequelize.query(
-          `SELECT actor_email, created_at FROM change_history
+          `SELECT created_at,
+                  CASE WHEN :admin OR actor_id IS NULL OR actor_id = :me
+                         OR NOT EXISTS (SELECT 1 FROM admin_users a WHERE a.id = actor_id AND a.role = 'manager') THEN actor_email END AS actor_email
+             FROM change_history
             WHERE resource = 'Client' AND record_id = :id AND id > :entryId AND changes @> CAST(:pattern AS jsonb)
             ORDER BY id DESC LIMIT 1`,
-          { replacements: { id: each.record_id, entryId: each.id, pattern: JSON.stringify([{ field: change.field }]) }, type: QueryTypes.SELECT, transaction },
-        )) as { actor_email: string; created_at: Date }[]
-        refuse(`${labelOf(change.field)} was changed again since${later ? ` (by ${later.actor_email} at ${at(later.created_at)})` : ''}: revert that change first, or edit the client`)
+          {
+            replacements: { id: each.record_id, entryId: each.id, pattern: JSON.stringify([{ field: change.field }]), admin, me: Number(currentAdmin.id) },
+            type: QueryTypes.SELECT,
+            transaction,
+          },
+        )) as { actor_email: string | null; created_at: Date }[]
+        const by = later ? ` (${later.actor_email ? `by ${later.actor_email} ` : ''}at ${at(later.created_at)})` : ''
+        refuse(`${labelOf(change.field)} was changed again since${by}: revert that change first, or edit the client`)
       }
       const values = Object.fromEntries(each.changes.map((change) => [fieldByColumn.get(change.field)!.name, change.old ?? null]))
       try {

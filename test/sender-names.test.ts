@@ -217,3 +217,21 @@ describe("the client's page", () => {
     assert.ok(resource.body.records.every((record: { params: { clientId: number } }) => Number(record.params.clientId) === ownClient))
   })
 })
+
+describe('export', () => {
+  test("CSV of the list as the user sees it: a manager's file holds only their own clients' sender names", async () => {
+    await insert(ownClient, { name: 'Export Mine' })
+    await insert(othersClient, { name: 'Export Hers' })
+    const mine = await manager1.get('/admin/exports/SenderName.csv').query({ 'filters.name': 'Export' })
+    assert.equal(mine.status, 200, mine.text)
+    assert.match(mine.headers['content-type'], /text\/csv/)
+    const [header, ...rows] = mine.text.replace(/^\uFEFF/, '').trim().split('\r\n')
+    assert.match(header, /^Client,Sender name,Status,Comment,ID,Created,Updated$/)
+    assert.equal(rows.length, 1, mine.text)
+    assert.match(rows[0], /^own-\d+,Export Mine,pending,/, 'the client by its login, as the import would read it back')
+    const all = await admin.get('/admin/exports/SenderName.csv').query({ 'filters.name': 'Export' })
+    assert.equal(all.text.trim().split('\r\n').length, 3)
+    const refused = await manager1.get('/admin/exports/SenderName.csv').query({ 'filters.clientId': othersClient })
+    assert.equal(refused.text.trim().split('\r\n').length, 1, 'a filter on another manager’s client finds nothing')
+  })
+})

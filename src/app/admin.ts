@@ -52,12 +52,14 @@ export async function buildAdmin(models: Models) {
   // Labels come from the registry; a list page is titled by what it lists ("Clients", with its count), not "List".
   const translationsOf = (entry: ResourceEntry) => {
     const { properties } = panelFields(entry.definition, ids).translations
+    const exports = entry.exportable ? { exportCsv: 'Export CSV', exportSelectedCsv: 'Export CSV' } : {}
+    const actionLabels: Record<string, string> = { ...exports, ...entry.actionLabels }
     // Pages name their record ("Client acme-01", components/record-title.js); a breadcrumb names
     // the step without the file format ("Import", not "Import CSV").
-    const breadcrumbs = Object.entries(entry.actionLabels ?? {}).map(([name, label]) => [`breadcrumb_${name}`, label.replace(/ (CSV|XLSX)$/, '')])
+    const breadcrumbs = Object.entries(actionLabels).map(([name, label]) => [`breadcrumb_${name}`, label.replace(/ (CSV|XLSX)$/, '')])
     return {
       properties: { ...properties, ...entry.propertyLabels },
-      actions: { list: entry.plural, ...entry.actionLabels },
+      actions: { list: entry.plural, ...actionLabels },
       labels: { recordName: entry.label, ...Object.fromEntries(breadcrumbs) },
     }
   }

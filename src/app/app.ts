@@ -39,6 +39,7 @@ import { createImportJobs, type ImportJobs } from '../imports/import-jobs.js'
 import { cancelImportRoute, csvImportRoute, importJobRoute, recentImportsRoute } from '../imports/import-route.js'
 import { createLogger } from '../config/logger.js'
 import { defineModels, type Models } from '../models/index.js'
+import { registry } from '../resources/registry.js'
 import { clientDefinition } from '../resources/client/client.fields.js'
 import { COMPACT_EVERY_MS, compactSummary } from '../resources/client/client-summary.js'
 
@@ -410,9 +411,11 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   router.use(account.router)
 
   // Downloads the panel's list pages link to, behind the same session and rights check.
-  const clientExport = { resource: admin.findResource('Client') as AppResource, definition: clientDefinition, sequelize: db.sequelize, logger }
-  app.get('/admin/exports/Client.csv', csvExportRoute({ ...clientExport, copy: config.exportCopy && !db.embedded }))
-  app.get('/admin/exports/Client.xlsx', xlsxExportRoute(clientExport))
+  for (const { definition } of registry.filter((entry) => entry.exportable)) {
+    const download = { resource: admin.findResource(definition.name) as AppResource, definition, sequelize: db.sequelize, logger }
+    app.get(`/admin/exports/${definition.name}.csv`, csvExportRoute({ ...download, copy: config.exportCopy && !db.embedded }))
+    app.get(`/admin/exports/${definition.name}.xlsx`, xlsxExportRoute(download))
+  }
 
   // Before AdminJS's router: its multipart parser must not read the upload (this route streams it to disk).
   const clientImport = {

@@ -56,6 +56,8 @@ export type ResourceEntry = {
   valueRules?: readonly ValueRule[]
   resetRules?: readonly ResetRule[]
   related?: readonly RelatedList[]
+  /** The list and a selection download as CSV and XLSX (GET /admin/exports/<Resource>.csv|.xlsx). */
+  exportable?: boolean
 }
 
 const client: ResourceEntry = {
@@ -66,7 +68,8 @@ const client: ResourceEntry = {
   navigation: { group: null, icon: 'Users' },
   sort: { sortBy: 'createdAt', direction: 'desc' },
   actions: 'staffEditAdminsDelete',
-  actionLabels: { exportCsv: 'Export CSV', importCsv: 'Import CSV', exportSelectedCsv: 'Export CSV', bulkEdit: 'Edit selected', bulkEditMatching: 'Edit all matching' },
+  exportable: true,
+  actionLabels: { importCsv: 'Import CSV', bulkEdit: 'Edit selected', bulkEditMatching: 'Edit all matching' },
   related: [{ resource: 'SenderName', through: 'clientId', label: 'Sender names' }],
 }
 
@@ -78,6 +81,7 @@ const senderName: ResourceEntry = {
   navigation: { group: null, icon: 'MessageSquare' },
   sort: { sortBy: 'createdAt', direction: 'desc' },
   actions: 'staffEditAdminsDelete',
+  exportable: true,
   valueRules: [{ field: 'status', value: 'approved', setBy: ['admin'], message: 'Only an administrator can approve a sender name' }],
   resetRules: [{ fields: ['name'], by: ['manager'], field: 'status', from: 'approved', to: 'pending' }],
 }

@@ -7,6 +7,7 @@ import type { panelFields } from '../panel-fields.js'
 import { blankInputsToNull, landOnSavedRecord, withCompactAnswers } from './action-hooks.js'
 import { bulkDeleteRecords } from './bulk-delete-action.js'
 import { declaredRules } from './declared-rules.js'
+import { exportActions } from './export-actions.js'
 import { listRecords, searchRecords } from './list-action.js'
 
 /**
@@ -41,5 +42,6 @@ export function staffEditAdminsDeleteActions(
     edit: { ...staff, layout: panel.formLayout, before: [blankInputsToNull, ...rules], after: landOnSavedRecord },
     delete: admins,
     bulkDelete: { ...admins, handler: bulkDeleteRecords },
+    ...(entry.exportable ? exportActions(components.exportCsv) : {}),
   })
 }

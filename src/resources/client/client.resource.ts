@@ -7,6 +7,7 @@ import { bulkDeleteRecords } from '../../panel/actions/bulk-delete-action.js'
 import { listRecords, searchRecords } from '../../panel/actions/list-action.js'
 import { pageSize } from '../../panel/list-query.js'
 import { bulkEditActions } from '../../panel/actions/bulk-edit.js'
+import { exportActions } from '../../panel/actions/export-actions.js'
 import type { loadComponents } from '../../panel/components.js'
 import { panelFields } from '../../panel/panel-fields.js'
 import { relatedLists } from '../../panel/related-lists.js'
@@ -97,15 +98,8 @@ export function resourceOptions(models: Models, components: ReturnType<typeof lo
         delete: { isAccessible: isAdmin, isVisible: isAdmin },
         bulkDelete: { isAccessible: isAdmin, isVisible: isAdmin, handler: bulkDeleteRecords },
         // The list's query or selection as a CSV download (served by src/exports/export-route.ts).
-        exportCsv: {
-          actionType: 'resource',
-          icon: 'Download',
-          showInDrawer: true,
-          isAccessible: isStaff,
-          isVisible: isStaff,
-          component: components.exportCsv,
-          handler: async () => ({}),
-        },
+        // The list's query or selection as a CSV or XLSX download (served by src/exports/export-route.ts).
+        ...exportActions(components.exportCsv),
         // Upload, dry run and apply (served by src/imports/import-route.ts, which checks every rule).
         importCsv: {
           actionType: 'resource',
@@ -114,17 +108,6 @@ export function resourceOptions(models: Models, components: ReturnType<typeof lo
           isVisible: isStaff,
           component: components.importCsv,
           handler: async () => ({}),
-        },
-        exportSelectedCsv: {
-          actionType: 'bulk',
-          icon: 'Download',
-          showInDrawer: true,
-          isAccessible: isStaff,
-          isVisible: isStaff,
-          component: components.exportCsv,
-          handler: async (_request, _response, { records = [], currentAdmin }) => ({
-            records: records.map((record) => record.toJSON(currentAdmin)),
-          }),
         },
         // "Edit selected" / "Edit all matching": a manager's change reaches only their own clients
         // (the row scope) and never hands them to someone else.

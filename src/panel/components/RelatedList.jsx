@@ -1,6 +1,6 @@
 import React, { useEffect, useState } from 'react'
 import { Box, Link, Table, TableBody, TableCell, TableHead, TableRow, Text } from '@adminjs/design-system'
-import { ApiClient, useTranslation, ViewHelpers } from 'adminjs'
+import { ApiClient, useResource, useTranslation, ViewHelpers } from 'adminjs'
 
 // Records of another resource that point at this one (a client's sender names), declared by the
 // registry entry's `related` (src/panel/related-lists.ts): the first ten, a link to the list
@@ -12,6 +12,16 @@ const RelatedList = ({ record, property }) => {
   const { resource: resourceId, through, label } = property.custom
   const [page, setPage] = useState(null)
   const { translateProperty } = useTranslation()
+  const related = useResource(resourceId)
+  // As the list shows a value: an option's label, a time in the reader's zone.
+  const shown = (name, value) => {
+    if (value === null || value === undefined) return ''
+    const property = related?.properties?.[name]
+    const option = property?.availableValues?.find((choice) => String(choice.value) === String(value))
+    if (option) return option.label
+    if (property?.type === 'datetime' || name === 'createdAt' || name === 'updatedAt') return new Date(value).toLocaleString()
+    return String(value)
+  }
 
   useEffect(() => {
     new ApiClient()
@@ -40,7 +50,7 @@ const RelatedList = ({ record, property }) => {
               <TableRow key={row.id}>
                 {columns.map((name, i) => (
                   <TableCell key={name}>
-                    {i === 0 ? <Link href={h.recordActionUrl({ resourceId, recordId: row.id, actionName: 'show' })}>{String(row.params[name] ?? '')}</Link> : String(row.params[name] ?? '')}
+                    {i === 0 ? <Link href={h.recordActionUrl({ resourceId, recordId: row.id, actionName: 'show' })}>{shown(name, row.params[name])}</Link> : shown(name, row.params[name])}
                   </TableCell>
                 ))}
               </TableRow>

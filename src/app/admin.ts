@@ -52,7 +52,7 @@ export async function buildAdmin(models: Models) {
   // Labels come from the registry; a list page is titled by what it lists ("Clients", with its count), not "List".
   const translationsOf = (entry: ResourceEntry) => {
     const { properties } = panelFields(entry.definition, ids).translations
-    const exports = entry.exportable ? { exportCsv: 'Export CSV', exportSelectedCsv: 'Export CSV' } : {}
+    const exports: Record<string, string> = entry.exportable ? { exportCsv: 'Export CSV', exportSelectedCsv: 'Export CSV' } : {}
     const actionLabels: Record<string, string> = { ...exports, ...entry.actionLabels }
     // Pages name their record ("Client acme-01", components/record-title.js); a breadcrumb names
     // the step without the file format ("Import", not "Import CSV").

@@ -346,6 +346,21 @@ describe('7. numbers and objects in requests are checked: 400 with a message, ne
     assert.ok(named.text.length < 1000)
   })
 
+  test('other refusals stay short answers whatever the request names', async () => {
+    const id = await createClient(t, 'short-answers')
+    const longName = 'x'.repeat(8000)
+    for (const path of [`${api.list('Client')}?filters.${longName}=1`, `/admin/exports/Client.csv?filters.${longName}=1`, bulkCount(`filters.${longName}=1`)]) {
+      const response = await admin.get(path)
+      assert.equal(response.status, 400, path.slice(0, 60))
+      assert.ok(response.text.length < 1000, `${path.slice(0, 40)}: ${response.text.length} bytes`)
+    }
+    const madeUp = Object.fromEntries(Array.from({ length: 900 }, (_, i) => [`made-up-field-${i}-${'y'.repeat(200)}`, '1']))
+    const bulk = await admin.post(api.bulk('Client', 'bulkEdit', [id])).type('form').send({ ...madeUp, dryRun: '1' })
+    assert.equal(bulk.body.notice?.type, 'error')
+    assert.ok(Object.keys(bulk.body.record.errors).length <= 20)
+    assert.ok(bulk.text.length < 20_000, `bulk edit refusal of ${bulk.text.length} bytes`)
+  })
+
   test('an administrator changes their own password in the Admin users form only with the current one (on their account page)', async () => {
     const own = await admin.post(api.record('AdminUser', t.ids.admin, 'edit')).type('form').send({ password: 'taken-over-password-1', passwordConfirmation: 'taken-over-password-1' })
     assert.equal(own.status, 200)

@@ -118,6 +118,9 @@ const logoutPage = (logoutPath: string, rootPath: string) =>
   )
 
 /** A page a browser navigated to that could not be shown: what happened, in words, and a way back. */
+/** An error's message as an answer carries it: never longer than a screen, whatever it names. */
+const shortMessage = (message: string) => (message.length > 2000 ? `${message.slice(0, 1999)}…` : message)
+
 const problemPage = (title: string, text: string, back: { href: string; label: string }, requestId?: string) =>
   plainPage(
     title,
@@ -494,12 +497,12 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     // A page the browser navigated to (a download link, a form post) gets a page, never JSON.
     if (isPageNavigation(req) && !req.originalUrl.startsWith('/admin/api/')) {
       const [status, title, text] = clientError
-        ? [error.status!, 'This request could not be read', error.expose ? error.message : 'The panel could not read what was sent. Go back and try again.']
+        ? [error.status!, 'This request could not be read', error.expose ? shortMessage(error.message) : 'The panel could not read what was sent. Go back and try again.']
         : [500, 'Something went wrong', 'Something went wrong on our side. Please try again in a moment.']
       res.status(status).type('html').send(problemPage(title, text, home, String(req.id)))
       return
     }
-    if (clientError) res.status(error.status!).json({ error: error.expose ? error.message : 'This request could not be read.', requestId: req.id })
+    if (clientError) res.status(error.status!).json({ error: error.expose ? shortMessage(error.message) : 'This request could not be read.', requestId: req.id })
     else res.status(500).json({ error: 'Something went wrong on our side. Please try again.', requestId: req.id })
   })
 

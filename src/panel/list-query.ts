@@ -48,7 +48,9 @@ export class UnknownFieldError extends ListQueryError {
     field: string,
     readonly use: ListUse,
   ) {
-    super(`You cannot ${use} by ${field}`, field)
+    // A name is echoed short: a query can carry one of kilobytes, the answer need not.
+    const named = field.length > 100 ? `${field.slice(0, 100)}…` : field
+    super(`You cannot ${use} by ${named}`, named)
     this.name = 'UnknownFieldError'
   }
 }

@@ -30,6 +30,8 @@ export type BulkEditOptions = {
   refusedFor?: (values: Record<string, unknown>, currentAdmin: CurrentAdmin | undefined) => Record<string, string> | undefined
 }
 
+const MAX_REFUSED_NAMED = 20
+
 /** Form keys that steer the operation rather than set a field. */
 const CONTROL_KEYS = new Set(['dryRun'])
 
@@ -40,7 +42,8 @@ function changeFrom(payload: Record<string, unknown> | undefined, editable: Set<
   for (const [key, value] of Object.entries(flat.unflatten(payload ?? {}) as Record<string, unknown>)) {
     if (CONTROL_KEYS.has(key)) continue
     if (editable.has(key)) values[key] = value
-    else refused[key] = { message: 'Cannot be changed in bulk', type: 'bulkEdit' }
+    // Named up to a few: a form of a thousand made-up fields gets a short answer.
+    else if (Object.keys(refused).length < MAX_REFUSED_NAMED) refused[key] = { message: 'Cannot be changed in bulk', type: 'bulkEdit' }
   }
   if (Object.keys(refused).length) throw new ValidationError(refused, { message: 'Only the fields of the bulk edit form can be changed in bulk' })
   if (!Object.keys(values).length) throw new ValidationError({}, { message: 'Choose at least one field to change' })

@@ -9,6 +9,7 @@ import { ImportFileError } from './csv-file.js'
 import { readImportFile } from './import-file.js'
 import { runImport, type ImportOptions, type ImportProgress, type ImportReport } from './csv-import.js'
 import { countsOf, fileNameOf } from './import-job-list.js'
+import { createQueueOnce, newImportQueue } from './import-queue.js'
 
 /**
  * Long imports run as jobs of pg-boss (a PostgreSQL job queue: any instance may run a job, and
@@ -89,31 +90,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export function createImportJobs(options: { sequelize: Sequelize; logger: Logger; settings: ImportJobSettings; importers: Record<string, ImportOptions> }) {
   const { sequelize, logger, settings } = options
-  // pg-boss borrows connections from the app's pool instead of a pool of its own: the embedded
-  // database serves a fixed number of connections (db/embedded.ts), which the app's pools share.
-  const db = {
-    executeSql: async (text: string, values: unknown[] = []) => {
-      const connection = (await sequelize.connectionManager.getConnection({ type: 'write' })) as { query: (text: string, values: unknown[]) => Promise<{ rows: unknown[] }> }
-      try {
-        return await connection.query(text, values)
-      } catch (error) {
-        // Some of pg-boss's statements are BEGIN … COMMIT scripts: one that failed halfway must not
-        // hand the pool a connection stuck in an aborted transaction.
-        await connection.query('ROLLBACK', []).catch(() => undefined)
-        throw error
-      } finally {
-        sequelize.connectionManager.releaseConnection(connection as never)
-      }
-    },
-  }
-  // A stopped PgBoss does not clean up after a second start (pg-boss 10 leaves its maintenance
-  // timer running): every start gets a new one. An unstarted one still queues and reads jobs.
-  const newBoss = () => {
-    // pg-boss creates (or upgrades) its schema at start, under its own lock; no cron schedules here.
-    const boss = new PgBoss({ db, schedule: false, supervise: true })
-    boss.on('error', (error) => logger.warn({ err: error }, 'import queue error'))
-    return boss
-  }
+  const newBoss = () => newImportQueue(sequelize, logger)
   let boss = newBoss()
   /** The jobs this instance runs, by id: a cancel that arrives here stops its job at once. */
   const running = new Map<string, AbortController>()
@@ -211,26 +188,10 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
     }
   }
 
-  // Instances that start together on a new database all create the queue, and PostgreSQL settles
-  // that race by cancelling all but one as a deadlock (seen in CI, where the cancelled instance's
-  // start failed). The cancelled ones try again once the winner has committed: the queue is there.
-  async function createQueueOnce() {
-    for (let attempt = 1; ; attempt += 1) {
-      if (await boss.getQueue(IMPORT_QUEUE)) return
-      try {
-        await boss.createQueue(IMPORT_QUEUE, { name: IMPORT_QUEUE, policy: 'standard' })
-        return
-      } catch (error) {
-        if (attempt === 5) throw error
-        await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 50))
-      }
-    }
-  }
-
   return {
     async start() {
       await boss.start()
-      await createQueueOnce()
+      await createQueueOnce(boss, IMPORT_QUEUE)
       workerId = await boss.work<{ importId: string }>(
         IMPORT_QUEUE,
         { includeMetadata: true, batchSize: 1, pollingIntervalSeconds: settings.pollSeconds },

@@ -16,6 +16,8 @@ const countsText = (entry) => {
 // Whole words and short values on one line: nothing breaks mid-word.
 const cell = { whiteSpace: 'normal', wordBreak: 'normal', overflowWrap: 'normal', verticalAlign: 'top' }
 const oneLine = { ...cell, whiteSpace: 'nowrap' }
+// The buttons of a row stack when the table is narrow, each on one line.
+const action = { whiteSpace: 'nowrap', display: 'inline-flex' }
 
 const RecentImports = ({ imports, onOpen, onDownload, onFollow, onCancel, activeId }) => {
   if (!imports?.length) return null
@@ -33,7 +35,7 @@ const RecentImports = ({ imports, onOpen, onDownload, onFollow, onCancel, active
               <TableCell style={{ ...cell, minWidth: 140 }}>File</TableCell>
               <TableCell style={oneLine}>Kind</TableCell>
               <TableCell style={oneLine}>State</TableCell>
-              <TableCell style={{ ...cell, minWidth: 240 }}>Rows</TableCell>
+              <TableCell style={{ ...cell, minWidth: 200 }}>Rows</TableCell>
               <TableCell style={cell} />
             </TableRow>
           </TableHead>
@@ -45,14 +47,14 @@ const RecentImports = ({ imports, onOpen, onDownload, onFollow, onCancel, active
                 <TableCell style={{ ...cell, minWidth: 140, overflowWrap: 'break-word' }}>{entry.fileName ?? '—'}</TableCell>
                 <TableCell style={oneLine}>{entry.dryRun ? 'Dry run' : 'Apply'}</TableCell>
                 <TableCell style={oneLine}>{STATES[entry.state] ?? entry.state}</TableCell>
-                <TableCell style={{ ...cell, minWidth: 240 }}>{countsText(entry)}</TableCell>
-                <TableCell style={{ ...cell, whiteSpace: 'nowrap' }}>
+                <TableCell style={{ ...cell, minWidth: 200 }}>{countsText(entry)}</TableCell>
+                <TableCell style={{ ...cell, minWidth: 110 }}>
                   {entry.state === 'done' ? (
                     <>
-                      <Button size="sm" variant="text" onClick={() => onOpen(entry)} data-testid="recent-import-open">
+                      <Button size="sm" variant="text" style={action} onClick={() => onOpen(entry)} data-testid="recent-import-open">
                         <Icon icon="Eye" /> Show
                       </Button>
-                      <Button size="sm" variant="text" onClick={() => onDownload(entry)} data-testid="recent-import-download">
+                      <Button size="sm" variant="text" style={action} onClick={() => onDownload(entry)} data-testid="recent-import-download">
                         <Icon icon="Download" /> Report
                       </Button>
                     </>

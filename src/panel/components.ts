@@ -18,13 +18,14 @@ export const panelAssets = { dir: path.join(projectRoot(), 'src', 'panel', 'asse
 export function loadComponents() {
   const componentLoader = new ComponentLoader()
   const add = (name: string) => componentLoader.add(name, path.join(componentsDir, `${name}.jsx`))
-  const ids: ComponentIds & { newWithDefaults: string; clientHistory: string; revertChange: string; exportCsv: string; importCsv: string; operationLink: string; bulkEdit: string; dashboard: string; accountPage: string; resetTwoFactor: string; relatedList: string } = {
+  const ids: ComponentIds & { newWithDefaults: string; recordForm: string; clientHistory: string; revertChange: string; exportCsv: string; importCsv: string; operationLink: string; bulkEdit: string; dashboard: string; accountPage: string; resetTwoFactor: string; relatedList: string } = {
     readOnlyOnceSet: add('ReadOnlyOnceSet'),
     activeReference: add('ActiveReference'),
     plainText: add('PlainText'),
     requiredOnCreate: add('RequiredOnCreate'),
     enumValue: add('EnumValue'),
     newWithDefaults: add('NewWithDefaults'),
+    recordForm: add('RecordForm'),
     clientHistory: add('ClientHistory'),
     revertChange: add('RevertChange'),
     exportCsv: add('ExportCsv'),

@@ -89,6 +89,8 @@ export function resourceOptions(models: Models, components: ReturnType<typeof lo
           after: landOnSavedRecord,
         },
         edit: {
+          // Sticky Save, leave prompt, errors summary, conflict merge (components/RecordForm.jsx).
+          component: components.recordForm,
           isAccessible: ownsClient,
           isVisible: ownsClient,
           layout: formLayout,

@@ -15,6 +15,7 @@ import type { AppConfig } from '../config/env.js'
 import { passwordField } from '../fields/presets.js'
 import type { Models } from '../models/index.js'
 import { recordAccountEvent, requestOrigin, type AccountAction } from './account-events.js'
+import { browserName } from './browser-name.js'
 import { mustUseTwoFactor, setTwoFactorRequirement, TWO_FACTOR_REQUIREMENTS, twoFactorRequirement, type TwoFactorRequirement } from './settings.js'
 import { codePage, enrolPage, recoveryCodesPage } from './two-factor-page.js'
 import type { TwoFactor } from './two-factor.js'
@@ -282,6 +283,8 @@ export function createAccount({ config, sequelize, models, twoFactor, paths }: D
         startedAt: data.startedAt ? new Date(data.startedAt).toISOString() : null,
         lastSeenAt: data.lastSeenAt ? new Date(data.lastSeenAt).toISOString() : null,
         browser: data.browser ?? null,
+        /** "Chrome on macOS": what the account page shows (the raw header stays in `browser`). */
+        browserName: browserName(data.browser),
         address: data.address ?? null,
       }))
       .sort((a, b) => String(b.lastSeenAt).localeCompare(String(a.lastSeenAt)))

@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core'
 import { browserSuite, waitForUrl } from '../helpers/browser.js'
 import { createClient, PASSWORD, type TestApp } from '../helpers/harness.js'
 
-const { start, close, logInDirectly, journey } = browserSuite({
+const { start, close, logInDirectly, journey, newPage } = browserSuite({
   // The refused record page logs the API's refusal notice as it is shown; nothing else may fail.
   watch: { consoleErrors: { except: /404|403/ } },
 })
@@ -62,6 +62,24 @@ describe('the way in, refusals and titles', () => {
     assert.equal(response?.status(), 404)
     await page.getByRole('heading', { name: 'Page not found' }).waitFor()
     await page.getByRole('link', { name: 'Back to the panel' }).waitFor()
+  })
+
+  journey('My account: sessions named "Chrome on Linux", this one marked, End all other sessions; the admin setting above the list', async () => {
+    const other = await newPage('other session')
+    await logInDirectly(other, 'admin@example.com')
+    await page.goto('about:blank')
+    await logInDirectly(page, 'admin@example.com')
+    await page.goto(`${base}/pages/account`, { waitUntil: 'domcontentloaded' })
+    const sessions = page.getByTestId('account-sessions')
+    await sessions.getByTestId('session-other').first().waitFor()
+    assert.match(await sessions.getByTestId('session-current').innerText(), /Chrome( Headless)? on Linux/)
+    assert.match(await sessions.getByTestId('session-current').innerText(), /This session/)
+    const order = await page.evaluate(() => [...document.querySelectorAll('[data-testid=account-requirement], [data-testid=account-sessions]')].map((element) => element.getAttribute('data-testid')))
+    assert.deepEqual(order, ['account-requirement', 'account-sessions'])
+    await sessions.getByTestId('end-other-sessions').click()
+    await sessions.getByText(/other session was ended|other sessions were ended/).waitFor()
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=session-other]').length === 0)
+    await other.context().close()
   })
 
   journey('the edit page names the client in its heading, tab title and breadcrumb; import is "Import"; delete names the client', async () => {

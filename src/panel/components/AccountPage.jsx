@@ -74,9 +74,24 @@ const RecoveryCodes = ({ codes, onDone }) => (
         <li key={code} data-testid="recovery-code">{code}</li>
       ))}
     </Box>
-    <Button variant="contained" onClick={onDone}>I have saved them</Button>
+    <Box flex flexDirection="row" style={{ gap: 12, flexWrap: 'wrap' }}>
+      <Button type="button" variant="outlined" data-testid="recovery-copy" onClick={() => navigator.clipboard?.writeText(codes.join('\n'))}>Copy</Button>
+      <Button type="button" variant="outlined" data-testid="recovery-download" onClick={() => downloadText('recovery-codes.txt', `Recovery codes for the SMS Client Admin panel (each works once):\n\n${codes.join('\n')}\n`)}>Download</Button>
+      <Button variant="contained" onClick={onDone}>I have saved them</Button>
+    </Box>
   </Box>
 )
+
+/** Saves `text` as a file from the page (no request: the codes never leave the browser again). */
+const downloadText = (name, text) => {
+  const link = document.createElement('a')
+  link.href = URL.createObjectURL(new Blob([text], { type: 'text/plain' }))
+  link.download = name
+  document.body.appendChild(link)
+  link.click()
+  link.remove()
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000)
+}
 
 const TwoFactor = ({ state, requiredForMe, onChanged }) => {
   const [enrolment, setEnrolment] = useState(null)
@@ -199,10 +214,13 @@ const Password = ({ rules, onChanged }) => {
   )
 }
 
-const Sessions = ({ sessions, onEnd, message }) => (
+const Sessions = ({ sessions, onEnd, onEndOthers, message }) => (
   <Card title="Your sessions" testId="account-sessions">
     <Text mb="lg" color="grey60">Where you are logged in now. End any session you do not recognise, and change your password.</Text>
     {message && <MessageBox mb="lg" variant={message.variant} message={message.text} />}
+    {sessions.some((session) => !session.current) && (
+      <Button mb="lg" type="button" variant="outlined" data-testid="end-other-sessions" onClick={onEndOthers}>End all other sessions</Button>
+    )}
     <Table>
       <TableHead>
         <TableRow>
@@ -218,7 +236,7 @@ const Sessions = ({ sessions, onEnd, message }) => (
           <TableRow key={session.id} data-testid={session.current ? 'session-current' : 'session-other'}>
             <TableCell style={{ whiteSpace: 'nowrap' }}>{when(session.startedAt)}</TableCell>
             <TableCell style={{ whiteSpace: 'nowrap' }}>{when(session.lastSeenAt)}</TableCell>
-            <TableCell style={{ fontSize: 12, maxWidth: 420, overflowWrap: 'anywhere' }}>{session.browser ?? '—'}</TableCell>
+            <TableCell title={session.browser ?? undefined}>{session.browserName ?? session.browser ?? '—'}</TableCell>
             <TableCell style={{ whiteSpace: 'nowrap' }}>{session.address ?? '—'}</TableCell>
             <TableCell style={{ textAlign: 'right' }}>
               {session.current ? (
@@ -296,6 +314,19 @@ const AccountPage = () => {
     await load()
   }
 
+  const endOthers = async () => {
+    setSessionMessage(null)
+    const others = sessions.filter((session) => !session.current)
+    const answers = await Promise.all(others.map((session) => call(`/sessions/${encodeURIComponent(session.id)}`, { method: 'DELETE' })))
+    const ended = answers.filter((answer) => answer.ok).length
+    setSessionMessage(
+      ended === others.length
+        ? { variant: 'success', text: `${ended === 1 ? 'The other session was' : `All ${ended} other sessions were`} ended: those browsers have to log in again.` }
+        : { variant: 'danger', text: `${ended} of ${others.length} other sessions were ended; reload and try again for the rest.` },
+    )
+    await load()
+  }
+
   if (failed) {
     return (
       <Box p="xxl">
@@ -315,8 +346,8 @@ const AccountPage = () => {
       </Text>
       <TwoFactor state={twoFactor} requiredForMe={requiredForMe} onChanged={load} />
       <Password rules={passwordRules} onChanged={load} />
-      <Sessions sessions={sessions} onEnd={endSession} message={sessionMessage} />
       {user.role === 'admin' && <Requirement value={twoFactorRequired} onSaved={load} />}
+      <Sessions sessions={sessions} onEnd={endSession} onEndOthers={endOthers} message={sessionMessage} />
     </Box>
   )
 }

@@ -34,7 +34,10 @@ async function sessionOf(email: string): Promise<Page> {
 const field = (page: Page, name: string) => page.locator(`[data-testid=property-edit-${name}]`)
 
 async function openEditForm(page: Page) {
-  await page.goto(`${base}/resources/Client/records/${clientId}/edit`, { waitUntil: 'domcontentloaded' })
+  // Reloading a form with unsaved typing asks first (issue #27): here the user says leave.
+  const leave = (dialog: import('playwright-core').Dialog) => void (dialog.type() === 'beforeunload' ? dialog.accept() : undefined)
+  page.on('dialog', leave)
+  await page.goto(`${base}/resources/Client/records/${clientId}/edit`, { waitUntil: 'domcontentloaded' }).finally(() => page.off('dialog', leave))
   await page.locator('#company').waitFor()
 }
 

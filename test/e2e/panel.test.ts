@@ -172,13 +172,21 @@ async function loggedInAs(page: Page): Promise<string> {
  * signed in afresh (the login form itself is exercised by journeys 1 and 6).
  */
 async function openClientList(page: Page, email = 'admin@example.com') {
-  if ((await loggedInAs(page)).includes(email)) {
-    await page.locator('[data-css=sidebar]').getByRole('link', { name: 'Clients' }).click()
-  } else {
-    await e2e.logInDirectly(page, email)
-    await page.goto(`${base}/resources/Client`, { waitUntil: 'domcontentloaded' })
+  // Leaving a form with unsaved typing (a journey's last step) asks first: the journeys say leave.
+  const leave = (dialog: import('playwright-core').Dialog) =>
+    void (dialog.type() === 'beforeunload' || dialog.message().startsWith('You have unsaved changes') ? dialog.accept() : undefined)
+  page.on('dialog', leave)
+  try {
+    if ((await loggedInAs(page)).includes(email)) {
+      await page.locator('[data-css=sidebar]').getByRole('link', { name: 'Clients' }).click()
+    } else {
+      await e2e.logInDirectly(page, email)
+      await page.goto(`${base}/resources/Client`, { waitUntil: 'domcontentloaded' })
+    }
+    await waitForUrl(page, /\/admin\/resources\/Client(\?.*)?$/)
+  } finally {
+    page.off('dialog', leave)
   }
-  await waitForUrl(page, /\/admin\/resources\/Client(\?.*)?$/)
   await page.locator('[data-css=Client-table-body] tr').first().waitFor()
 }
 

@@ -36,7 +36,9 @@ async function call(path, { method = 'GET', body } = {}) {
     body: body ? JSON.stringify(body) : undefined,
   })
   if (response.status === 401) {
-    window.location.assign('/admin/login')
+    // A two-factor requirement set since this session started holds it at its second step.
+    const refusal = await response.json().catch(() => ({}))
+    window.location.assign(refusal.twoFactorRequired ? '/admin/login/two-factor' : '/admin/login')
     return new Promise(() => {})
   }
   const data = await response.json().catch(() => ({}))
@@ -252,11 +254,14 @@ const Sessions = ({ sessions, onEnd, onEndOthers, message }) => (
   </Card>
 )
 
-const Requirement = ({ value, onSaved }) => {
+/** `holdsMe(requirement)`: whether it requires two-factor of this user, who has not set it up. */
+const Requirement = ({ value, onSaved, holdsMe }) => {
   const [choice, setChoice] = useState(value)
+  const [saved, setSaved] = useState(value)
   const [message, setMessage] = useState(null)
   const [busy, setBusy] = useState(false)
   useEffect(() => setChoice(value), [value])
+  useEffect(() => setSaved(value), [value])
 
   const save = async () => {
     setBusy(true)
@@ -264,8 +269,15 @@ const Requirement = ({ value, onSaved }) => {
     const answer = await call('/settings', { method: 'POST', body: { twoFactorRequired: choice } })
     setBusy(false)
     if (answer.ok) {
-      setMessage({ variant: 'success', text: `Saved. Two-factor login is now required for: ${REQUIREMENT_LABELS[answer.data.twoFactorRequired].toLowerCase()}. It applies from each user's next login.` })
-      onSaved()
+      const now = answer.data.twoFactorRequired
+      const held = holdsMe(now)
+      const applies = held
+        ? 'That includes you: your next click takes you to set up yours.'
+        : 'Whoever must and has not set it up is taken to do so at their next click.'
+      setMessage({ variant: 'success', text: `Saved. Two-factor login is now required for: ${REQUIREMENT_LABELS[now].toLowerCase()}. ${applies}` })
+      setSaved(now)
+      // Reloading the page's data would be that next click: this user is held until they set it up.
+      if (!held) onSaved()
     } else {
       setMessage({ variant: 'danger', text: answer.data?.errors?.twoFactorRequired?.message ?? errorText(answer, 'Not saved.') })
     }
@@ -286,7 +298,7 @@ const Requirement = ({ value, onSaved }) => {
           </Box>
         ))}
       </Box>
-      <Button variant="contained" disabled={busy || choice === value} onClick={save}>Save requirement</Button>
+      <Button variant="contained" disabled={busy || choice === saved} onClick={save}>Save requirement</Button>
     </Card>
   )
 }
@@ -346,7 +358,13 @@ const AccountPage = () => {
       </Text>
       <TwoFactor state={twoFactor} requiredForMe={requiredForMe} onChanged={load} />
       <Password rules={passwordRules} onChanged={load} />
-      {user.role === 'admin' && <Requirement value={twoFactorRequired} onSaved={load} />}
+      {user.role === 'admin' && (
+        <Requirement
+          value={twoFactorRequired}
+          onSaved={load}
+          holdsMe={(requirement) => !twoFactor.enrolled && (requirement === 'everyone' || (requirement === 'admins' && user.role === 'admin'))}
+        />
+      )}
       <Sessions sessions={sessions} onEnd={endSession} onEndOthers={endOthers} message={sessionMessage} />
     </Box>
   )

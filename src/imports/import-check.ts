@@ -138,7 +138,8 @@ export async function checkAll(
       if ((i + 1) % 1000 === 0) onRow(i + 1)
       continue
     }
-    let unversioned = false
+    // A stored client's row without a version to compare: the file has no Version column, or an empty cell.
+    let unversioned = Boolean(existing && definition.versionField && !versionField)
     let staleBase: number | undefined
     if (existing && versionField) {
       const problem = versionProblem(cells[versionColumn!] ?? '', Number(existing[versionField]))

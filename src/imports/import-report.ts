@@ -33,8 +33,8 @@ export type ImportReport = {
   rows: ImportRow[]
   /**
    * Whether rows were compared with the stored records' versions (the file has a Version column),
-   * and which rows of stored records had no version to compare (an empty cell): those overwrite
-   * whatever changed since. Only for a resource that counts versions.
+   * and which rows of stored records had no version to compare (no such column, or an empty
+   * cell): those overwrite whatever changed since. Only for a resource that counts versions.
    */
   versions?: { compared: boolean; rowsWithoutVersion: number[] }
 }

@@ -19,12 +19,12 @@ const isZip = async (file) => {
 
 /** What the dry run says about the Version column: changes made since the export are only caught where rows carry it. */
 const versionNote = (versions) => {
-  if (!versions) return null
-  if (!versions.compared) return 'The file has no Version column: changes made to these clients since your export are not detected, and this import overwrites them.'
-  const rows = versions.rowsWithoutVersion
+  const rows = versions?.rowsWithoutVersion ?? []
   if (!rows.length) return null
+  const them = rows.length === 1 ? 'that client' : 'those clients'
+  if (!versions.compared) return `The file has no Version column: changes made to ${them} since your export are not detected, and this import overwrites them.`
   const listed = rows.slice(0, 20).join(', ') + (rows.length > 20 ? ', …' : '')
-  return `${rows.length === 1 ? 'Row' : `${rows.length} rows`} ${listed} ${rows.length === 1 ? 'has' : 'have'} no version to compare: changes made to ${rows.length === 1 ? 'that client' : 'those clients'} since your export are overwritten.`
+  return `${rows.length === 1 ? 'Row' : `${rows.length} rows`} ${listed} ${rows.length === 1 ? 'has' : 'have'} no version to compare: changes made to ${them} since your export are overwritten.`
 }
 
 // RFC 4180 with the separator the server also finds (Excel's sep= line, or the header's most

@@ -257,6 +257,17 @@ describe('revert from the change history', () => {
     assert.match(list.body.records[0].params.summary, new RegExp(`^Revert of entry #${entryId}\\nAllow credit: 5000\\.00 → 100\\.00`))
   })
 
+  test("an entry's confirm page reads what the revert will do, in its direction (new → old)", async () => {
+    const id = await newClient({ allowCredit: '5000.00' })
+    const form = await openEditForm(admin, id)
+    const saved = await saveForm(admin, id, form, { allowCredit: '7000.00' })
+    assert.equal(saved.body.notice.type, 'success')
+    const entry = await lastEntryId(id)
+    const shown = await admin.get(api.record('ChangeHistory', entry, 'show')).expect(200)
+    assert.match(shown.body.record.params.summary, /Allow credit: 5000\.00 → 7000\.00/)
+    assert.match(shown.body.record.params.revertSummary, /Allow credit: 7000\.00 → 5000\.00/)
+  })
+
   test('is refused when a field of the change was changed again since; a later change of another field does not matter', async () => {
     const id = await newClient({ company: 'One' })
     await admin.post(api.record('Client', id, 'edit')).type('form').send({ company: 'Two' })

@@ -96,6 +96,9 @@ test('two browsers edit the same client: the second save shows the error on the 
   await managerPage.goto(`${base}/resources/ChangeHistory/records/${adminEntry}/revert`, { waitUntil: 'domcontentloaded' })
   const revertPage = managerPage.getByTestId('revert-change')
   await revertPage.getByText('Company: Shared Original GmbH → Changed by the admin').waitFor()
+  // What will happen, in the revert's direction, and the client it happens to, one click away.
+  assert.match(await revertPage.getByTestId('revert-will-do').innerText(), /Company: Changed by the admin → Shared Original GmbH/)
+  assert.equal(await revertPage.getByTestId('revert-record-link').getAttribute('href'), `/admin/resources/Client/records/${clientId}/show`)
   await revertPage.getByRole('button', { name: 'Revert this change' }).click()
   await revertPage.getByText(/Not reverted: Company was changed again since \(by manager1@example\.com at /).waitFor()
   assert.equal((await stored()).company, 'Shared Original GmbH')

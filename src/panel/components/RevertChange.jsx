@@ -2,6 +2,7 @@ import React, { useState } from 'react'
 import { Box, Button, MessageBox, Text } from '@adminjs/design-system'
 import { ApiClient, useNotice } from 'adminjs'
 import { useNavigate } from 'react-router'
+import { Link } from 'react-router-dom'
 
 // The "Revert this change" page of a history entry: what the entry changed, and the buttons that
 // put it back (the server checks everything again and says why when it refuses).
@@ -29,9 +30,15 @@ const RevertChange = ({ record, resource }) => {
   return (
     <Box variant="container" data-testid="revert-change">
       <Text mb="lg">
-        Puts these fields of client #{record.params.recordId} back to their values before change #{record.id}, as a new change by you:
+        Puts these fields of{' '}
+        <Link to={`/admin/resources/${record.params.resource ?? 'Client'}/records/${record.params.recordId}/show`} data-testid="revert-record-link">
+          {(record.params.resource ?? 'Client') === 'Client' ? 'client' : 'record'} #{record.params.recordId}
+        </Link>{' '}
+        back to their values before change #{record.id}, as a new change by you:
       </Text>
-      <Text mb="xl" style={{ whiteSpace: 'pre-wrap' }}>{record.params.summary}</Text>
+      <Text mb="sm" fontWeight="bold">What the revert will do</Text>
+      <Text mb="lg" style={{ whiteSpace: 'pre-wrap' }} data-testid="revert-will-do">{record.params.revertSummary ?? record.params.summary}</Text>
+      <Text mb="xl" color="grey60" style={{ whiteSpace: 'pre-wrap' }}>The change being reverted: {record.params.summary}</Text>
       {refusal && <MessageBox mb="xl" variant="danger" message={refusal} />}
       <Box flex flexDirection="row">
         <Button variant="contained" mr="lg" disabled={busy} onClick={() => run(false)}>

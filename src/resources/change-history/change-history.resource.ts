@@ -29,6 +29,9 @@ const withSummary = (record: RecordJson, entry: Entry, title: ReferenceTitle) =>
   }
   const note = revertNote(operation)
   record.params.summary = [...(note ? [note] : []), ...describeChanges(definition, changes, title)].join('\n')
+  // What a revert of this entry would do, in its direction ("Allow credit: 7000.00 → 5000.00"), for its confirm page.
+  const backwards = changes.filter((change) => !change.passwordChanged && 'old' in change).map((change) => ({ ...change, old: change.new, new: change.old }))
+  if (action === 'update' && backwards.length) record.params.revertSummary = describeChanges(definition, backwards, title).join('\n')
 }
 
 /** Summaries for the entries of a list or a show, with the names their references point at. */

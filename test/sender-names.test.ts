@@ -235,3 +235,21 @@ describe('export', () => {
     assert.equal(refused.text.trim().split('\r\n').length, 1, 'a filter on another manager’s client finds nothing')
   })
 })
+
+describe('names in the history', () => {
+  test("a manager reads their own client's login in a sender name's history, never another manager's", async () => {
+    const id = await insert(ownClient, { name: 'Moved One' })
+    const filters = { 'filters.resource': 'SenderName', 'filters.recordId': String(id) }
+    const [created] = (await manager1.get(api.list('ChangeHistory')).query(filters)).body.records
+    const ownLogin = String((await t.models.Client.findByPk(ownClient))?.get('login'))
+    const othersLogin = String((await t.models.Client.findByPk(othersClient))?.get('login'))
+    assert.match(created.params.summary, new RegExp(`Client: \\(empty\\) → ${ownLogin}`))
+    // An administrator moves it to manager2's client: manager2 reads that entry, with manager1's client as an id only.
+    assert.equal((await edit(admin, id, { clientId: String(othersClient) })).body.notice?.type, 'success')
+    const moved = (await manager2.get(api.list('ChangeHistory')).query(filters)).body.records
+    const move = moved.find((record: { params: { action: string } }) => record.params.action === 'update')
+    assert.ok(move, 'the move is in the new client’s history')
+    assert.match(move.params.summary, new RegExp(`Client: #${ownClient} → ${othersLogin}`))
+    assert.doesNotMatch(JSON.stringify(moved), new RegExp(ownLogin))
+  })
+})

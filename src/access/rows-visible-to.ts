@@ -36,3 +36,16 @@ export function ownedIdsSql(resource: string, userId: number): string {
     : `${ident(columnName(target.ownedThrough!))} IN ${ownedIdsSql(target.name, userId)}`
   return `(SELECT id FROM ${ident(target.table)} WHERE ${condition})`
 }
+
+/**
+ * `(SELECT id FROM clients WHERE manager_id = 7)`: the ids of a resource's rows this manager owns,
+ * directly or through another record; undefined for an administrator or a resource nobody owns.
+ */
+export function ownedRowsSql(resource: string, currentAdmin: CurrentAdmin | undefined): string | undefined {
+  const chain = ownerChain(resource)
+  if (!chain || checkRole(currentAdmin, 'admin')) return undefined
+  const userId = checkRole(currentAdmin, 'manager') ? Number(currentAdmin!.id) : 0
+  const definition = entryOf(resource)!.definition
+  if (!chain.through.length) return `(SELECT id FROM ${ident(definition.table)} WHERE ${ident(columnName(chain.userField))} = ${userId})`
+  return `(SELECT id FROM ${ident(definition.table)} WHERE ${ident(columnName(chain.through[0]))} IN ${ownedIdsSql(resource, userId)})`
+}

@@ -1,7 +1,8 @@
 /**
  * Sender names in a real browser: a client's page lists its sender names (declared by the registry's
  * `related`), links to the filtered list, and "New" opens the form with the client already chosen:
- * saving it without touching the client files the sender name under that client, pending.
+ * saving it without touching the client files the sender name under that client, pending, and its
+ * page shows its change history.
  */
 import assert from 'node:assert/strict'
 import path from 'node:path'
@@ -38,6 +39,8 @@ e2e.journey("a client's sender names on its page; New starts with the client cho
   await page.locator('input[name=name]').fill('ACME OTP')
   await page.getByRole('button', { name: /Save/ }).click()
   await waitForUrl(page, /SenderName\/records\/\d+\/show/)
+  // Its page ends with its own change history, as a client's does.
+  await page.getByTestId('client-history').getByText(/Sender name: .*ACME OTP/).waitFor()
   await eventually(async () => {
     const row = await t.models.SenderName.findOne({ where: { name: 'ACME OTP' } })
     assert.deepEqual([row?.get('clientId'), row?.get('status')], [clientId, 'pending'])

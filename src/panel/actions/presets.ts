@@ -10,6 +10,11 @@ import { declaredRules } from './declared-rules.js'
 import { exportActions } from './export-actions.js'
 import { listRecords, searchRecords } from './list-action.js'
 
+/** Not a column: a recorded record's change history on its show page (components/ClientHistory.jsx). */
+export const historyProperty = (component: string) => ({
+  history: { isVisible: { list: false, filter: false, show: true, edit: false }, isSortable: false, components: { show: component }, position: 2000 },
+})
+
 /**
  * "Staff edit, admins delete" (the registry's `staffEditAdminsDelete`): administrators and managers
  * list, show, create and edit, a manager only within their row scope (the adapter applies it to
@@ -29,7 +34,8 @@ export function staffEditAdminsDeleteActions(
   return withCompactAnswers({
     list: { ...staff, handler: listRecords },
     search: { isAccessible: isStaff, handler: searchRecords },
-    show: { ...staff, layout: panel.showLayout },
+    // A recorded resource's page ends with its change history (the history property, see below).
+    show: { ...staff, layout: entry.definition.history ? [...panel.showLayout, ['@H4', { children: 'Change history', mt: 'xl', mb: 'lg' }], 'history'] : panel.showLayout },
     new: {
       ...staff,
       layout: panel.formLayout,

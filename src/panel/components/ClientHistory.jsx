@@ -8,13 +8,14 @@ const operationUrl = (operation) =>
   new ViewHelpers().resourceUrl({ resourceId: 'ChangeHistory', search: `?${new URLSearchParams({ 'filters.operation': operation })}` })
 
 // The client's change history on its show page, newest first, in the form's own labels.
-const ClientHistory = ({ record }) => {
+const ClientHistory = ({ record, resource }) => {
   const [entries, setEntries] = useState(null)
   const [total, setTotal] = useState(0)
   const [reverting, setReverting] = useState(null)
   const { translateLabel } = useTranslation()
   const addNotice = useNotice()
-  const filters = { 'filters.resource': 'Client', 'filters.recordId': String(record.id) }
+  // Any resource with history (a client, a sender name): the entries of this record.
+  const filters = { 'filters.resource': resource?.id ?? 'Client', 'filters.recordId': String(record.id) }
 
   useEffect(() => {
     new ApiClient()

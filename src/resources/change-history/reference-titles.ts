@@ -1,6 +1,6 @@
 import type { CurrentAdmin } from 'adminjs'
 import { QueryTypes, type Sequelize } from 'sequelize'
-import { mayNameRecord } from '../../access/index.js'
+import { mayNameRecord, ownedRowsSql } from '../../access/index.js'
 import type { FieldDef } from '../../fields/kinds.js'
 import { columnName, fieldsOf } from '../../fields/model.js'
 import { entryOf, registry } from '../registry.js'
@@ -50,7 +50,9 @@ export async function referenceTitles(
   }
   const titles = new Map<string, string>()
   for (const [resource, { table, ids }] of wanted) {
-    const rows = (await sequelize.query(`SELECT id, "${titleColumns[resource]}" AS title FROM "${table}" WHERE id = ANY(ARRAY[:ids]::int[])`, {
+    // An owned record is named only within the viewer's row scope (a manager's own clients).
+    const scope = ownedRowsSql(resource, viewer.currentAdmin)
+    const rows = (await sequelize.query(`SELECT id, "${titleColumns[resource]}" AS title FROM "${table}" WHERE id = ANY(ARRAY[:ids]::int[])${scope ? ` AND id IN ${scope}` : ''}`, {
       replacements: { ids: [...ids] },
       type: QueryTypes.SELECT,
     })) as { id: number; title: string | null }[]

@@ -1,6 +1,6 @@
 import type { ResourceWithOptions } from 'adminjs'
 import { rowsVisibleTo } from '../../access/index.js'
-import { staffEditAdminsDeleteActions } from '../../panel/actions/presets.js'
+import { historyProperty, staffEditAdminsDeleteActions } from '../../panel/actions/presets.js'
 import { AppResource } from '../../panel/adapter/app-resource.js'
 import type { loadComponents } from '../../panel/components.js'
 import { panelFields } from '../../panel/panel-fields.js'
@@ -14,6 +14,10 @@ export function resourceOptions(models: Models, components: ReturnType<typeof lo
   const model = models[entry.definition.name]
   return {
     resource: new AppResource(model, entry.definition, { rowScope: rowsVisibleTo(entry.definition.name) }),
-    options: { ...panel.resourceOptions, actions: staffEditAdminsDeleteActions(entry, panel, components, model.sequelize!) },
+    options: {
+      ...panel.resourceOptions,
+      properties: { ...panel.resourceOptions.properties, ...historyProperty(components.clientHistory) },
+      actions: staffEditAdminsDeleteActions(entry, panel, components, model.sequelize!),
+    },
   }
 }

@@ -36,9 +36,7 @@ async function call(path, { method = 'GET', body } = {}) {
     body: body ? JSON.stringify(body) : undefined,
   })
   if (response.status === 401) {
-    // A two-factor requirement set since this session started holds it at its second step.
-    const refusal = await response.json().catch(() => ({}))
-    window.location.assign(refusal.twoFactorRequired ? '/admin/login/two-factor' : '/admin/login')
+    window.location.assign('/admin/login')
     return new Promise(() => {})
   }
   const data = await response.json().catch(() => ({}))

@@ -100,6 +100,14 @@ describe('the client form', () => {
       await page.getByText('Unsaved changes').waitFor({ state: 'detached' })
       assert.equal((await stored(id)).company, `Again ${width}`)
 
+      // A value the server writes its own way is told, not changed silently.
+      if (width === 1440) {
+        await page.locator('#telegram').fill('@janetester')
+        await page.getByTestId('button-save-continue').click()
+        await page.getByTestId('normalized').getByText('Telegram: saved as "janetester" (you typed "@janetester")').waitFor()
+        assert.equal((await stored(id)).telegram, 'janetester')
+      }
+
       // Typing, then a link elsewhere: asked; staying keeps the typing; leaving goes.
       await page.locator('#skype').fill('unsaved.typing')
       const questions: string[] = []

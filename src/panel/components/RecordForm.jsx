@@ -1,6 +1,6 @@
 import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { Box, Button, Icon, MessageBox, Text } from '@adminjs/design-system'
-import { BasePropertyComponent, LayoutElementRenderer, useRecord, useTranslation } from 'adminjs'
+import { BasePropertyComponent, LayoutElementRenderer, useNotice, useRecord, useTranslation } from 'adminjs'
 import { useNavigate } from 'react-router'
 
 // The edit form that never loses work:
@@ -44,6 +44,9 @@ const RecordForm = (props) => {
   const [summary, setSummary] = useState([])
   const [conflict, setConflict] = useState(null)
   const [choices, setChoices] = useState({})
+  // Values the server stored differently from how they were typed ("@janetester" → "janetester").
+  const [normalized, setNormalized] = useState([])
+  const addNotice = useNotice()
   const leaving = useRef(false)
   // AdminJS's text inputs report a change on blur: typing not yet reported counts as a change too.
   const [typed, setTyped] = useState(false)
@@ -163,6 +166,14 @@ const RecordForm = (props) => {
     const answer = response.data
     const errors = answer.record?.errors ?? {}
     if (answer.notice?.type !== 'error' && !Object.keys(errors).length) {
+      const saved = answer.record?.params ?? {}
+      const changedByServer = [...properties.keys()]
+        .filter((path) => properties.get(path)?.type !== 'password' && !empty(record.params[path]) && path in saved && !same(record.params[path], saved[path]))
+        .map((path) => ({ path, label: labelOf(path), typed: String(record.params[path]), stored: empty(saved[path]) ? '(empty)' : String(saved[path]) }))
+      setNormalized(changedByServer)
+      if (changedByServer.length && !stay) {
+        addNotice({ type: 'info', message: `Saved. ${changedByServer.map((item) => `${item.label} was saved as "${item.stored}" (typed "${item.typed}")`).join('; ')}.` })
+      }
       setSummary([])
       setConflict(null)
       setTyped(false)
@@ -272,6 +283,17 @@ const RecordForm = (props) => {
               <Button type="button" variant="outlined" onClick={() => setChoices(Object.fromEntries(conflict.fields.map((field) => [field.path, 'yours'])))}>Keep all of mine</Button>
               <Button type="button" variant="contained" data-testid="conflict-save" disabled={loading} onClick={saveMerged}>Save with these choices</Button>
             </Box>
+          </Box>
+        )}
+        {normalized.length > 0 && (
+          <Box mb="xl" data-testid="normalized">
+            <MessageBox variant="info" message="Saved, with these values written the way the panel keeps them:">
+              <Box as="ul" mt="default" style={{ listStyle: 'disc', paddingLeft: 20 }}>
+                {normalized.map((item) => (
+                  <li key={item.path}>{item.label}: saved as "{item.stored}" (you typed "{item.typed}")</li>
+                ))}
+              </Box>
+            </MessageBox>
           </Box>
         )}
         {summary.length > 0 && (

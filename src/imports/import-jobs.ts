@@ -35,21 +35,10 @@ const EXPIRY_MARGIN_SECONDS = 60
 const PROGRESS_EVERY_MS = 500
 const KEEP_FINISHED_DAYS = 7
 
-export type ImportJobSettings = {
-  pollSeconds: number
-  timeoutMinutes: number
-  maxRows: number
-}
+export type ImportJobSettings = { pollSeconds: number; timeoutMinutes: number; maxRows: number }
 
-export type ImportJobProgress = {
-  phase: ImportProgress['phase'] | 'queued'
-  total: number
-  checked: number
-  hashed: number
-  toHash: number
-  applied: number
-  toApply: number
-}
+/** Rows checked of the total, passwords hashed, rows written. */
+export type ImportJobProgress = { phase: ImportProgress['phase'] | 'queued'; total: number; checked: number; hashed: number; toHash: number; applied: number; toApply: number }
 
 /**
  * What GET on a job's address answers: its HTTP status and body. A finished job's report is the
@@ -68,6 +57,7 @@ type JobRow = {
   report: string | null
   error: string | null
   attempts: number
+  cancel_requested?: boolean
 }
 
 /** A job's progress before its worker has written any. */
@@ -123,7 +113,13 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
       await finish(id, 'refused', { error: 'The account that started this import is no longer active. Nothing was saved.' })
       return
     }
-    await execute(`UPDATE import_jobs SET status = 'running', attempts = attempts + 1, started_at = now(), error = NULL WHERE id = $1`, [id])
+    // Only a job still on: a cancel between the read above and here has the last word.
+    const [started] = await query<{ cancel_requested: boolean }>(
+      `UPDATE import_jobs SET status = 'running', attempts = attempts + 1, started_at = now(), error = NULL WHERE id = $1 AND status IN ('queued', 'running') RETURNING cancel_requested`,
+      [id],
+    )
+    if (!started) return
+    if (started.cancel_requested) return void (await finish(id, 'cancelled', { error: CANCELLED }))
 
     const controller = new AbortController()
     running.set(id, controller)
@@ -240,7 +236,7 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
     async answer(id: string, currentAdmin: CurrentAdmin): Promise<ImportJobAnswer> {
       const notFound: ImportJobAnswer = { status: 404, body: { error: 'There is no such import.' } }
       if (!UUID.test(id)) return notFound
-      const read = async () => (await query<JobRow>(`SELECT id, resource, actor_id, dry_run, rows, status, progress, report::text AS report, error, attempts FROM import_jobs WHERE id = $1`, [id]))[0]
+      const read = async () => (await query<JobRow>(`SELECT id, resource, actor_id, dry_run, rows, status, progress, report::text AS report, error, attempts, cancel_requested FROM import_jobs WHERE id = $1`, [id]))[0]
       let row = await read()
       if (!row || (String(row.actor_id) !== String(currentAdmin.id) && !isAdmin({ currentAdmin }))) return notFound
       if (row.status === 'queued' || row.status === 'running') {
@@ -248,7 +244,8 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
         // word from its worker (a crash on the last attempt, found once the job expired).
         const job = await boss.getJobById(IMPORT_QUEUE, id)
         if (!job || ['completed', 'failed', 'cancelled'].includes(job.state)) {
-          await finish(id, 'failed', { error: `The import stopped before it finished. ${NOTHING_SAVED}` })
+          if (row.cancel_requested) await finish(id, 'cancelled', { error: CANCELLED })
+          else await finish(id, 'failed', { error: `The import stopped before it finished. ${NOTHING_SAVED}` })
           row = (await read())!
         } else if (job.state !== 'active') row.status = 'queued'
       }

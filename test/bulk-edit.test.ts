@@ -220,20 +220,49 @@ describe('the rules of the form, per row', () => {
     assert.equal(start.body.report.rows[0].errors.dispatchTo, 'The end must differ from the start')
   })
 
-  test('currency is set only on clients that have none; on a client that has one it is refused', async () => {
+  test('currency is set only on clients that have none; a client that has one is skipped ("already set") and left alone', async () => {
     const without = await makeClient({ currency: null })
     const withOne = await makeClient({ currency: 'EUR' })
-    const refused = await admin.post(bulkEdit([without, withOne])).type('form').send({ currency: 'USD', dryRun: '0' })
-    const report: Report = refused.body.report
-    assert.deepEqual(report.rows.map((row) => row.action), ['update', 'error'])
-    assert.equal(report.rows[1].errors.currency, 'Currency cannot be changed once set')
+    const preview = await admin.post(bulkEdit([without, withOne])).type('form').send({ currency: 'USD', dryRun: '1' })
+    const previewed: Report & { skipped: number } = preview.body.report
+    assert.deepEqual(previewed.rows.map((row) => row.action), ['update', 'skipped'])
+    assert.deepEqual((previewed.rows[1] as { skipped?: Record<string, string> }).skipped, { currency: 'skipped: already set' })
+    assert.deepEqual([previewed.updated, previewed.skipped, previewed.failed], [1, 1, 0])
+    assert.equal(preview.body.notice.type, 'info')
+
+    const applied = await admin.post(bulkEdit([without, withOne])).type('form').send({ currency: 'USD', dryRun: '0' })
+    assert.equal(applied.body.notice.type, 'success', JSON.stringify(applied.body))
+    assert.match(applied.body.notice.message, /1 skipped \(already set\)/)
+    const rows = await snapshot([without, withOne])
+    assert.equal(rows.get(without)!.currency, 'USD')
+    assert.equal(rows.get(withOne)!.currency, 'EUR', 'the one already set is left alone')
+    assert.deepEqual((await historyOf([withOne])).length, 0, 'no history entry for the skipped client')
+  })
+
+  test('a skipped set-once row does not hide a real error: the batch is still all or nothing', async () => {
+    const without = await makeClient({ currency: null })
+    const withOne = await makeClient({ currency: 'EUR' })
+    const response = await admin.post(bulkEdit([without, withOne])).type('form').send({ currency: 'USD', smsPriority: '9', dryRun: '0' })
+    const report: Report = response.body.report
+    assert.deepEqual(report.rows.map((row) => row.action), ['error', 'skipped'])
+    assert.equal(response.body.notice.type, 'error')
     const rows = await snapshot([without, withOne])
     assert.equal(rows.get(without)!.currency, null, 'nothing saved')
-    assert.equal(rows.get(withOne)!.currency, 'EUR')
+  })
 
-    const accepted = await admin.post(bulkEdit([without])).type('form').send({ currency: 'usd', dryRun: '0' })
-    assert.equal(accepted.body.notice.type, 'success')
-    assert.equal((await snapshot([without])).get(without)!.currency, 'USD')
+  test('an all-matching currency change narrowed by the "not set" filter and a search reaches only those clients', async () => {
+    const tag = randomBytes(3).toString('hex')
+    const a = await createClient(t, `notset-${tag}-a`, { currency: null })
+    const b = await createClient(t, `notset-${tag}-b`, { currency: 'EUR' })
+    await createClient(t, `other-${tag}`, { currency: null })
+    const query = new URLSearchParams({ 'filters.currency': '__FORM_VALUE_NULL__', q: `NOTSET-${tag}` })
+    const count = await admin.get(`/admin/api/resources/Client/actions/bulkEditMatching?${query}`)
+    assert.equal(count.body.total, 1)
+    const applied = await admin.post(`/admin/api/resources/Client/bulk/bulkEdit?${query}&allMatching=1`).type('form').send({ currency: 'GBP', dryRun: '0' })
+    assert.equal(applied.body.report.updated, 1, JSON.stringify(applied.body))
+    const rows = await snapshot([a, b])
+    assert.equal(rows.get(a)!.currency, 'GBP')
+    assert.equal(rows.get(b)!.currency, 'EUR')
   })
 
   test('a dispatch window can be set on a window that has none when both ends are sent', async () => {

@@ -22,6 +22,7 @@ import { buildAdmin } from './admin.js'
 import type { AppResource } from '../panel/adapter/app-resource.js'
 import { allMatchingBulkEditRoute } from '../panel/actions/bulk-edit.js'
 import { discardStaleComponentBundle, panelAssets } from '../panel/components.js'
+import { listPreferencesRouter } from '../panel/list-preferences.js'
 import { localFontsPath, rewriteFontLinks, serveLocalFonts } from '../panel/adminjs-internals/local-fonts.js'
 import { cspScriptSources, hardenPanelPages, issueCspNonce } from '../panel/adminjs-internals/safe-pages.js'
 import { createAuthenticator, toSessionAdmin, type SessionAdmin } from '../auth/authenticate.js'
@@ -412,6 +413,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   })
 
   router.use(account.router)
+  router.use(listPreferencesRouter(admin, db.sequelize))
 
   // Downloads the panel's list pages link to, behind the same session and rights check.
   for (const { definition } of registry.filter((entry) => entry.exportable)) {

@@ -8,7 +8,7 @@ import type { Logger } from 'pino'
 import { Op, type Sequelize } from 'sequelize'
 import type { AppResource } from '../panel/adapter/app-resource.js'
 import { listSort } from '../panel/actions/list-action.js'
-import { UnknownFieldError } from '../panel/list-query.js'
+import { searchText, UnknownFieldError } from '../panel/list-query.js'
 import type { ResourceDefinition } from '../fields/model.js'
 import { copyCsvRecords, copySelectSql, type CopiedRecords, type PooledConnection } from './copy-csv.js'
 import { csvColumns, type CsvColumn } from './csv-columns.js'
@@ -113,7 +113,7 @@ function exportRoute({ resource, definition, sequelize, logger, copy = false }: 
     const list = resource.decorate().actions.list
     if (!list || !(await list.isAccessible(currentAdmin))) return refuse(res, 403, 'You may not export these records.')
 
-    const query = flat.unflatten(req.query ?? {}) as { filters?: unknown; sortBy?: unknown; direction?: unknown; ids?: unknown; recordIds?: unknown }
+    const query = flat.unflatten(req.query ?? {}) as { filters?: unknown; q?: unknown; sortBy?: unknown; direction?: unknown; ids?: unknown; recordIds?: unknown }
     const filters = query.filters ?? {}
     if (typeof filters !== 'object' || filters === null || Array.isArray(filters)) {
       return refuse(res, 400, 'filters must be given as filters.<field>=<value>', 'filters')
@@ -130,7 +130,8 @@ function exportRoute({ resource, definition, sequelize, logger, copy = false }: 
     if (idsParam && !ids) return refuse(res, 400, `${idsParam} must be record ids separated by commas`, idsParam)
 
     const sort = listSort(resource, { sortBy: query.sortBy as string | undefined, direction: query.direction as string | undefined })
-    const where = resource.whereFor(filters as Record<string, unknown>, currentAdmin, ids && { id: { [Op.in]: ids } })
+    const search = searchText(query.q)
+    const where = resource.whereFor(filters as Record<string, unknown>, currentAdmin, ids && { id: { [Op.in]: ids } }, search)
     const { columns, attributes, computed } = csvColumns(definition, resource)
     const copySql = copy && format === CSV ? copySelectSql(resource, columns, where, sort) : undefined
     const sql = resource.selectAllSql(where, sort, attributes, computed)
@@ -138,7 +139,7 @@ function exportRoute({ resource, definition, sequelize, logger, copy = false }: 
     const entry: ExportEntry = {
       resource: definition.name,
       actor: currentAdmin,
-      filter: flat.flatten(filters as Record<string, unknown>),
+      filter: { ...flat.flatten(filters as Record<string, unknown>), ...(search && { q: search }) },
       sort: { sortBy: sort.sortBy ?? 'id', direction: sort.direction },
       ids,
       rows: 0,

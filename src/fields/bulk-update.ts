@@ -13,11 +13,16 @@ import { fieldMap, fieldsOf, type ResourceDefinition } from './model.js'
 export type RowCheck = {
   id: number
   row: Record<string, unknown>
-  action: 'update' | 'unchanged' | 'error'
+  action: 'update' | 'unchanged' | 'error' | 'skipped'
   errors: Record<string, string>
+  /** Why a row is left alone (`skipped`), by field: a set-once field it already has a value in. */
+  skipped?: Record<string, string>
   /** The values this row would be written with (the touched attributes, as the model's setters left them). */
   values: Record<string, unknown>
 }
+
+/** Why a bulk change leaves a row alone whose set-once field has a value already. */
+export const ALREADY_SET = 'skipped: already set'
 
 /** Rows checked between two turns of the event loop (about 10 ms of work). */
 const YIELD_EVERY = 200
@@ -92,11 +97,17 @@ export async function checkInstance(
   return errors
 }
 
+const isSet = (value: unknown) => value !== null && value !== undefined && value !== ''
+
 /**
  * Checks `values` against every row as the edit form's update would: the touched attributes'
  * validators, then the model's beforeUpdate hooks (paired fields, read-only once set, active
  * references) with the stored row (at least its id and attributesToCheck). `everyRow` adds errors
  * that hold for every row (a role rule).
+ *
+ * A row that already has a different value in a touched set-once field (currency) is `skipped`:
+ * "set where none is set yet" is what a bulk change of such a field means, so those rows are left
+ * alone and reported instead of refusing the whole change. Any other broken rule is an `error`.
  */
 export async function checkRows(
   model: ModelStatic<Model>,
@@ -107,6 +118,7 @@ export async function checkRows(
 ): Promise<RowCheck[]> {
   const fields = fieldMap(definition)
   const touched = Object.keys(values)
+  const setOnce = touched.filter((name) => fields.get(name)?.readOnlyOnceSet)
   const skip = Object.keys(model.getAttributes()).filter((name) => !touched.includes(name))
   // Shared by every row: a referenced manager or product is looked up once, not once per row.
   const hookOptions = { transaction: options.transaction, referenceLookups: new Map(), fields: touched }
@@ -116,7 +128,13 @@ export async function checkRows(
     if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve))
     const instance = model.build(asSet(row, fields), { isNewRecord: false, raw: true })
     instance.set(values)
-    const errors = await checkInstance(model, definition, instance, { skip, hookOptions, errors: { ...options.everyRow } })
+    const everyRow = { ...options.everyRow }
+    const alreadySet = Object.keys(everyRow).length ? [] : setOnce.filter((name) => isSet(instance.previous(name as never)) && instance.get(name) !== instance.previous(name as never))
+    if (alreadySet.length) {
+      checks.push({ id: Number(row.id), row, action: 'skipped', errors: {}, skipped: Object.fromEntries(alreadySet.map((name) => [name, ALREADY_SET])), values: {} })
+      continue
+    }
+    const errors = await checkInstance(model, definition, instance, { skip, hookOptions, errors: everyRow })
     const changed = touched.some((name) => instance.changed(name as never))
     checks.push({
       id: Number(row.id),

@@ -18,7 +18,7 @@ export const panelAssets = { dir: path.join(projectRoot(), 'src', 'panel', 'asse
 export function loadComponents() {
   const componentLoader = new ComponentLoader()
   const add = (name: string) => componentLoader.add(name, path.join(componentsDir, `${name}.jsx`))
-  const ids: ComponentIds & { newWithDefaults: string; recordForm: string; clientHistory: string; revertChange: string; exportCsv: string; importCsv: string; operationLink: string; bulkEdit: string; dashboard: string; accountPage: string; resetTwoFactor: string; relatedList: string } = {
+  const ids: ComponentIds & { newWithDefaults: string; recordForm: string; clientHistory: string; revertChange: string; exportCsv: string; importCsv: string; operationLink: string; bulkEdit: string; dashboard: string; accountPage: string; resetTwoFactor: string; relatedList: string; listPage: string } = {
     readOnlyOnceSet: add('ReadOnlyOnceSet'),
     activeReference: add('ActiveReference'),
     plainText: add('PlainText'),
@@ -36,6 +36,7 @@ export function loadComponents() {
     accountPage: add('AccountPage'),
     resetTwoFactor: add('ResetTwoFactor'),
     relatedList: add('RelatedList'),
+    listPage: add('ListPage'),
   }
   componentLoader.override('LoggedIn', path.join(componentsDir, 'LoggedIn.jsx'))
   componentLoader.override('Login', path.join(componentsDir, 'Login.jsx'))

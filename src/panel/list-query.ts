@@ -25,7 +25,7 @@ export function pageSize(requested: unknown, fallback: number): number {
  */
 export const MAX_PAGE = 1_000_000_000
 
-export type ListUse = 'filter' | 'search' | 'sort'
+export type ListUse = 'filter' | 'search' | 'sort' | 'list'
 
 /** A list query that cannot be answered as asked. Answered as HTTP 400 with its message, naming `field`. */
 export class ListQueryError extends Error {
@@ -50,7 +50,7 @@ export class UnknownFieldError extends ListQueryError {
   ) {
     // A name is echoed short: a query can carry one of kilobytes, the answer need not.
     const named = field.length > 100 ? `${field.slice(0, 100)}…` : field
-    super(`You cannot ${use} by ${named}`, named)
+    super(use === 'list' ? `You cannot show ${named} in the list` : `You cannot ${use} by ${named}`, named)
     this.name = 'UnknownFieldError'
   }
 }
@@ -66,7 +66,22 @@ export function pageNumber(requested: unknown): number {
   return Number.isInteger(asked) && asked >= 1 ? asked : 1
 }
 
-type Queryable = { filterable: ReadonlySet<string>; sortable: ReadonlySet<string> }
+/** Kinds whose values do not fit a list cell. */
+const LONG_KINDS = new Set(['text', 'json'])
+
+/** The most characters of a search the list takes (longer text is cut, not refused). */
+export const MAX_SEARCH_LENGTH = 200
+
+/** The search box's text from a request's `q` (a repeated `q` counts once): trimmed, '' for none. */
+export function searchText(requested: unknown): string {
+  const text = Array.isArray(requested) ? requested.find((item) => typeof item === 'string') : requested
+  return typeof text === 'string' ? text.trim().slice(0, MAX_SEARCH_LENGTH) : ''
+}
+
+/** A page size the list's page-size menu offers (the same cap as every list-like answer). */
+export const PAGE_SIZES = [10, 25, 50, 100] as const
+
+type Queryable = { filterable: ReadonlySet<string>; sortable: ReadonlySet<string>; searchable: readonly string[]; listable: readonly string[] }
 const queryableByDefinition = new WeakMap<ResourceDefinition, Queryable>()
 
 /**
@@ -85,7 +100,11 @@ export function queryableFields(definition: ResourceDefinition): Queryable {
     'createdAt',
     ...usable.filter(([, def]) => (def.filter || def.list) && kinds[def.kind].sortable !== false).map(([name]) => name),
   ])
-  const queryable = { filterable, sortable }
+  // The search box looks into the fields marked `search: true` that filter as a substring.
+  const searchable = usable.filter(([, def]) => def.search && kinds[def.kind].filter === 'contains' && !def.options).map(([name]) => name)
+  // The column chooser offers every stored field a cell can show in a line (not long texts or JSON).
+  const listable = [...usable.filter(([, def]) => !LONG_KINDS.has(def.kind)).map(([name]) => name), 'createdAt']
+  const queryable = { filterable, sortable, searchable, listable }
   queryableByDefinition.set(definition, queryable)
   return queryable
 }
@@ -108,6 +127,18 @@ export function assertListQuery(
     if (!filterable.has(field)) throw new UnknownFieldError(field, 'filter')
   }
   if (query.sortBy && !sortable.has(query.sortBy)) throw new UnknownFieldError(query.sortBy, 'sort')
+}
+
+/**
+ * The columns a request asks a list to show (`columns=login,company`), each one the list may show;
+ * undefined when none are asked for (the definition's own columns).
+ */
+export function listColumns(definition: ResourceDefinition, requested: unknown): string[] | undefined {
+  if (requested === undefined || requested === '') return undefined
+  const names = [...new Set(String(requested).split(',').map((name) => name.trim()).filter(Boolean))]
+  const { listable } = queryableFields(definition)
+  for (const name of names) if (!listable.includes(name)) throw new UnknownFieldError(name, 'list')
+  return names.length ? names : undefined
 }
 
 /**

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto'
-import { Filter, flat, ValidationError, type ActionContext, type ActionHandler, type ActionRequest, type ActionResponse, type CurrentAdmin } from 'adminjs'
+import { flat, ValidationError, type ActionContext, type ActionHandler, type ActionRequest, type ActionResponse, type CurrentAdmin } from 'adminjs'
 import type { NextFunction, Request, Response } from 'express'
 import type { Model, ModelStatic, Transaction } from 'sequelize'
 import { isStaff } from '../../access/index.js'
 import { attributesToCheck, bulkEditableFields, checkRows, writeRows, type RowCheck } from '../../fields/bulk-update.js'
 import type { ResourceDefinition } from '../../fields/model.js'
 import { blankInputsToNull } from './action-hooks.js'
-import type { AppResource, BulkTarget } from '../adapter/app-resource.js'
-import { refusingUnknownFields } from '../list-query.js'
+import { ListFilter, type AppResource, type BulkTarget } from '../adapter/app-resource.js'
+import { refusingUnknownFields, searchText } from '../list-query.js'
 
 /**
  * "Edit selected" (a bulk action on the selected rows) and "Edit all matching" (a resource action
@@ -18,8 +18,26 @@ import { refusingUnknownFields } from '../list-query.js'
 
 export const NOT_REACHABLE = 'Not found or not yours'
 
-export type BulkEditRow = { row: number; id: number | null; login: string | null; action: 'update' | 'unchanged' | 'error'; errors: Record<string, string> }
-export type BulkEditReport = { dryRun: boolean; total: number; created: 0; updated: number; unchanged: number; failed: number; rows: BulkEditRow[] }
+export type BulkEditRow = {
+  row: number
+  id: number | null
+  login: string | null
+  action: 'update' | 'unchanged' | 'error' | 'skipped'
+  errors: Record<string, string>
+  /** A `skipped` row's reasons by field ("skipped: already set"); the row is left alone. */
+  skipped?: Record<string, string>
+}
+export type BulkEditReport = {
+  dryRun: boolean
+  total: number
+  created: 0
+  updated: number
+  unchanged: number
+  /** Rows left alone because a set-once field already has a value (not a failure). */
+  skipped: number
+  failed: number
+  rows: BulkEditRow[]
+}
 
 export type BulkEditOptions = {
   model: ModelStatic<Model>
@@ -61,13 +79,13 @@ const requestedIds = (query: Record<string, unknown> | undefined) => [
 ]
 
 /**
- * The list's filter from a request's query (`filters.<field>=`), every name kept: the adapter
- * refuses one the list does not offer (UnknownFieldError), as the list itself does, rather than
- * acting on more records than the filter says.
+ * The list's filter and search from a request's query (`filters.<field>=`, `q=`), every filter name
+ * kept: the adapter refuses one the list does not offer (UnknownFieldError), as the list itself
+ * does, rather than acting on more records than the filter says.
  */
 export function listFilter(query: Record<string, unknown> | undefined, resource: AppResource) {
-  const { filters = {} } = flat.unflatten(query ?? {}) as { filters?: Record<string, unknown> }
-  return new Filter(filters, resource)
+  const { filters = {}, q } = flat.unflatten(query ?? {}) as { filters?: Record<string, unknown>; q?: unknown }
+  return new ListFilter(filters, resource, searchText(q))
 }
 
 class NothingSaved extends Error {
@@ -78,15 +96,16 @@ class NothingSaved extends Error {
 
 function reportOf(dryRun: boolean, rows: BulkEditRow[]): BulkEditReport {
   const count = (action: BulkEditRow['action']) => rows.filter((row) => row.action === action).length
-  return { dryRun, total: rows.length, created: 0, updated: count('update'), unchanged: count('unchanged'), failed: count('error'), rows }
+  return { dryRun, total: rows.length, created: 0, updated: count('update'), unchanged: count('unchanged'), skipped: count('skipped'), failed: count('error'), rows }
 }
 
 function noticeOf(report: BulkEditReport, saved: boolean) {
-  const parts = `${report.updated} to change, ${report.unchanged} unchanged, ${report.failed} with errors`
+  const skipped = report.skipped ? `, ${report.skipped} skipped (already set)` : ''
+  const parts = `${report.updated} to change, ${report.unchanged} unchanged${skipped}, ${report.failed} with errors`
   if (report.dryRun) return { type: report.failed ? 'error' : 'info', message: `Preview of ${report.total} records: ${parts}. Nothing saved yet.` } as const
   if (!saved) return { type: 'error', message: `Nothing saved: ${report.failed} of ${report.total} records break a rule (see the rows).` } as const
-  const skipped = report.failed ? `; ${report.failed} not found or not yours, left alone` : ''
-  return { type: 'success', message: `Changed ${report.updated} records, ${report.unchanged} unchanged${skipped}.` } as const
+  const notReached = report.failed ? `; ${report.failed} not found or not yours, left alone` : ''
+  return { type: 'success', message: `Changed ${report.updated} records, ${report.unchanged} unchanged${skipped}${notReached}.` } as const
 }
 
 /** The two actions, for a resource's `actions` option. */
@@ -125,6 +144,7 @@ export function bulkEditActions(options: BulkEditOptions) {
         login: (check.row[title] as string | undefined) ?? null,
         action: check.action,
         errors: check.errors,
+        ...(check.skipped && { skipped: check.skipped }),
       })
       if (!ids) return checks.map((check, i) => asRow(check, i + 1))
       const byId = new Map(checks.map((check) => [String(check.id), check]))

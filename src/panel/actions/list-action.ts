@@ -1,9 +1,10 @@
 import { Filter, flat, type ActionHandler, type RecordJSON } from 'adminjs'
-import type { AppResource, ListPage } from '../adapter/app-resource.js'
+import { fieldsOf, type ResourceDefinition } from '../../fields/model.js'
+import { ListFilter, NOT_SET_FILTER, type AppResource, type ListPage } from '../adapter/app-resource.js'
 import { adminOf } from '../adminjs-internals/action-context.js'
-import { pageNumber, pageSize, refusingUnknownFields } from '../list-query.js'
+import { listColumns, PAGE_SIZES, pageNumber, pageSize, queryableFields, refusingUnknownFields, searchText } from '../list-query.js'
 
-export type ListQuery = { filters?: Record<string, unknown>; sortBy?: string; direction?: string; page?: string; perPage?: string }
+export type ListQuery = { filters?: Record<string, unknown>; q?: unknown; columns?: unknown; sortBy?: string; direction?: string; page?: string; perPage?: string }
 type SearchQuery = ListQuery & { searchProperty?: string }
 
 /**
@@ -13,15 +14,18 @@ type SearchQuery = ListQuery & { searchProperty?: string }
  * back to the first page / the default size instead of reaching the database, a page number past
  * MAX_PAGE is a 400; a page holds at most MAX_PER_PAGE rows; a filter or sort the list does not
  * offer is a 400 naming the field.
+ * `q=` is the search box's text (the fields marked `search: true`), `columns=a,b` the columns the
+ * user chose (any the list may show; see listColumns).
  */
 export const listRecords: ActionHandler<ListPage | { error: string }> = refusingUnknownFields<ListPage>(async (request, _response, context) => {
   const resource = context.resource as AppResource
-  const { filters = {}, sortBy, direction, page, perPage } = flat.unflatten(request.query ?? {}) as ListQuery
+  const { filters = {}, q, columns, sortBy, direction, page, perPage } = flat.unflatten(request.query ?? {}) as ListQuery
   return resource.listPage(
-    new Filter(filters, resource),
+    new ListFilter(filters, resource, searchText(q)),
     {
       page: pageNumber(page),
       perPage: pageSize(perPage, adminOf(context)?.options.settings?.defaultPerPage ?? 10),
+      columns: listColumns(resource.definitionOf(), columns),
       ...listSort(resource, { sortBy, direction }),
     },
     context,
@@ -62,3 +66,26 @@ export function listSort(resource: AppResource, { sortBy, direction }: Pick<List
     direction: ((direction || defaults.direction || 'asc') === 'asc' ? 'asc' : 'desc') as 'asc' | 'desc',
   }
 }
+
+/**
+ * The list page's own options (see components/ListPage.jsx): one component draws the whole page
+ * (search box, filter chips and drawer, page size, column chooser, selection, phone cards), so
+ * AdminJS's header, filter button and drawer are not drawn. `custom` tells it, from the
+ * definition, what it may offer: the searchable fields (the box's placeholder), the columns a user
+ * may choose, the sortable ones, the filters that take "Not set", and the page sizes.
+ */
+export function listView(definition: ResourceDefinition, component: string) {
+  const { searchable, listable, sortable, filterable } = queryableFields(definition)
+  const notSet = fieldsOf(definition)
+    .filter(([name, def]) => filterable.has(name) && !def.required && def.default === undefined)
+    .map(([name]) => name)
+  return {
+    component,
+    showFilter: false,
+    hideActionHeader: true,
+    custom: { searchable, listable, sortable: [...sortable], notSet, pageSizes: PAGE_SIZES, notSetValue: NOT_SET_FILTER },
+  }
+}
+
+/** Resource-level buttons (Export, Import, Edit all matching) belong to the list: not on these pages. */
+export const WITHOUT_RESOURCE_ACTIONS = { showResourceActions: false } as const

@@ -5,10 +5,10 @@ import { fieldErrorsFrom } from '../../fields/errors.js'
 import type { FieldDef } from '../../fields/kinds.js'
 import { fieldMap, fieldsOf, secretAttributes, type ResourceDefinition } from '../../fields/model.js'
 import { adminOf } from '../adminjs-internals/action-context.js'
-import { assertListQuery } from '../list-query.js'
+import { assertListQuery, queryableFields } from '../list-query.js'
 import { panelType } from '../panel-fields.js'
 import { actorOf, asActor, deleteRefusal, isStaleVersionRefusal, lockedVersion, StaleVersion, type Context } from './actor-writes.js'
-import { filterConditions } from './filters.js'
+import { filterConditions, ListFilter, searchCondition, searchOf } from './filters.js'
 import { TableReader, type Order } from './list-sql.js'
 import { referenceTitles, rememberedReferences, rememberReference, TITLE_OF, titlesFromRecords } from './references.js'
 import { listRows, onlyWritable, presented, SafeRecord } from './response-shaping.js'
@@ -18,7 +18,7 @@ import { postedVersion, staleVersionError } from './stale-version.js'
 // rest of the adapter's work is in the modules next to this one).
 
 export { COUNT_CAP } from './list-sql.js'
-export { escapeLike, NOT_SET_FILTER } from './filters.js'
+export { escapeLike, ListFilter, NOT_SET_FILTER } from './filters.js'
 
 /** Rows the current user may see; undefined means all of them. */
 export type RowScope = (currentAdmin: CurrentAdmin | undefined) => WhereOptions | undefined
@@ -89,6 +89,11 @@ export class AppResource extends SequelizeResource {
     return this.definition.name
   }
 
+  /** The resource's declarative definition (what its list may filter, search and show). */
+  definitionOf(): ResourceDefinition {
+    return this.definition
+  }
+
   // AdminJS converts form input by these types before any hook runs; they must match the panel's
   // view of each field (a day list is typed text, not an array of numbers).
   properties() {
@@ -130,6 +135,8 @@ export class AppResource extends SequelizeResource {
     // Keys, not properties: a key that names no property (AdminJS leaves it without one) is refused too.
     this.assertListQuery({ filters: Object.keys(filter?.filters ?? {}) })
     const conditions = filterConditions(filter, this.fields)
+    const search = searchCondition(searchOf(filter), queryableFields(this.definition).searchable)
+    if (search) conditions.push(search)
     const scope = this.rowScope(context?.currentAdmin)
     if (scope) conditions.push(scope)
     return { [Op.and]: conditions }
@@ -139,8 +146,8 @@ export class AppResource extends SequelizeResource {
    * The condition of a list with these filters (its query's `filters.<field>`), for this user: the
    * list's own translation and row scope. `also` narrows it further (e.g. to a selection of ids).
    */
-  whereFor(filters: Record<string, unknown>, currentAdmin: CurrentAdmin | undefined, also?: WhereOptions): WhereOptions {
-    const where = this.where(new Filter(filters, this), { currentAdmin }) as { [Op.and]: WhereOptions[] }
+  whereFor(filters: Record<string, unknown>, currentAdmin: CurrentAdmin | undefined, also?: WhereOptions, search = ''): WhereOptions {
+    const where = this.where(new ListFilter(filters, this, search), { currentAdmin }) as { [Op.and]: WhereOptions[] }
     if (also) where[Op.and].push(also)
     return where
   }
@@ -173,7 +180,8 @@ export class AppResource extends SequelizeResource {
   }
 
   private knownTotalOf(filter: Filter | undefined, context: Context) {
-    if (!this.knownTotal) return undefined
+    // A summary knows nothing of what a search matches.
+    if (!this.knownTotal || searchOf(filter)) return undefined
     const values = Object.fromEntries(Object.values(filter?.filters ?? {}).map((element) => [element.path, element.value as unknown]))
     return this.knownTotal(values, context?.currentAdmin)
   }
@@ -266,14 +274,21 @@ export class AppResource extends SequelizeResource {
    * the listed columns (row-level isAccessible/isVisible rules see those); references carry only
    * their title; each action is serialized once per page, not once per row.
    */
-  async listPage(filter: Filter, query: { page: number; perPage: number } & Sort, context: ActionContext): Promise<ListPage> {
+  async listPage(filter: Filter, query: { page: number; perPage: number; columns?: string[] } & Sort, context: ActionContext): Promise<ListPage> {
     const { page, perPage } = query
     const sort = this.order(query)
     const decorated = this.decorate()
-    this.listed ??= new Set(['id', decorated.titleProperty().name(), ...decorated.getListProperties().map((p) => p.propertyPath), ...this.listAlso])
+    const title = decorated.titleProperty().name()
+    // The user's chosen columns (checked by the list action), else the definition's own.
+    const shown = query.columns
+      ? query.columns.map((name) => decorated.getPropertyByKey(name)).filter((property) => property !== null)
+      : decorated.getListProperties()
+    const listed = query.columns
+      ? new Set(['id', title, ...query.columns, ...this.listAlso])
+      : (this.listed ??= new Set(['id', title, ...decorated.getListProperties().map((p) => p.propertyPath), ...this.listAlso]))
     // A reference column's titles come with the page (a subquery per row) where the referenced rows
     // are not row-scoped for this user; otherwise from one look-up per reference.
-    const references = decorated.getListProperties().filter((property) => property.reference())
+    const references = shown.filter((property) => property.reference())
     const inlineTitles = new Map<string, string>()
     for (const property of references) {
       const target = property.reference()
@@ -281,15 +296,15 @@ export class AppResource extends SequelizeResource {
       if (subquery) inlineTitles.set(property.propertyPath, subquery)
     }
     const columns = {
-      attributes: this.reader.readableAttributes().filter((name) => this.listed!.has(name) || name === sort.sortBy),
+      attributes: this.reader.readableAttributes().filter((name) => listed.has(name) || name === sort.sortBy),
       computed: new Map([...inlineTitles].map(([path, subquery]) => [`${TITLE_OF}${path}`, subquery])),
     }
     const known = await this.knownTotalOf(filter, context)
     const { rows, total } = await this.reader.pageAndTotal(this.where(filter, context), sort, perPage, (page - 1) * perPage, columns, known)
     const records = rows.map((row) => {
-      const listed: Record<string, unknown> = {}
-      for (const name of this.listed!) if (name in row) listed[name] = row[name]
-      return this.stored(listed)
+      const cells: Record<string, unknown> = {}
+      for (const name of listed) if (name in row) cells[name] = row[name]
+      return this.stored(cells)
     })
 
     const populated = await referenceTitles(records, rows, references, inlineTitles, (target, ids) =>

@@ -1,4 +1,4 @@
-import { FORM_VALUE_NULL, type Filter } from 'adminjs'
+import { Filter, FORM_VALUE_NULL, type BaseResource } from 'adminjs'
 import { Op, type WhereOptions } from 'sequelize'
 import { kinds, type FieldDef, type FilterMatch } from '../../fields/kinds.js'
 
@@ -10,6 +10,34 @@ import { kinds, type FieldDef, type FilterMatch } from '../../fields/kinds.js'
  * AdminJS's own marker for "no value" in forms.
  */
 export const NOT_SET_FILTER = FORM_VALUE_NULL
+
+/**
+ * A list's filters and the text of its search box (`q=`): AdminJS's Filter, which every read path
+ * (list, count, bulk edit's all-matching, export) already passes along, carrying the search too.
+ */
+export class ListFilter extends Filter {
+  constructor(
+    filters: Record<string, unknown> | undefined,
+    resource: BaseResource,
+    readonly search = '',
+  ) {
+    super(filters as ConstructorParameters<typeof Filter>[0], resource)
+  }
+}
+
+/** The search text of a filter ('' for none). */
+export const searchOf = (filter: Filter | undefined) => (filter instanceof ListFilter ? filter.search : '')
+
+/**
+ * The search box's condition: the text as a case-insensitive substring of any searchable field
+ * (ILIKE, served by each column's trigram index; PostgreSQL ORs the index scans).
+ */
+export function searchCondition(text: string, searchable: readonly string[]): WhereOptions | undefined {
+  if (!text) return undefined
+  if (!searchable.length) return MATCHES_NOTHING
+  const pattern = `%${escapeLike(text)}%`
+  return { [Op.or]: searchable.map((name) => ({ [name]: { [Op.iLike]: pattern } })) }
+}
 
 /** Makes user input match literally inside a LIKE/ILIKE pattern. */
 export const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`)

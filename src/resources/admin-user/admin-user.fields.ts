@@ -19,8 +19,9 @@ export const adminUserDefinition: ResourceDefinition = {
           help: 'Used to log in.',
           list: true,
           filter: true,
+          search: true,
         },
-        name: { label: 'Name', kind: 'string', required: true, maxLength: 128, list: true, filter: true },
+        name: { label: 'Name', kind: 'string', required: true, maxLength: 128, list: true, filter: true, search: true },
         role: {
           label: 'Role',
           kind: 'enum',

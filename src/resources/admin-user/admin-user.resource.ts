@@ -16,7 +16,7 @@ export function resourceOptions(models: Models, components: ReturnType<typeof lo
     resource: new AppResource(models.AdminUser, entry.definition),
     options: {
       ...panel.resourceOptions,
-      actions: { ...adminOnlyActions(panel, components), resetTwoFactor: resetTwoFactorAction(components.resetTwoFactor) },
+      actions: { ...adminOnlyActions(panel, components, entry.definition), resetTwoFactor: resetTwoFactorAction(components.resetTwoFactor) },
     },
   }
 }

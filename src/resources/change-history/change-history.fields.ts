@@ -53,7 +53,7 @@ export const changeHistoryDefinitionFor = (recordTypes: Option[]): ResourceDefin
           list: 4,
           filter: true,
         },
-        actorEmail: { label: 'Changed by', kind: 'string', maxLength: 254, default: 'system', readOnly: true, list: 5, filter: true },
+        actorEmail: { label: 'Changed by', kind: 'string', maxLength: 254, default: 'system', readOnly: true, list: 5, filter: true, search: true },
         actorId: { label: 'Changed by (user id)', kind: 'integer', readOnly: true },
         clientId: { label: 'Client', kind: 'integer', readOnly: true },
         changes: { label: 'Changes', kind: 'json', required: true, readOnly: true },

@@ -3,7 +3,7 @@ import { flat, NotFoundError, type ActionHandler, type ActionResponse, type Afte
 import { historyVisibleTo, isStaff } from '../../access/index.js'
 import { AppResource } from '../../panel/adapter/app-resource.js'
 import { withCompactAnswers } from '../../panel/actions/action-hooks.js'
-import { listRecords, searchRecords } from '../../panel/actions/list-action.js'
+import { listRecords, listView, searchRecords, WITHOUT_RESOURCE_ACTIONS } from '../../panel/actions/list-action.js'
 import type { loadComponents } from '../../panel/components.js'
 import { panelFields } from '../../panel/panel-fields.js'
 import type { Models } from '../../models/index.js'
@@ -103,9 +103,9 @@ export function resourceOptions(models: Models, components: ReturnType<typeof lo
       listProperties: ['createdAt', 'resource', 'recordId', 'action', 'actorEmail', 'summary', 'operation'],
       showProperties: ['createdAt', 'resource', 'recordId', 'action', 'actorEmail', 'summary', 'operation'],
       actions: withCompactAnswers({
-        list: { isAccessible: isStaff, isVisible: isStaff, handler: listRecords, after: summarize },
+        list: { isAccessible: isStaff, isVisible: isStaff, handler: listRecords, after: summarize, ...listView(entry.definition, components.listPage) },
         search: { isAccessible: isStaff, handler: searchRecords },
-        show: { isAccessible: isStaff, isVisible: isStaff, after: summarize },
+        show: { ...WITHOUT_RESOURCE_ACTIONS, isAccessible: isStaff, isVisible: isStaff, after: summarize },
         // Every rule (role, ownership of the client, conflicts, currency) is checked by revert().
         revert: {
           actionType: 'record',

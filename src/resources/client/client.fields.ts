@@ -29,6 +29,7 @@ export const clientDefinition: ResourceDefinition = {
           help: 'Username used for platform access.',
           list: 1,
           filter: true,
+          search: true,
         },
         password: { ...passwordField, row: 'password' },
         passwordConfirmation: {
@@ -140,7 +141,7 @@ export const clientDefinition: ResourceDefinition = {
       fields: {
         contactName: { label: 'First and Last Name', kind: 'string', maxLength: 128, row: 'contact' },
         contractNumber: { label: 'Number of contract', kind: 'string', maxLength: 64, row: 'contact' },
-        company: { label: 'Company', kind: 'string', maxLength: 255, list: 2, filter: true },
+        company: { label: 'Company', kind: 'string', maxLength: 255, list: 2, filter: true, search: true },
         companyCredentials: {
           label: 'Company Credential',
           kind: 'text',
@@ -195,7 +196,7 @@ export const clientDefinition: ResourceDefinition = {
     {
       title: 'Email and notification settings',
       fields: {
-        email: { label: 'E-mail', kind: 'email', required: true, row: 'email', filter: true },
+        email: { label: 'E-mail', kind: 'email', required: true, row: 'email', filter: true, search: true },
         priceUpdateEmail: { label: 'E-mail for price update', kind: 'email', row: 'email' },
         billingEmail: { label: 'E-mail for billing', kind: 'email', row: 'billingEmail' },
         priceUpdateFormat: {

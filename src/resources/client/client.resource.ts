@@ -4,7 +4,7 @@ import { clientsVisibleTo, isAdmin, isStaff, ownsClient } from '../../access/ind
 import { blankInputsToNull, landOnSavedRecord, withCompactAnswers } from '../../panel/actions/action-hooks.js'
 import { AppResource, escapeLike, NOT_SET_FILTER } from '../../panel/adapter/app-resource.js'
 import { bulkDeleteRecords } from '../../panel/actions/bulk-delete-action.js'
-import { listRecords, searchRecords } from '../../panel/actions/list-action.js'
+import { listRecords, listView, searchRecords, WITHOUT_RESOURCE_ACTIONS } from '../../panel/actions/list-action.js'
 import { pageSize } from '../../panel/list-query.js'
 import { bulkEditActions } from '../../panel/actions/bulk-edit.js'
 import { exportActions } from '../../panel/actions/export-actions.js'
@@ -72,14 +72,16 @@ export function resourceOptions(models: Models, components: ReturnType<typeof lo
         },
       },
       actions: withCompactAnswers({
-        list: { isAccessible: isStaff, isVisible: isStaff, handler: listRecords },
+        list: { isAccessible: isStaff, isVisible: isStaff, handler: listRecords, ...listView(clientDefinition, components.listPage) },
         search: { isAccessible: isStaff, handler: searchRecords },
         show: {
+          ...WITHOUT_RESOURCE_ACTIONS,
           isAccessible: ownsClient,
           isVisible: ownsClient,
           layout: [...showLayout, ...related.layout, ['@H4', { children: 'Change history', mt: 'xl', mb: 'lg' }], 'history'],
         },
         new: {
+          ...WITHOUT_RESOURCE_ACTIONS,
           isAccessible: isStaff,
           isVisible: isStaff,
           layout: formLayout,
@@ -89,6 +91,7 @@ export function resourceOptions(models: Models, components: ReturnType<typeof lo
           after: landOnSavedRecord,
         },
         edit: {
+          ...WITHOUT_RESOURCE_ACTIONS,
           // Sticky Save, leave prompt, errors summary, conflict merge (components/RecordForm.jsx).
           component: components.recordForm,
           isAccessible: ownsClient,

@@ -18,8 +18,9 @@ export const productDefinition: ResourceDefinition = {
           unique: true,
           list: true,
           filter: true,
+          search: true,
         },
-        name: { label: 'Name', kind: 'string', required: true, maxLength: 128, list: true, filter: true },
+        name: { label: 'Name', kind: 'string', required: true, maxLength: 128, list: true, filter: true, search: true },
         description: { label: 'Description', kind: 'text', maxLength: 4000 },
         active: {
           label: 'Active',

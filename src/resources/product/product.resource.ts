@@ -12,7 +12,7 @@ export function resourceOptions(models: Models, components: ReturnType<typeof lo
     resource: new AppResource(models.Product, entry.definition),
     options: {
       ...panel.resourceOptions,
-      actions: adminOnlyActions(panel, components),
+      actions: adminOnlyActions(panel, components, entry.definition),
     },
   }
 }

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { QueryTypes } from 'sequelize'
+import type { AppResource } from '../src/panel/adapter/app-resource.js'
+import { api, createClient, startTestApp, type TestApp } from './helpers/harness.js'
+
+// Issue #26: the search box (`q=`), the "not set" filter, chosen columns and each user's list
+// preferences, through the routes the list page calls.
+
+let t: TestApp
+let admin: Awaited<ReturnType<TestApp['loginAs']>>
+let manager1: Awaited<ReturnType<TestApp['loginAs']>>
+let manager2: Awaited<ReturnType<TestApp['loginAs']>>
+
+before(async () => {
+  t = await startTestApp()
+  admin = await t.loginAs('admin@example.com')
+  manager1 = await t.loginAs('manager1@example.com')
+  manager2 = await t.loginAs('manager2@example.com')
+  await createClient(t, 'AcmeOps', { company: 'ACME Telecom GmbH', email: 'ops@acme.example', currency: 'EUR', deliveryStatus: 'active' })
+  await createClient(t, 'billing-1', { company: 'Acme Billing', email: 'billing@one.example', currency: null, deliveryStatus: 'expired' })
+  await createClient(t, 'zebra_100', { company: 'Zebra 100% Parcel', email: 'desk@ACME-mail.example', currency: null, managerId: t.ids.manager2 })
+  await createClient(t, 'other', { company: 'Other Ltd', email: 'x@other.example', currency: 'USD' })
+})
+after(() => t.close())
+
+type ListBody = { meta: { total: number; perPage: number }; records: { params: Record<string, unknown> }[] }
+const logins = (body: ListBody) => body.records.map((record) => String(record.params.login)).sort()
+const list = (agent: typeof admin, query: Record<string, string | number>) => agent.get(api.list('Client')).query(query)
+
+describe('the search box (q=)', () => {
+  test('a case-insensitive substring of login, company or e-mail', async () => {
+    assert.deepEqual(logins((await list(admin, { q: 'acme' })).body), ['AcmeOps', 'billing-1', 'zebra_100'])
+    assert.deepEqual(logins((await list(admin, { q: 'TELECOM' })).body), ['AcmeOps'])
+    assert.deepEqual(logins((await list(admin, { q: 'billing@one' })).body), ['billing-1'])
+    assert.equal((await list(admin, { q: 'acme' })).body.meta.total, 3)
+  })
+
+  test('typed wildcards match themselves; blank text searches nothing', async () => {
+    assert.deepEqual(logins((await list(admin, { q: '100%' })).body), ['zebra_100'])
+    assert.deepEqual(logins((await list(admin, { q: '_' })).body), ['zebra_100'])
+    assert.equal((await list(admin, { q: '   ' })).body.meta.total, 4)
+  })
+
+  test('combines with filters, the "not set" filter included', async () => {
+    assert.deepEqual(logins((await list(admin, { q: 'acme', 'filters.currency': '__FORM_VALUE_NULL__' })).body), ['billing-1', 'zebra_100'])
+    assert.deepEqual(logins((await list(admin, { q: 'acme', 'filters.deliveryStatus': 'expired' })).body), ['billing-1'])
+    // A filter the summary could count alone is counted for real once a search narrows it.
+    assert.equal((await list(admin, { q: 'zebra', 'filters.currency': '__FORM_VALUE_NULL__' })).body.meta.total, 1)
+  })
+
+  test("honors the row scope: a manager never finds another manager's client", async () => {
+    assert.deepEqual(logins((await list(manager1, { q: 'acme' })).body), ['AcmeOps', 'billing-1'])
+    assert.deepEqual(logins((await list(manager2, { q: 'acme' })).body), ['zebra_100'])
+    assert.equal((await list(manager1, { q: 'zebra' })).body.meta.total, 0)
+  })
+
+  test('is served by the trigram indexes (the plan ORs them once reading the whole table is ruled out)', async () => {
+    const resource = t.admin.findResource('Client') as AppResource
+    const sql = resource.selectAllSql(resource.whereFor({}, { id: String(t.ids.admin), email: 'admin@example.com', role: 'admin' } as never, undefined, 'acme'), {}, ['id'])
+    const plan = await t.db.sequelize.transaction(async (transaction) => {
+      // A handful of rows: the planner would rather read them all; ruling out whole-table reads
+      // (sequential or by the primary key) shows whether the search can be answered by the indexes.
+      await t.db.sequelize.query('SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off', { transaction })
+      const rows = (await t.db.sequelize.query(`EXPLAIN ${sql}`, { type: QueryTypes.SELECT, transaction })) as { 'QUERY PLAN': string }[]
+      return rows.map((row) => row['QUERY PLAN']).join('\n')
+    })
+    for (const index of ['clients_login_trgm', 'clients_company_trgm', 'clients_email_trgm']) assert.match(plan, new RegExp(index), plan)
+    assert.match(sql, /ILIKE '%acme%'/)
+  })
+
+  test('the same q narrows the CSV export', async () => {
+    const csv = await admin.get('/admin/exports/Client.csv').query({ q: 'telecom' }).buffer(true).parse((res, done) => {
+      let text = ''
+      res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')))
+      res.on('end', () => done(null, text))
+    })
+    assert.equal(csv.status, 200)
+    const lines = String(csv.body).trim().split(/\r\n/)
+    assert.equal(lines.length, 2, String(csv.body))
+    assert.match(lines[1], /AcmeOps/)
+    const scoped = await manager1.get('/admin/exports/Client.csv').query({ q: 'zebra' }).buffer(true).parse((res, done) => {
+      let text = ''
+      res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')))
+      res.on('end', () => done(null, text))
+    })
+    assert.equal(String(scoped.body).trim().split(/\r\n/).length, 1, 'only the header: not their client')
+  })
+
+  test('every list has a search box: products, admin users and the change history search theirs', async () => {
+    const products = await admin.get(api.list('Product')).query({ q: 'busi' })
+    assert.deepEqual(products.body.records.map((record: { params: { code: string } }) => record.params.code), ['BUSINESS'])
+    const users = await admin.get(api.list('AdminUser')).query({ q: 'MARIA' })
+    assert.deepEqual(users.body.records.map((record: { params: { email: string } }) => record.params.email), ['manager1@example.com'])
+    const history = await admin.get(api.list('ChangeHistory')).query({ q: 'nobody-typed-this' })
+    assert.equal(history.body.meta.total, 0)
+  })
+})
+
+describe('page size and columns', () => {
+  test('perPage is capped at 100', async () => {
+    assert.equal((await list(admin, { perPage: 500 })).body.meta.perPage, 100)
+    assert.equal((await list(admin, { perPage: 25 })).body.meta.perPage, 25)
+  })
+
+  test('columns= shows the chosen columns (with references titled); one the list cannot show is a 400', async () => {
+    const chosen = await list(admin, { columns: 'login,phone,country,productId' })
+    const params = chosen.body.records[0].params
+    assert.deepEqual(Object.keys(params).sort(), ['country', 'createdAt', 'id', 'login', 'phone', 'productId'].filter((name) => name in params).sort())
+    assert.ok(!('company' in params), 'a column not chosen is not sent')
+    for (const refused of ['passwordHash', 'password', 'comments', 'nope']) {
+      const response = await list(admin, { columns: `login,${refused}` })
+      assert.equal(response.status, 400, refused)
+      assert.match(response.body.error, new RegExp(refused))
+    }
+  })
+})
+
+describe('each user’s list preferences', () => {
+  const path = (resource: string) => `/admin/api/list-preferences/${resource}`
+
+  test('stored per user on the server, read back in any later session', async () => {
+    assert.deepEqual((await manager1.get(path('Client'))).body, { perPage: null, columns: null })
+    const saved = await manager1.post(path('Client')).type('form').send({ perPage: '50', columns: 'login,company,phone' })
+    assert.equal(saved.status, 200, JSON.stringify(saved.body))
+    assert.deepEqual(saved.body, { perPage: 50, columns: ['login', 'company', 'phone'] })
+    const again = await t.loginAs('manager1@example.com')
+    assert.deepEqual((await again.get(path('Client'))).body, { perPage: 50, columns: ['login', 'company', 'phone'] })
+    // Another user's are their own.
+    assert.deepEqual((await manager2.get(path('Client'))).body, { perPage: null, columns: null })
+    // Saving only the page size keeps the columns.
+    await again.post(path('Client')).type('form').send({ perPage: '25' })
+    assert.deepEqual((await manager1.get(path('Client'))).body, { perPage: 25, columns: ['login', 'company', 'phone'] })
+  })
+
+  test('a page size or column the list does not offer is a 400; nothing stored', async () => {
+    for (const body of [{ perPage: '7' }, { perPage: '1000' }, { columns: 'login,passwordHash' }]) {
+      const response = await admin.post(path('Client')).type('form').send(body)
+      assert.equal(response.status, 400, JSON.stringify(body))
+    }
+    assert.deepEqual((await admin.get(path('Client'))).body, { perPage: null, columns: null })
+  })
+
+  test('only for a list the user may open', async () => {
+    assert.equal((await manager1.get(path('AdminUser'))).status, 403)
+    assert.equal((await manager1.post(path('Product')).type('form').send({ perPage: '25' })).status, 403)
+    assert.equal((await admin.get(path('Nope'))).status, 404)
+  })
+})

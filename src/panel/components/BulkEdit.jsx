@@ -38,7 +38,8 @@ const SHOWN_ERRORS = 100
 const PageContent = (props) => <Box variant="container" {...props} />
 const PageFooter = (props) => <Box mt="xl" {...props} />
 
-const firstValue = (field) => (field.kind === 'boolean' ? 'true' : field.options?.[0]?.value ?? '')
+// A set-once field (currency) starts empty: its first choice would be a guess that can never be undone.
+const firstValue = (field) => (field.readOnlyOnceSet ? '' : field.kind === 'boolean' ? 'true' : field.options?.[0]?.value ?? '')
 
 // Active records only, through the resource's referenceChoices action (as the edit form's select).
 function ReferenceInput({ field, onChange, resourceId, disabled }) {
@@ -104,7 +105,8 @@ const BulkEdit = ({ action, resource, records }) => {
     for (const key of ['recordIds', 'refresh', 'allMatching']) query.delete(key)
     return query
   }, [location.search])
-  const filters = useMemo(() => Object.fromEntries([...listQuery].filter(([key]) => key.startsWith('filters.'))), [listQuery])
+  // The list's filters and its search (q), which bound "all matching" as they bound the list.
+  const filters = useMemo(() => Object.fromEntries([...listQuery].filter(([key]) => key.startsWith('filters.') || key === 'q')), [listQuery])
 
   const { translateProperty } = useTranslation()
   // Which fields come from the action; their labels and choices from the resource's properties.
@@ -225,7 +227,20 @@ const BulkEdit = ({ action, resource, records }) => {
     )
   }
 
-  const errorRows = preview ? preview.rows.filter((row) => row.action === 'error') : []
+  const errorRows = preview ? preview.rows.filter((row) => row.action === 'error' || row.action === 'skipped') : []
+  // A ticked field without a value (a set-once field starts empty) cannot be previewed yet.
+  const missingValue = fields.find((field) => touched[field.name] && field.readOnlyOnceSet && !values[field.name])
+  const applyBlocked = !anyTouched
+    ? 'Tick a field to change first.'
+    : missingValue
+      ? `Choose a ${missingValue.label} first.`
+      : !preview
+        ? 'Preview first: Apply is enabled once the preview shows what will change.'
+        : preview.failed > 0
+          ? `${preview.failed} client${preview.failed === 1 ? '' : 's'} would break a rule (see the rows above): change the values or narrow the list, then preview again.`
+          : preview.updated === 0
+            ? 'Nothing would change: every client already has these values.'
+            : null
   return (
     <>
       <Content data-testid="bulk-edit">
@@ -269,7 +284,7 @@ const BulkEdit = ({ action, resource, records }) => {
             <MessageBox
               variant={preview.failed ? 'danger' : 'info'}
               mb="lg"
-              message={`${preview.total} clients: ${preview.updated} will change, ${preview.unchanged} unchanged, ${preview.failed} with errors.`}
+              message={`${preview.total} clients: ${preview.updated} will change, ${preview.unchanged} unchanged${preview.skipped ? `, ${preview.skipped} skipped (already set, left alone)` : ''}, ${preview.failed} with errors.`}
             />
             {errorRows.length ? (
               <Table>
@@ -277,7 +292,7 @@ const BulkEdit = ({ action, resource, records }) => {
                   <TableRow>
                     <TableCell>#</TableCell>
                     <TableCell>Client</TableCell>
-                    <TableCell>Why not</TableCell>
+                    <TableCell>Why not / skipped</TableCell>
                   </TableRow>
                 </TableHead>
                 <TableBody>
@@ -286,7 +301,7 @@ const BulkEdit = ({ action, resource, records }) => {
                       <TableCell>{row.row}</TableCell>
                       <TableCell>{row.login ?? `#${row.id ?? '?'}`}</TableCell>
                       <TableCell style={{ whiteSpace: 'pre-wrap' }}>
-                        {Object.entries(row.errors)
+                        {Object.entries(row.action === 'skipped' ? (row.skipped ?? {}) : row.errors)
                           .map(([name, message]) => `${labelOf(name)}: ${message}`)
                           .join('\n')}
                       </TableCell>
@@ -301,18 +316,24 @@ const BulkEdit = ({ action, resource, records }) => {
         <div ref={previewBox} />
       </Content>
       <Footer>
-        <Button type="button" variant="outlined" mr="default" disabled={!anyTouched || busy} onClick={() => send(true)} data-testid="bulk-edit-preview-button">
+        <Button type="button" variant="outlined" mr="default" disabled={!anyTouched || Boolean(missingValue) || busy} onClick={() => send(true)} data-testid="bulk-edit-preview-button">
           Preview
         </Button>
         <Button
           type="button"
           variant="contained"
-          disabled={!preview || preview.failed > 0 || preview.updated === 0 || busy}
+          disabled={Boolean(applyBlocked) || busy}
           onClick={() => send(false)}
           data-testid="bulk-edit-apply"
+          aria-describedby="bulk-edit-apply-why"
         >
           {preview ? `Apply to ${preview.updated} clients` : 'Apply'}
         </Button>
+        {applyBlocked ? (
+          <Text as="span" id="bulk-edit-apply-why" ml="lg" variant="sm" data-testid="bulk-edit-apply-why">
+            {applyBlocked}
+          </Text>
+        ) : null}
       </Footer>
     </>
   )

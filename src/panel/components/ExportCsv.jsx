@@ -6,13 +6,13 @@ import { ActionHeader, useTranslation } from 'adminjs'
 // query (filters, sort) as the page's address carries it, or with the ids of the list's selection.
 // A plain link: the file streams straight to disk, and nothing runs inline (CSP).
 
-const isListQuery = (key) => key.startsWith('filters.') || key === 'sortBy' || key === 'direction'
+const isListQuery = (key) => key.startsWith('filters.') || key === 'q' || key === 'sortBy' || key === 'direction'
 
 const ExportCsv = (props) => {
   const { resource, action, records } = props
   const query = new URLSearchParams()
   for (const [key, value] of new URLSearchParams(window.location.search)) {
-    if (isListQuery(key) && !(records && key.startsWith('filters.'))) query.append(key, value)
+    if (isListQuery(key) && !(records && (key.startsWith('filters.') || key === 'q'))) query.append(key, value)
   }
   if (records) query.set('ids', records.map((record) => record.id).join(','))
   const search = query.toString()
@@ -41,6 +41,7 @@ const ExportCsv = (props) => {
             ))}
           </Box>
         ) : null}
+        {query.get('q') ? <Text mb="lg" data-testid="export-csv-search">{`Search: “${query.get('q')}”`}</Text> : null}
         {sortBy ? <Text mb="lg">{`Sorted by ${labelOf(sortBy)}, ${query.get('direction') === 'desc' ? 'descending' : 'ascending'}.`}</Text> : null}
         <Text variant="sm">
           CSV opens in any spreadsheet (UTF-8, comma-separated); cells that a spreadsheet would run as a formula start with an apostrophe. XLSX

@@ -1,6 +1,6 @@
 import React, { useEffect, useMemo, useRef, useState } from 'react'
 import { Box, Button, DrawerContent, DrawerFooter, Icon, MessageBox, Pagination, Text } from '@adminjs/design-system'
-import { ActionButton, ApiClient, BasePropertyComponent, ViewHelpers, useTranslation } from 'adminjs'
+import { ActionButton, ApiClient, BasePropertyComponent, ViewHelpers, useCurrentAdmin, useTranslation } from 'adminjs'
 import { useLocation, useNavigate } from 'react-router'
 
 // The whole list page of every resource (the list action's component; AdminJS's header, filter
@@ -11,7 +11,8 @@ import { useLocation, useNavigate } from 'react-router'
 
 const api = new ApiClient()
 const h = new ViewHelpers()
-const SELECTION_KEY = (resourceId) => `list-selection:${resourceId}`
+// Per user and list: a selection survives paging and a visit to a record, never another login.
+const SELECTION_KEY = (userId, resourceId) => `list-selection:${userId}:${resourceId}`
 const LIST_KEYS = (key) => key.startsWith('filters.') || ['q', 'sortBy', 'direction', 'perPage'].includes(key)
 const HIDDEN_ACTIONS = new Set(['list', 'search', 'referenceChoices', 'new'])
 const numberFormat = new Intl.NumberFormat('en-US')
@@ -36,7 +37,8 @@ const STYLE = `
 .lp-table tbody tr { cursor: pointer; }
 .lp-table tbody tr:hover { background: #F6F7FD; }
 .lp-table tbody tr.selected { background: #EEF0FC; }
-.lp-th-sort { border: 0; background: transparent; font: inherit; cursor: pointer; padding: 0; color: inherit; }
+.lp-th-sort { font: inherit; cursor: pointer; color: inherit; text-decoration: none; }
+.lp-check { display: inline-flex; padding: 2px; cursor: pointer; }
 .lp-menu { position: relative; display: inline-block; }
 .lp-menu-list { position: absolute; right: 0; z-index: 20; background: #fff; border: 1px solid #C0C0CA; border-radius: 4px; box-shadow: 0 4px 12px rgba(0,0,0,.12); min-width: 160px; padding: 4px 0; max-height: 360px; overflow-y: auto; }
 .lp-menu-list a, .lp-menu-list button, .lp-menu-list label { display: flex; gap: 8px; width: 100%; box-sizing: border-box; padding: 8px 12px; border: 0; background: transparent; text-align: left; font-size: 14px; color: #1C1C38; text-decoration: none; cursor: pointer; }
@@ -53,11 +55,11 @@ const STYLE = `
   .lp-page { max-width: 100vw; overflow-x: hidden; }
   .lp-table thead { display: none; }
   .lp-table, .lp-table tbody, .lp-table tr, .lp-table td { display: block; width: 100%; box-sizing: border-box; }
-  .lp-table tr { border: 1px solid #E0E0E6; border-radius: 6px; margin-bottom: 10px; padding: 6px 4px; background: #fff; }
+  .lp-table tr { position: relative; border: 1px solid #E0E0E6; border-radius: 6px; margin-bottom: 10px; padding: 6px 4px; background: #fff; }
   .lp-table td { border: 0; padding: 4px 8px; display: flex; gap: 8px; overflow-wrap: anywhere; }
   .lp-card-label { display: block; flex: 0 0 40%; color: #6B6B80; font-size: 13px; }
   .lp-table td.lp-cell-select, .lp-table td.lp-cell-actions { display: inline-flex; width: auto; }
-  .lp-table td.lp-cell-actions { float: right; }
+  .lp-table td.lp-cell-actions { position: absolute; top: 4px; right: 4px; padding: 0; }
   .lp-toolbar .lp-search { flex-basis: 100%; }
 }
 `
@@ -102,7 +104,10 @@ function Menu({ label, title, children, testId }) {
       <button type="button" className="lp-button" aria-haspopup="true" aria-expanded={open} aria-label={title} title={title} onClick={() => setOpen(!open)} data-testid={testId}>
         {label}
       </button>
-      {open ? <div className="lp-menu-list" role="menu">{typeof children === 'function' ? children(() => setOpen(false)) : children}</div> : null}
+      {/* Kept in the page while closed (hidden), so the row's actions are there to be found. */}
+      <div className="lp-menu-list" role="menu" hidden={!open}>
+        {typeof children === 'function' ? children(() => setOpen(false)) : children}
+      </div>
     </span>
   )
 }
@@ -199,6 +204,8 @@ const ListPage = ({ resource, action }) => {
   const navigate = useNavigate()
   const { translateLabel, translateProperty, translateAction } = useTranslation()
   const custom = action.custom ?? {}
+  const [currentAdmin] = useCurrentAdmin()
+  const selectionKey = SELECTION_KEY(currentAdmin?.id ?? '', resource.id)
   const { params, filters, q } = useMemo(() => parseQuery(location.search), [location.search])
   const plural = translateLabel(resource.id).toLowerCase()
   const [preferences, setPreferences] = useState(null)
@@ -210,7 +217,7 @@ const ListPage = ({ resource, action }) => {
   const [filtersOpen, setFiltersOpen] = useState(false)
   const [selected, setSelected] = useState(() => {
     try {
-      return new Set(JSON.parse(sessionStorage.getItem(SELECTION_KEY(resource.id)) ?? '[]'))
+      return new Set(JSON.parse(sessionStorage.getItem(selectionKey) ?? '[]'))
     } catch {
       return new Set()
     }
@@ -223,8 +230,8 @@ const ListPage = ({ resource, action }) => {
 
   useEffect(() => setSearchText(q), [q])
   useEffect(() => {
-    sessionStorage.setItem(SELECTION_KEY(resource.id), JSON.stringify([...selected]))
-  }, [selected, resource.id])
+    sessionStorage.setItem(selectionKey, JSON.stringify([...selected]))
+  }, [selected, selectionKey])
   // A finished bulk action comes back with refresh=true: its selection is done with.
   useEffect(() => {
     if (params.get('refresh')) {
@@ -385,7 +392,8 @@ const ListPage = ({ resource, action }) => {
 
   const resourceActions = resource.resourceActions.filter((candidate) => !HIDDEN_ACTIONS.has(candidate.name))
   const newAction = resource.resourceActions.find((candidate) => candidate.name === 'new')
-  const bulkActions = resource.bulkActions ?? []
+  // A row carries the bulk actions this user may run (the resource's list has them all, visible or not).
+  const bulkActions = records[0]?.bulkActions ?? []
   const searchFor = new URLSearchParams([...params].filter(([key]) => LIST_KEYS(key)))
   const openResourceAction = (name) => navigate(h.resourceActionUrl({ resourceId: resource.id, actionName: name, search: `?${searchFor}` }))
   const openBulkAction = (name) =>
@@ -399,6 +407,14 @@ const ListPage = ({ resource, action }) => {
     ? `Search ${custom.searchable.map((name) => translateProperty(name, resource.id)).join(', ')}`
     : 'Search'
 
+  const sortSearch = (path, nextDirection) => {
+    const next = new URLSearchParams(location.search)
+    next.set('sortBy', path)
+    next.set('direction', nextDirection)
+    next.delete('page')
+    return next.toString()
+  }
+
   const countLine = data
     ? isFiltered && allTotal !== null
       ? `${numberFormat.format(total)} of ${numberFormat.format(allTotal)} ${plural}`
@@ -408,10 +424,8 @@ const ListPage = ({ resource, action }) => {
   return (
     <Box className="lp-page" variant="transparent" px={['default', 'xl']} py="lg" data-testid="list-page">
       <style>{STYLE}</style>
-      <Box flex flexDirection="row" flexWrap="wrap" alignItems="center" style={{ gap: 8 }} mb="lg">
-        <Text as="h2" fontSize="h3" fontWeight="bold" style={{ flex: '1 1 auto', margin: 0 }}>
-          {translateLabel(resource.id)}
-        </Text>
+      <Box flex flexDirection="row" flexWrap="wrap" alignItems="center" style={{ gap: 8 }} mb="lg" data-css={`${resource.id}-list-action-header`}>
+        <h2 style={{ flex: '1 1 auto', margin: 0, fontSize: 24, fontWeight: 700, color: '#1C1C38' }}>{translateLabel(resource.id)}</h2>
         {resourceActions.map((candidate) => (
           <button key={candidate.name} type="button" className="lp-button" onClick={() => openResourceAction(candidate.name)} data-testid={`resource-action-${candidate.name}`}>
             {candidate.icon ? <Icon icon={candidate.icon} /> : null}
@@ -419,10 +433,18 @@ const ListPage = ({ resource, action }) => {
           </button>
         ))}
         {newAction ? (
-          <button type="button" className="lp-button primary" onClick={() => navigate(h.resourceActionUrl({ resourceId: resource.id, actionName: 'new' }))} data-testid="resource-action-new">
+          <a
+            className="lp-button primary"
+            href={h.resourceActionUrl({ resourceId: resource.id, actionName: 'new' })}
+            onClick={(event) => {
+              event.preventDefault()
+              navigate(h.resourceActionUrl({ resourceId: resource.id, actionName: 'new' }))
+            }}
+            data-testid="resource-action-new"
+          >
             <Icon icon="Plus" />
             {translateAction(newAction.label, resource.id)}
-          </button>
+          </a>
         ) : null}
       </Box>
 
@@ -530,7 +552,7 @@ const ListPage = ({ resource, action }) => {
       </div>
 
       {selected.size || allMatching ? (
-        <div className="lp-selection" data-testid="selection-bar">
+        <div className="lp-selection" data-testid="selection-bar" data-css={`${resource.id}-table-caption`}>
           <strong>{allMatching ? `All ${numberFormat.format(total)} matching selected` : `${selected.size} selected`}</strong>
           {!allMatching && headerState === 'all' && total > selected.size ? (
             <button type="button" className="lp-link" onClick={() => setAllMatching(true)} data-testid="select-all-matching">
@@ -575,7 +597,7 @@ const ListPage = ({ resource, action }) => {
 
       {records.length ? (
         <table className="lp-table" data-testid="list-table" aria-busy={loading}>
-          <thead>
+          <thead data-css={`${resource.id}-table-head`}>
             <tr>
               <th style={{ width: 32 }}>
                 <input type="checkbox" ref={headerBox} aria-label="Select this page" checked={headerState === 'all'} onChange={togglePage} data-testid="select-page" />
@@ -588,10 +610,17 @@ const ListPage = ({ resource, action }) => {
                 const nextDirection = active && direction === 'asc' ? 'desc' : 'asc'
                 return (
                   <th key={path} aria-sort={active ? (direction === 'asc' ? 'ascending' : 'descending') : 'none'}>
-                    <button type="button" className="lp-th-sort" onClick={() => go({ sortBy: path, direction: nextDirection }, { keepPage: false })}>
+                    <a
+                      className="lp-th-sort"
+                      href={`?${sortSearch(path, nextDirection)}`}
+                      onClick={(event) => {
+                        event.preventDefault()
+                        go({ sortBy: path, direction: nextDirection })
+                      }}
+                    >
                       {label}
                       {active ? (direction === 'asc' ? ' ▲' : ' ▼') : ''}
-                    </button>
+                    </a>
                   </th>
                 )
               })}
@@ -600,7 +629,7 @@ const ListPage = ({ resource, action }) => {
               </th>
             </tr>
           </thead>
-          <tbody>
+          <tbody data-css={`${resource.id}-table-body`}>
             {records.map((record) => {
               const id = String(record.id)
               const title = titleOf(record)
@@ -617,10 +646,14 @@ const ListPage = ({ resource, action }) => {
                   }}
                 >
                   <td className="lp-cell-select" onClick={(event) => event.stopPropagation()}>
-                    <input type="checkbox" aria-label={`Select ${title}`} checked={allMatching || selected.has(id)} onChange={() => toggleOne(id)} data-testid={`select-${id}`} />
+                    <label className="lp-check">
+                      <span>
+                        <input type="checkbox" aria-label={`Select ${title}`} checked={allMatching || selected.has(id)} onChange={() => toggleOne(id)} data-testid={`select-${id}`} />
+                      </span>
+                    </label>
                   </td>
                   {shownProperties.map((property) => (
-                    <td key={property.propertyPath} data-label={translateProperty(property.label, resource.id)}>
+                    <td key={property.propertyPath} data-property-name={property.propertyPath}>
                       <span className="lp-card-label">{translateProperty(property.label, resource.id)}</span>
                       <span style={{ minWidth: 0 }}>
                         <BasePropertyComponent where="list" property={property} resource={resource} record={record} />

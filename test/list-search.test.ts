@@ -147,3 +147,36 @@ describe('each user’s list preferences', () => {
     assert.equal((await admin.get(path('Nope'))).status, 404)
   })
 })
+
+describe('the change history list', () => {
+  const history = (query: Record<string, string | number>) => admin.get(api.list('ChangeHistory')).query({ perPage: 100, ...query })
+  type Entry = { params: Record<string, unknown> }
+
+  test('each entry names its record (a client by its login); the Record filter takes a part of a login', async () => {
+    const all = await history({ 'filters.resource': 'Client' })
+    const acme = all.body.records.find((entry: Entry) => entry.params.recordTitle === 'AcmeOps')
+    assert.ok(acme, 'an entry titled with the client login')
+    const byLogin = await history({ 'filters.recordId': 'acmeo' })
+    assert.ok(byLogin.body.records.length >= 1)
+    assert.ok(byLogin.body.records.every((entry: Entry) => entry.params.recordTitle === 'AcmeOps' && entry.params.resource === 'Client'))
+    // A number is still an id.
+    const byId = await history({ 'filters.recordId': String(acme.params.recordId), 'filters.resource': 'Client' })
+    assert.ok(byId.body.records.every((entry: Entry) => String(entry.params.recordId) === String(acme.params.recordId)))
+    // A manager finds only their own clients' entries by login.
+    const theirs = await manager2.get(api.list('ChangeHistory')).query({ 'filters.recordId': 'acme' })
+    assert.equal(theirs.body.meta.total, 0)
+  })
+
+  test('account events (logins) are hidden by default, in their own filter, and shown when the Action filter names them', async () => {
+    const actions = (body: { records: Entry[] }) => new Set(body.records.map((entry) => String(entry.params.action)))
+    const byDefault = await history({})
+    assert.ok(!actions(byDefault.body).has('login'), 'no logins in the default list')
+    const account = await history({ 'filters.entries': 'account' })
+    assert.ok(account.body.records.length > 0)
+    assert.ok([...actions(account.body)].every((action) => !['create', 'update', 'delete', 'export'].includes(action)))
+    assert.ok(actions(account.body).has('login'))
+    assert.ok(actions((await history({ 'filters.action': 'login' })).body).has('login'))
+    assert.equal((await history({ 'filters.entries': 'bogus' })).body.meta.total, 0)
+    assert.equal((await history({ 'filters.nope': 'x' })).status, 400, 'an unknown filter is still refused')
+  })
+})

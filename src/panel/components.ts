@@ -18,7 +18,7 @@ export const panelAssets = { dir: path.join(projectRoot(), 'src', 'panel', 'asse
 export function loadComponents() {
   const componentLoader = new ComponentLoader()
   const add = (name: string) => componentLoader.add(name, path.join(componentsDir, `${name}.jsx`))
-  const ids: ComponentIds & { newWithDefaults: string; recordForm: string; clientHistory: string; revertChange: string; exportCsv: string; importCsv: string; operationLink: string; bulkEdit: string; dashboard: string; accountPage: string; resetTwoFactor: string; relatedList: string; listPage: string } = {
+  const ids: ComponentIds & { newWithDefaults: string; recordForm: string; clientHistory: string; revertChange: string; exportCsv: string; importCsv: string; operationLink: string; bulkEdit: string; dashboard: string; accountPage: string; resetTwoFactor: string; relatedList: string; listPage: string; recordLink: string } = {
     readOnlyOnceSet: add('ReadOnlyOnceSet'),
     activeReference: add('ActiveReference'),
     plainText: add('PlainText'),
@@ -37,6 +37,7 @@ export function loadComponents() {
     resetTwoFactor: add('ResetTwoFactor'),
     relatedList: add('RelatedList'),
     listPage: add('ListPage'),
+    recordLink: add('RecordLink'),
   }
   componentLoader.override('LoggedIn', path.join(componentsDir, 'LoggedIn.jsx'))
   componentLoader.override('Login', path.join(componentsDir, 'Login.jsx'))

@@ -1,6 +1,6 @@
 import { Filter, flat, type ActionHandler, type RecordJSON } from 'adminjs'
 import { fieldsOf, type ResourceDefinition } from '../../fields/model.js'
-import { ListFilter, NOT_SET_FILTER, type AppResource, type ListPage } from '../adapter/app-resource.js'
+import { ListFilter, NOT_SET_FILTER, type AppResource, type ExtraFilter, type ListPage } from '../adapter/app-resource.js'
 import { adminOf } from '../adminjs-internals/action-context.js'
 import { listColumns, PAGE_SIZES, pageNumber, pageSize, queryableFields, refusingUnknownFields, searchText } from '../list-query.js'
 
@@ -74,7 +74,11 @@ export function listSort(resource: AppResource, { sortBy, direction }: Pick<List
  * definition, what it may offer: the searchable fields (the box's placeholder), the columns a user
  * may choose, the sortable ones, the filters that take "Not set", and the page sizes.
  */
-export function listView(definition: ResourceDefinition, component: string) {
+export function listView(
+  definition: ResourceDefinition,
+  component: string,
+  { extraFilters = {}, filterHints = {} }: { extraFilters?: Record<string, ExtraFilter>; filterHints?: Record<string, string> } = {},
+) {
   const { searchable, listable, sortable, filterable } = queryableFields(definition)
   const notSet = fieldsOf(definition)
     .filter(([name, def]) => filterable.has(name) && !def.required && def.default === undefined)
@@ -83,7 +87,16 @@ export function listView(definition: ResourceDefinition, component: string) {
     component,
     showFilter: false,
     hideActionHeader: true,
-    custom: { searchable, listable, sortable: [...sortable], notSet, pageSizes: PAGE_SIZES, notSetValue: NOT_SET_FILTER },
+    custom: {
+      searchable,
+      listable,
+      sortable: [...sortable],
+      notSet,
+      pageSizes: PAGE_SIZES,
+      notSetValue: NOT_SET_FILTER,
+      extraFilters: Object.entries(extraFilters).map(([name, { label, options, default: byDefault }]) => ({ name, label, options, default: byDefault })),
+      filterHints,
+    },
   }
 }
 

@@ -23,6 +23,25 @@ export { escapeLike, ListFilter, NOT_SET_FILTER } from './filters.js'
 /** Rows the current user may see; undefined means all of them. */
 export type RowScope = (currentAdmin: CurrentAdmin | undefined) => WhereOptions | undefined
 
+/**
+ * A filter a list offers besides its fields' (e.g. the history's "Entries": record changes or
+ * account events): its choices, the condition each value means, and the value that holds when the
+ * request names neither it nor any of `unlessFiltered` (undefined: no condition then).
+ */
+export type ExtraFilter = {
+  label: string
+  options: { value: string; label: string }[]
+  where: (value: string) => WhereOptions
+  default?: string
+  unlessFiltered?: string[]
+}
+
+/**
+ * A field's filter read another way for some values (e.g. the history's Record filter: a number is
+ * the record's id, any other text a part of the client's login). Undefined: the field's own filter.
+ */
+export type FilterReading = (value: unknown) => WhereOptions | undefined
+
 /** What a bulk operation reaches: the given ids, or everything the list's filter matches. */
 export type BulkTarget = { ids: number[] } | { filter: Filter }
 
@@ -62,6 +81,8 @@ export class AppResource extends SequelizeResource {
   private readonly rowScope: RowScope
   private readonly listAlso: string[]
   private readonly knownTotal?: KnownTotal
+  private readonly extraFilters: Record<string, ExtraFilter>
+  private readonly filterReadings: Record<string, FilterReading>
   private listed?: Set<string>
 
   /**
@@ -72,9 +93,17 @@ export class AppResource extends SequelizeResource {
   constructor(
     private readonly model: ModelStatic<Model>,
     private readonly definition: ResourceDefinition,
-    options: { rowScope?: RowScope; listAlso?: string[]; knownTotal?: KnownTotal } = {},
+    options: {
+      rowScope?: RowScope
+      listAlso?: string[]
+      knownTotal?: KnownTotal
+      extraFilters?: Record<string, ExtraFilter>
+      filterReadings?: Record<string, FilterReading>
+    } = {},
   ) {
     super(model)
+    this.extraFilters = options.extraFilters ?? {}
+    this.filterReadings = options.filterReadings ?? {}
     this.rowScope = options.rowScope ?? (() => undefined)
     this.listAlso = options.listAlso ?? []
     this.knownTotal = options.knownTotal
@@ -128,13 +157,28 @@ export class AppResource extends SequelizeResource {
 
   /** Refuses (UnknownFieldError) a filter, search or sort field this resource's list does not offer. */
   assertListQuery(query: { filters?: Iterable<string>; searchBy?: string; sortBy?: string }) {
-    assertListQuery(this.definition, query)
+    const filters = query.filters && [...query.filters].filter((key) => !(key in this.extraFilters))
+    assertListQuery(this.definition, { ...query, filters })
   }
 
   private where(filter: Filter | undefined, context: Context): WhereOptions {
     // Keys, not properties: a key that names no property (AdminJS leaves it without one) is refused too.
     this.assertListQuery({ filters: Object.keys(filter?.filters ?? {}) })
-    const conditions = filterConditions(filter, this.fields)
+    const given = filter?.filters ?? {}
+    const conditions: WhereOptions[] = []
+    const ownFilters: Record<string, unknown> = {}
+    for (const [name, element] of Object.entries(given)) {
+      const extra = this.extraFilters[name]
+      const read = this.filterReadings[name]?.(element.value)
+      if (extra) conditions.push(extra.options.some((option) => option.value === element.value) ? extra.where(String(element.value)) : { id: null })
+      else if (read) conditions.push(read)
+      else ownFilters[name] = element
+    }
+    for (const [name, extra] of Object.entries(this.extraFilters)) {
+      if (extra.default === undefined || name in given || extra.unlessFiltered?.some((other) => other in given)) continue
+      conditions.push(extra.where(extra.default))
+    }
+    conditions.push(...filterConditions({ filters: ownFilters } as unknown as Filter, this.fields))
     const search = searchCondition(searchOf(filter), queryableFields(this.definition).searchable)
     if (search) conditions.push(search)
     const scope = this.rowScope(context?.currentAdmin)

@@ -156,6 +156,26 @@ function FilterDrawer({ resource, custom, filters, onApply, onClose }) {
             <Text as="h3" fontSize="lg" fontWeight="bold" mb="lg">
               Filter
             </Text>
+            {(custom.extraFilters ?? []).map((extra) => (
+              <Box key={extra.name} mb="xl" data-testid={`filter-${extra.name}`}>
+                <label style={{ display: 'block', fontSize: 12, fontWeight: 600, marginBottom: 8 }} htmlFor={`filter-extra-${extra.name}`}>
+                  {extra.label}
+                </label>
+                <select
+                  id={`filter-extra-${extra.name}`}
+                  className="lp-select"
+                  style={{ width: '100%' }}
+                  value={pending[extra.name] ?? extra.default ?? ''}
+                  onChange={(event) => change(extra.name, event.target.value === extra.default ? '' : event.target.value)}
+                >
+                  {extra.options.map((option) => (
+                    <option key={option.value} value={option.value}>
+                      {option.label}
+                    </option>
+                  ))}
+                </select>
+              </Box>
+            ))}
             {properties.map((property) => {
               const isNotSet = pending[property.propertyPath] === custom.notSetValue
               return (
@@ -167,6 +187,11 @@ function FilterDrawer({ resource, custom, filters, onApply, onClose }) {
                   ) : (
                     <BasePropertyComponent where="filter" onChange={change} property={property} filter={pending} resource={resource} record={filterRecord} />
                   )}
+                  {custom.filterHints?.[property.propertyPath] ? (
+                    <Text variant="sm" mt="-8px" mb="lg" color="grey60">
+                      {custom.filterHints[property.propertyPath]}
+                    </Text>
+                  ) : null}
                   {notSet.has(property.propertyPath) ? (
                     <label className="lp-not-set">
                       <input
@@ -356,6 +381,8 @@ const ListPage = ({ resource, action }) => {
     return value
   }
   const chips = Object.entries(filters).map(([key, value]) => {
+    const extra = custom.extraFilters?.find((candidate) => candidate.name === key)
+    if (extra) return { key, text: `${extra.label}: ${extra.options.find((option) => option.value === value)?.label ?? value}` }
     const [path, bound] = key.split('~~')
     const label = `${translateProperty(path, resource.id)}${bound ? ` ${bound}` : ''}`
     return { key, text: `${label}: ${valueLabel(path, value)}` }

@@ -1,7 +1,7 @@
-import type { Sequelize } from 'sequelize'
+import { literal, Op, type Sequelize } from 'sequelize'
 import { flat, NotFoundError, type ActionHandler, type ActionResponse, type After, type RecordActionResponse, type ResourceWithOptions } from 'adminjs'
 import { historyVisibleTo, isStaff } from '../../access/index.js'
-import { AppResource } from '../../panel/adapter/app-resource.js'
+import { AppResource, escapeLike, type ExtraFilter, type FilterReading } from '../../panel/adapter/app-resource.js'
 import { withCompactAnswers } from '../../panel/actions/action-hooks.js'
 import { listRecords, listView, searchRecords, WITHOUT_RESOURCE_ACTIONS } from '../../panel/actions/list-action.js'
 import type { loadComponents } from '../../panel/components.js'
@@ -10,12 +10,12 @@ import type { Models } from '../../models/index.js'
 import { entryOf, type ResourceEntry } from '../registry.js'
 import { ACCOUNT_ACTIONS, describeAccountEvent } from '../../account/account-events.js'
 import { describeChanges, type ChangeEntry, type ReferenceTitle } from './describe-changes.js'
-import { referenceTitles } from './reference-titles.js'
+import { recordTitles, referenceTitles } from './reference-titles.js'
 import { canBeReverted, revert, revertNote, RevertRefused } from './revert.js'
 
 type RecordJson = { params: Record<string, unknown> }
 
-type Entry = { changes?: ChangeEntry[]; resource?: string; operation?: string; action?: string }
+type Entry = { changes?: ChangeEntry[]; resource?: string; recordId?: unknown; operation?: string; action?: string }
 
 /** Adds a readable `summary` (one line per changed field) and drops the raw JSON from the row. */
 const withSummary = (record: RecordJson, entry: Entry, title: ReferenceTitle) => {
@@ -41,8 +41,41 @@ const summarizeWith =
     const records = [...(response.record ? [response.record] : []), ...(response.records ?? [])] as RecordJson[]
     const entries = records.map((record) => flat.unflatten(record.params) as Entry)
     const title = await referenceTitles(sequelize, entries, context)
-    records.forEach((record, i) => withSummary(record, entries[i], title))
+    const recordTitle = await recordTitles(sequelize, entries, context)
+    records.forEach((record, i) => {
+      withSummary(record, entries[i], title)
+      // The record the entry is about, by name (a client's login) where it still exists.
+      const named = recordTitle(String(entries[i].resource), entries[i].recordId)
+      if (named) record.params.recordTitle = named
+    })
     return response
+  }
+
+/**
+ * "Entries": the history shows record changes unless asked for account events (logins, sessions,
+ * two-factor, settings), which would otherwise fill most of it; an Action filter shows what it names.
+ */
+const entryKinds: ExtraFilter = {
+  label: 'Entries',
+  options: [
+    { value: 'changes', label: 'Record changes' },
+    { value: 'account', label: 'Account events (logins, sessions)' },
+    { value: 'all', label: 'Everything' },
+  ],
+  where: (value) =>
+    value === 'changes' ? { action: { [Op.notIn]: [...ACCOUNT_ACTIONS] } } : value === 'account' ? { action: { [Op.in]: [...ACCOUNT_ACTIONS] } } : {},
+  default: 'changes',
+  unlessFiltered: ['action'],
+}
+
+/** The Record filter: a number is the record's id; any other text finds clients by a part of their login. */
+const recordByLogin =
+  (sequelize: Sequelize): FilterReading =>
+  (value) => {
+    const text = typeof value === 'string' ? value.trim() : ''
+    if (!text || /^\d+$/.test(text)) return undefined
+    const pattern = sequelize.escape(`%${escapeLike(text)}%`)
+    return { resource: 'Client', recordId: { [Op.in]: literal(`(SELECT id FROM clients WHERE login ILIKE ${pattern})`) } }
   }
 
 const nobody = () => false
@@ -80,7 +113,12 @@ export function resourceOptions(models: Models, components: ReturnType<typeof lo
   const { resourceOptions: fieldOptions } = panelFields(entry.definition, components)
   const summarize = summarizeWith(models.ChangeHistory.sequelize!)
   return {
-    resource: new AppResource(models.ChangeHistory, entry.definition, { rowScope: historyVisibleTo, listAlso: ['changes', 'operation'] }),
+    resource: new AppResource(models.ChangeHistory, entry.definition, {
+      rowScope: historyVisibleTo,
+      listAlso: ['changes', 'operation'],
+      extraFilters: { entries: entryKinds },
+      filterReadings: { recordId: recordByLogin(models.ChangeHistory.sequelize!) },
+    }),
     options: {
       ...fieldOptions,
       properties: {
@@ -95,6 +133,8 @@ export function resourceOptions(models: Models, components: ReturnType<typeof lo
           components: { show: components.plainText, list: components.plainText },
         },
         changes: { isVisible: false },
+        // Shown by the record's name, linking to it (recordTitle comes with each entry).
+        recordId: { ...fieldOptions.properties?.recordId, components: { list: components.recordLink, show: components.recordLink } },
         actorId: { isVisible: { list: false, filter: true, show: false, edit: false } },
         clientId: { isVisible: false },
         // "bulk:<uuid>" and the like: a link to every entry of the same bulk edit, import or revert.
@@ -103,7 +143,10 @@ export function resourceOptions(models: Models, components: ReturnType<typeof lo
       listProperties: ['createdAt', 'resource', 'recordId', 'action', 'actorEmail', 'summary', 'operation'],
       showProperties: ['createdAt', 'resource', 'recordId', 'action', 'actorEmail', 'summary', 'operation'],
       actions: withCompactAnswers({
-        list: { isAccessible: isStaff, isVisible: isStaff, handler: listRecords, after: summarize, ...listView(entry.definition, components.listPage) },
+        list: { isAccessible: isStaff, isVisible: isStaff, handler: listRecords, after: summarize, ...listView(entry.definition, components.listPage, {
+            extraFilters: { entries: entryKinds },
+            filterHints: { recordId: 'A record id, or a part of a client’s login' },
+          }) },
         search: { isAccessible: isStaff, handler: searchRecords },
         show: { ...WITHOUT_RESOURCE_ACTIONS, isAccessible: isStaff, isVisible: isStaff, after: summarize },
         // Every rule (role, ownership of the client, conflicts, currency) is checked by revert().

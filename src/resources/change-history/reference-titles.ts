@@ -60,3 +60,33 @@ export async function referenceTitles(
   }
   return (resource, id) => titles.get(`${resource}:${Number(id)}`)
 }
+
+/**
+ * The names of the records these entries are about (a client's login, a user's or product's name),
+ * one query per resource. A client's name is shown to whoever sees its history (the row scope
+ * already limits that to its manager); other records as mayNameRecord says. Deleted ones stay "#id".
+ */
+export async function recordTitles(
+  sequelize: Sequelize,
+  entries: { resource?: string; recordId?: unknown }[],
+  viewer: { currentAdmin?: CurrentAdmin },
+): Promise<ReferenceTitle> {
+  const wanted = new Map<string, Set<number>>()
+  for (const { resource, recordId } of entries) {
+    const id = Number(recordId)
+    if (!resource || !titleColumns[resource] || !Number.isInteger(id) || id <= 0) continue
+    if (resource !== 'Client' && !mayNameRecord(viewer, resource, id)) continue
+    if (!wanted.has(resource)) wanted.set(resource, new Set())
+    wanted.get(resource)!.add(id)
+  }
+  const titles = new Map<string, string>()
+  for (const [resource, ids] of wanted) {
+    const table = entryOf(resource)!.definition.table
+    const rows = (await sequelize.query(`SELECT id, "${titleColumns[resource]}" AS title FROM "${table}" WHERE id = ANY(ARRAY[:ids]::int[])`, {
+      replacements: { ids: [...ids] },
+      type: QueryTypes.SELECT,
+    })) as { id: number; title: string | null }[]
+    for (const row of rows) if (row.title) titles.set(`${resource}:${row.id}`, row.title)
+  }
+  return (resource, id) => titles.get(`${resource}:${Number(id)}`)
+}

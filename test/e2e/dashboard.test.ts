@@ -58,7 +58,7 @@ async function logInAndLand(email: string) {
 
 const number = async (testId: string) => Number((await page.locator(`[data-testid=${testId}-link]`).innerText()).replace(/\D/g, ''))
 
-/** Follows a link of the home page; the list shows as many rows as the number said, titled "Clients <count>". */
+/** Follows a link of the home page; the list shows as many rows as the number said, and its count line that number. */
 async function followTo(link: ReturnType<Page['locator']>, expected: number, filter: RegExp) {
   await link.click()
   await waitForUrl(page, filter)
@@ -68,10 +68,13 @@ async function followTo(link: ReturnType<Page['locator']>, expected: number, fil
     (n) => document.querySelectorAll('[data-css=Client-table-body] tr').length === n,
     Math.min(expected, 10),
   )
-  await page.waitForFunction((n) => /Clients\s*\d+/.test(document.querySelector('[data-css=Client-list-action-header] h2')?.textContent ?? '') &&
-    document.querySelector('[data-css=Client-list-action-header] h2')!.textContent!.replace(/\D/g, '') === String(n), expected)
-  assert.match((await header.innerText()).trim(), new RegExp(`^Clients\\s*${expected}$`))
-  assert.doesNotMatch(await header.innerText(), /List/)
+  // The count line: "12 of 40 clients" (filtered) or "40 clients".
+  await page.waitForFunction(
+    (n) => (document.querySelector('[data-testid=list-count]')?.textContent ?? '').replace(/,/g, '').match(/^(\d+)/)?.[1] === String(n),
+    expected,
+  )
+  assert.match((await page.getByTestId('list-count').innerText()).replace(/,/g, '').trim(), new RegExp(`^${expected}( of \\d+)? clients?$`))
+  assert.equal((await header.innerText()).trim(), 'Clients')
 }
 
 describe('the home page in a real browser', () => {

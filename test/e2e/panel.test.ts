@@ -197,10 +197,10 @@ async function openNewClientForm(page: Page) {
   await page.locator('[data-css=Client-new-form] h4').first().waitFor()
 }
 
-/** A row's "..." menu in the list, opened (it opens on hover). */
+/** A row's "..." menu in the list, opened (a click, or Enter on it). */
 async function openRowMenu(page: Page, login: string): Promise<Locator> {
   const row = page.locator('[data-css=Client-table-body] tr', { has: page.locator('[data-testid=property-list-login]', { hasText: new RegExp(`^${login}$`) }) })
-  await row.getByTestId('actions-dropdown').hover()
+  await row.locator('[data-testid^=row-actions-]').click()
   await row.getByTestId('action-show').waitFor({ state: 'visible' })
   return row
 }

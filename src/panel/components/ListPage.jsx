@@ -442,10 +442,11 @@ const ListPage = ({ resource, action }) => {
     return next.toString()
   }
 
+  const noun = total === 1 && plural.endsWith('s') ? plural.slice(0, -1) : plural
   const countLine = data
     ? isFiltered && allTotal !== null
       ? `${numberFormat.format(total)} of ${numberFormat.format(allTotal)} ${plural}`
-      : `${numberFormat.format(total)} ${plural}`
+      : `${numberFormat.format(total)} ${noun}`
     : ''
 
   return (

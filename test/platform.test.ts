@@ -198,7 +198,7 @@ test('migrations apply on an empty database and migrate:down reverts them', asyn
         })) as { tablename: string }[]
       ).map((row) => row.tablename)
     assert.deepEqual(await tables(), [
-      // Each user's list preferences (migration 0026, issue #26).
+      // Each user's list preferences (migration 0017, issue #26).
       'admin_user_list_preferences',
       // Two-factor secrets beside the users, and the panel's settings (migration 0010, issue #19).
       'admin_user_two_factor',

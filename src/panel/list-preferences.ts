@@ -7,7 +7,7 @@ import { PAGE_SIZES, queryableFields } from './list-query.js'
 
 /**
  * Each user's page size and chosen columns per list, kept on the server with the user (table
- * admin_user_list_preferences, migration 0026), so they follow the user to any browser:
+ * admin_user_list_preferences, migration 0017), so they follow the user to any browser:
  *   GET  /admin/api/list-preferences/<Resource> → { perPage, columns } (null: the list's default)
  *   POST /admin/api/list-preferences/<Resource> with `perPage` (10, 25, 50 or 100) and/or `columns`
  *        (comma-separated names the list may show; '' for the default) → the stored preferences.

@@ -39,6 +39,8 @@ const HAND_WRITTEN: Record<string, HandWritten[]> = {
     // Migrations 0002 and 0005: the log's own indexes (its definition says generatedIndexes: false).
     { index: { name: 'change_history_created_at_idx', column: 'created_at', expression: 'created_at DESC, id DESC' } },
     { index: { name: 'change_history_operation_idx', column: 'operation', expression: 'operation', where: 'operation IS NOT NULL' } },
+    // Migration 0017: the list's search box looks into "Changed by" (the log keeps its own indexes).
+    { index: { name: 'change_history_actor_email_trgm', column: 'actor_email', expression: 'actor_email gin_trgm_ops', using: 'gin' } },
   ],
 }
 

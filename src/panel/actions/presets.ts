@@ -8,7 +8,7 @@ import { blankInputsToNull, landOnSavedRecord, withCompactAnswers } from './acti
 import { bulkDeleteRecords } from './bulk-delete-action.js'
 import { declaredRules } from './declared-rules.js'
 import { exportActions } from './export-actions.js'
-import { listRecords, searchRecords } from './list-action.js'
+import { listRecords, listView, searchRecords, WITHOUT_RESOURCE_ACTIONS } from './list-action.js'
 
 /** Not a column: a recorded record's change history on its show page (components/ClientHistory.jsx). */
 export const historyProperty = (component: string) => ({
@@ -32,12 +32,13 @@ export function staffEditAdminsDeleteActions(
   const admins = { isAccessible: isAdmin, isVisible: isAdmin }
   const rules = declaredRules(entry, sequelize)
   return withCompactAnswers({
-    list: { ...staff, handler: listRecords },
+    list: { ...staff, handler: listRecords, ...listView(entry.definition, components.listPage) },
     search: { isAccessible: isStaff, handler: searchRecords },
     // A recorded resource's page ends with its change history (the history property, see below).
-    show: { ...staff, layout: entry.definition.history ? [...panel.showLayout, ['@H4', { children: 'Change history', mt: 'xl', mb: 'lg' }], 'history'] : panel.showLayout },
+    show: { ...staff, ...WITHOUT_RESOURCE_ACTIONS, layout: entry.definition.history ? [...panel.showLayout, ['@H4', { children: 'Change history', mt: 'xl', mb: 'lg' }], 'history'] : panel.showLayout },
     new: {
       ...staff,
+      ...WITHOUT_RESOURCE_ACTIONS,
       layout: panel.formLayout,
       component: components.newWithDefaults,
       // A "New" link from a parent's page names the parent (`?clientId=7`): the form starts with it.
@@ -45,7 +46,7 @@ export function staffEditAdminsDeleteActions(
       before: [blankInputsToNull, ...rules],
       after: landOnSavedRecord,
     },
-    edit: { ...staff, layout: panel.formLayout, before: [blankInputsToNull, ...rules], after: landOnSavedRecord },
+    edit: { ...staff, ...WITHOUT_RESOURCE_ACTIONS, layout: panel.formLayout, before: [blankInputsToNull, ...rules], after: landOnSavedRecord },
     delete: admins,
     bulkDelete: { ...admins, handler: bulkDeleteRecords },
     ...(entry.exportable ? exportActions(components.exportCsv) : {}),

@@ -208,7 +208,10 @@ test('migrations apply on an empty database and migrate:down reverts them', asyn
       'clients',
       // Import jobs and their uploaded files (migration 0011, issue #16).
       'import_jobs',
-      'login_throttle', 'panel_settings', 'products', 'schema_migrations', 'sessions',
+      'login_throttle', 'panel_settings', 'products', 'schema_migrations',
+      // A client's sender names (migration 0015).
+      'sender_names',
+      'sessions',
     ])
     assert.deepEqual(await migrateUp(db.sequelize), [], 'applying again changes nothing')
     await migrateDown(db.sequelize, { to: 0 })

@@ -18,7 +18,7 @@ export async function serve(config: AppConfig, startedAt: number) {
   const embedded = config.databaseUrl ? undefined : startEmbeddedDatabase(config.dataDir, { snapshotFile: snapshotFile() })
   embedded?.catch(() => undefined) // awaited below; a failure surfaces there
   const [{ openDatabase }, { createApp }] = await Promise.all([import('./db/database.js'), import('./app/app.js')])
-  const db = await openDatabase({ ...config, embedded: await embedded })
+  const db = await openDatabase({ ...config, serverStatementTimeoutMs: config.statementTimeoutMs, embedded: await embedded })
 
   if (db.embedded && (await hasPendingMigrations(db.sequelize))) {
     // No release step on a laptop: the embedded database migrates and seeds itself. (Imported only

@@ -32,12 +32,12 @@ import { PostgresThrottleStore } from '../auth/throttle-store.js'
 import type { AppConfig } from '../config/env.js'
 import type { Database } from '../db/database.js'
 import { collapseSlashes } from '../http/canonical-path.js'
-import { FORM_MAX_BYTES, limitRequestBodies, LOGIN_MAX_BYTES } from '../http/request-bodies.js'
+import { closeUnreadBodies, FORM_MAX_BYTES, limitRequestBodies, LOGIN_MAX_BYTES } from '../http/request-bodies.js'
 import { refuseCrossSiteWrites } from '../http/same-origin.js'
 import { isPageNavigation, loginUrlReturningTo, safeReturnPath } from '../http/return-to.js'
 import { csvExportRoute, xlsxExportRoute } from '../exports/export-route.js'
 import { createImportJobs, type ImportJobs } from '../imports/import-jobs.js'
-import { cancelImportRoute, csvImportRoute, importJobRoute, recentImportsRoute } from '../imports/import-route.js'
+import { cancelImportRoute, csvImportRoute, importJobRoute, recentImportsRoute, sweepUploads } from '../imports/import-route.js'
 import { createLogger } from '../config/logger.js'
 import { defineModels, type Models } from '../models/index.js'
 import { registry } from '../resources/registry.js'
@@ -173,6 +173,8 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     const hops = Number(config.trustProxy)
     app.set('trust proxy', Number.isInteger(hops) ? hops : config.trustProxy.split(',').map((item) => item.trim()))
   }
+  // First: any answer given before its request's body was read closes the connection.
+  app.use(closeUnreadBodies)
   app.use(collapseSlashes)
   app.use(issueCspNonce)
 
@@ -417,7 +419,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
 
   // Downloads the panel's list pages link to, behind the same session and rights check.
   for (const { definition } of registry.filter((entry) => entry.exportable)) {
-    const download = { resource: admin.findResource(definition.name) as AppResource, definition, sequelize: db.sequelize, logger }
+    const download = { resource: admin.findResource(definition.name) as AppResource, definition, sequelize: db.sequelize, logger, writeTimeoutMs: config.exportWriteTimeoutMs }
     app.get(`/admin/exports/${definition.name}.csv`, csvExportRoute({ ...download, copy: config.exportCopy && !db.embedded }))
     app.get(`/admin/exports/${definition.name}.xlsx`, xlsxExportRoute(download))
   }
@@ -438,11 +440,13 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     importers: { Client: clientImport },
   })
   await importJobs.start()
+  await sweepUploads(config.uploadDir, logger)
   app.post(
     '/admin/imports/Client',
     csvImportRoute({
       ...clientImport,
       resourceName: 'Client',
+      uploadDir: config.uploadDir,
       maxBytes: config.importMaxBytes,
       maxRows: config.importMaxRows,
       inlineMaxRows: config.importInlineMaxRows,

@@ -49,16 +49,28 @@ type Task = {
 }
 type Slot = { worker: Worker; task?: Task }
 
-// One worker per core: more would only queue on the CPU; fewer would leave a core idle while
-// logins wait.
-const size = Math.max(1, os.availableParallelism())
-const live = new Set<Slot>()
-const idle: Slot[] = []
-const queue: Task[] = []
+/**
+ * Who waits for the answer. `interactive`: a person at a form (login, own password, a saved
+ * record). `bulk`: an import's passwords, thousands at a time. Each lane has its own workers and
+ * its own queue, so a login never waits behind an import's hashes: the bulk lane has a single
+ * worker (the import takes at most one core), which finishes one hash and only then takes the
+ * next, while the interactive lane keeps one worker per core for whoever signs in.
+ */
+export type HashLane = 'interactive' | 'bulk'
+
+type Lane = { size: number; live: Set<Slot>; idle: Slot[]; queue: Task[] }
+
+const newLane = (size: number): Lane => ({ size, live: new Set(), idle: [], queue: [] })
+// Interactive: one worker per core (more would only queue on the CPU; fewer would leave a core
+// idle while logins wait). Bulk: one, whatever the cores.
+const lanes: Record<HashLane, Lane> = {
+  interactive: newLane(Math.max(1, os.availableParallelism())),
+  bulk: newLane(1),
+}
 let nextId = 1
 let bcryptPath: string | undefined
 
-function spawn(): Slot {
+function spawn(lane: Lane): Slot {
   // Resolved here, from this module, so the worker loads the very bcrypt the app depends on.
   bcryptPath ??= createRequire(import.meta.url).resolve('bcrypt')
   // execArgv: [] so the worker does not inherit `--import tsx` and the like: its source is plain JS.
@@ -71,56 +83,58 @@ function spawn(): Slot {
     worker.unref()
     if (message.error !== undefined) task.reject(new Error(message.error))
     else task.resolve(message.result)
-    idle.push(slot)
-    pump()
+    lane.idle.push(slot)
+    pump(lane)
   })
   const lost = (error: Error) => {
-    if (!live.delete(slot)) return // 'error' is followed by 'exit': handle the first only
-    const at = idle.indexOf(slot)
-    if (at >= 0) idle.splice(at, 1)
+    if (!lane.live.delete(slot)) return // 'error' is followed by 'exit': handle the first only
+    const at = lane.idle.indexOf(slot)
+    if (at >= 0) lane.idle.splice(at, 1)
     const task = slot.task
     slot.task = undefined
     task?.reject(error)
-    pump() // a replacement is made only if work is waiting
+    pump(lane) // a replacement is made only if work is waiting
   }
   worker.on('error', lost)
   worker.on('exit', (code) => lost(new Error(`password hashing worker exited (code ${code})`)))
   // An idle pool must not keep the process alive; pump() refs a worker while it holds a task.
   worker.unref()
-  live.add(slot)
+  lane.live.add(slot)
   return slot
 }
 
-function pump() {
-  while (queue.length > 0) {
-    const slot = idle.pop() ?? (live.size < size ? spawn() : undefined)
+function pump(lane: Lane) {
+  while (lane.queue.length > 0) {
+    const slot = lane.idle.pop() ?? (lane.live.size < lane.size ? spawn(lane) : undefined)
     if (!slot) return
-    const task = queue.shift()!
+    const task = lane.queue.shift()!
     slot.task = task
     slot.worker.ref() // a caller is waiting for this answer, so the process must stay up for it
     slot.worker.postMessage({ id: task.id, op: task.op, plain: task.plain, arg: task.arg })
   }
 }
 
-function run<T>(op: Task['op'], plain: string, arg: string | number): Promise<T> {
+function run<T>(laneName: HashLane, op: Task['op'], plain: string, arg: string | number): Promise<T> {
+  const lane = lanes[laneName]
   return new Promise<T>((resolve, reject) => {
-    queue.push({ id: nextId++, op, plain, arg, resolve, reject })
-    pump()
+    lane.queue.push({ id: nextId++, op, plain, arg, resolve, reject })
+    pump(lane)
   })
 }
 
-/** A bcrypt hash of `plain` at cost `rounds`, computed on a low-priority worker thread. */
-export function hashPassword(plain: string, rounds: number): Promise<string> {
-  return run<string>('hash', plain, rounds)
+/** A bcrypt hash of `plain` at cost `rounds`, computed on a low-priority worker thread of `lane`. */
+export function hashPassword(plain: string, rounds: number, lane: HashLane = 'interactive'): Promise<string> {
+  return run<string>(lane, 'hash', plain, rounds)
 }
 
 /** Whether `plain` matches the bcrypt `hash`, checked on a low-priority worker thread. */
 export function verifyPassword(plain: string, hash: string): Promise<boolean> {
-  return run<boolean>('compare', plain, hash)
+  return run<boolean>('interactive', 'compare', plain, hash)
 }
 
 /** Stops the workers; queued and running calls are rejected. Later calls start new workers. */
 export async function closePasswordHashing(): Promise<void> {
-  for (const task of queue.splice(0)) task.reject(new Error('password hashing was closed'))
-  await Promise.all([...live].map((slot) => slot.worker.terminate()))
+  const all = Object.values(lanes)
+  for (const task of all.flatMap((lane) => lane.queue.splice(0))) task.reject(new Error('password hashing was closed'))
+  await Promise.all(all.flatMap((lane) => [...lane.live]).map((slot) => slot.worker.terminate()))
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import os from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
 
@@ -61,8 +62,23 @@ const envSchema = z
     EXPORT_COPY: z.preprocess(emptyAsUndefined, booleanFlag.optional()),
     IMPORT_JOB_TIMEOUT_MINUTES: z.coerce.number().int().min(1).max(23 * 60).default(30),
     IMPORT_JOB_POLL_SECONDS: z.coerce.number().min(0.5).max(600).default(2),
+    UPLOAD_DIR: z.preprocess(emptyAsUndefined, z.string().optional()),
+    EXPORTS_MAX_RUNNING: z.coerce.number().int().min(1).max(100).default(4),
+    EXPORTS_MAX_PER_USER: z.coerce.number().int().min(1).max(100).default(2),
+    IMPORTS_MAX_RUNNING: z.coerce.number().int().min(1).max(100).default(2),
+    IMPORTS_MAX_PER_USER: z.coerce.number().int().min(1).max(100).default(1),
+    BULK_EDITS_MAX_RUNNING: z.coerce.number().int().min(1).max(100).default(2),
+    BULK_EDITS_MAX_PER_USER: z.coerce.number().int().min(1).max(100).default(1),
+    BULK_DB_CONNECTIONS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(100).optional()),
+    BULK_WAIT_SECONDS: z.coerce.number().min(0).max(3600).default(30),
+    EXPORT_WRITE_TIMEOUT_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+    STATEMENT_TIMEOUT_SECONDS: z.coerce.number().min(0).max(24 * 3600).default(30),
+    BULK_STATEMENT_TIMEOUT_SECONDS: z.coerce.number().min(0).max(24 * 3600).default(600),
   })
   .superRefine((env, ctx) => {
+    if (env.BULK_DB_CONNECTIONS !== undefined && env.BULK_DB_CONNECTIONS >= env.DB_POOL_MAX) {
+      ctx.addIssue({ code: 'custom', path: ['BULK_DB_CONNECTIONS'], message: `must be below DB_POOL_MAX (${env.DB_POOL_MAX}): the rest of the pool is for everyone's clicks` })
+    }
     if (env.WEB_CONCURRENCY > 1 && !env.DATABASE_URL) {
       ctx.addIssue({ code: 'custom', path: ['WEB_CONCURRENCY'], message: 'above 1 needs DATABASE_URL (the embedded database lives inside one process)' })
     }
@@ -126,7 +142,23 @@ export type AppConfig = {
   importJobTimeoutMinutes: number
   /** How often an idle instance asks the queue for an import job. */
   importJobPollSeconds: number
+  /** The folder this app keeps its upload temp files in (swept of leftovers at start). */
+  uploadDir: string
+  /** Exports, imports and "all matching" bulk edits / whole reverts at once: in all, and per user (see db/bulk-share.ts). */
+  bulkLimits: { export: BulkLimit; import: BulkLimit; bulkEdit: BulkLimit }
+  /** Database connections bulk work may hold at once (the rest of the pool is for interactive requests). */
+  bulkDbConnections: number
+  /** How long bulk work waits for one of its connections before a 429. */
+  bulkWaitMs: number
+  /** An export whose client has read nothing for this long is cut off (its connection goes back). */
+  exportWriteTimeoutMs: number
+  /** statement_timeout of the server's connections (interactive requests); 0: none. */
+  statementTimeoutMs: number
+  /** statement_timeout of bulk work's transactions; 0: none. */
+  bulkStatementTimeoutMs: number
 }
+
+type BulkLimit = { running: number; perUser: number }
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -170,6 +202,18 @@ export function parseConfig(source: Record<string, string | undefined>): AppConf
     exportCopy: env.EXPORT_COPY ?? true,
     importJobTimeoutMinutes: env.IMPORT_JOB_TIMEOUT_MINUTES,
     importJobPollSeconds: env.IMPORT_JOB_POLL_SECONDS,
+    uploadDir: path.resolve(env.UPLOAD_DIR ?? path.join(os.tmpdir(), 'sms-client-admin-uploads')),
+    bulkLimits: {
+      export: { running: env.EXPORTS_MAX_RUNNING, perUser: env.EXPORTS_MAX_PER_USER },
+      import: { running: env.IMPORTS_MAX_RUNNING, perUser: env.IMPORTS_MAX_PER_USER },
+      bulkEdit: { running: env.BULK_EDITS_MAX_RUNNING, perUser: env.BULK_EDITS_MAX_PER_USER },
+    },
+    // A third of the pool by default: 3 of the default 10.
+    bulkDbConnections: env.BULK_DB_CONNECTIONS ?? Math.max(1, Math.floor(env.DB_POOL_MAX / 3)),
+    bulkWaitMs: env.BULK_WAIT_SECONDS * 1000,
+    exportWriteTimeoutMs: env.EXPORT_WRITE_TIMEOUT_SECONDS * 1000,
+    statementTimeoutMs: env.STATEMENT_TIMEOUT_SECONDS * 1000,
+    bulkStatementTimeoutMs: env.BULK_STATEMENT_TIMEOUT_SECONDS * 1000,
   }
 }
 

@@ -1,5 +1,6 @@
 import { Sequelize } from 'sequelize'
 import type { AppConfig } from '../config/env.js'
+import { attachBulkShare, createBulkShare, type BulkShare } from './bulk-share.js'
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded.js'
 
 export type Database = {
@@ -11,10 +12,28 @@ export type Database = {
   embeddedServer?: Pick<EmbeddedDatabase, 'restart' | 'fromSnapshot'>
   /** Pool size left for other clients of the same database (the session store). */
   sidePoolMax: number
+  /** What bulk work (exports, imports, bulk edits, whole reverts) may take of this database: see bulk-share.ts. */
+  bulk: BulkShare
   close: () => Promise<void>
 }
 
-type DatabaseOptions = Pick<AppConfig, 'databaseUrl' | 'dataDir' | 'dbPoolMax'> & {
+type BulkOptions = Pick<AppConfig, 'bulkLimits' | 'bulkDbConnections' | 'bulkWaitMs' | 'bulkStatementTimeoutMs'>
+
+/** Scripts and tests that never run bulk work concurrently get these. */
+const DEFAULT_BULK: BulkOptions = {
+  bulkLimits: { export: { running: 4, perUser: 2 }, import: { running: 2, perUser: 1 }, bulkEdit: { running: 2, perUser: 1 } },
+  bulkDbConnections: 3,
+  bulkWaitMs: 30_000,
+  bulkStatementTimeoutMs: 0,
+}
+
+type DatabaseOptions = Pick<AppConfig, 'databaseUrl' | 'dataDir' | 'dbPoolMax'> & Partial<BulkOptions> & {
+  /**
+   * The server's pool (not a script's): its connections start with this statement_timeout, so no
+   * interactive statement runs for minutes; bulk work raises it in its own transactions. Not on
+   * the embedded database (one backend serves every connection there).
+   */
+  serverStatementTimeoutMs?: number
   /** Keep the embedded database in memory instead of `dataDir` (tests). */
   inMemory?: boolean
   /** A new embedded database starts from this snapshot of a migrated one (embedded-snapshot.ts), if it exists. */
@@ -41,13 +60,26 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     logging: options.logging ?? false,
     pool: { max: poolMax, min: 0, idle: 10_000, acquire: 20_000 },
     define: { underscored: true },
+    ...(!embedded && options.serverStatementTimeoutMs ? { dialectOptions: { statement_timeout: options.serverStatementTimeoutMs } } : {}),
   })
+  const bulk = { ...DEFAULT_BULK, ...Object.fromEntries(Object.entries(options).filter(([key, value]) => key in DEFAULT_BULK && value !== undefined)) } as BulkOptions
+  const share = createBulkShare(sequelize, {
+    limits: bulk.bulkLimits,
+    // At least two connections stay for everyone else's requests.
+    connections: Math.max(1, Math.min(bulk.bulkDbConnections, poolMax - 2)),
+    waitMs: bulk.bulkWaitMs,
+    // Not on the embedded database: its one backend serves every connection, so a timeout there
+    // would fire on whoever's statement is running.
+    statementTimeoutMs: embedded ? 0 : bulk.bulkStatementTimeoutMs,
+  })
+  attachBulkShare(sequelize, share)
   return {
     sequelize,
     url,
     embedded: Boolean(embedded),
     embeddedServer: embedded,
     sidePoolMax,
+    bulk: share,
     close: async () => {
       await sequelize.close()
       await embedded?.stop()

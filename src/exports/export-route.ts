@@ -6,6 +6,7 @@ import type { Request, RequestHandler, Response } from 'express'
 import QueryStream from 'pg-query-stream'
 import type { Logger } from 'pino'
 import { Op, type Sequelize } from 'sequelize'
+import { BulkLimitReached, bulkShareOf, type BulkTicket } from '../db/bulk-share.js'
 import type { AppResource } from '../panel/adapter/app-resource.js'
 import { listSort } from '../panel/actions/list-action.js'
 import { searchText, UnknownFieldError } from '../panel/list-query.js'
@@ -39,6 +40,8 @@ type Options = {
    * client, where the cursor lets other requests in between its batches.
    */
   copy?: boolean
+  /** A client that reads nothing for this long is cut off: the export's connection goes back to the pool (EXPORT_WRITE_TIMEOUT_SECONDS). */
+  writeTimeoutMs?: number
 }
 
 /** How a format turns the rows into a file: the cells of a row, and the stream that writes them. */
@@ -101,10 +104,37 @@ const parseIds = (raw: unknown): number[] | undefined => {
 const fileName = (definition: ResourceDefinition, format: ExportFormat) =>
   `${definition.table}-${new Date().toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-')}.${format.extension}`
 
+/**
+ * Cuts the response off once the client has read nothing for `timeoutMs`: a download that is
+ * opened and never read would otherwise keep its cursor, its transaction and its database
+ * connection for as long as the client likes. Progress is a 'drain' (the client took what was
+ * waiting), or nothing waiting at all.
+ */
+function cutOffStalledClient(res: Response, timeoutMs: number, onCut: () => void) {
+  let lastProgress = Date.now()
+  const drained = () => (lastProgress = Date.now())
+  res.on('drain', drained)
+  const watchdog = setInterval(
+    () => {
+      if (!res.writableNeedDrain) return drained()
+      if (Date.now() - lastProgress < timeoutMs) return
+      clearInterval(watchdog)
+      onCut()
+      res.destroy()
+    },
+    Math.min(1000, Math.max(50, timeoutMs / 4)),
+  )
+  watchdog.unref()
+  res.once('close', () => {
+    clearInterval(watchdog)
+    res.off('drain', drained)
+  })
+}
+
 export const csvExportRoute = (options: Options) => exportRoute(options, CSV)
 export const xlsxExportRoute = (options: Options) => exportRoute(options, XLSX)
 
-function exportRoute({ resource, definition, sequelize, logger, copy = false }: Options, format: ExportFormat): RequestHandler {
+function exportRoute({ resource, definition, sequelize, logger, copy = false, writeTimeoutMs = 30_000 }: Options, format: ExportFormat): RequestHandler {
   return (req, res, next) => exportFile(req, res).catch(next)
 
   async function exportFile(req: Request, res: Response) {
@@ -145,6 +175,31 @@ function exportRoute({ resource, definition, sequelize, logger, copy = false }: 
       rows: 0,
     }
 
+    // Bulk work: at most so many exports at once (429 beyond), holding one of the few connections
+    // bulk work may hold; the rest of the pool stays for everyone's clicks.
+    const share = bulkShareOf(sequelize)
+    let ticket: BulkTicket
+    try {
+      ticket = share.begin('export', currentAdmin.id ?? currentAdmin.email)
+    } catch (error) {
+      if (error instanceof BulkLimitReached) return refuse(res, 429, error.message)
+      throw error
+    }
+    const waitAbort = new AbortController()
+    const leftEarly = () => waitAbort.abort(new Error('the client went away'))
+    res.once('close', leftEarly)
+    try {
+      await ticket.connection(waitAbort.signal)
+    } catch (error) {
+      ticket.end()
+      if (waitAbort.signal.aborted) return
+      if (error instanceof BulkLimitReached) return refuse(res, 429, error.message)
+      throw error
+    } finally {
+      res.off('close', leftEarly)
+    }
+    if (res.destroyed) return ticket.end()
+
     // One pooled connection, in a read-only snapshot: the cursor reads one consistent state, and on
     // the embedded database (one backend for all connections) nobody else's statement lands in
     // the middle of it.
@@ -153,19 +208,51 @@ function exportRoute({ resource, definition, sequelize, logger, copy = false }: 
       releaseConnection: (connection: PgConnection) => void
       destroyConnection: (connection: PgConnection) => Promise<void>
     }
-    const connection = await connectionManager.getConnection({ type: 'read' })
-    const pooled: PooledConnection = {
-      connection,
-      release: () => connectionManager.releaseConnection(connection),
-      destroy: () => connectionManager.destroyConnection(connection),
+    let connection: PgConnection
+    try {
+      connection = await connectionManager.getConnection({ type: 'read' })
+    } catch (error) {
+      ticket.end()
+      throw error
     }
-    if (copySql) return sendFile(req, res, entry, copiedFile(columns, copyCsvRecords(pooled, copySql)))
+    const { statementTimeoutMs } = share.settings
+    if (copySql) {
+      // One statement, as long as the download: the bulk timeout for it, the connection's own after.
+      const pooled: PooledConnection = {
+        connection,
+        release: () =>
+          statementTimeoutMs
+            ? connection.query('RESET statement_timeout').then(
+                () => connectionManager.releaseConnection(connection),
+                () => connectionManager.destroyConnection(connection).catch(() => undefined),
+              )
+            : connectionManager.releaseConnection(connection),
+        destroy: () => connectionManager.destroyConnection(connection),
+      }
+      try {
+        if (statementTimeoutMs) await connection.query(`SET statement_timeout = ${Math.floor(statementTimeoutMs)}`)
+      } catch (error) {
+        await connectionManager.destroyConnection(connection).catch(() => undefined)
+        ticket.end()
+        throw error
+      }
+      const copied = copyCsvRecords(pooled, copySql)
+      void copied.databaseDone.finally(() => ticket.end())
+      return sendFile(req, res, entry, copiedFile(columns, copied))
+    }
     let rows: QueryStream
     try {
       await connection.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+      if (statementTimeoutMs) {
+        // A fetch that fits a bulk job; and should the cut-off below ever miss a stalled client, the
+        // server ends a transaction left idle well past it.
+        await connection.query(`SET LOCAL statement_timeout = ${Math.floor(statementTimeoutMs)}`)
+        await connection.query(`SET LOCAL idle_in_transaction_session_timeout = ${Math.floor(writeTimeoutMs + 60_000)}`)
+      }
       rows = connection.query(new QueryStream(sql, [], { batchSize: BATCH_ROWS, highWaterMark: BATCH_ROWS })) as QueryStream
     } catch (error) {
       await connectionManager.destroyConnection(connection).catch(() => undefined)
+      ticket.end()
       throw error
     }
     // Done with the database as soon as the cursor is (read to the end, failed or destroyed by a
@@ -178,7 +265,10 @@ function exportRoute({ resource, definition, sequelize, logger, copy = false }: 
             () => connectionManager.releaseConnection(connection),
             () => connectionManager.destroyConnection(connection).catch(() => undefined),
           )
-          .finally(resolve)
+          .finally(() => {
+            ticket.end()
+            resolve()
+          })
       })
     })
 
@@ -261,6 +351,7 @@ function exportRoute({ resource, definition, sequelize, logger, copy = false }: 
       clientGone = true
       file.source.destroy(new Error('the client went away before the end of the file'))
     })
+    cutOffStalledClient(res, writeTimeoutMs, () => req.log?.warn({ rows: file.rows(), writeTimeoutMs }, 'export cut off: the client stopped reading'))
     file.output.pipe(res)
     pipeline([file.source, onRecord, ...file.stages], async (error) => {
       if (!error) return

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net'
 import querystring from 'node:querystring'
 import busboy from 'busboy'
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express'
@@ -11,7 +12,7 @@ import { isParsed, markParsed, type UploadedFile } from '../panel/adminjs-intern
  * marked before it gets there: either parsed within its route's limit, or with nothing read at all.
  *
  * - Nobody signed in: only the login form is read (LOGIN_MAX_BYTES); any other body is left unread
- *   and its connection closed soon after the answer (the panel's redirect to the login page).
+ *   and its connection closed once the answer is out (closeUnreadBodies).
  * - Signed in: forms and JSON up to FORM_MAX_BYTES, no files; a route listed with its own rule
  *   (the client import) may take files up to its own limit.
  * - Too large: 413 as soon as it is known, from Content-Length or from the bytes counted so far.
@@ -33,23 +34,48 @@ const tooLarge = (limit: number) => httpError(413, `The request is too large: th
 const hasBody = (req: Request) =>
   req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0')
 
+/** How long a connection answered before its body was read stays half-open, unread, for the client to read the answer. */
 const LINGER_MS = 2000
 
 /**
- * For a request answered before its body was read: once the answer is out, the rest of the body
- * is read and thrown away for a moment, then the connection is closed. Closing at once would make
- * the client's system reset the connection while the client still sends, and the answer (a 413)
- * would be lost; reading it all would let anyone hold a connection as long as they keep sending.
+ * For every route, anonymous or not: an answer that goes out before its request's body was read
+ * to the end (a 401, a 413, a 429, a redirect to the login page…) says `Connection: close`, and
+ * nothing more of the body is read. Node would otherwise read the rest to keep the connection
+ * alive (however long the sender keeps sending), or reset it at once, before a client still
+ * sending has read the answer. Here, once the answer is flushed, the connection is half-closed,
+ * reading stops (the sender's writes stall on full buffers) and it is destroyed LINGER_MS later.
+ * Installed before every route.
  */
-function closeAfterAnswer(req: Request, res: Response) {
-  if (req.complete) return
-  res.once('finish', () => {
-    if (req.complete) return
-    const timer = setTimeout(() => req.socket.destroy(), LINGER_MS)
-    timer.unref()
-    req.once('end', () => clearTimeout(timer))
-    req.resume()
-  })
+export function closeUnreadBodies(req: Request, res: Response, next: NextFunction) {
+  if (!hasBody(req)) return next()
+  const writeHead = res.writeHead
+  res.writeHead = function (this: Response, ...args: unknown[]) {
+    if (!req.complete && !this.headersSent) {
+      this.setHeader('Connection', 'close')
+      // Whatever was still reading the body (a multipart parser) lets go of it.
+      req.unpipe()
+      stopReadingAfterAnswer(req.socket)
+    }
+    return (writeHead as (...a: unknown[]) => Response).apply(this, args)
+  } as Response['writeHead']
+  next()
+}
+
+type ServerSocket = Socket & { _paused?: boolean }
+
+/**
+ * Node's server ends a `Connection: close` answer with socket.destroySoon(), and before that
+ * resumes the unread request to drain it. Here destroySoon half-closes instead, and the socket is
+ * paused with the flag Node's HTTP server checks before it resumes reading (`_paused`, which it
+ * sets itself between pipelined requests), so the drain reads nothing.
+ */
+function stopReadingAfterAnswer(socket: ServerSocket) {
+  socket.destroySoon = function (this: ServerSocket) {
+    this.end()
+    this._paused = true
+    this.pause()
+    setTimeout(() => this.destroy(), LINGER_MS).unref()
+  }
 }
 
 /**
@@ -74,9 +100,8 @@ export function nestsDeeperThan(text: string, max: number): boolean {
 }
 
 /** Marks the request as having no body; a body it carries anyway is never read. */
-function leaveUnread(req: Request, res: Response) {
+function leaveUnread(req: Request) {
   markParsed(req)
-  if (hasBody(req)) closeAfterAnswer(req, res)
 }
 
 /** Reads a form, JSON or multipart body within `rule`, into `req.fields` / `req.files` as AdminJS expects them. */
@@ -87,10 +112,8 @@ export function readBody(rule: BodyRule): RequestHandler {
       markParsed(req)
       return next()
     }
-    const refuse = (error: Error) => {
-      closeAfterAnswer(req, res)
-      next(error)
-    }
+    // The answer closes the connection (closeUnreadBodies): the rest of the body is never read.
+    const refuse = (error: Error) => next(error)
     if (Number(req.headers['content-length']) > rule.limit) return refuse(tooLarge(rule.limit))
     const encoding = req.headers['content-encoding']
     if (encoding && encoding.toLowerCase() !== 'identity') return refuse(httpError(415, 'Send the body uncompressed.'))
@@ -138,7 +161,6 @@ function readMultipart(req: Request, res: Response, rule: BodyRule, next: NextFu
     settled = true
     req.unpipe(parser)
     parser.destroy()
-    closeAfterAnswer(req, res)
     next(error)
   }
   req.on('data', (chunk: Buffer) => {
@@ -185,7 +207,7 @@ export function limitRequestBodies(router: Router, options: { routes: BodyRoute[
     const read = readBody(route.rule)
     router.post(route.path, (req, res, next) => {
       if (route.anonymous || options.isSignedIn(req)) return read(req, res, next)
-      leaveUnread(req, res)
+      leaveUnread(req)
       next()
     })
   }
@@ -193,7 +215,7 @@ export function limitRequestBodies(router: Router, options: { routes: BodyRoute[
   router.use((req, res, next) => {
     if (isParsed(req)) return next()
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || !options.isSignedIn(req)) {
-      leaveUnread(req, res)
+      leaveUnread(req)
       return next()
     }
     readSignedIn(req, res, next)

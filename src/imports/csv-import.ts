@@ -59,31 +59,31 @@ export async function runImport(file: ImportFile, currentAdmin: CurrentAdmin, dr
   const checked = dryRun || passwordsIn(file, options, { columns, keys }) > 0 ? await check() : []
   if (dryRun || checked.some((row) => row.action === 'error')) return report(checked)
 
-  // Hashing is the slow part (bcrypt on the low-priority workers): done before the transaction,
-  // so no row stays locked while it runs.
+  // Hashing is the slow part (bcrypt on the bulk lane's one low-priority worker, never in the way
+  // of a login): done before the transaction, so no row stays locked while it runs. One at a time,
+  // so imports running together take turns and a stopped one leaves nothing queued behind it.
   const passwords = checked.filter((row) => row.password && (row.action === 'create' || row.action === 'update'))
   const hashes = new Map<number, string>()
-  let hashed = 0
   progress('hashing', 0, passwords.length)
-  const hashing = Promise.all(
-    passwords.map(async (row) => {
-      hashes.set(row.row, await hashPassword(row.password!, options.bcryptRounds))
-      progress('hashing', ++hashed, passwords.length)
-    }),
-  )
-  // A stop does not wait for hashes already queued on the workers: nothing is written yet.
-  await (signal ? Promise.race([hashing, aborted(signal)]) : hashing)
+  for (const [i, row] of passwords.entries()) {
+    signal?.throwIfAborted()
+    const hash = hashPassword(row.password!, options.bcryptRounds, 'bulk')
+    // A stop does not wait for the hash under way: nothing is written yet.
+    hashes.set(row.row, await (signal ? untilAborted(hash, signal) : hash))
+    progress('hashing', i + 1, passwords.length)
+  }
 
   const operation = `import:${randomUUID()}`
   try {
     const applied = await resource.asActor(
       { currentAdmin },
       async (transaction) => {
+        await run.inTransaction?.(transaction)
         // Checked again under lock: what was checked above may have changed in the meantime.
         const final = await check(transaction)
         if (final.some((row) => row.action === 'error')) throw new NothingSaved(final)
         const missingHash = final.find((row) => row.password && !hashes.has(row.row))
-        if (missingHash) hashes.set(missingHash.row, await hashPassword(missingHash.password!, options.bcryptRounds))
+        if (missingHash) hashes.set(missingHash.row, await hashPassword(missingHash.password!, options.bcryptRounds, 'bulk'))
         const writes = final.filter((row) => row.action === 'create' || row.action === 'update').length
         progress('applying', 0, writes)
         await writeAll(final, hashes, options, transaction, (written) => {
@@ -104,8 +104,11 @@ export async function runImport(file: ImportFile, currentAdmin: CurrentAdmin, dr
   }
 }
 
-const aborted = (signal: AbortSignal) =>
-  new Promise<never>((_resolve, reject) => {
-    if (signal.aborted) reject(signal.reason)
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true })
+/** `work`'s result, or the signal's reason as soon as it is aborted (its listener removed either way). */
+const untilAborted = <T>(work: Promise<T>, signal: AbortSignal) =>
+  new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason)
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
   })

@@ -5,6 +5,7 @@ import type { Logger } from 'pino'
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize'
 import { isAdmin } from '../access/index.js'
 import { toSessionAdmin } from '../auth/authenticate.js'
+import { bulkShareOf } from '../db/bulk-share.js'
 import { ImportFileError } from './csv-file.js'
 import { readImportFile } from './import-file.js'
 import { runImport, type ImportOptions, type ImportProgress, type ImportReport } from './csv-import.js'
@@ -147,13 +148,18 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
     }
 
     let committed = false
+    // A job is bulk work too: it waits for one of the connections bulk work may hold.
+    const share = bulkShareOf(sequelize)
+    let releaseConnection: (() => void) | undefined
     try {
+      releaseConnection = await share.connectionPlace(controller.signal, Infinity)
       const file = await readImportFile(row.file, { maxRows: settings.maxRows })
       // The user as a session of theirs would be now: the same role, the same row rules.
       const currentAdmin = toSessionAdmin(actor) as unknown as CurrentAdmin
       const report = await runImport(file, currentAdmin, row.dry_run, importer, {
         signal: controller.signal,
         onProgress,
+        inTransaction: share.raiseStatementTimeout,
         beforeCommit: async (report, transaction) => {
           await finish(id, 'done', { report }, transaction)
           committed = true
@@ -169,6 +175,7 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
         await finish(id, 'failed', { error: `The import took longer than ${settings.timeoutMinutes} minutes (IMPORT_JOB_TIMEOUT_MINUTES) and was stopped. ${NOTHING_SAVED}` })
       } else await retryOrFail(error)
     } finally {
+      releaseConnection?.()
       clearTimeout(timer)
       running.delete(id)
       await writing

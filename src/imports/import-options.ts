@@ -22,6 +22,8 @@ export type ImportRun = {
   signal?: AbortSignal
   /** Runs inside the apply's transaction, just before it commits: a job records its report there. */
   beforeCommit?: (report: ImportReport, transaction: Transaction) => Promise<void>
+  /** Runs first inside the apply's transaction (bulk work raises its statement timeout there). */
+  inTransaction?: (transaction: Transaction) => Promise<void>
 }
 
 /** Stored rows looked up per query. */

@@ -1,6 +1,5 @@
 import { createWriteStream } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import os from 'node:os'
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import type { CurrentAdmin } from 'adminjs'
@@ -9,6 +8,7 @@ import type { Request, RequestHandler, Response } from 'express'
 import type { Logger } from 'pino'
 import type { Sequelize } from 'sequelize'
 import { isStaff } from '../access/index.js'
+import { BulkLimitReached, bulkShareOf, type BulkTicket } from '../db/bulk-share.js'
 import { ImportFileError } from './csv-file.js'
 import { readImportFile } from './import-file.js'
 import { inspectSource, runImport, type ImportOptions, type ImportReport } from './csv-import.js'
@@ -31,6 +31,8 @@ import { startingProgress, type ImportJobs } from './import-jobs.js'
 
 type Options = ImportOptions & {
   resourceName: string
+  /** The app's own folder for uploads (UPLOAD_DIR): each upload gets a folder in it, removed when its request ends. */
+  uploadDir: string
   maxBytes: number
   maxRows: number
   inlineMaxRows: number
@@ -47,12 +49,24 @@ export const importJobPath = (resourceName: string, id: string) => `/admin/impor
 const refuse = (res: Response, status: number, error: string) => res.status(status).json({ error })
 const megabytes = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`
 
-type Upload = { file?: string; fileName?: string; dryRun: boolean; tooBig: boolean }
+type Upload = { file?: string; fileName?: string; dryRun: boolean }
 
-/** Saves the `file` part to `dir`; resolves once the whole request has been read. */
-function receive(req: Request, dir: string, maxBytes: number): Promise<Upload> {
+/** Multipart framing and the dryRun field, on top of the file itself. */
+const FRAMING_BYTES = 64 * 1024
+
+/** An upload folder's name: its process id says whether it can still be in use (see sweepUploads). */
+const UPLOAD_PREFIX = 'import-'
+const uploadFolderPrefix = () => `${UPLOAD_PREFIX}${process.pid}-`
+
+/**
+ * Saves the `file` part to `dir`; resolves once the whole request has been read. Rejects as soon
+ * as the upload is too large (counted as it arrives, so a chunked body without a Content-Length is
+ * cut off too), and when the client goes away before the end; either way the file being written
+ * is closed, for the caller to remove its folder.
+ */
+function receive(req: Request, dir: string, maxBytes: number, tooLarge: () => Error): Promise<Upload> {
   return new Promise((resolve, reject) => {
-    const upload: Upload = { dryRun: true, tooBig: false }
+    const upload: Upload = { dryRun: true }
     let parser: busboy.Busboy
     try {
       parser = busboy({ headers: req.headers, limits: { fileSize: maxBytes, files: 1, fields: 10, parts: 12 } })
@@ -60,6 +74,30 @@ function receive(req: Request, dir: string, maxBytes: number): Promise<Upload> {
       return reject(new ImportFileError('Send the file as multipart/form-data, in a field named "file".'))
     }
     const writes: Promise<void>[] = []
+    const files: NodeJS.WritableStream[] = []
+    let settled = false
+    let received = 0
+    const stop = (error: Error) => {
+      if (settled) return
+      settled = true
+      req.off('data', count)
+      req.unpipe(parser)
+      // Not from inside busboy's own callbacks (its 'limit' event): it still works on its state then.
+      setImmediate(() => {
+        parser.destroy()
+        for (const file of files) (file as unknown as { destroy: () => void }).destroy()
+      })
+      // The file is closed before the caller removes its folder.
+      setImmediate(() => Promise.allSettled(writes).then(() => reject(error)))
+    }
+    const count = (chunk: Buffer) => {
+      received += chunk.length
+      if (received > maxBytes + FRAMING_BYTES) stop(tooLarge())
+    }
+    req.on('data', count)
+    req.once('close', () => {
+      if (!req.complete) stop(new Error('the client went away during the upload'))
+    })
     parser.on('field', (name, value) => {
       if (name === 'dryRun') upload.dryRun = value !== '0'
     })
@@ -67,15 +105,52 @@ function receive(req: Request, dir: string, maxBytes: number): Promise<Upload> {
       if (name !== 'file' || upload.file) return stream.resume()
       upload.file = path.join(dir, 'upload')
       upload.fileName = info.filename
-      stream.on('limit', () => {
-        upload.tooBig = true
-      })
-      writes.push(pipeline(stream, createWriteStream(upload.file)))
+      stream.on('limit', () => stop(tooLarge()))
+      const file = createWriteStream(upload.file)
+      files.push(file)
+      writes.push(pipeline(stream, file))
     })
-    parser.on('error', (error) => reject(new ImportFileError(`The upload could not be read: ${(error as Error).message}`)))
-    parser.on('close', () => Promise.all(writes).then(() => resolve(upload), reject))
+    parser.on('error', (error) => stop(new ImportFileError(`The upload could not be read: ${(error as Error).message}`)))
+    parser.on('close', () =>
+      Promise.all(writes).then(
+        () => {
+          if (settled) return
+          settled = true
+          req.off('data', count)
+          resolve(upload)
+        },
+        (error) => stop(error),
+      ),
+    )
     req.pipe(parser)
   })
+}
+
+/**
+ * Removes what earlier runs of the app left in the upload folder (a crash, a kill mid-upload):
+ * every upload folder whose process is no longer running, and this process id's own (a restarted
+ * container often gets the same id). Folders of other live instances on this machine are kept.
+ */
+export async function sweepUploads(uploadDir: string, logger: Logger) {
+  await mkdir(uploadDir, { recursive: true, mode: 0o700 })
+  const alive = (pid: number) => {
+    if (pid === process.pid) return false
+    try {
+      process.kill(pid, 0)
+      return true
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM'
+    }
+  }
+  let removed = 0
+  for (const name of await readdir(uploadDir)) {
+    if (!name.startsWith(UPLOAD_PREFIX)) continue
+    const pid = Number(/^import-(\d+)-/.exec(name)?.[1])
+    if (Number.isInteger(pid) && alive(pid)) continue
+    await rm(path.join(uploadDir, name), { recursive: true, force: true })
+    removed += 1
+  }
+  if (removed) logger.info({ uploadDir, removed }, 'removed uploads left over from an earlier run')
 }
 
 export function csvImportRoute(options: Options): RequestHandler {
@@ -85,13 +160,19 @@ export function csvImportRoute(options: Options): RequestHandler {
     const currentAdmin = req.session?.adminUser as CurrentAdmin | undefined
     if (!currentAdmin) return refuse(res, 401, 'Please log in to import.')
     if (!isStaff({ currentAdmin })) return refuse(res, 403, 'You may not import these records.')
+    const tooLargeMessage = `The file is larger than the ${megabytes(options.maxBytes)} an import takes.`
     const declared = Number(req.headers['content-length'])
-    // Far beyond the limit: refused before reading it (the multipart framing adds a little).
-    if (declared > options.maxBytes + 64 * 1024) {
-      req.resume()
-      return refuse(res, 413, `The file is larger than the ${megabytes(options.maxBytes)} an import takes.`)
+    // Beyond the limit: refused before reading it (the multipart framing adds a little).
+    if (declared > options.maxBytes + FRAMING_BYTES) return refuse(res, 413, tooLargeMessage)
+    // Bulk work: so many imports at once, in all and per user; beyond that a 429, the body unread.
+    let ticket: BulkTicket
+    try {
+      ticket = bulkShareOf(options.model.sequelize as Sequelize).begin('import', currentAdmin.id ?? currentAdmin.email)
+    } catch (error) {
+      if (error instanceof BulkLimitReached) return refuse(res, 429, error.message)
+      throw error
     }
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'import-'))
+    let dir: string | undefined
     let upload: Upload | undefined
     let rows = 0
     // What ran in the request is on record as well (the page's "Recent imports"); a failure to
@@ -101,8 +182,8 @@ export function csvImportRoute(options: Options): RequestHandler {
         options.logger.warn({ err: error }, 'could not record an import in the recent imports'),
       )
     try {
-      upload = await receive(req, dir, options.maxBytes)
-      if (upload.tooBig) return refuse(res, 413, `The file is larger than the ${megabytes(options.maxBytes)} an import takes.`)
+      dir = await mkdtemp(path.join(options.uploadDir, uploadFolderPrefix()))
+      upload = await receive(req, dir, options.maxBytes, () => new ImportFileError(tooLargeMessage, 413))
       if (!upload.file) return refuse(res, 400, 'Choose a CSV or XLSX file to import (form field "file").')
       const inspected = await inspectSource(upload.file, { maxRows: options.maxRows }, options)
       rows = inspected.rows
@@ -110,8 +191,9 @@ export function csvImportRoute(options: Options): RequestHandler {
       const maxPasswords = Math.floor(options.inlineMaxPasswords * 2 ** (12 - options.bcryptRounds))
       const long = inspected.rows > options.inlineMaxRows || (!upload.dryRun && inspected.passwords > maxPasswords)
       if (!long) {
+        await ticket.connection()
         const file = await readImportFile(upload.file, { maxRows: options.maxRows })
-        const report = await runImport(file, currentAdmin, upload.dryRun, options)
+        const report = await runImport(file, currentAdmin, upload.dryRun, options, { inTransaction: ticket.inTransaction })
         await record({ report })
         return res.status(200).json(report)
       }
@@ -125,13 +207,16 @@ export function csvImportRoute(options: Options): RequestHandler {
       })
       res.status(202).location(importJobPath(options.resourceName, id)).json({ state: 'queued', dryRun: upload.dryRun, ...startingProgress(inspected.rows), attempts: 0 })
     } catch (error) {
+      if (res.destroyed) return // the client went away mid-upload: nobody to answer
+      if (error instanceof BulkLimitReached) return refuse(res, error.status, error.message)
       if (error instanceof ImportFileError) {
         if (upload?.file && error.status === 400) await record({ error: error.message })
         return refuse(res, error.status, error.message)
       }
       throw error
     } finally {
-      await rm(dir, { recursive: true, force: true }).catch((error) => options.logger.warn({ err: error }, 'could not remove an import upload'))
+      ticket.end()
+      if (dir) await rm(dir, { recursive: true, force: true }).catch((error) => options.logger.warn({ err: error }, 'could not remove an import upload'))
     }
   }
 }

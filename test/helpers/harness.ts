@@ -15,7 +15,7 @@ export const PASSWORD = 'correct-horse-battery'
  * on PostgreSQL a copy of a template database migrated once (CREATE DATABASE … TEMPLATE), on the
  * embedded database a load of the migrated snapshot (src/db/embedded-snapshot.ts).
  */
-export async function createTestDatabase(): Promise<{ db: Database; config: AppConfig; drop: () => Promise<void> }> {
+export async function createTestDatabase(overrides: Partial<AppConfig> = {}): Promise<{ db: Database; config: AppConfig; drop: () => Promise<void> }> {
   const base = parseConfig({ ...process.env, NODE_ENV: 'test', BCRYPT_ROUNDS: '4', LOG_LEVEL: 'silent', SESSION_SECRET: undefined })
   let databaseUrl: string | undefined
   let dropDatabase = async () => {}
@@ -37,7 +37,7 @@ export async function createTestDatabase(): Promise<{ db: Database; config: AppC
     }
   }
   // Failed logins are still slowed, by milliseconds instead of the seconds a lockout test would wait.
-  const config: AppConfig = { ...base, databaseUrl, dbPoolMax: 5, loginSlowdownMs: 1 }
+  const config: AppConfig = { ...base, databaseUrl, dbPoolMax: 5, loginSlowdownMs: 1, ...overrides }
   const snapshotFile = databaseUrl ? undefined : await ensureSnapshot()
   const db = await openDatabase({ ...config, inMemory: true, snapshotFile })
   // Both start migrated: one query says so, and umzug (~0.1 s to load) stays unloaded.
@@ -108,8 +108,8 @@ export type TestApp = App & {
 }
 
 export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<TestApp> {
-  const { db, config: baseConfig, drop } = await createTestDatabase()
-  const config = { ...baseConfig, ...overrides }
+  // The overrides reach the database too (its pool, the share bulk work may take of it).
+  const { db, config, drop } = await createTestDatabase(overrides)
   const app = await createApp(config, db, createLogger({ logLevel: 'silent' }))
   const { AdminUser, Product } = app.models
   const make = (email: string, name: string, role: string) =>

@@ -1,3 +1,4 @@
+import { asBulkWork, type BulkTicket } from '../../db/bulk-share.js'
 import { randomUUID } from 'node:crypto'
 import { flat, ValidationError, type ActionContext, type ActionHandler, type ActionRequest, type ActionResponse, type CurrentAdmin } from 'adminjs'
 import type { NextFunction, Request, Response } from 'express'
@@ -124,7 +125,7 @@ export function bulkEditActions(options: BulkEditOptions) {
     })),
   }
 
-  const run = async (request: ActionRequest, context: ActionContext, target: BulkTarget, ids?: string[]) => {
+  const run = async (request: ActionRequest, context: ActionContext, target: BulkTarget, ids?: string[], ticket?: BulkTicket) => {
     const resource = context.resource as AppResource
     const values = changeFrom(request.payload, editable)
     const dryRun = String(request.payload?.dryRun ?? '1') !== '0'
@@ -165,6 +166,7 @@ export function bulkEditActions(options: BulkEditOptions) {
         checks = await resource.asActor(
           context,
           async (transaction) => {
+            await ticket?.inTransaction(transaction)
             const checked = await check(transaction)
             // All or nothing: any rule broken on a row this user may change saves nothing.
             if (checked.some((row) => row.action === 'error')) throw new NothingSaved(checked)
@@ -202,7 +204,9 @@ export function bulkEditActions(options: BulkEditOptions) {
     if (String(request.query?.allMatching ?? '') !== '1') {
       throw new ValidationError({}, { message: 'Say allMatching=1 to change every record the filter matches' })
     }
-    return run(request, context, { filter })
+    // Every record a filter matches may be a million: bulk work, within its share (429 beyond it).
+    const currentAdmin = context.currentAdmin!
+    return asBulkWork(model.sequelize!, 'bulkEdit', currentAdmin.id ?? currentAdmin.email, (ticket) => run(request, context, { filter }, undefined, ticket))
   })
 
   const shared = { isAccessible: isStaff, isVisible: isStaff, before: [blankInputsToNull], component: options.component, custom }

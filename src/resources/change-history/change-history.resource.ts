@@ -1,3 +1,4 @@
+import { asBulkWork, BulkLimitReached } from '../../db/bulk-share.js'
 import { literal, Op, type Sequelize } from 'sequelize'
 import { flat, NotFoundError, type ActionHandler, type ActionResponse, type After, type RecordActionResponse, type ResourceWithOptions } from 'adminjs'
 import { historyVisibleTo, isStaff } from '../../access/index.js'
@@ -92,7 +93,10 @@ const revertHandler =
     if (request.method !== 'post') return { record: record.toJSON(currentAdmin) }
     const whole = ['1', 'true'].includes(String(request.query?.whole ?? request.payload?.whole ?? ''))
     try {
-      const result = await revert(models, String(record.id()), { whole, currentAdmin: currentAdmin! })
+      // A whole revert rewrites every row of an import or bulk edit: bulk work, within its share.
+      const result = whole
+        ? await asBulkWork(models.Client.sequelize!, 'bulkEdit', currentAdmin!.id ?? currentAdmin!.email, (ticket) => revert(models, String(record.id()), { whole, currentAdmin: currentAdmin!, ticket }))
+        : await revert(models, String(record.id()), { whole, currentAdmin: currentAdmin! })
       const what = whole ? `${result.entries} change(s) of ${result.clients.length} client(s)` : `entry #${record.id()}`
       return {
         record: record.toJSON(currentAdmin),
@@ -104,7 +108,7 @@ const revertHandler =
         reverted: result,
       }
     } catch (error) {
-      if (!(error instanceof RevertRefused)) throw error
+      if (!(error instanceof RevertRefused) && !(error instanceof BulkLimitReached)) throw error
       return { record: record.toJSON(currentAdmin), notice: { type: 'error', message: `Not reverted: ${error.message}` } }
     }
   }

@@ -1,3 +1,4 @@
+import type { BulkTicket } from '../../db/bulk-share.js'
 import { isDeepStrictEqual } from 'node:util'
 import type { CurrentAdmin } from 'adminjs'
 import { Op, QueryTypes, ValidationError, type Sequelize, type Transaction } from 'sequelize'
@@ -70,8 +71,9 @@ function refusalOf(entry: Entry, currentAdmin: CurrentAdmin): string | undefined
   return undefined
 }
 
-async function asActor<T>(sequelize: Sequelize, currentAdmin: CurrentAdmin, operation: string, work: (t: Transaction) => Promise<T>) {
+async function asActor<T>(sequelize: Sequelize, currentAdmin: CurrentAdmin, operation: string, work: (t: Transaction) => Promise<T>, ticket?: BulkTicket) {
   return sequelize.transaction(async (transaction) => {
+    await ticket?.inTransaction(transaction)
     await sequelize.query(
       `SELECT set_config('app.actor_id', :id, true), set_config('app.actor_email', :email, true), set_config('app.operation', :operation, true)`,
       { replacements: { id: String(currentAdmin.id), email: String(currentAdmin.email), operation }, transaction },
@@ -84,7 +86,7 @@ async function asActor<T>(sequelize: Sequelize, currentAdmin: CurrentAdmin, oper
  * Reverts entry `entryId` (or, with `whole`, every entry of its operation, newest first) for
  * `currentAdmin`. Throws RevertRefused, with nothing saved, when any part cannot be reverted.
  */
-export async function revert(models: Models, entryId: string, options: { whole: boolean; currentAdmin: CurrentAdmin }): Promise<RevertResult> {
+export async function revert(models: Models, entryId: string, options: { whole: boolean; currentAdmin: CurrentAdmin; ticket?: BulkTicket }): Promise<RevertResult> {
   const { whole, currentAdmin } = options
   const sequelize = models.Client.sequelize!
   const select = `SELECT id, resource, record_id, action, changes, operation FROM change_history`
@@ -159,6 +161,6 @@ export async function revert(models: Models, entryId: string, options: { whole: 
       each.changes.forEach((change) => fields.add(labelOf(change.field)))
       clients.add(each.record_id)
     }
-  })
+  }, options.ticket)
   return { entries: entries.length, clients: [...clients], fields: [...fields] }
 }

@@ -57,15 +57,20 @@ function cannon(baseUrl: string, request: Request, durationSeconds: number, conn
 }
 
 /**
- * `request` on `connections` for exactly as long as `work` runs (after a second of load before it
+ * `request` on `connections` (or `options.connections`) for exactly as long as `work` runs (after a second of load before it
  * starts): the latencies seen during the work, and what the work returned.
  */
-export async function measureWhile<T>(baseUrl: string, request: Request, work: () => Promise<T>): Promise<{ measured: Measured; result: T }> {
+export async function measureWhile<T>(
+  baseUrl: string,
+  request: Request,
+  work: () => Promise<T>,
+  options: { connections?: number } = {},
+): Promise<{ measured: Measured; result: T }> {
   const bytes = (await sample(baseUrl, request)).bytes
   let finished!: (result: AutocannonResult) => void
   let failed!: (error: Error) => void
   const results = new Promise<AutocannonResult>((resolve, reject) => ((finished = resolve), (failed = reject)))
-  const running = autocannon(cannonOptions(baseUrl, request, 600, connections), (error, result) =>
+  const running = autocannon(cannonOptions(baseUrl, request, 600, options.connections ?? connections), (error, result) =>
     error ? failed(error) : finished(result as AutocannonResult),
   )
   try {

@@ -22,6 +22,7 @@ import { bulkEditScenario } from './bulk-edit.js'
 import { measure, measureUnder, sample, type Measured, type Request } from './load.js'
 import { buildIfNeeded, freePort, rssMb, sleep, startChild, treeRssMb, type Child } from './processes.js'
 import { importBench } from './import.js'
+import { stalledExportsBench } from './isolation.js'
 import { findingsBlock, keptFindings, keptStartTimes, markdownTable, printTable, tableRows, writeDoc, type Check, type Row } from './report.js'
 import { insertTiming, seedHistory, summaryTriggers } from './dashboard.js'
 import { cleanUp, firstAdminEmail, firstManagerEmail, prepareDatabase } from './seed.js'
@@ -82,6 +83,8 @@ let clusterRss: number | undefined
 const clusterRows: Row[] = []
 let createdRows = 0
 let loginBurst: Measured | undefined
+/** The server's peak RSS in each scenario (sampled every 50–200 ms), for the 300 MB budget (issue #25). */
+const rssPeaks: { name: string; mb: number }[] = []
 /** Read scenarios by name: their list query (undefined for show), for EXPLAIN. */
 const scenarioQuery = new Map<string, ListQuery | undefined>()
 
@@ -167,7 +170,9 @@ try {
       }
     }
     log(`${scenario.name}: app…`)
-    row.app = await measure(app.url, scenario.app)
+    const measuredApp = await withRssPeak(app.child.pid!, () => measure(app!.url, scenario.app))
+    row.app = measuredApp.result
+    rssPeaks.push({ name: scenario.name, mb: measuredApp.peakMb })
     log(`${scenario.name}: baseline…`)
     row.baseline = await measure(baseline.url, scenario.baseline!)
     row.checks = scenario.targets?.(row.app, row.baseline) ?? []
@@ -195,6 +200,7 @@ try {
   log(`bare COPY of the export's SELECT: ${(bare.bytes / 1024 ** 2).toFixed(0)} MB in ${(bare.ms / 1000).toFixed(1)} s (the export at ${(exportShare * 100).toFixed(0)} % of its throughput)`)
   log('list page 1 while exports run: app…')
   const duringExport = await withRssPeak(app.child.pid!, () => whileExporting(app!.url, exportRequest, () => measure(app!.url, scenarios[0].app)))
+  rssPeaks.push({ name: 'one full export', mb: exported.peakMb }, { name: 'list page 1 while full exports run', mb: duringExport.peakMb })
   const listIdle = rows[0].app
   const listBusy = duringExport.result.measured
   const exportsDone = duringExport.result.exports()
@@ -246,6 +252,7 @@ try {
   if (xlsxEntry?.rows !== clientCount.n) throw new Error(`XLSX export: ${xlsxEntry?.rows} rows recorded, ${clientCount.n} clients in the table`)
   const xlsxRun = xlsxExport.result
   log(`XLSX export: ${(xlsxRun.bytes / 1024 ** 2).toFixed(0)} MB in ${(xlsxRun.totalMs / 1000).toFixed(1)} s, first byte ${xlsxRun.firstByteMs.toFixed(0)} ms, RSS ${xlsxExport.beforeMb.toFixed(0)} → peak ${xlsxExport.peakMb.toFixed(0)} MB`)
+  rssPeaks.push({ name: 'one full XLSX export', mb: xlsxExport.peakMb })
   xlsxChecks.push(
     { label: 'full XLSX export', target: '≤ 40 s', value: `${(xlsxRun.totalMs / 1000).toFixed(1)} s (${clientCount.n.toLocaleString('en')} rows, ${(xlsxRun.bytes / 1024 ** 2).toFixed(0)} MB)`, met: xlsxRun.totalMs <= 40_000 },
     { label: 'server RSS during the XLSX export', target: '≤ 300 MB', value: `peak ${xlsxExport.peakMb.toFixed(0)} MB (${xlsxExport.beforeMb.toFixed(0)} MB before)`, met: xlsxExport.peakMb <= 300 },
@@ -271,7 +278,8 @@ try {
     if (json.clients?.total !== counted[0].n) throw new Error(`${name}: total ${json.clients?.total}, SELECT count(*) says ${counted[0].n}`)
     if (json.recentChanges?.length !== 20) throw new Error(`${name}: ${json.recentChanges?.length} recent changes, expected 20`)
     log(`${name}: ${counted[0].n.toLocaleString('en')} clients, ${answer.bytes} bytes; app…`)
-    const measured = await measure(app.url, request)
+    const { result: measured, peakMb } = await withRssPeak(app.child.pid!, () => measure(app!.url, request))
+    rssPeaks.push({ name, mb: peakMb })
     log(`${name}: ${measured.rps.toFixed(1)} req/s, p99 ${measured.p99} ms`)
     rows.push({
       name,
@@ -362,7 +370,8 @@ try {
 
   log(`list page 1 during ${loginBurstConnections} concurrent logins: app…`)
   const idle = rows[0].app
-  const under = await measureUnder(app.url, scenarios[0].app, loginRequest, loginBurstConnections)
+  const { result: under, peakMb: burstPeak } = await withRssPeak(app.child.pid!, () => measureUnder(app!.url, scenarios[0].app, loginRequest, loginBurstConnections))
+  rssPeaks.push({ name: `list page 1 during ${loginBurstConnections} concurrent logins`, mb: burstPeak })
   loginBurst = under.background
   rows.push({
     name: `list page 1 during ${loginBurstConnections} concurrent logins`,
@@ -381,7 +390,8 @@ try {
       `p99 ${(loginBurst.p99 / 1000).toFixed(2)} s), ${loginBurst.bad} non-2xx/3xx, ${loginBurst.errors + loginBurst.timeouts} errors.`,
   )
 
-  const bulkEdit = await bulkEditScenario({ baseUrl: app.url, headers: adminHeaders, list: scenarios[0].app, idle, db, log })
+  const { result: bulkEdit, peakMb: bulkEditPeak } = await withRssPeak(app.child.pid!, () => bulkEditScenario({ baseUrl: app!.url, headers: adminHeaders, list: scenarios[0].app, idle, db, log }))
+  rssPeaks.push({ name: 'bulk edit (all matching) under list load', mb: bulkEditPeak })
   rows.push(bulkEdit.row)
   notes.push(...bulkEdit.notes)
   // The import on a server of its own: after the load above the heap has grown (V8 keeps what it
@@ -400,10 +410,27 @@ try {
     managerEmail: firstManagerEmail,
     list: { ...scenarios[0].app, headers: { cookie: importCookie, ...proxyHeaders } },
     idle,
+    login: loginRequest,
     log,
   })
   importChecks.push(...imported.checks)
   notes.push(...imported.notes)
+  rssPeaks.push(...imported.peaks)
+
+  // Ten users open a full export each and read nothing, while list page 1 is measured (issue #25).
+  const stallers = [...seeded.admins, ...seeded.managers].slice(0, 10)
+  const stallerCookies = await Promise.all(stallers.map((user) => login(app!.url, user.email)))
+  const stalledExports = await stalledExportsBench({
+    url: app.url,
+    pid: app.child.pid!,
+    cookies: stallerCookies,
+    list: { ...scenarios[0].app, headers: { cookie: importCookie, ...proxyHeaders } },
+    idle,
+    log,
+  })
+  rows.push(stalledExports.row)
+  notes.push(...stalledExports.notes)
+  rssPeaks.push({ name: stalledExports.row.name, mb: stalledExports.peakMb })
   rssAfter = rssMb(app.child.pid!)
 
   // The same server as WEB_CONCURRENCY=2 runs it: a supervisor and one worker per core. Reported
@@ -480,7 +507,14 @@ const rssCheck: Check = {
   value: `${startRss.toFixed(0)} MB (median of ${starts.map((s) => s.rss.toFixed(0)).join(', ')} MB; ${rssAfter?.toFixed(0)} MB after the import scenarios)`,
   met: startRss <= 200,
 }
-const checks = [...rows.flatMap((row) => row.checks), ...xlsxChecks, ...importChecks, startCheck, rssCheck]
+const worstRss = rssPeaks.reduce((worst, peak) => (peak.mb > worst.mb ? peak : worst), { name: '–', mb: 0 })
+const rssBudgetCheck: Check = {
+  label: 'server RSS in every scenario',
+  target: '≤ 300 MB',
+  value: `peak ${worstRss.mb.toFixed(0)} MB (${worstRss.name})`,
+  met: rssPeaks.length > 0 && worstRss.mb <= 300,
+}
+const checks = [...rows.flatMap((row) => row.checks), ...xlsxChecks, ...importChecks, startCheck, rssCheck, rssBudgetCheck]
 
 console.log('')
 printTable(rows)
@@ -549,6 +583,7 @@ const sections = [
     `- Spawn of \`node dist/src/server.js\` to the first 200 from /health, three starts: ${starts.map((s) => `${(s.ms / 1000).toFixed(2)} s`).join(', ')} (median ${(startMs / 1000).toFixed(2)} s).`,
     `- RSS (VmRSS) once ready: ${starts.map((s) => `${s.rss.toFixed(0)} MB`).join(', ')}; after the import scenarios (on a fourth process): ${rssAfter?.toFixed(0)} MB.`,
     ...notes.map((n) => `- ${n}`),
+    `- Server RSS peak per scenario: ${rssPeaks.map((peak) => `${peak.name} ${peak.mb.toFixed(0)} MB`).join('; ')}.`,
   ].join('\n'),
   [
     '### Two processes (WEB_CONCURRENCY=2)',

@@ -554,6 +554,8 @@ const sections = [
     'a bare node:http + `pg` server running the same SQL (bench/baseline-server.ts, bench/sql.ts).',
     'The CSV export (`/admin/exports/Client.csv`, the full unfiltered list as an admin) is timed on its own (first byte,',
     'total, the server\'s RSS peak) and list page 1 is measured again while full exports download back to back.',
+    'Logins are measured while 1,000 new passwords are imported, list page 1 while ten users hold export downloads they do',
+    'not read, and the server\'s RSS peak is kept for every scenario (the budget: 300 MB).',
     'This file is rewritten by every run, except the findings section.',
     '',
     '```sh',

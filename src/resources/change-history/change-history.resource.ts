@@ -1,7 +1,7 @@
-import { asBulkWork, BulkLimitReached } from '../../db/bulk-share.js'
 import { literal, Op, type Sequelize } from 'sequelize'
 import { flat, NotFoundError, type ActionHandler, type ActionResponse, type After, type RecordActionResponse, type ResourceWithOptions } from 'adminjs'
 import { historyVisibleTo, isStaff } from '../../access/index.js'
+import { asBulkWork, BulkLimitReached } from '../../db/bulk-share.js'
 import { AppResource, escapeLike, type ExtraFilter, type FilterReading } from '../../panel/adapter/app-resource.js'
 import { withCompactAnswers } from '../../panel/actions/action-hooks.js'
 import { listRecords, listView, searchRecords, WITHOUT_RESOURCE_ACTIONS } from '../../panel/actions/list-action.js'

@@ -8,8 +8,11 @@ import { freePort, startChild, type Child } from './processes.js'
  */
 export const proxyHeaders = { 'x-forwarded-proto': 'https' }
 
-/** The built server as production runs it (`npm run serve`), on a free port. */
-export async function startApp(extraEnv: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Child> {
+/** The heap cap the Procfile's web command starts Node with (docs/deploy.md, Memory and bulk work). */
+export const productionNodeArgs = ['--max-old-space-size=320']
+
+/** The built server as production runs it (the Procfile, `npm run serve`), on a free port. */
+export async function startApp(extraEnv: Record<string, string> = {}, nodeArgs: string[] = productionNodeArgs): Promise<Child> {
   const port = await freePort()
   return startChild(
     'app',

@@ -17,6 +17,9 @@ import { eventually } from './helpers/eventually.js'
 import { api, createClient, PASSWORD, startTestApp, type TestApp } from './helpers/harness.js'
 
 const MB = 1024 * 1024
+// The embedded database has one backend for every connection: an open export or a row lock there
+// holds the whole database (README), so what these tests isolate only exists on PostgreSQL.
+const onlyOnPostgres = process.env.DATABASE_URL ? false : 'needs PostgreSQL (DATABASE_URL): the embedded database has one backend'
 const IMPORT = '/admin/imports/Client'
 
 const csv = (rows: string[][]) => stringify(rows, { record_delimiter: 'windows' })
@@ -147,7 +150,7 @@ describe('a login while an import hashes 2,000 new passwords', () => {
   })
 })
 
-describe('exports: stalled downloads and limits', () => {
+describe('exports: stalled downloads and limits', { skip: onlyOnPostgres }, () => {
   let t: TestApp
   let port: number
   let server: http.Server
@@ -359,5 +362,43 @@ describe('uploads and early answers', () => {
     }
     await eventually(async () => t.db.bulk.usage().import === 0, 30_000)
     assert.equal(t.db.bulk.usage().import, 0)
+  })
+})
+
+describe('"all matching" bulk edits', { skip: onlyOnPostgres }, () => {
+  let t: TestApp
+  before(async () => {
+    t = await startTestApp()
+  })
+  after(async () => {
+    await t?.close()
+  })
+
+  test('a second one of the same user while one runs is refused with 429 naming the limit; the first one finishes', async () => {
+    const marker = `held-${Date.now()}`
+    await createClient(t, `${marker}-1`, { company: `${marker} GmbH` })
+    const admin = await t.loginAs('admin@example.com')
+    const editAll = () =>
+      admin
+        .post(`/admin/api/resources/Client/bulk/bulkEdit?${new URLSearchParams({ 'filters.company': marker, allMatching: '1' })}`)
+        .type('form')
+        .send({ canSendApi: 'true', dryRun: '0' })
+    // The matching row is locked by someone else: the first bulk edit waits for it, still running.
+    const locker = await t.db.sequelize.transaction()
+    try {
+      await t.db.sequelize.query(`SELECT id FROM clients WHERE company = :company FOR UPDATE`, { replacements: { company: `${marker} GmbH` }, transaction: locker })
+      const first = editAll().then((response) => response)
+      const running = await eventually(async () => t.db.bulk.usage().bulkEdit === 1, 30_000)
+      assert.ok(running, 'the first bulk edit is under way')
+      const second = await editAll()
+      assert.equal(second.status, 429, JSON.stringify(second.body))
+      assert.match(second.body.error, /BULK_EDITS_MAX_PER_USER/)
+      await locker.commit()
+      const done = await first
+      assert.equal(done.body.notice?.type, 'success', JSON.stringify(done.body))
+    } finally {
+      await locker.rollback().catch(() => undefined)
+    }
+    assert.equal(t.db.bulk.usage().bulkEdit, 0)
   })
 })

@@ -68,6 +68,28 @@ describe('the account page and the two-factor reset, around the panel', () => {
     assert.deepEqual(Object.keys(wrongOld.body.errors), ['currentPassword'])
   })
 
+  test('a password change breaking several rules gets every error at once, each on its field; the same password again is refused', async () => {
+    const user = await t.loginAs('manager2@example.com')
+    const all = await user
+      .post('/admin/api/account/password')
+      .send({ currentPassword: 'not-my-password', newPassword: 'short', newPasswordConfirmation: 'shorter' })
+      .expect(400)
+    assert.deepEqual(Object.keys(all.body.errors), ['currentPassword', 'newPassword', 'newPasswordConfirmation'])
+    assert.match(all.body.errors.currentPassword.message, /current password is not right/)
+    assert.match(all.body.errors.newPassword.message, /characters/)
+    assert.match(all.body.errors.newPasswordConfirmation.message, /does not match/)
+    const two = await user
+      .post('/admin/api/account/password')
+      .send({ currentPassword: PASSWORD, newPassword: 'short', newPasswordConfirmation: 'a-brand-new-password' })
+      .expect(400)
+    assert.deepEqual(Object.keys(two.body.errors), ['newPassword', 'newPasswordConfirmation'])
+    const same = await user.post('/admin/api/account/password').send({ currentPassword: PASSWORD, newPassword: PASSWORD, newPasswordConfirmation: PASSWORD }).expect(400)
+    assert.deepEqual(Object.keys(same.body.errors), ['newPassword'])
+    assert.match(same.body.errors.newPassword.message, /differ from the current/)
+    assert.equal((await historyOf(t.ids.manager2, 'password_changed')).length, 0)
+    await t.loginAs('manager2@example.com') // nothing changed: the old password still works
+  })
+
   test("an administrator sees whether a user has two-factor login, never its secret, and resets it (recorded); a manager reaches neither", async () => {
     const target = Number((await t.models.AdminUser.create({ email: 'lost-phone@example.com', name: 'Lee Lostphone', role: 'manager', password: PASSWORD })).get('id'))
     const owner = await t.loginAs('lost-phone@example.com')

@@ -235,21 +235,27 @@ export function createAccount({ config, sequelize, models, twoFactor, paths }: D
     const { currentPassword, newPassword, newPasswordConfirmation } = bodyOf(req) as Record<string, unknown>
     const min = passwordField.minLength ?? 10
     const max = passwordField.maxLength ?? 72
-    if (typeof newPassword !== 'string' || newPassword.length < min || Buffer.byteLength(newPassword) > max) {
-      return res.status(400).json({ errors: { newPassword: { message: `The new password needs ${min} to ${max} characters.` } } })
-    }
+    // Every rule is checked on each submit and all failures answered at once, in form order, so
+    // the page never makes the user fix one field per round trip.
+    const problems: Record<string, string> = {}
+    const newIsValid = typeof newPassword === 'string' && newPassword.length >= min && Buffer.byteLength(newPassword) <= max
     // The account page always sends the confirmation; a script may leave it out.
-    if (newPasswordConfirmation !== undefined && newPasswordConfirmation !== newPassword) {
-      return res.status(400).json({ errors: { newPasswordConfirmation: { message: 'This does not match the new password.' } } })
-    }
+    const confirmationDiffers = newPasswordConfirmation !== undefined && newPasswordConfirmation !== newPassword
     const locked = await countAttempt(user.email)
     if (locked) return res.status(429).json({ error: locked })
     const row = await models.AdminUser.scope('withSecrets').findByPk(user.id)
-    if (!row || typeof currentPassword !== 'string' || !(await verifyPassword(currentPassword, String(row.get('passwordHash'))))) {
+    const currentIsRight = Boolean(row) && typeof currentPassword === 'string' && (await verifyPassword(currentPassword, String(row!.get('passwordHash'))))
+    if (currentIsRight) await failures.resetKey(user.email.trim().toLowerCase())
+    else {
       if (row) await failedAttempt(user, req, 'wrong current password')
-      return res.status(400).json({ errors: { currentPassword: { message: 'The current password is not right.' } } })
+      problems.currentPassword = 'The current password is not right.'
     }
-    await failures.resetKey(user.email.trim().toLowerCase())
+    if (!newIsValid) problems.newPassword = `The new password needs ${min} to ${max} characters.`
+    else if (currentIsRight && newPassword === currentPassword) problems.newPassword = 'The new password must differ from the current one.'
+    if (confirmationDiffers) problems.newPasswordConfirmation = 'This does not match the new password.'
+    if (!row || Object.keys(problems).length > 0) {
+      return res.status(400).json({ errors: Object.fromEntries(Object.entries(problems).map(([field, message]) => [field, { message }])) })
+    }
     await sequelize.transaction(async (transaction) => {
       await sequelize.query(`SELECT set_config('app.actor_id', :id, true), set_config('app.actor_email', :email, true)`, {
         replacements: { id: String(user.id), email: user.email },

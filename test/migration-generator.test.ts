@@ -221,7 +221,8 @@ const gadgetDefinition: ResourceDefinition = {
   name: 'Gadget',
   table: 'gadgets',
   history: true,
-  versionField: 'version',
+  // The version column and trigger come from this flag alone, with no field entry.
+  versioned: true,
   ownedThrough: 'clientId',
   sections: [
     {
@@ -242,7 +243,6 @@ const gadgetDefinition: ResourceDefinition = {
         size: { label: 'Size', kind: 'enum', required: true, default: 'small', options: [{ value: 'small', label: 'Small' }, { value: 'large', label: 'Large' }] },
         weight: { label: 'Weight', kind: 'integer', min: 1, max: 500 },
         notes: { label: 'Notes', kind: 'text', maxLength: 2000, search: true },
-        version: { label: 'Version', kind: 'integer', default: 1, readOnly: true },
       },
     },
   ],

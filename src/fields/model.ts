@@ -29,6 +29,11 @@ export type ResourceDefinition = {
    */
   versionField?: string
   /**
+   * The record counts its changes in a `version` field (integer, not null, default 1) kept by the
+   * version trigger, with the stale-save check: no field entry needed (see withVersioning).
+   */
+  versioned?: boolean
+  /**
    * `false` for a table whose indexes are all written by hand (the change history: an append-only
    * log read newest first, where an index per listed or filtered column would slow every write).
    */
@@ -47,6 +52,23 @@ export type ResourceDefinition = {
 export type ModelSettings = KindContext & {
   /** Turns a password into the hash stored in `passwordHash.attribute` (the app passes bcrypt with its rounds). */
   hashPassword: (password: string) => Promise<string>
+}
+
+/** The field `versioned: true` adds, at the end of the last section (the form shows it last). */
+const VERSION_FIELD = 'version'
+
+/**
+ * The definition with what `versioned: true` implies: the `version` field and `versionField`
+ * pointing at it. Idempotent, so each consumer may call it on a definition already expanded.
+ */
+export function withVersioning(definition: ResourceDefinition): ResourceDefinition {
+  if (!definition.versioned || definition.versionField) return definition
+  const record = definition.name.replace(/(?<=[a-z])(?=[A-Z])/g, ' ').toLowerCase()
+  const version: FieldDef = { label: 'Version', kind: 'integer', default: 1, readOnly: true, help: `Grows by one with every change of this ${record}.` }
+  const sections = definition.sections.map((section, index) =>
+    index === definition.sections.length - 1 ? { ...section, fields: { ...section.fields, [VERSION_FIELD]: version } } : section,
+  )
+  return { ...definition, versionField: VERSION_FIELD, sections }
 }
 
 export const columnName = (attribute: string) => attribute.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)

@@ -1,12 +1,13 @@
 import { Model, type ModelStatic, type Sequelize } from 'sequelize'
-import { buildAttributes, installFieldRules, secretAttributes, type ModelSettings, type ResourceDefinition } from '../fields/model.js'
+import { buildAttributes, installFieldRules, secretAttributes, withVersioning, type ModelSettings, type ResourceDefinition } from '../fields/model.js'
 
 /**
  * A Sequelize model built from a resource definition. Secrets (the password hash) are outside the
  * default scope, so no query, populated reference or export selects them unless it asks with
  * `.scope('withSecrets')` (only authentication does).
  */
-export function defineModel(sequelize: Sequelize, definition: ResourceDefinition, settings: ModelSettings): ModelStatic<Model> {
+export function defineModel(sequelize: Sequelize, given: ResourceDefinition, settings: ModelSettings): ModelStatic<Model> {
+  const definition = withVersioning(given)
   const secrets = secretAttributes(definition)
   const model = sequelize.define(definition.name, buildAttributes(definition, settings), {
     tableName: definition.table,

@@ -1,5 +1,5 @@
 import { kinds, type FieldDef } from '../fields/kinds.js'
-import { buildAttributes, columnName, fieldMap, fieldsOf, type ResourceDefinition } from '../fields/model.js'
+import { buildAttributes, columnName, fieldMap, fieldsOf, withVersioning, type ResourceDefinition } from '../fields/model.js'
 import { handWrittenFor } from './hand-written.js'
 
 /**
@@ -11,7 +11,7 @@ import { handWrittenFor } from './hand-written.js'
  *   together with another field (`_unique`, an index on both); foreign keys with their ON DELETE;
  * - indexes: trigram (`_trgm`) for substring-filtered and searchable text, plain (`_idx`) for
  *   references and sortable list columns;
- * - triggers: `<table>_history` (history: true) and `<table>_version` (versionField).
+ * - triggers: `<table>_history` (history: true) and `<table>_version` (versioned: true, or versionField).
  * Rules the early migrations wrote by hand under names of their own are taken as they are
  * (hand-written.ts), so that `migration:check` also notices one of those going missing.
  */
@@ -147,7 +147,7 @@ function constraintsOf(table: string, name: string, def: FieldDef): ConstraintSp
 
 /** The desired schema of every definition's table, columns in definition order. */
 export function desiredSchema(definitions: readonly ResourceDefinition[]): TableSpec[] {
-  return definitions.map((definition) => {
+  return definitions.map(withVersioning).map((definition) => {
     // The model's own attributes: the database gets exactly the types, nullability and defaults
     // the model validates against.
     const attributes = buildAttributes(definition, { allowPrivateWebhookHosts: false })

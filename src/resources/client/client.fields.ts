@@ -1,5 +1,5 @@
 import { countryOptions, currencyOptions, timezoneOptions } from '../../fields/kinds.js'
-import type { ResourceDefinition } from '../../fields/model.js'
+import { withVersioning, type ResourceDefinition } from '../../fields/model.js'
 import { passwordField } from '../../fields/presets.js'
 
 /**
@@ -7,11 +7,13 @@ import { passwordField } from '../../fields/presets.js'
  * This table drives the model, its validation, the database columns, the form, list, filters and
  * show page. Adding a field is one entry here plus its migration (see README, "Adding a field").
  */
-export const clientDefinition: ResourceDefinition = {
+export const clientDefinition: ResourceDefinition = withVersioning({
   name: 'Client',
   table: 'clients',
   passwordHash: { from: 'password', attribute: 'passwordHash' },
-  versionField: 'version',
+  // Counted by the database (migration 0008) on every change; the edit form posts it back, and
+  // a save based on an older version is refused instead of overwriting what changed since.
+  versioned: true,
   history: true,
   ownedBy: 'managerId',
   sections: [
@@ -262,16 +264,7 @@ export const clientDefinition: ResourceDefinition = {
           help: 'The assigned product or service plan. Only active products can be chosen.',
           bulkEdit: true,
         },
-        // Counted by the database (migration 0008) on every change; the edit form posts it back, and
-        // a save based on an older version is refused instead of overwriting what changed since.
-        version: {
-          label: 'Version',
-          kind: 'integer',
-          default: 1,
-          readOnly: true,
-          help: 'Grows by one with every change of this client.',
-        },
       },
     },
   ],
-}
+})

@@ -37,7 +37,7 @@ e2e.journey("a client's sender names on its page; New starts with the client cho
   await page.getByTestId('related-SenderName-new').click()
   await waitForUrl(page, /SenderName\/actions\/new\?clientId=\d+/)
   await page.locator('input[name=name]').fill('ACME OTP')
-  await page.getByRole('button', { name: /Save/ }).click()
+  await page.getByRole('button', { name: 'Save', exact: true }).click()
   await waitForUrl(page, /SenderName\/records\/\d+\/show/)
   // Its page ends with its own change history, as a client's does.
   await page.getByTestId('client-history').getByText(/Sender name: .*ACME OTP/).waitFor()

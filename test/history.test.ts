@@ -189,3 +189,97 @@ test('a history write that fails rolls the change back', async () => {
   }
   assert.equal((await t.models.Client.findByPk(id))?.get('company'), 'Unchanged Ltd')
 })
+
+describe('the history at scale and its reverts', () => {
+  const historyOf = (id: number) => ({ 'filters.resource': 'Client', 'filters.recordId': id })
+
+  test('the list total is exact beyond 1,000 entries, within the row scope and filters', async () => {
+    const created = await admin.post(api.new('Client')).type('form').send(validClientForm({ managerId: String(t.ids.manager1) }))
+    const id = created.body.record.id
+    // Written with SQL (the table is append-only, inserts are allowed): 1,204 later updates of one client.
+    await t.db.sequelize.query(
+      `INSERT INTO change_history (resource, record_id, client_id, action, actor_id, actor_email, changes)
+       SELECT 'Client', :id, :id, 'update', NULL, 'system', '[{"field": "company", "old": "A", "new": "B"}]'::jsonb FROM generate_series(1, 1204)`,
+      { replacements: { id } },
+    )
+    const [{ all }] = (await t.db.sequelize.query(`SELECT count(*)::int AS all FROM change_history WHERE resource = 'Client' AND record_id = :id`, {
+      replacements: { id },
+      type: QueryTypes.SELECT,
+    })) as { all: number }[]
+    assert.equal(all, 1205)
+    const asAdmin = await admin.get(api.list('ChangeHistory')).query(historyOf(id)).expect(200)
+    assert.equal(asAdmin.body.meta.total, 1205)
+    const lastPage = await admin.get(api.list('ChangeHistory')).query({ ...historyOf(id), page: 50 }).expect(200)
+    assert.equal(lastPage.body.meta.total, 1205)
+    const updates = await admin.get(api.list('ChangeHistory')).query({ ...historyOf(id), 'filters.action': 'update' }).expect(200)
+    assert.equal(updates.body.meta.total, 1204)
+    const [{ everything }] = (await t.db.sequelize.query(`SELECT count(*)::int AS everything FROM change_history`, { type: QueryTypes.SELECT })) as {
+      everything: number
+    }[]
+    const unfiltered = await admin.get(api.list('ChangeHistory')).query({ 'filters.entries': 'all' }).expect(200)
+    assert.equal(unfiltered.body.meta.total, everything)
+    // Row scope: the client's manager sees the entries the owner table gives them; another manager none.
+    const [{ mine }] = (await t.db.sequelize.query(
+      `SELECT count(*)::int AS mine FROM change_history h WHERE h.resource = 'Client' AND h.record_id = :id
+          AND h.id IN (SELECT change_id FROM client_change_owners WHERE manager_id = :managerId)`,
+      { replacements: { id, managerId: t.ids.manager1 }, type: QueryTypes.SELECT },
+    )) as { mine: number }[]
+    const asOwner = await manager1.get(api.list('ChangeHistory')).query(historyOf(id)).expect(200)
+    assert.equal(asOwner.body.meta.total, mine)
+    const manager2 = await t.loginAs('manager2@example.com')
+    const asOther = await manager2.get(api.list('ChangeHistory')).query(historyOf(id)).expect(200)
+    assert.equal(asOther.body.meta.total, 0)
+  })
+
+  const offersRevert = (record: { recordActions?: { name: string }[] }) => Boolean(record.recordActions?.some((action) => action.name === 'revert'))
+
+  test('an entry already reverted offers no revert, and a direct revert of it is refused as already reverted', async () => {
+    const created = await admin.post(api.new('Client')).type('form').send(validClientForm({ managerId: String(t.ids.manager1), allowCredit: '100.00' }))
+    const id = created.body.record.id
+    await admin.post(api.record('Client', id, 'edit')).type('form').send({ allowCredit: '5000' })
+    const before = await admin.get(api.list('ChangeHistory')).query(historyOf(id)).expect(200)
+    const [edit] = before.body.records
+    assert.ok(offersRevert(edit), 'a fresh change offers its revert')
+    const reverted = await admin.post(api.record('ChangeHistory', edit.id, 'revert')).expect(200)
+    assert.equal(reverted.body.notice.type, 'success', reverted.body.notice.message)
+
+    const after = await admin.get(api.list('ChangeHistory')).query(historyOf(id)).expect(200)
+    const again = after.body.records.find((record: { id: string }) => String(record.id) === String(edit.id))
+    assert.ok(!offersRevert(again), 'a reverted change offers no revert')
+    assert.equal(again.params.revertBlocked, 'This change was already reverted')
+    const shown = await admin.get(api.record('ChangeHistory', edit.id, 'show')).expect(200)
+    assert.ok(!offersRevert(shown.body.record))
+
+    const twice = await admin.post(api.record('ChangeHistory', edit.id, 'revert')).expect(200)
+    assert.equal(twice.body.notice.type, 'error')
+    assert.equal(twice.body.notice.message, 'Not reverted: This change was already reverted')
+    const [{ credit }] = (await t.db.sequelize.query(`SELECT allow_credit::text AS credit FROM clients WHERE id = :id`, {
+      replacements: { id },
+      type: QueryTypes.SELECT,
+    })) as { credit: string }[]
+    assert.equal(credit, '100.00')
+  })
+
+  test('an entry whose field changed again since offers no revert, and a direct revert says it changed again since', async () => {
+    const created = await admin.post(api.new('Client')).type('form').send(validClientForm({ managerId: String(t.ids.manager1), company: 'First GmbH' }))
+    const id = created.body.record.id
+    await admin.post(api.record('Client', id, 'edit')).type('form').send({ company: 'Second GmbH', allowCredit: '10' })
+    await admin.post(api.record('Client', id, 'edit')).type('form').send({ company: 'Third GmbH' })
+    const list = await admin.get(api.list('ChangeHistory')).query(historyOf(id)).expect(200)
+    const [latest, superseded] = list.body.records
+    assert.ok(offersRevert(latest), 'the latest change still applies')
+    assert.ok(!offersRevert(superseded), 'the earlier change of the same field does not')
+    assert.match(superseded.params.revertBlocked, /changed again since/)
+    const asManager = await manager1.get(api.list('ChangeHistory')).query(historyOf(id)).expect(200)
+    const seen = asManager.body.records.find((record: { id: string }) => String(record.id) === String(superseded.id))
+    assert.ok(seen && !offersRevert(seen), 'not offered to the manager either')
+
+    const direct = await admin.post(api.record('ChangeHistory', superseded.id, 'revert')).expect(200)
+    assert.equal(direct.body.notice.type, 'error')
+    assert.match(direct.body.notice.message, /^Not reverted: Company was changed again since/)
+    const [{ company }] = (await t.db.sequelize.query(`SELECT company FROM clients WHERE id = :id`, { replacements: { id }, type: QueryTypes.SELECT })) as {
+      company: string
+    }[]
+    assert.equal(company, 'Third GmbH')
+  })
+})

@@ -81,6 +81,7 @@ export class AppResource extends SequelizeResource {
   private readonly rowScope: RowScope
   private readonly listAlso: string[]
   private readonly knownTotal?: KnownTotal
+  private readonly exactTotal: boolean
   private readonly extraFilters: Record<string, ExtraFilter>
   private readonly filterReadings: Record<string, FilterReading>
   private listed?: Set<string>
@@ -89,6 +90,8 @@ export class AppResource extends SequelizeResource {
    * `rowScope`: the rows the current user may see. `listAlso`: columns a list row carries besides
    * the listed ones, for an after hook that derives a shown value from them. `knownTotal`: exact
    * totals for some filters without counting (e.g. from a summary the database keeps).
+   * `exactTotal`: every list is counted in full (within the row scope and filters), not capped at
+   * COUNT_CAP, for a resource whose users page by date and read the number (the change history).
    */
   constructor(
     private readonly model: ModelStatic<Model>,
@@ -97,6 +100,7 @@ export class AppResource extends SequelizeResource {
       rowScope?: RowScope
       listAlso?: string[]
       knownTotal?: KnownTotal
+      exactTotal?: boolean
       extraFilters?: Record<string, ExtraFilter>
       filterReadings?: Record<string, FilterReading>
     } = {},
@@ -107,6 +111,7 @@ export class AppResource extends SequelizeResource {
     this.rowScope = options.rowScope ?? (() => undefined)
     this.listAlso = options.listAlso ?? []
     this.knownTotal = options.knownTotal
+    this.exactTotal = options.exactTotal ?? false
     this.fields = fieldMap(definition)
     this.secrets = secretAttributes(definition)
     this.writable = new Set(fieldsOf(definition).filter(([, def]) => !def.readOnly).map(([name]) => name))
@@ -223,7 +228,8 @@ export class AppResource extends SequelizeResource {
     return known ?? (await this.reader.pageAndTotal(this.where(filter, context), this.order({}), 1, 0, { attributes: ['id'] })).total
   }
 
-  private knownTotalOf(filter: Filter | undefined, context: Context) {
+  private async knownTotalOf(filter: Filter | undefined, context: Context) {
+    if (this.exactTotal) return this.reader.countWhere(this.where(filter, context))
     // A summary knows nothing of what a search matches.
     if (!this.knownTotal || searchOf(filter)) return undefined
     const values = Object.fromEntries(Object.values(filter?.filters ?? {}).map((element) => [element.path, element.value as unknown]))

@@ -12,9 +12,9 @@ import { entryOf, type ResourceEntry } from '../registry.js'
 import { ACCOUNT_ACTIONS, describeAccountEvent } from '../../account/account-events.js'
 import { describeChanges, type ChangeEntry, type ReferenceTitle } from './describe-changes.js'
 import { recordTitles, referenceTitles } from './reference-titles.js'
-import { canBeReverted, revert, revertNote, RevertRefused } from './revert.js'
+import { canBeReverted, revert, REVERT_BLOCKED, revertBlocks, revertNote, RevertRefused } from './revert.js'
 
-type RecordJson = { params: Record<string, unknown> }
+type RecordJson = { id?: string; params: Record<string, unknown>; recordActions?: { name: string }[] }
 
 type Entry = { changes?: ChangeEntry[]; resource?: string; recordId?: unknown; operation?: string; action?: string }
 
@@ -35,6 +35,23 @@ const withSummary = (record: RecordJson, entry: Entry, title: ReferenceTitle) =>
   if (action === 'update' && backwards.length) record.params.revertSummary = describeChanges(definition, backwards, title).join('\n')
 }
 
+/**
+ * "Revert this change" only where it can apply: an entry already reverted, or whose client moved
+ * on since (a field changed again, the client deleted), keeps its reason in `revertBlocked` and
+ * loses the action (isVisible cannot ask the database). The revert page itself keeps the action,
+ * so that an old link explains the refusal instead of a missing page; its POST is refused by revert().
+ */
+async function offerRevertWhereItApplies(sequelize: Sequelize, records: RecordJson[], actionName: string) {
+  const offered = records.filter((record) => record.recordActions?.some((action) => action.name === 'revert'))
+  const blocks = await revertBlocks(sequelize, offered.map((record) => String(record.id ?? record.params.id)))
+  for (const record of offered) {
+    const block = blocks.get(String(record.id ?? record.params.id))
+    if (!block) continue
+    record.params.revertBlocked = REVERT_BLOCKED[block]
+    if (actionName !== 'revert') record.recordActions = record.recordActions!.filter((action) => action.name !== 'revert')
+  }
+}
+
 /** Summaries for the entries of a list or a show, with the names their references point at. */
 const summarizeWith =
   (sequelize: Sequelize): After<ActionResponse> =>
@@ -43,6 +60,7 @@ const summarizeWith =
     const entries = records.map((record) => flat.unflatten(record.params) as Entry)
     const title = await referenceTitles(sequelize, entries, context)
     const recordTitle = await recordTitles(sequelize, entries, context)
+    await offerRevertWhereItApplies(sequelize, records, context.action.name)
     records.forEach((record, i) => {
       withSummary(record, entries[i], title)
       // The record the entry is about, by name (a client's login) where it still exists.
@@ -119,6 +137,8 @@ export function resourceOptions(models: Models, components: ReturnType<typeof lo
   return {
     resource: new AppResource(models.ChangeHistory, entry.definition, {
       rowScope: historyVisibleTo,
+      // "1000" for a history of thousands hides how much happened: counted in full.
+      exactTotal: true,
       listAlso: ['changes', 'operation'],
       extraFilters: { entries: entryKinds },
       filterReadings: { recordId: recordByLogin(models.ChangeHistory.sequelize!) },

@@ -52,6 +52,43 @@ export function canBeReverted(params: Record<string, unknown>): boolean {
   return !Object.entries(params).some(([key, value]) => (key.endsWith('.passwordChanged') && value) || (key.endsWith('.field') && value === 'password'))
 }
 
+/** Why a revertable entry cannot apply any more: it was reverted already, or its client moved on since. */
+export type RevertBlock = 'reverted' | 'superseded' | 'deleted'
+
+export const REVERT_BLOCKED: Record<RevertBlock, string> = {
+  reverted: 'This change was already reverted',
+  superseded: 'A field of this change was changed again since: revert that later change first, or edit the client',
+  deleted: 'The client was deleted since',
+}
+
+/**
+ * For each of these entries (ids) that could be reverted by kind, whether it still can: one query
+ * for a page of entries. Already reverted: a revert of the entry, or of its whole operation, is
+ * recorded. Changed again since: the client's current value of a field differs from what the
+ * entry set (the very check revert() makes before it writes).
+ */
+export async function revertBlocks(sequelize: Sequelize, ids: string[], transaction?: Transaction): Promise<Map<string, RevertBlock>> {
+  if (!ids.length) return new Map()
+  const rows = (await sequelize.query(
+    `SELECT h.id::text AS id,
+            EXISTS (SELECT 1 FROM change_history r
+                     WHERE r.operation = 'revert:' || h.id
+                        OR (h.operation IS NOT NULL AND r.operation = left('revert:' || h.operation, 64))) AS reverted,
+            c.id IS NULL AS deleted,
+            EXISTS (SELECT 1 FROM jsonb_array_elements(h.changes) AS change
+                     WHERE (to_jsonb(c) -> (change->>'field')) IS DISTINCT FROM coalesce(change->'new', 'null'::jsonb)) AS superseded
+       FROM change_history h LEFT JOIN clients c ON c.id = h.record_id
+      WHERE h.id IN (:ids) AND h.resource = 'Client' AND h.action = 'update'`,
+    { replacements: { ids: ids.map(Number) }, type: QueryTypes.SELECT, transaction },
+  )) as { id: string; reverted: boolean; deleted: boolean; superseded: boolean }[]
+  const blocks = new Map<string, RevertBlock>()
+  for (const row of rows) {
+    const block = row.reverted ? 'reverted' : row.deleted ? 'deleted' : row.superseded ? 'superseded' : undefined
+    if (block) blocks.set(row.id, block)
+  }
+  return blocks
+}
+
 /** Refusals that follow from the entry alone, before anything is read or locked. */
 function refusalOf(entry: Entry, currentAdmin: CurrentAdmin): string | undefined {
   if (entry.resource !== 'Client') return 'Only changes of a client can be reverted'
@@ -111,6 +148,8 @@ export async function revert(models: Models, entryId: string, options: { whole: 
     const refusal = refusalOf(each, currentAdmin)
     if (refusal) throw new RevertRefused(whole ? `Entry #${each.id}: ${refusal}` : refusal)
   }
+  // Reverting twice would write the old values over themselves (or over later work): said as what it is.
+  if (!whole && (await revertBlocks(sequelize, [entry.id])).get(String(entry.id)) === 'reverted') throw new RevertRefused(REVERT_BLOCKED.reverted)
 
   const fields = new Set<string>()
   const clients = new Set<number>()

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { QueryTypes } from 'sequelize'
+import { clientDefinition } from '../src/resources/client/client.fields.js'
 import { api, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
 
 let t: TestApp
@@ -282,4 +283,28 @@ describe('the history at scale and its reverts', () => {
     }[]
     assert.equal(company, 'Third GmbH')
   })
+})
+
+test("a client's creation lists its fields in the form's order, each under its section on the entry's page", async () => {
+  const created = await admin.post(api.new('Client')).type('form').send(validClientForm({ managerId: String(t.ids.manager1), company: 'Order GmbH', allowCredit: '250.00' }))
+  const id = created.body.record.id
+  const list = await admin.get(api.list('ChangeHistory')).query({ 'filters.resource': 'Client', 'filters.recordId': id }).expect(200)
+  const [entry] = list.body.records
+  assert.equal(entry.params.action, 'create')
+  const form = clientDefinition.sections.flatMap((section) => Object.values(section.fields).map((def) => ({ label: def.label, section: section.title })))
+  const place = (label: string) => form.findIndex((field) => field.label === label)
+  const labels = (entry.params.summary as string).split('\n').map((line) => line.replace(/( changed|: .*)$/, ''))
+  assert.ok(labels.length > 5 && labels.every((label) => place(label) >= 0), JSON.stringify(labels))
+  const places = labels.map(place)
+  assert.deepEqual(places, [...places].sort((a, b) => a - b), `in form order: ${labels.join(', ')}`)
+  assert.notDeepEqual(labels, [...labels].sort(), 'not alphabetical')
+
+  const shown = await admin.get(api.record('ChangeHistory', entry.id, 'show')).expect(200)
+  const lines = (shown.body.record.params.sectionSummary as string).split('\n')
+  assert.equal(lines.length, labels.length)
+  lines.forEach((line, i) => {
+    const field = form[place(labels[i])]
+    assert.ok(line.startsWith(`${field.section} › ${field.label}`), line)
+  })
+  assert.ok(lines.some((line) => line === 'Financial settings › Allow credit: (empty) → 250.00' || /^Financial settings › Allow credit: .* → 250\.00$/.test(line)), lines.join('\n'))
 })

@@ -118,7 +118,7 @@ const changeHistory: ResourceEntry = {
   navigation: { group: null, icon: 'Clock' },
   sort: { sortBy: 'createdAt', direction: 'desc' },
   actions: 'readOnly',
-  propertyLabels: { createdAt: 'When', summary: 'Changes' },
+  propertyLabels: { createdAt: 'When', summary: 'Changes', sectionSummary: 'Changes' },
   actionLabels: { revert: 'Revert this change' },
 }
 

@@ -76,7 +76,7 @@ const ClientHistory = ({ record, resource }) => {
                   </>
                 ) : null}
               </TableCell>
-              <TableCell style={{ whiteSpace: 'pre-wrap' }}>{entry.params.summary}</TableCell>
+              <TableCell style={{ whiteSpace: 'pre-wrap' }}>{entry.params.sectionSummary ?? entry.params.summary}</TableCell>
               <TableCell>
                 {entry.recordActions?.some((action) => action.name === 'revert') && (
                   <Button size="sm" variant="outlined" disabled={reverting !== null} onClick={() => revert(entry)} data-testid={`revert-${entry.id}`}>

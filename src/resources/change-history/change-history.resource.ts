@@ -30,6 +30,8 @@ const withSummary = (record: RecordJson, entry: Entry, title: ReferenceTitle) =>
   }
   const note = revertNote(operation)
   record.params.summary = [...(note ? [note] : []), ...describeChanges(definition, changes, title)].join('\n')
+  // The same lines, each under its section ("Financial settings › Allow credit: …"), for the entry's page.
+  record.params.sectionSummary = [...(note ? [note] : []), ...describeChanges(definition, changes, title, { withSection: true })].join('\n')
   // What a revert of this entry would do, in its direction ("Allow credit: 7000.00 → 5000.00"), for its confirm page.
   const backwards = changes.filter((change) => !change.passwordChanged && 'old' in change).map((change) => ({ ...change, old: change.new, new: change.old }))
   if (action === 'update' && backwards.length) record.params.revertSummary = describeChanges(definition, backwards, title).join('\n')
@@ -156,6 +158,13 @@ export function resourceOptions(models: Models, components: ReturnType<typeof lo
           isVisible: { list: true, filter: false, show: true, edit: false },
           components: { show: components.plainText, list: components.plainText },
         },
+        sectionSummary: {
+          position: 11,
+          type: 'textarea',
+          isSortable: false,
+          isVisible: { list: false, filter: false, show: true, edit: false },
+          components: { show: components.plainText },
+        },
         changes: { isVisible: false },
         // Shown by the record's name, linking to it (recordTitle comes with each entry).
         recordId: { ...fieldOptions.properties?.recordId, components: { list: components.recordLink, show: components.recordLink } },
@@ -165,7 +174,7 @@ export function resourceOptions(models: Models, components: ReturnType<typeof lo
         operation: { ...fieldOptions.properties?.operation, components: { list: components.operationLink, show: components.operationLink } },
       },
       listProperties: ['createdAt', 'resource', 'recordId', 'action', 'actorEmail', 'summary', 'operation'],
-      showProperties: ['createdAt', 'resource', 'recordId', 'action', 'actorEmail', 'summary', 'operation'],
+      showProperties: ['createdAt', 'resource', 'recordId', 'action', 'actorEmail', 'sectionSummary', 'operation'],
       actions: withCompactAnswers({
         list: { isAccessible: isStaff, isVisible: isStaff, handler: listRecords, after: summarize, ...listView(entry.definition, components.listPage, {
             extraFilters: { entries: entryKinds },

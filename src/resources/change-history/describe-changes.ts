@@ -1,5 +1,5 @@
 import type { FieldDef } from '../../fields/kinds.js'
-import { columnName, fieldsOf, type ResourceDefinition } from '../../fields/model.js'
+import { columnName, type ResourceDefinition } from '../../fields/model.js'
 
 export type ChangeEntry = { field: string; old?: unknown; new?: unknown; passwordChanged?: boolean } & Partial<ExportChange>
 
@@ -46,20 +46,34 @@ function describeExport(definition: ResourceDefinition | undefined, change: Chan
   return details.length ? `${done} (${details.join('; ')})` : done
 }
 
-/**
- * Reads change entries (column names, as the history trigger stores them) in the words of the
- * form: "Allow credit: 0.00 → 5000.00", a reference by the name `title` gives it. Passwords only ever
- * appear as "Password changed".
- */
-export function describeChanges(definition: ResourceDefinition | undefined, changes: ChangeEntry[], title?: ReferenceTitle): string[] {
-  const byColumn = new Map<string, [string, FieldDef]>(
-    definition ? fieldsOf(definition).map(([name, def]) => [columnName(name), [name, def]]) : [],
+/** Each column's field, its place in the form and the title of its section. */
+const formPlaces = (definition: ResourceDefinition | undefined) =>
+  new Map<string, { def: FieldDef; position: number; section: string }>(
+    (definition?.sections ?? []).flatMap((section) => Object.entries(section.fields).map(([name, def]) => ({ name, def, section: section.title })))
+      .map(({ name, def, section }, position) => [columnName(name), { def, position, section }]),
   )
-  return changes.map((change) => {
+
+/**
+ * Reads change entries (column names, as the history trigger stores them, in the database's key
+ * order) in the words and the order of the form: "Allow credit: 0.00 → 5000.00", a reference by the
+ * name `title` gives it; fields the form no longer has come last. Passwords only ever appear as
+ * "Password changed". `withSection`: each line starts with its field's section ("Financial settings › ").
+ */
+export function describeChanges(
+  definition: ResourceDefinition | undefined,
+  changes: ChangeEntry[],
+  title?: ReferenceTitle,
+  options: { withSection?: boolean } = {},
+): string[] {
+  const places = formPlaces(definition)
+  const ordered = [...changes].sort((a, b) => (places.get(a.field)?.position ?? Infinity) - (places.get(b.field)?.position ?? Infinity))
+  return ordered.map((change) => {
     if (change.field === 'export' && change.rows !== undefined) return describeExport(definition, change)
-    const [, def] = byColumn.get(change.field) ?? [change.field, undefined]
+    const place = places.get(change.field)
+    const def = place?.def
     const label = def?.label ?? change.field
-    if (change.passwordChanged || change.field === 'password') return `${label === 'password' ? 'Password' : label} changed`
-    return `${label}: ${formatValue(change.old, def, title)} → ${formatValue(change.new, def, title)}`
+    const section = options.withSection && place?.section ? `${place.section} › ` : ''
+    if (change.passwordChanged || change.field === 'password') return `${section}${label === 'password' ? 'Password' : label} changed`
+    return `${section}${label}: ${formatValue(change.old, def, title)} → ${formatValue(change.new, def, title)}`
   })
 }

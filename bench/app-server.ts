@@ -1,4 +1,4 @@
-import { bcryptRounds, benchUrl, sessionSecret, userPassword } from './config.js'
+import { bcryptRounds, benchUrl, sessionSecret, twoFactorKey, userPassword } from './config.js'
 import { freePort, startChild, type Child } from './processes.js'
 
 /**
@@ -22,6 +22,7 @@ export async function startApp(extraEnv: Record<string, string> = {}, nodeArgs: 
       NODE_ENV: 'production',
       ADMIN_JS_SKIP_BUNDLE: 'true',
       SESSION_SECRET: sessionSecret,
+      TWO_FACTOR_KEY: twoFactorKey,
       BCRYPT_ROUNDS: String(bcryptRounds),
       LOG_LEVEL: 'warn',
       DATABASE_URL: benchUrl,

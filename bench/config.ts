@@ -57,3 +57,5 @@ export const filters = {
 export const bulkEditFilter = process.env.BENCH_BULK_FILTER_LOGIN || '-01'
 
 export const sessionSecret = randomBytes(36).toString('base64url') // 48 characters
+/** Production refuses to start without a key for the two-factor secrets (docs/deploy.md). */
+export const twoFactorKey = randomBytes(32).toString('hex')

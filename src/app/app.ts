@@ -89,26 +89,6 @@ const toStoredAccount = (row: Record<string, any>): StoredAccount => ({
 /** Answered with JSON (401 when logged out), never a redirect to the login page. */
 const isApiRequest = (req: Request) => req.originalUrl.startsWith('/admin/api/') || req.originalUrl.startsWith('/admin/exports/') || req.originalUrl.startsWith('/admin/imports/')
 
-/** The panel's edit of an admin user (path under /admin): the id is group 1. */
-const OWN_ACCOUNT_EDIT = /^\/api\/resources\/AdminUser\/records\/(\d+)\/edit\/?$/i
-
-/**
- * A user who changes their own password keeps the session they changed it in (their other
- * sessions end): just before the answer goes out, the session takes the account's new stamp.
- */
-function keepSessionThroughOwnPasswordChange(req: Request, res: Response, loadAccount: (id: number) => Promise<StoredAccount | null>) {
-  const send = res.send.bind(res)
-  res.send = ((body?: unknown) => {
-    loadAccount(req.session.adminUser!.id)
-      .then((account) => {
-        if (account) req.session.passwordStamp = account.passwordStamp
-      })
-      .catch((error) => req.log?.warn({ err: error }, 'could not refresh the session after a password change'))
-      .finally(() => send(body))
-    return res
-  }) as Response['send']
-}
-
 const logoutPage = (logoutPath: string, rootPath: string) =>
   plainPage(
     'Log out',
@@ -334,7 +314,6 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
       if (!account.guard(req, res, user)) return
       const fresh = toSessionAdmin(user)
       if (JSON.stringify(fresh) !== JSON.stringify(current)) req.session.adminUser = fresh
-      if (req.method === 'POST' && OWN_ACCOUNT_EDIT.exec(req.path)?.[1] === String(current.id)) keepSessionThroughOwnPasswordChange(req, res, loadAccount)
       next()
     } catch (error) {
       next(error)

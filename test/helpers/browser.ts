@@ -69,7 +69,13 @@ export function browserSuite(options: BrowserSuiteOptions = {}) {
     })
     page.on('pageerror', (error) => report(`page error: ${error.message}`))
     if (watch.failedRequests) {
-      page.on('requestfailed', (request) => report(`request failed: ${request.method()} ${request.url()} (${request.failure()?.errorText})`))
+      page.on('requestfailed', (request) => {
+        // ERR_ABORTED is the page cancelling its own request, as a navigation does with the fetches
+        // still under way (a client page's related list and history when the test leaves it at once);
+        // a server that fails shows as a reset, an empty answer or an HTTP error instead.
+        if (request.failure()?.errorText === 'net::ERR_ABORTED') return
+        report(`request failed: ${request.method()} ${request.url()} (${request.failure()?.errorText})`)
+      })
     }
     if (watch.foreignRequests) {
       page.on('request', (request) => {

@@ -37,11 +37,11 @@ import { refuseCrossSiteWrites } from '../http/same-origin.js'
 import { isPageNavigation, loginUrlReturningTo, safeReturnPath } from '../http/return-to.js'
 import { csvExportRoute, xlsxExportRoute } from '../exports/export-route.js'
 import { createImportJobs, type ImportJobs } from '../imports/import-jobs.js'
+import type { ImportOptions } from '../imports/import-options.js'
 import { cancelImportRoute, csvImportRoute, importJobRoute, recentImportsRoute, sweepUploads } from '../imports/import-route.js'
 import { createLogger } from '../config/logger.js'
 import { defineModels, type Models } from '../models/index.js'
 import { registry } from '../resources/registry.js'
-import { clientDefinition } from '../resources/client/client.fields.js'
 import { COMPACT_EVERY_MS, compactSummary } from '../resources/client/client-summary.js'
 
 export { createLogger }
@@ -404,40 +404,42 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   }
 
   // Before AdminJS's router: its multipart parser must not read the upload (this route streams it to disk).
-  const clientImport = {
-    model: models.Client,
-    resource: admin.findResource('Client') as AppResource,
-    definition: clientDefinition,
-    keyField: 'login',
-    ownerField: 'managerId',
-    bcryptRounds: config.bcryptRounds,
-  }
+  const importers: Record<string, ImportOptions> = Object.fromEntries(
+    registry.flatMap(({ definition, importKey, valueRules, resetRules }) =>
+      importKey
+        ? [[definition.name, { model: models[definition.name], resource: admin.findResource(definition.name) as AppResource, definition, keyFields: importKey, valueRules, resetRules, bcryptRounds: config.bcryptRounds }]]
+        : [],
+    ),
+  )
   const importJobs = createImportJobs({
     sequelize: db.sequelize,
     logger,
     settings: { pollSeconds: config.importJobPollSeconds, timeoutMinutes: config.importJobTimeoutMinutes, maxRows: config.importMaxRows },
-    importers: { Client: clientImport },
+    importers,
   })
   await importJobs.start()
   await sweepUploads(config.uploadDir, logger)
-  app.post(
-    '/admin/imports/Client',
-    csvImportRoute({
-      ...clientImport,
-      resourceName: 'Client',
-      uploadDir: config.uploadDir,
-      maxBytes: config.importMaxBytes,
-      maxRows: config.importMaxRows,
-      inlineMaxRows: config.importInlineMaxRows,
-      inlineMaxPasswords: config.importInlineMaxPasswords,
-      jobs: importJobs,
-      logger,
-      sequelize: db.sequelize,
-    }),
-  )
-  app.get('/admin/imports/:resource(Client)/jobs', recentImportsRoute(db.sequelize))
-  app.get('/admin/imports/:resource(Client)/jobs/:id', importJobRoute(importJobs))
-  app.post('/admin/imports/:resource(Client)/jobs/:id/cancel', cancelImportRoute(importJobs))
+  for (const [resourceName, importer] of Object.entries(importers)) {
+    app.post(
+      `/admin/imports/${resourceName}`,
+      csvImportRoute({
+        ...importer,
+        resourceName,
+        uploadDir: config.uploadDir,
+        maxBytes: config.importMaxBytes,
+        maxRows: config.importMaxRows,
+        inlineMaxRows: config.importInlineMaxRows,
+        inlineMaxPasswords: config.importInlineMaxPasswords,
+        jobs: importJobs,
+        logger,
+        sequelize: db.sequelize,
+      }),
+    )
+  }
+  const importable = `:resource(${Object.keys(importers).join('|')})`
+  app.get(`/admin/imports/${importable}/jobs`, recentImportsRoute(db.sequelize))
+  app.get(`/admin/imports/${importable}/jobs/:id`, importJobRoute(importJobs))
+  app.post(`/admin/imports/${importable}/jobs/:id/cancel`, cancelImportRoute(importJobs))
 
   const authenticate = createAuthenticator(models, config, logger, { afterPassword: account.afterPassword, passwordFailed: account.passwordFailed })
   AdminJSExpress.buildAuthenticatedRouter(

@@ -14,7 +14,8 @@ import { writeAll } from './import-write.js'
  * An import: a file (CSV or XLSX, as the export writes it or a spreadsheet saved it) checked row
  * by row with the model's own rules, then, when every row passes, written all at once in one
  * transaction, recorded in the change history as one operation "import:<uuid>" of the importing
- * user. Rows match stored records by their title field (the client's login), case-insensitively.
+ * user. Rows match stored records by the registry entry's import key (a client's login; a sender
+ * name's client and name), case-insensitively (import-key.ts).
  *
  * The work is split by responsibility: reading (import-file.ts: csv-file.ts, xlsx-file.ts, and
  * import-cells.ts for a cell's meaning), matching (import-columns.ts for the header,
@@ -43,7 +44,7 @@ export async function runImport(file: ImportFile, currentAdmin: CurrentAdmin, dr
   // Inside the apply's transaction, its reads too: the embedded database serves one at a time.
   const report = async (checked: Checked[], transaction?: Transaction) => {
     await nameReferencedRecords(checked, columns, sequelize, transaction)
-    return reportOf(dryRun, checked, options.definition, options.keyField, versions)
+    return reportOf(dryRun, checked, options.definition, options.keyFields, versions)
   }
   const { signal } = run
 

@@ -1,6 +1,6 @@
 import type { CurrentAdmin } from 'adminjs'
 import type { Transaction } from 'sequelize'
-import { isAdmin } from '../access/index.js'
+import { isAdmin, resetsFor, valueRuleAgainst } from '../access/index.js'
 import { NOT_REACHABLE } from '../panel/actions/bulk-edit.js'
 import { changesSince, type ChangeSince } from '../panel/adapter/stale-version.js'
 import { presented } from '../exports/csv-columns.js'
@@ -11,6 +11,7 @@ import { fieldMap, fieldsOf } from '../fields/model.js'
 import { readCell } from './import-cells.js'
 import type { Column } from './import-columns.js'
 import type { ImportFile } from './import-file.js'
+import { identityOf } from './import-key.js'
 import { storedByKey, type References } from './import-lookups.js'
 import { chunks, LOOKUP_CHUNK, type ImportOptions } from './import-options.js'
 import type { Checked, FieldChange } from './import-report.js'
@@ -71,13 +72,17 @@ export async function checkAll(
   transaction: Transaction | undefined,
   onRow: (done: number) => void,
 ): Promise<Checked[]> {
-  const { model, definition, ownerField, keyField } = options
+  const { model, definition, keyFields } = options
+  const ownerField = definition.ownedBy
+  // Errors about the match itself (another manager's client) are said on the first key column.
+  const keyField = keyFields[0]
   const fields = fieldMap(definition)
   // The stored rows are read a chunk at a time, as the rows get there: never all of them in memory.
   let stored = new Map<string, Record<string, unknown>>()
   const admin = isAdmin({ currentAdmin })
   const passwordField = definition.passwordHash?.from
-  const confirmation = fieldsOf(definition).find(([, def]) => def.confirms === passwordField)?.[0]
+  // None without a password (a field with no `confirms` does not confirm an absent password).
+  const confirmation = passwordField && fieldsOf(definition).find(([, def]) => def.confirms === passwordField)?.[0]
   const attributes = Object.keys(model.getAttributes())
   // Kept by the database: timestamps, the version counter.
   const derived = new Set(['id', 'createdAt', 'updatedAt', ...(definition.versionField ? [definition.versionField] : [])])
@@ -88,7 +93,11 @@ export async function checkAll(
   const present = columns.flatMap((column) => ('attribute' in column ? [column.attribute] : []))
   const touchable = [...present, ...(ownerField ? [ownerField] : []), ...(passwordField ? [passwordField] : []), ...(confirmation ? [confirmation] : [])]
   const versionField = versionColumn !== undefined ? definition.versionField : undefined
-  const storedAttributes = [...new Set([keyField, ...(ownerField ? [ownerField] : []), ...(versionField ? [versionField] : []), ...attributesToCheck(definition, touchable)])]
+  // The reset rules compare the stored values they watch (a sender name's name and status).
+  const watched = (options.resetRules ?? []).flatMap((rule) => [rule.field, ...rule.fields])
+  const storedAttributes = [
+    ...new Set([...keyFields, ...(ownerField ? [ownerField] : []), ...(versionField ? [versionField] : []), ...watched, ...(options.valueRules ?? []).map((rule) => rule.field), ...attributesToCheck(definition, touchable)]),
+  ]
   /** Rows based on an older version than the stored one: who changed what since is looked up for all of them at once. */
   const stale: { checked: Checked; recordId: number; base: number }[] = []
   // Changes are listed in form order, whatever the file's column order.
@@ -100,7 +109,7 @@ export async function checkAll(
   for (const [i, cells] of file.rows.entries()) {
     // The checks are CPU work: let other requests through now and then.
     if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve))
-    if (i % LOOKUP_CHUNK === 0) stored = await storedByKey(keys.slice(i, i + LOOKUP_CHUNK), storedAttributes, options, transaction)
+    if (i % LOOKUP_CHUNK === 0) stored = await storedByKey(keys.slice(i, i + LOOKUP_CHUNK), storedAttributes, options, references, transaction)
     const errors: Record<string, string> = {}
     const values: Record<string, unknown> = {}
     const texts: Record<string, string> = {}
@@ -130,7 +139,8 @@ export async function checkAll(
       else values[column.attribute] = reading.value
     }
 
-    const existing = keys[i] ? stored.get(keys[i].toLowerCase()) : undefined
+    const identity = identityOf(keys[i], keyFields, references)
+    const existing = identity === undefined ? undefined : stored.get(identity)
     if (ownerField && !admin && existing && String(existing[ownerField]) !== String(currentAdmin.id)) {
       // Another manager's client: said in the same words as one that does not exist, and checked
       // no further, so no rule's message tells anything of its stored values (currency, times…).
@@ -148,7 +158,7 @@ export async function checkAll(
       else if (problem) errors[versionField] = problem
     }
     // The match is by the key in any case: it is never rewritten (a rename is not an import's job).
-    if (existing) delete values[keyField]
+    if (existing) for (const field of keyFields) delete values[field]
     if (ownerField && !admin) {
       // A manager imports only their own clients (above), and only as themselves: their Manager
       // cells find no one else (import-lookups.ts referenceScope).
@@ -157,6 +167,15 @@ export async function checkAll(
         if (existing) delete values[ownerField]
         else values[ownerField] = Number(currentAdmin.id)
       }
+    }
+    // The entry's role rules as data, as the form applies them (declared-rules.ts): a manager's
+    // change of a watched field resets a value (a renamed approved sender name is pending again),
+    // and a value only some roles may set (approved) is refused, unless it is the stored one.
+    if (existing) Object.assign(values, resetsFor(options.resetRules, currentAdmin, existing, values))
+    for (const rule of options.valueRules ?? []) {
+      if (!(rule.field in values) || errors[rule.field]) continue
+      if (existing && String(existing[rule.field]) === String(values[rule.field])) continue
+      if (valueRuleAgainst([rule], currentAdmin, rule.field, values[rule.field])) errors[rule.field] = rule.message
     }
     if (password !== undefined && passwordField) {
       values[passwordField] = password

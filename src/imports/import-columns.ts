@@ -6,6 +6,7 @@ import type { FieldDef } from '../fields/kinds.js'
 import { fieldMap, fieldsOf, type ResourceDefinition } from '../fields/model.js'
 import { ImportFileError } from './csv-file.js'
 import { scanImportFile, type ImportFile } from './import-file.js'
+import { joinKey, repeatIdentity, shownKey } from './import-key.js'
 import type { ImportOptions } from './import-options.js'
 import type { Checked } from './import-report.js'
 
@@ -21,7 +22,7 @@ const MAX_REPORTED_DUPLICATES = 5
 const MAX_REPORTED_COLUMNS = 10
 
 /** Header cell → column: a field's label or attribute name; the record's ID, timestamps and read-only fields are read past. */
-function mapHeader(header: string[], definition: ResourceDefinition, keyField: string): Column[] {
+function mapHeader(header: string[], definition: ResourceDefinition, keyFields: readonly string[]): Column[] {
   const known = new Map<string, { attribute: string; def?: FieldDef }>()
   for (const [attribute, def] of fieldsOf(definition)) {
     if (def.confirms) continue // the import sets the confirmation itself
@@ -50,7 +51,8 @@ function mapHeader(header: string[], definition: ResourceDefinition, keyField: s
     const more = unknown.length > named.length ? ` and ${(unknown.length - named.length).toLocaleString('en')} more` : ''
     throw new ImportFileError(`Unknown column${unknown.length > 1 ? 's' : ''}: ${named.join(', ')}${more}. Use the labels of the export or the field names.`)
   }
-  if (!seen.has(keyField)) throw new ImportFileError(`Missing required column: ${fieldMap(definition).get(keyField)?.label ?? keyField}.`)
+  const missing = keyFields.filter((field) => !seen.has(field)).map((field) => labelOf(definition, field))
+  if (missing.length) throw new ImportFileError(`Missing required column${missing.length > 1 ? 's' : ''}: ${missing.join(', ')}.`)
   return columns
 }
 
@@ -61,17 +63,21 @@ export type InspectedFile = { columns: Column[]; keys: string[] }
  * columns, no key column, a key repeated within the file. (inspectSource does the same in the
  * request of an import that then runs as a job, so such a file is refused at once.)
  */
-export function inspectFile(file: ImportFile, { definition, keyField }: Pick<ImportOptions, 'definition' | 'keyField'>): InspectedFile {
-  const columns = mapHeader(file.header, definition, keyField)
-  const keyColumn = columnOf(columns, keyField)!
-  const keys = file.rows.map((cells) => keyIn(cells, keyColumn))
-  refuseRepeatedKeys(keys, definition, keyField)
+export function inspectFile(file: ImportFile, { definition, keyFields }: Pick<ImportOptions, 'definition' | 'keyFields'>): InspectedFile {
+  const columns = mapHeader(file.header, definition, keyFields)
+  const keyColumns = keyFields.map((field) => columnOf(columns, field)!)
+  const keys = file.rows.map((cells) => keyIn(cells, keyColumns))
+  refuseRepeatedKeys(keys, definition, keyFields)
   return { columns, keys }
 }
 
 export const columnOf = (columns: Column[], attribute: string | undefined) =>
   columns.find((column) => 'attribute' in column && column.attribute === attribute)?.index
-export const keyIn = (cells: string[], keyColumn: number) => restoreFormula(cells[keyColumn] ?? '').trim()
+/** A row's key (import-key.ts): its key columns' cells as the export wrote them, trimmed. */
+export const keyIn = (cells: string[], keyColumns: number[]) =>
+  keyColumns.length === 1 ? cellText(cells, keyColumns[0]) : joinKey(keyColumns.map((column) => cellText(cells, column)))
+const cellText = (cells: string[], column: number) => restoreFormula(cells[column] ?? '').trim()
+const labelOf = (definition: ResourceDefinition, field: string) => fieldMap(definition).get(field)?.label ?? field
 
 /**
  * The file's Version column (the export writes one), read past like every read-only column but
@@ -88,17 +94,19 @@ export function versionColumnIn(header: string[], definition: ResourceDefinition
 }
 
 /** Duplicate keys would make "which row wins" a guess: the file is refused, naming them. */
-function refuseRepeatedKeys(keys: string[], definition: ResourceDefinition, keyField: string) {
+function refuseRepeatedKeys(keys: string[], definition: ResourceDefinition, keyFields: readonly string[]) {
   const firstRow = new Map<string, number>()
   const duplicates: string[] = []
   keys.forEach((key, i) => {
     if (!key) return
-    const lower = key.toLowerCase()
+    const lower = repeatIdentity(key)
     const first = firstRow.get(lower)
     if (first === undefined) firstRow.set(lower, i + 1)
-    else if (duplicates.length < MAX_REPORTED_DUPLICATES) duplicates.push(`"${key}" (rows ${first} and ${i + 1})`)
+    else if (duplicates.length < MAX_REPORTED_DUPLICATES) duplicates.push(`"${shownKey(key)}" (rows ${first} and ${i + 1})`)
   })
-  if (duplicates.length) throw new ImportFileError(`Each ${fieldMap(definition).get(keyField)?.label ?? keyField} may appear only once in the file; repeated: ${duplicates.join(', ')}.`)
+  // A sender name twice for one client, in any case: the composite unique rule, said of the file.
+  const what = keyFields.map((field) => labelOf(definition, field)).join(' and ')
+  if (duplicates.length) throw new ImportFileError(`Each ${what} may appear only once in the file; repeated: ${duplicates.join(', ')}.`)
 }
 
 /** Password cells that are not empty: each costs a bcrypt hash on apply. */
@@ -112,23 +120,23 @@ export function passwordsIn(file: ImportFile, { definition }: Pick<ImportOptions
  * request decides whether the import runs now or as a job without holding every row. A header
  * that cannot be imported stops the pass at once: the rest of the file is not read.
  */
-export async function inspectSource(source: string | Buffer, { maxRows }: { maxRows: number }, { definition, keyField }: Pick<ImportOptions, 'definition' | 'keyField'>) {
-  let keyColumn = -1
+export async function inspectSource(source: string | Buffer, { maxRows }: { maxRows: number }, { definition, keyFields }: Pick<ImportOptions, 'definition' | 'keyFields'>) {
+  let keyColumns: number[] = []
   let passwordColumn: number | undefined
   const keys: string[] = []
   let passwords = 0
   const { rows } = await scanImportFile(source, { maxRows }, {
     header: (header) => {
-      const columns = mapHeader(header, definition, keyField)
-      keyColumn = columnOf(columns, keyField)!
+      const columns = mapHeader(header, definition, keyFields)
+      keyColumns = keyFields.map((field) => columnOf(columns, field)!)
       passwordColumn = columnOf(columns, definition.passwordHash?.from)
     },
     row: (cells) => {
-      keys.push(keyIn(cells, keyColumn))
+      keys.push(keyIn(cells, keyColumns))
       if (passwordColumn !== undefined && restoreFormula(cells[passwordColumn] ?? '') !== '') passwords += 1
     },
   })
-  refuseRepeatedKeys(keys, definition, keyField)
+  refuseRepeatedKeys(keys, definition, keyFields)
   return { rows, passwords }
 }
 
@@ -144,7 +152,7 @@ export function refuseMissingRequiredColumns(checked: Checked[], columns: Column
   const missing = fieldsOf(options.definition)
     .filter(([attribute, def]) => def.required && def.default === undefined && !def.confirms && !def.readOnly && !present.has(attribute))
     // A manager's new clients are their own: their file needs no Manager column.
-    .filter(([attribute]) => !(attribute === options.ownerField && !isAdmin({ currentAdmin })))
+    .filter(([attribute]) => !(attribute === options.definition.ownedBy && !isAdmin({ currentAdmin })))
     .map(([, def]) => def.label)
   if (!missing.length) return
   const rows = creates.slice(0, MAX_REPORTED_DUPLICATES).map((row) => row.row)

@@ -1,17 +1,18 @@
 import type { CurrentAdmin } from 'adminjs'
-import { Op, QueryTypes, Sequelize, type Transaction } from 'sequelize'
-import { isAdmin } from '../access/index.js'
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize'
+import { isAdmin, ownedIdsSql } from '../access/index.js'
 import { NOT_REACHABLE } from '../panel/actions/bulk-edit.js'
 import { naturalKeyOf } from '../exports/csv-columns.js'
 import { restoreFormula } from '../exports/spreadsheet-safe.js'
 import { columnName, fieldsOf } from '../fields/model.js'
 import type { Column } from './import-columns.js'
 import type { ImportFile } from './import-file.js'
+import { identitiesWhere, identityOf, storedIdentity } from './import-key.js'
 import { chunks, LOOKUP_CHUNK, type ImportOptions } from './import-options.js'
 import type { Checked } from './import-report.js'
 
 /**
- * Matching rows to stored records: each row's stored record by its key (the login, any case), and
+ * Matching rows to stored records: each row's stored record by its key (import-key.ts), and
  * each Manager or Product cell's record by its natural key (e-mail, code), a chunk of keys per
  * query. The report's changes name a referenced record by that key again, not by its id.
  */
@@ -22,15 +23,17 @@ export type References = Map<string, { label: string; ids: Map<string, number>; 
  * Which referenced rows a user's cells may find, by attribute (a SQL condition on the referenced
  * table), so that a cell naming anything else gets the same "not found or not yours" whether or
  * not it exists: a manager finds only themselves as Manager (they cannot see other panel users)
- * and only active records where the field takes only active ones (they cannot see the others).
+ * and only active records where the field takes only active ones (they cannot see the others), and
+ * as the record a row is owned through only one of their own (a sender name's Client: their clients).
  * An administrator finds every row, and gets the form's own messages.
  */
 export type ReferenceScope = { restricted: boolean; conditions: Map<string, string> }
-export function referenceScope(currentAdmin: CurrentAdmin, { definition, ownerField }: ImportOptions): ReferenceScope {
+export function referenceScope(currentAdmin: CurrentAdmin, { definition }: ImportOptions): ReferenceScope {
   const conditions = new Map<string, string>()
   if (isAdmin({ currentAdmin })) return { restricted: false, conditions }
   for (const [attribute, def] of fieldsOf(definition)) {
-    if (attribute === ownerField) conditions.set(attribute, `id = ${Number(currentAdmin.id)}`)
+    if (attribute === definition.ownedBy) conditions.set(attribute, `id = ${Number(currentAdmin.id)}`)
+    else if (attribute === definition.ownedThrough) conditions.set(attribute, `id IN ${ownedIdsSql(definition.name, Number(currentAdmin.id))}`)
     else if (def.references?.mustBeActive) conditions.set(attribute, 'active')
   }
   return { restricted: true, conditions }
@@ -61,13 +64,15 @@ export async function resolveReferences(file: ImportFile, columns: Column[], seq
   return references
 }
 
-export async function storedByKey(keys: string[], attributes: string[], options: ImportOptions, transaction?: Transaction) {
+/** The stored records these rows' keys name, by identity (import-key.ts identityOf). */
+export async function storedByKey(keys: string[], attributes: string[], options: ImportOptions, references: References, transaction?: Transaction) {
   const stored = new Map<string, Record<string, unknown>>()
-  const wanted = [...new Set(keys.filter(Boolean).map((key) => key.toLowerCase()))]
+  const { keyFields, resource, model } = options
+  const wanted = [...new Set(keys.flatMap((key) => identityOf(key, keyFields, references) ?? []))]
   for (const part of chunks(wanted, LOOKUP_CHUNK)) {
-    const where = Sequelize.where(Sequelize.fn('lower', Sequelize.col(columnName(options.keyField))), { [Op.in]: part })
-    for (const row of await options.resource.rowsWhere(where, { transaction, lock: Boolean(transaction), attributes })) {
-      stored.set(String(row[options.keyField]).toLowerCase(), row)
+    const where = identitiesWhere(part, keyFields, references, model.sequelize!)
+    for (const row of await resource.rowsWhere(where, { transaction, lock: Boolean(transaction), attributes })) {
+      stored.set(storedIdentity(row, keyFields, references), row)
     }
   }
   return stored

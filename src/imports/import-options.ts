@@ -1,6 +1,7 @@
 import type { Model, ModelStatic, Transaction } from 'sequelize'
 import type { AppResource } from '../panel/adapter/app-resource.js'
 import type { ResourceDefinition } from '../fields/model.js'
+import type { ResetRule, ValueRule } from '../resources/registry.js'
 import type { ImportProgress, ImportReport } from './import-report.js'
 
 /** What an import of one resource works with, set up once by the app. */
@@ -8,10 +9,16 @@ export type ImportOptions = {
   model: ModelStatic<Model>
   resource: AppResource
   definition: ResourceDefinition
-  /** The matching key (the client's login): required column, unique case-insensitively. */
-  keyField: string
-  /** The reference that names the row's owner (a manager may only import their own, as themselves). */
-  ownerField?: string
+  /**
+   * The fields that match a row to a stored record (the registry's importKey: a client's login; a
+   * sender name's client and name): required columns, compared case-insensitively. The row's
+   * owner is the definition's `ownedBy` (a manager imports only their own, as themselves) or comes
+   * through its `ownedThrough` reference (found only among the manager's own records).
+   */
+  keyFields: readonly string[]
+  /** The registry entry's role rules as data: who may set which value, which changes reset one. */
+  valueRules?: readonly ValueRule[]
+  resetRules?: readonly ResetRule[]
   bcryptRounds: number
 }
 

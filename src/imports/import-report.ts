@@ -1,4 +1,5 @@
 import { fieldsOf, type ResourceDefinition } from '../fields/model.js'
+import { shownKey } from './import-key.js'
 
 /**
  * Reporting: what each row of an import does or would do, and the summary above it. An update
@@ -11,6 +12,9 @@ export type ImportAction = 'create' | 'update' | 'unchanged' | 'error'
 export type FieldChange = { from: string; to: string }
 export type ImportRow = {
   row: number
+  /** The row's import key as the file has it: a client's login; a sender name's `client / name`. */
+  key: string | null
+  /** The same, by the name the client import's report has always used. */
   login: string | null
   action: ImportAction
   errors: Record<string, string>
@@ -57,10 +61,10 @@ export type Checked = {
   password?: string
 }
 
-export function reportOf(dryRun: boolean, checked: Checked[], definition: ResourceDefinition, keyField: string, versions?: { compared: boolean }): ImportReport {
+export function reportOf(dryRun: boolean, checked: Checked[], definition: ResourceDefinition, keyFields: readonly string[], versions?: { compared: boolean }): ImportReport {
   const counts = { create: 0, update: 0, unchanged: 0, error: 0 }
   const changedColumns: Record<string, number> = {}
-  const named = new Set<string>([keyField])
+  const named = new Set<string>(keyFields)
   const rows = checked.map(({ row, key, action, errors, cells, changes }) => {
     counts[action] += 1
     for (const name of Object.keys(errors)) named.add(name)
@@ -68,7 +72,8 @@ export function reportOf(dryRun: boolean, checked: Checked[], definition: Resour
       named.add(name)
       changedColumns[name] = (changedColumns[name] ?? 0) + 1
     }
-    return { row, login: key || null, action, errors, ...(cells && { values: cells }), ...(changes && { changes }) }
+    const shown = key ? shownKey(key) : null
+    return { row, key: shown, login: shown, action, errors, ...(cells && { values: cells }), ...(changes && { changes }) }
   })
   const labels = Object.fromEntries(fieldsOf(definition).filter(([name]) => named.has(name)).map(([name, def]) => [name, def.label]))
   return {

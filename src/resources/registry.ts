@@ -58,6 +58,13 @@ export type ResourceEntry = {
   related?: readonly RelatedList[]
   /** The list and a selection download as CSV and XLSX (GET /admin/exports/<Resource>.csv|.xlsx). */
   exportable?: boolean
+  /**
+   * The resource imports from a file as its export wrote it (POST /admin/imports/<Resource>), each
+   * row matched to a stored record by these fields, case-insensitively (a reference by the cell
+   * that names its record): a client by login, a sender name by its client and name. Required
+   * columns; never rewritten by an import.
+   */
+  importKey?: readonly string[]
 }
 
 const client: ResourceEntry = {
@@ -69,6 +76,7 @@ const client: ResourceEntry = {
   sort: { sortBy: 'createdAt', direction: 'desc' },
   actions: 'staffEditAdminsDelete',
   exportable: true,
+  importKey: ['login'],
   actionLabels: { importCsv: 'Import CSV', bulkEdit: 'Edit selected', bulkEditMatching: 'Edit all matching' },
   related: [{ resource: 'SenderName', through: 'clientId', label: 'Sender names' }],
 }
@@ -82,6 +90,8 @@ const senderName: ResourceEntry = {
   sort: { sortBy: 'createdAt', direction: 'desc' },
   actions: 'staffEditAdminsDelete',
   exportable: true,
+  importKey: ['clientId', 'name'],
+  actionLabels: { importCsv: 'Import CSV' },
   valueRules: [{ field: 'status', value: 'approved', setBy: ['admin'], message: 'Only an administrator can approve a sender name' }],
   resetRules: [{ fields: ['name'], by: ['manager'], field: 'status', from: 'approved', to: 'pending' }],
 }

@@ -1,6 +1,6 @@
 import { ValidationError, type ActionContext, type ActionRequest, type Before } from 'adminjs'
 import type { Sequelize } from 'sequelize'
-import { checkRole, mayChooseOwner, valueRuleAgainst } from '../../access/index.js'
+import { mayChooseOwner, resetsFor, valueRuleAgainst } from '../../access/index.js'
 import { fieldMap } from '../../fields/model.js'
 import { entryOf, type ResourceEntry } from '../../resources/registry.js'
 
@@ -36,13 +36,7 @@ export function declaredRules(entry: ResourceEntry, sequelize: Sequelize): Befor
   const resets: Before = async (request: ActionRequest, context: ActionContext) => {
     const stored = context.record?.params
     if (request.method !== 'post' || !request.payload || !stored) return request
-    const payload = { ...request.payload }
-    for (const rule of entry.resetRules ?? []) {
-      if (!checkRole(context.currentAdmin, ...rule.by) || String(stored[rule.field]) !== rule.from) continue
-      const changed = rule.fields.some((name) => name in payload && String(payload[name] ?? '') !== String(stored[name] ?? ''))
-      if (changed) payload[rule.field] = rule.to
-    }
-    return { ...request, payload }
+    return { ...request, payload: { ...request.payload, ...resetsFor(entry.resetRules, context.currentAdmin, stored, request.payload) } }
   }
 
   const valueRules: Before = async (request: ActionRequest, context: ActionContext) => {

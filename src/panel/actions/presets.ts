@@ -8,6 +8,7 @@ import { blankInputsToNull, landOnSavedRecord, withCompactAnswers } from './acti
 import { bulkDeleteRecords } from './bulk-delete-action.js'
 import { declaredRules } from './declared-rules.js'
 import { exportActions } from './export-actions.js'
+import { importAction } from './import-action.js'
 import { listRecords, listView, searchRecords, WITHOUT_RESOURCE_ACTIONS } from './list-action.js'
 
 /** Not a column: a recorded record's change history on its show page (components/ClientHistory.jsx). */
@@ -50,5 +51,6 @@ export function staffEditAdminsDeleteActions(
     delete: admins,
     bulkDelete: { ...admins, handler: bulkDeleteRecords },
     ...(entry.exportable ? exportActions(components.exportCsv) : {}),
+    ...(entry.importKey ? importAction(components.importCsv) : {}),
   })
 }

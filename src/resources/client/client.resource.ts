@@ -8,6 +8,7 @@ import { listRecords, listView, searchRecords, WITHOUT_RESOURCE_ACTIONS } from '
 import { pageSize } from '../../panel/list-query.js'
 import { bulkEditActions } from '../../panel/actions/bulk-edit.js'
 import { exportActions } from '../../panel/actions/export-actions.js'
+import { importAction } from '../../panel/actions/import-action.js'
 import type { loadComponents } from '../../panel/components.js'
 import { panelFields } from '../../panel/panel-fields.js'
 import { relatedLists } from '../../panel/related-lists.js'
@@ -102,18 +103,9 @@ export function resourceOptions(models: Models, components: ReturnType<typeof lo
         },
         delete: { isAccessible: isAdmin, isVisible: isAdmin },
         bulkDelete: { isAccessible: isAdmin, isVisible: isAdmin, handler: bulkDeleteRecords },
-        // The list's query or selection as a CSV download (served by src/exports/export-route.ts).
         // The list's query or selection as a CSV or XLSX download (served by src/exports/export-route.ts).
         ...exportActions(components.exportCsv),
-        // Upload, dry run and apply (served by src/imports/import-route.ts, which checks every rule).
-        importCsv: {
-          actionType: 'resource',
-          icon: 'Upload',
-          isAccessible: isStaff,
-          isVisible: isStaff,
-          component: components.importCsv,
-          handler: async () => ({}),
-        },
+        ...importAction(components.importCsv),
         // "Edit selected" / "Edit all matching": a manager's change reaches only their own clients
         // (the row scope) and never hands them to someone else.
         ...bulkEditActions({

@@ -58,7 +58,7 @@ describe('import', () => {
     const dry = await upload(admin, file, '1')
     assert.equal(dry.status, 200, dry.text)
     assert.deepEqual([dry.body.updated, dry.body.created, dry.body.failed], [1, 1, 0], JSON.stringify(dry.body.rows))
-    assert.equal(dry.body.rows[0].key, `${ownLogin} / ROUND TRIP`, 'the key as the file has it')
+    assert.equal(dry.body.rows[0].login, `${ownLogin} / ROUND TRIP`, 'the key as the file has it')
     assert.deepEqual(dry.body.rows[0].changes, { comment: { from: '', to: 'Checked' } })
     assert.deepEqual(await namesOf(ownClient), ['Round Trip:pending:'], 'a dry run saves nothing')
 

@@ -253,3 +253,67 @@ describe('names in the history', () => {
     assert.doesNotMatch(JSON.stringify(moved), new RegExp(ownLogin))
   })
 })
+
+describe('reverting a change from the history', () => {
+  const lastEntry = async (id: number) =>
+    (
+      (await t.db.sequelize.query(`SELECT id::text AS id FROM change_history WHERE resource = 'SenderName' AND record_id = :id ORDER BY id DESC LIMIT 1`, {
+        replacements: { id },
+        type: QueryTypes.SELECT,
+      })) as { id: string }[]
+    )[0].id
+  const revert = (agent: Agent, entryId: string, whole = false) =>
+    agent.post(`${api.record('ChangeHistory', entryId, 'revert')}${whole ? '?whole=1' : ''}`).type('form').send({})
+
+  test("is offered and works for a sender name's change; the owning manager may, another manager may not", async () => {
+    const id = await insert(ownClient, { comment: 'Before' })
+    await edit(admin, id, { comment: 'After' })
+    const entry = await lastEntry(id)
+    const shown = await manager1.get(api.record('ChangeHistory', entry, 'show'))
+    assert.ok(shown.body.record.recordActions.some((action: { name: string }) => action.name === 'revert'), 'the owning manager is offered the revert')
+
+    const foreign = await revert(manager2, entry)
+    assert.notEqual(foreign.body.notice?.type, 'success')
+    assert.equal((await stored(id))?.comment, 'After')
+
+    const reverted = await revert(manager1, entry)
+    assert.equal(reverted.body.notice?.type, 'success', reverted.body.notice?.message)
+    assert.equal(reverted.body.redirectUrl, `/admin/resources/SenderName/records/${id}/show`)
+    assert.equal((await stored(id))?.comment, 'Before')
+    const [last] = (await t.db.sequelize.query(`SELECT actor_id, operation FROM change_history WHERE id = :id`, {
+      replacements: { id: await lastEntry(id) },
+      type: QueryTypes.SELECT,
+    })) as { actor_id: number; operation: string }[]
+    assert.deepEqual(last, { actor_id: t.ids.manager1, operation: `revert:${entry}` })
+    assert.equal((await revert(manager1, entry)).body.notice?.message, 'Not reverted: This change was already reverted')
+  })
+
+  test("the entry's role rules hold: a manager cannot restore an approval; their revert of a rename sends it back to pending", async () => {
+    const id = await insert(ownClient, { name: 'Alpha', status: 'approved' })
+    await edit(admin, id, { status: 'rejected' })
+    const rejection = await lastEntry(id)
+    const refused = await revert(manager1, rejection)
+    assert.equal(refused.body.notice?.message, 'Not reverted: Only an administrator can approve a sender name')
+    assert.equal((await stored(id))?.status, 'rejected')
+    assert.equal((await revert(admin, rejection)).body.notice?.type, 'success')
+    assert.equal((await stored(id))?.status, 'approved')
+
+    await edit(admin, id, { name: 'Beta' })
+    assert.deepEqual([(await stored(id))?.name, (await stored(id))?.status], ['Beta', 'approved'])
+    const renamed = await revert(manager1, await lastEntry(id))
+    assert.equal(renamed.body.notice?.type, 'success', renamed.body.notice?.message)
+    assert.deepEqual([(await stored(id))?.name, (await stored(id))?.status], ['Alpha', 'pending'])
+  })
+
+  test("a manager cannot revert a move that would put the sender name under another manager's client; an admin can", async () => {
+    const id = await insert(othersClient)
+    await edit(admin, id, { clientId: String(ownClient) })
+    const move = await lastEntry(id)
+    const refused = await revert(manager1, move)
+    assert.equal(refused.body.notice?.type, 'error')
+    assert.match(refused.body.notice.message, /Not found or not yours/)
+    assert.equal((await stored(id))?.clientId, ownClient)
+    assert.equal((await revert(admin, move)).body.notice?.type, 'success')
+    assert.equal((await stored(id))?.clientId, othersClient)
+  })
+})

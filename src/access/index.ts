@@ -1,7 +1,7 @@
 export { checkRole, type Role } from './check-role.js'
 export { isAdmin } from './is-admin.js'
 export { isStaff } from './is-staff.js'
-export { clientsVisibleTo, ownsClient } from './owns-client.js'
+export { ownsRow } from './owns-row.js'
 export { historyVisibleTo } from './history-visible-to.js'
 export { mayNameRecord } from './may-name-record.js'
 export { ownedIdsSql, ownedRowsSql, rowsVisibleTo } from './rows-visible-to.js'

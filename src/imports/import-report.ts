@@ -12,9 +12,10 @@ export type ImportAction = 'create' | 'update' | 'unchanged' | 'error'
 export type FieldChange = { from: string; to: string }
 export type ImportRow = {
   row: number
-  /** The row's import key as the file has it: a client's login; a sender name's `client / name`. */
-  key: string | null
-  /** The same, by the name the client import's report has always used. */
+  /**
+   * The row's import key as the file has it: a client's login; a sender name's `client / name`
+   * (named `login` since the client import, the first, and kept so).
+   */
   login: string | null
   action: ImportAction
   errors: Record<string, string>
@@ -73,7 +74,7 @@ export function reportOf(dryRun: boolean, checked: Checked[], definition: Resour
       changedColumns[name] = (changedColumns[name] ?? 0) + 1
     }
     const shown = key ? shownKey(key) : null
-    return { row, key: shown, login: shown, action, errors, ...(cells && { values: cells }), ...(changes && { changes }) }
+    return { row, login: shown, action, errors, ...(cells && { values: cells }), ...(changes && { changes }) }
   })
   const labels = Object.fromEntries(fieldsOf(definition).filter(([name]) => named.has(name)).map(([name, def]) => [name, def.label]))
   return {

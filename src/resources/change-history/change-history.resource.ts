@@ -8,11 +8,13 @@ import { listRecords, listView, searchRecords, WITHOUT_RESOURCE_ACTIONS } from '
 import type { loadComponents } from '../../panel/components.js'
 import { panelFields } from '../../panel/panel-fields.js'
 import type { Models } from '../../models/index.js'
-import { entryOf, type ResourceEntry } from '../registry.js'
+import { columnName, fieldMap } from '../../fields/model.js'
+import { ident } from '../../schema/desired.js'
+import { entryOf, registry, type ResourceEntry } from '../registry.js'
 import { ACCOUNT_ACTIONS, describeAccountEvent } from '../../account/account-events.js'
 import { describeChanges, type ChangeEntry, type ReferenceTitle } from './describe-changes.js'
 import { recordTitles, referenceTitles } from './reference-titles.js'
-import { canBeReverted, revert, REVERT_BLOCKED, revertBlocks, revertNote, RevertRefused } from './revert.js'
+import { canBeReverted, revert, revertBlocks, revertNote, RevertRefused } from './revert.js'
 
 type RecordJson = { id?: string; params: Record<string, unknown>; recordActions?: { name: string }[] }
 
@@ -49,7 +51,7 @@ async function offerRevertWhereItApplies(sequelize: Sequelize, records: RecordJs
   for (const record of offered) {
     const block = blocks.get(String(record.id ?? record.params.id))
     if (!block) continue
-    record.params.revertBlocked = REVERT_BLOCKED[block]
+    record.params.revertBlocked = block
     if (actionName !== 'revert') record.recordActions = record.recordActions!.filter((action) => action.name !== 'revert')
   }
 }
@@ -89,14 +91,23 @@ const entryKinds: ExtraFilter = {
   unlessFiltered: ['action'],
 }
 
-/** The Record filter: a number is the record's id; any other text finds clients by a part of their login. */
-const recordByLogin =
+/**
+ * The Record filter: a number is the record's id; any other text finds records by a part of their
+ * title (a client's login, a sender name's name), in every resource whose changes are recorded.
+ */
+const recordByTitle =
   (sequelize: Sequelize): FilterReading =>
   (value) => {
     const text = typeof value === 'string' ? value.trim() : ''
     if (!text || /^\d+$/.test(text)) return undefined
     const pattern = sequelize.escape(`%${escapeLike(text)}%`)
-    return { resource: 'Client', recordId: { [Op.in]: literal(`(SELECT id FROM clients WHERE login ILIKE ${pattern})`) } }
+    const titled = registry.filter(({ definition, titleField }) => definition.history && fieldMap(definition).has(titleField))
+    return {
+      [Op.or]: titled.map(({ definition, titleField }) => ({
+        resource: definition.name,
+        recordId: { [Op.in]: literal(`(SELECT id FROM ${ident(definition.table)} WHERE ${ident(columnName(titleField))} ILIKE ${pattern})`) },
+      })),
+    }
   }
 
 const nobody = () => false
@@ -115,15 +126,15 @@ const revertHandler =
     try {
       // A whole revert rewrites every row of an import or bulk edit: bulk work, within its share.
       const result = whole
-        ? await asBulkWork(models.Client.sequelize!, 'bulkEdit', currentAdmin!.id ?? currentAdmin!.email, (ticket) => revert(models, String(record.id()), { whole, currentAdmin: currentAdmin!, ticket }))
+        ? await asBulkWork(models.ChangeHistory.sequelize!, 'bulkEdit', currentAdmin!.id ?? currentAdmin!.email, (ticket) => revert(models, String(record.id()), { whole, currentAdmin: currentAdmin!, ticket }))
         : await revert(models, String(record.id()), { whole, currentAdmin: currentAdmin! })
-      const what = whole ? `${result.entries} change(s) of ${result.clients.length} client(s)` : `entry #${record.id()}`
+      const what = whole ? `${result.entries} change(s) of ${result.records.length} ${(entryOf(result.resource)?.label ?? 'record').toLowerCase()}(s)` : `entry #${record.id()}`
       return {
         record: record.toJSON(currentAdmin),
         notice: { type: 'success', message: `Reverted ${what}: ${result.fields.join(', ')} back to the earlier values` },
         redirectUrl:
-          result.clients.length === 1
-            ? h.recordActionUrl({ resourceId: 'Client', recordId: String(result.clients[0]), actionName: 'show' })
+          result.records.length === 1
+            ? h.recordActionUrl({ resourceId: result.resource, recordId: String(result.records[0]), actionName: 'show' })
             : h.resourceUrl({ resourceId: 'ChangeHistory' }),
         reverted: result,
       }
@@ -143,7 +154,7 @@ export function resourceOptions(models: Models, components: ReturnType<typeof lo
       exactTotal: true,
       listAlso: ['changes', 'operation'],
       extraFilters: { entries: entryKinds },
-      filterReadings: { recordId: recordByLogin(models.ChangeHistory.sequelize!) },
+      filterReadings: { recordId: recordByTitle(models.ChangeHistory.sequelize!) },
     }),
     options: {
       ...fieldOptions,

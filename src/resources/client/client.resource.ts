@@ -1,6 +1,6 @@
 import { ForbiddenError, ValidationError, type ActionContext, type ActionRequest, type CurrentAdmin, type ResourceWithOptions } from 'adminjs'
 import { Op } from 'sequelize'
-import { clientsVisibleTo, isAdmin, isStaff, ownsClient } from '../../access/index.js'
+import { isAdmin, isStaff, ownsRow, rowsVisibleTo } from '../../access/index.js'
 import { blankInputsToNull, landOnSavedRecord, withCompactAnswers } from '../../panel/actions/action-hooks.js'
 import { AppResource, escapeLike, NOT_SET_FILTER } from '../../panel/adapter/app-resource.js'
 import { bulkDeleteRecords } from '../../panel/actions/bulk-delete-action.js'
@@ -48,10 +48,12 @@ export function resourceOptions(models: Models, components: ReturnType<typeof lo
   })
   const fields = fieldMap(clientDefinition)
   const related = relatedLists(entry, components.relatedList)
+  const ownsClient = ownsRow(clientDefinition.name)
 
   return {
     resource: new AppResource(models.Client, clientDefinition, {
-      rowScope: clientsVisibleTo,
+      // Declared in the definition (ownedBy: managerId), as for every owned resource.
+      rowScope: rowsVisibleTo(clientDefinition.name),
       // The home page's numbers link to lists filtered this way: their totals come from the same
       // summary, exact at any size (other filters are counted as usual).
       knownTotal: (filters, currentAdmin) => {

@@ -51,6 +51,6 @@ export function staffEditAdminsDeleteActions(
     delete: admins,
     bulkDelete: { ...admins, handler: bulkDeleteRecords },
     ...(entry.exportable ? exportActions(components.exportCsv) : {}),
-    ...(entry.importKey ? importAction(components.importCsv) : {}),
+    ...(entry.importKey ? importAction(components.importCsv, entry) : {}),
   })
 }

@@ -7,7 +7,7 @@ const OPERATIONS = { bulk: 'bulk edit', import: 'import', revert: 'revert' }
 const operationUrl = (operation) =>
   new ViewHelpers().resourceUrl({ resourceId: 'ChangeHistory', search: `?${new URLSearchParams({ 'filters.operation': operation })}` })
 
-// The client's change history on its show page, newest first, in the form's own labels.
+// A recorded record's change history on its show page (a client's, a sender name's), newest first, in the form's own labels.
 const ClientHistory = ({ record, resource }) => {
   const [entries, setEntries] = useState(null)
   const [total, setTotal] = useState(0)
@@ -15,7 +15,7 @@ const ClientHistory = ({ record, resource }) => {
   const { translateLabel } = useTranslation()
   const addNotice = useNotice()
   // Any resource with history (a client, a sender name): the entries of this record.
-  const filters = { 'filters.resource': resource?.id ?? 'Client', 'filters.recordId': String(record.id) }
+  const filters = { 'filters.resource': resource.id, 'filters.recordId': String(record.id) }
 
   useEffect(() => {
     new ApiClient()

@@ -18,10 +18,10 @@ const isZip = async (file) => {
 }
 
 /** What the dry run says about the Version column: changes made since the export are only caught where rows carry it. */
-const versionNote = (versions) => {
+const versionNote = (versions, what) => {
   const rows = versions?.rowsWithoutVersion ?? []
   if (!rows.length) return null
-  const them = rows.length === 1 ? 'that client' : 'those clients'
+  const them = rows.length === 1 ? `that ${what.record}` : `those ${what.records}`
   if (!versions.compared) return `The file has no Version column: changes made to ${them} since your export are not detected, and this import overwrites them.`
   const listed = rows.slice(0, 20).join(', ') + (rows.length > 20 ? ', …' : '')
   return `${rows.length === 1 ? 'Row' : `${rows.length} rows`} ${listed} ${rows.length === 1 ? 'has' : 'have'} no version to compare: changes made to ${them} since your export are overwritten.`
@@ -97,6 +97,8 @@ function estimate(samples, progress) {
 
 const ImportCsv = (props) => {
   const { resource } = props
+  // The registry entry's import key and names (src/panel/actions/import-action.ts).
+  const what = { keyFields: ['login'], keyLabel: 'Login', record: 'client', records: 'clients', ...props.action?.custom }
   const [currentAdmin] = useCurrentAdmin()
   const [file, setFile] = useState(null)
   const [report, setReport] = useState(null)
@@ -202,13 +204,13 @@ const ImportCsv = (props) => {
     return body
   }
   const open = (entry) => run(async () => setReport({ ...(await readReport(entry)), fileName: entry.fileName }))
-  const download = (entry) => run(async () => downloadCsv(reportRows(await readReport(entry), labelOf), `${(entry.fileName ?? 'import').replace(/\.(csv|xlsx)$/i, '')}-report.csv`))
+  const download = (entry) => run(async () => downloadCsv(reportRows(await readReport(entry), labelOf, what), `${(entry.fileName ?? 'import').replace(/\.(csv|xlsx)$/i, '')}-report.csv`))
 
   const downloadFailed = async () => {
     const failed = new Map(report.rows.filter((row) => row.action === 'error').map((row) => [row.row, row]))
     const errorsOf = (row) => Object.entries(row.errors).map(([name, message]) => `${report.labels?.[name] ?? labelOf(name)}: ${message}`).join('; ')
     // An XLSX file is not read back here: its failed rows go out as the report's lines instead.
-    if (await isZip(file)) return downloadCsv(reportRows({ ...report, rows: [...failed.values()] }, labelOf), `${file.name.replace(/\.xlsx$/i, '')}-errors.csv`)
+    if (await isZip(file)) return downloadCsv(reportRows({ ...report, rows: [...failed.values()] }, labelOf, what), `${file.name.replace(/\.xlsx$/i, '')}-errors.csv`)
     const rows = parseCsv(await file.text())
     const out = [[...rows[0], 'Errors']]
     rows.slice(1).forEach((cells, i) => {
@@ -226,7 +228,7 @@ const ImportCsv = (props) => {
       {props.action?.showInDrawer ? <ActionHeader omitActions {...props} /> : null}
       <Text mb="lg">
         Upload a CSV or XLSX file in the export's layout (labels or field names as the header; a CSV separated by commas, semicolons or tabs).
-        Rows are matched to existing clients by Login: a known login updates the columns the file has, a new login creates a client. The dry run
+        Rows are matched to existing {what.records} by {what.keyLabel}: a known one updates the columns the file has, a new one creates a {what.record}. The dry run
         lists every change; nothing is saved until you apply, and then all rows or none.
       </Text>
       <Box mb="lg" display="flex" flexWrap="wrap" alignItems="flex-end" style={{ gap: 16 }}>
@@ -270,13 +272,13 @@ const ImportCsv = (props) => {
       ) : null}
       {report?.rows ? (
         <>
-          {report.dryRun && versionNote(report.versions) ? (
+          {report.dryRun && versionNote(report.versions, what) ? (
             <Text mb="default" data-testid="import-versions">
-              {versionNote(report.versions)}
+              {versionNote(report.versions, what)}
             </Text>
           ) : null}
           {report.fileName ? <Text mb="default" fontWeight="bold">{`Report of ${report.fileName}`}</Text> : null}
-          <ImportReport key={`${report.dryRun}-${report.total}-${report.fileName ?? ''}`} report={report} labelOf={labelOf} fileName={report.fileName ?? file?.name} onDownloadFailed={fromThisFile && file ? downloadFailed : undefined} />
+          <ImportReport key={`${report.dryRun}-${report.total}-${report.fileName ?? ''}`} report={report} labelOf={labelOf} keyOf={what} fileName={report.fileName ?? file?.name} onDownloadFailed={fromThisFile && file ? downloadFailed : undefined} />
         </>
       ) : null}
       <RecentImports imports={recent} activeId={recent.find((entry) => entry.location === active)?.id} onOpen={open} onDownload={download} onFollow={(entry) => run(() => follow(entry.location))} onCancel={cancel} />

@@ -23,9 +23,12 @@ export function downloadCsv(rows, name) {
   URL.revokeObjectURL(link.href)
 }
 
+/** A client import's key: the default where a page names none. */
+const LOGIN = { keyFields: ['login'], keyLabel: 'Login' }
+
 /** Every row of the report, one line per error or change: what a spreadsheet can sort and filter. */
-export function reportRows(report, labelOf) {
-  const out = [['Row', 'Login', 'Action', 'Field', 'Value in the file', 'Error', 'Stored', 'Will be']]
+export function reportRows(report, labelOf, keyOf = LOGIN) {
+  const out = [['Row', keyOf.keyLabel, 'Action', 'Field', 'Value in the file', 'Error', 'Stored', 'Will be']]
   for (const row of report.rows) {
     const base = [String(row.row), row.login ?? '', ACTIONS[row.action] ?? row.action]
     const errors = Object.entries(row.errors ?? {})
@@ -50,13 +53,15 @@ const summaryText = (report) => {
     : `${report.dryRun ? 'Dry run' : 'Nothing saved'}: ${count(report.total)} rows — ${count(report.created)} to create, ${count(report.updated)} to update, ${count(report.unchanged)} unchanged, ${count(report.failed)} with errors.`
 }
 
-const ImportReport = ({ report, labelOf: translated, onDownloadFailed, fileName }) => {
+const ImportReport = ({ report, labelOf: translated, onDownloadFailed, fileName, keyOf = LOGIN }) => {
+  // The row's key (a login; a client and a sender name) and the errors about the match itself.
+  const keyField = keyOf.keyFields[0]
   const labelOf = (name) => report.labels?.[name] ?? translated(name)
   const [view, setView] = useState('all')
   const matches = VIEWS.find(([key]) => key === view)[2]
   const rows = report.rows.filter(matches)
-  // One column per field with an error; the login's own error goes under Login (one header per column).
-  const errorColumns = [...new Set(report.rows.flatMap((row) => Object.keys(row.errors ?? {})))].filter((name) => name !== 'login')
+  // One column per field with an error; the key's own error goes under the key (one header per column).
+  const errorColumns = [...new Set(report.rows.flatMap((row) => Object.keys(row.errors ?? {})))].filter((name) => name !== keyField)
   const hasChanges = report.rows.some((row) => row.changes)
   const changed = Object.entries(report.changedColumns ?? {}).sort((a, b) => b[1] - a[1])
   const finished = !report.dryRun && !report.failed
@@ -92,7 +97,7 @@ const ImportReport = ({ report, labelOf: translated, onDownloadFailed, fileName 
           <TableHead>
             <TableRow>
               <TableCell>Row</TableCell>
-              <TableCell style={cellStyle}>Login</TableCell>
+              <TableCell style={cellStyle}>{keyOf.keyLabel}</TableCell>
               <TableCell>Action</TableCell>
               {errorColumns.map((name) => (
                 <TableCell key={name} style={cellStyle}>
@@ -108,7 +113,7 @@ const ImportReport = ({ report, labelOf: translated, onDownloadFailed, fileName 
                 <TableCell style={{ verticalAlign: 'top' }}>{row.row}</TableCell>
                 <TableCell style={cellStyle}>
                   {row.login}
-                  {row.errors?.login ? <Text style={{ color: '#c20012' }}>{row.errors.login}</Text> : null}
+                  {row.errors?.[keyField] ? <Text style={{ color: '#c20012' }}>{row.errors[keyField]}</Text> : null}
                 </TableCell>
                 <TableCell style={{ verticalAlign: 'top' }}>{ACTIONS[row.action] ?? row.action}</TableCell>
                 {errorColumns.map((name) => (

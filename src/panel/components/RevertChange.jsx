@@ -4,6 +4,9 @@ import { ApiClient, useNotice } from 'adminjs'
 import { useNavigate } from 'react-router'
 import { Link } from 'react-router-dom'
 
+// `SenderName` → "sender name": what the entry is about, in words.
+const recordKind = (resource) => String(resource ?? 'record').replace(/(?<=[a-z])(?=[A-Z])/g, ' ').toLowerCase()
+
 // The "Revert this change" page of a history entry: what the entry changed, and the buttons that
 // put it back (the server checks everything again and says why when it refuses).
 const RevertChange = ({ record, resource }) => {
@@ -31,8 +34,8 @@ const RevertChange = ({ record, resource }) => {
     <Box variant="container" data-testid="revert-change">
       <Text mb="lg">
         Puts these fields of{' '}
-        <Link to={`/admin/resources/${record.params.resource ?? 'Client'}/records/${record.params.recordId}/show`} data-testid="revert-record-link">
-          {(record.params.resource ?? 'Client') === 'Client' ? 'client' : 'record'} #{record.params.recordId}
+        <Link to={`/admin/resources/${record.params.resource}/records/${record.params.recordId}/show`} data-testid="revert-record-link">
+          {recordKind(record.params.resource)} #{record.params.recordId}
         </Link>{' '}
         back to their values before change #{record.id}, as a new change by you:
       </Text>

@@ -63,8 +63,8 @@ export async function referenceTitles(
 
 /**
  * The names of the records these entries are about (a client's login, a user's or product's name),
- * one query per resource. A client's name is shown to whoever sees its history (the row scope
- * already limits that to its manager); other records as mayNameRecord says. Deleted ones stay "#id".
+ * one query per resource, as mayNameRecord says (an owned record's name to whoever sees its
+ * history: the row scope already limits that to its manager). Deleted ones stay "#id".
  */
 export async function recordTitles(
   sequelize: Sequelize,
@@ -75,7 +75,7 @@ export async function recordTitles(
   for (const { resource, recordId } of entries) {
     const id = Number(recordId)
     if (!resource || !titleColumns[resource] || !Number.isInteger(id) || id <= 0) continue
-    if (resource !== 'Client' && !mayNameRecord(viewer, resource, id)) continue
+    if (!mayNameRecord(viewer, resource, id)) continue
     if (!wanted.has(resource)) wanted.set(resource, new Set())
     wanted.get(resource)!.add(id)
   }

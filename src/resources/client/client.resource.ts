@@ -107,7 +107,7 @@ export function resourceOptions(models: Models, components: ReturnType<typeof lo
         bulkDelete: { isAccessible: isAdmin, isVisible: isAdmin, handler: bulkDeleteRecords },
         // The list's query or selection as a CSV or XLSX download (served by src/exports/export-route.ts).
         ...exportActions(components.exportCsv),
-        ...importAction(components.importCsv),
+        ...importAction(components.importCsv, entry),
         // "Edit selected" / "Edit all matching": a manager's change reaches only their own clients
         // (the row scope) and never hands them to someone else.
         ...bulkEditActions({

@@ -62,7 +62,9 @@ export type ResourceEntry = {
    * The resource imports from a file as its export wrote it (POST /admin/imports/<Resource>), each
    * row matched to a stored record by these fields, case-insensitively (a reference by the cell
    * that names its record): a client by login, a sender name by its client and name. Required
-   * columns; never rewritten by an import.
+   * columns; never rewritten by an import. A resource owned through another record has that
+   * reference in its key: a manager's cell finds only their own records, so a row can match no one
+   * else's (the import checks `ownedBy` rows itself).
    */
   importKey?: readonly string[]
 }

@@ -68,8 +68,29 @@
     if (group && button.closest('section') && button.closest('section').querySelector('input[type=password]')) return 'Show or hide the password'
     return null
   }
+  // An action's drawer that opens takes the focus (its back arrow first, then its content), and
+  // gives it back to what opened it when it closes, so a keyboard user is not left behind it.
+  var FOCUSABLE = 'a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, textarea, [tabindex]:not([tabindex="-1"])'
+  var openDrawer = null
+  var opener = null
+  function focusOpenedDrawer() {
+    var drawer = document.querySelector('#drawerPortalWrapper section')
+    if (drawer && drawer.isConnected && !drawer.inert && drawer !== openDrawer) {
+      openDrawer = drawer
+      if (!drawer.contains(document.activeElement)) {
+        opener = document.activeElement
+        var first = drawer.querySelector(FOCUSABLE)
+        if (first) first.focus()
+      }
+    } else if (!drawer && openDrawer) {
+      openDrawer = null
+      if (opener && opener.isConnected && (!document.activeElement || document.activeElement === document.body)) opener.focus()
+      opener = null
+    }
+  }
   function fix() {
     hideClosedDrawers()
+    focusOpenedDrawer()
     document.querySelectorAll('input:not([type=hidden]), textarea, select').forEach(function (input) {
       if (labelled(input)) return
       if (input.type === 'checkbox' && input.closest('td, th')) {
@@ -96,8 +117,18 @@
       fix()
     })
   }
+  // Esc closes an action's drawer (Export, Import, Edit all matching) as its back arrow does, unless
+  // something inside it took the key first (an open select menu prevents its default).
+  function closeDrawerOnEscape(event) {
+    if (event.key !== 'Escape' || event.defaultPrevented) return
+    var back = document.querySelector('#drawerPortalWrapper .adminjs_ActionHeader h3 a[href]')
+    if (!back || back.closest('[inert]')) return
+    event.preventDefault()
+    back.click()
+  }
   function start() {
     fix()
+    document.addEventListener('keydown', closeDrawerOnEscape)
     new MutationObserver(schedule).observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ['class'] })
     document.addEventListener('transitionend', schedule, true)
     document.addEventListener('transitionstart', function () { setTimeout(schedule, 0) }, true)

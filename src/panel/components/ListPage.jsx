@@ -42,6 +42,7 @@ const STYLE = `
 .lp-menu { position: relative; display: inline-block; }
 .lp-menu-list { position: absolute; right: 0; z-index: 20; background: #fff; border: 1px solid #C0C0CA; border-radius: 4px; box-shadow: 0 4px 12px rgba(0,0,0,.12); min-width: 160px; padding: 4px 0; max-height: 360px; overflow-y: auto; }
 .lp-menu-list a, .lp-menu-list button, .lp-menu-list label { display: flex; gap: 8px; width: 100%; box-sizing: border-box; padding: 8px 12px; border: 0; background: transparent; text-align: left; font-size: 14px; color: #1C1C38; text-decoration: none; cursor: pointer; }
+.lp-menu-list .lp-menu-first-filter { border-top: 1px solid #E0E0E6; }
 .lp-menu-list a:hover, .lp-menu-list button:hover, .lp-menu-list label:hover { background: #F0F1F9; }
 .lp-selection { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; padding: 8px 12px; margin-bottom: 8px; background: #EEF0FC; border-radius: 4px; font-size: 14px; }
 .lp-empty { padding: 32px 16px; text-align: center; background: #fff; }
@@ -50,12 +51,18 @@ const STYLE = `
 .lp-drawer-body { flex: 1; overflow-y: auto; padding: 16px 20px; }
 .lp-drawer-footer { padding: 12px 20px; border-top: 1px solid #E0E0E6; display: flex; gap: 8px; flex-wrap: wrap; }
 .lp-not-set { display: flex; align-items: center; gap: 6px; font-size: 13px; margin: -8px 0 16px; }
-.lp-card-label { display: none; }
+.lp-card-label, .lp-phone-only { display: none; }
 @media (max-width: 600px) {
   .lp-page { max-width: 100vw; overflow-x: hidden; }
-  .lp-table thead { display: none; }
   .lp-table, .lp-table tbody, .lp-table tr, .lp-table td { display: block; width: 100%; box-sizing: border-box; }
-  .lp-table tr { position: relative; border: 1px solid #E0E0E6; border-radius: 6px; margin-bottom: 10px; padding: 6px 4px; background: #fff; }
+  /* The head becomes one wrapped line: "Select page" (and so "Select all N matching") and the sort links. */
+  .lp-table thead { display: block; }
+  .lp-table thead tr { display: flex; flex-wrap: wrap; gap: 6px 14px; align-items: center; padding: 4px 0 10px; }
+  .lp-table thead th { display: none; border: 0; padding: 2px 0; font-weight: 400; }
+  .lp-table thead th.lp-th-select, .lp-table thead th[aria-sort] { display: block; width: auto !important; }
+  .lp-table thead th[aria-sort=none] .lp-th-sort { color: #454655; }
+  .lp-check .lp-phone-only { display: inline; margin-left: 6px; }
+  .lp-table tbody tr { position: relative; border: 1px solid #E0E0E6; border-radius: 6px; margin-bottom: 10px; padding: 6px 4px; background: #fff; }
   .lp-table td { border: 0; padding: 4px 8px; display: flex; gap: 8px; overflow-wrap: anywhere; }
   .lp-card-label { display: block; flex: 0 0 40%; color: #6B6B80; font-size: 13px; }
   .lp-table td.lp-cell-select, .lp-table td.lp-cell-actions { display: inline-flex; width: auto; }
@@ -95,13 +102,59 @@ function useOutsideClose(open, setOpen) {
   return ref
 }
 
-/** A button that opens a small menu (row actions, columns); Esc or a click elsewhere closes it. */
+const MENU_ITEMS = 'a, button, input, select'
+
+/**
+ * A button that opens a small menu (row actions, columns); Esc or a click elsewhere closes it. Opened
+ * from the keyboard it takes the focus to its first item, and the arrow keys (Home, End) move
+ * between items, as menus do everywhere else.
+ */
 function Menu({ label, title, children, testId }) {
   const [open, setOpen] = useState(false)
+  const [byKeyboard, setByKeyboard] = useState(false)
   const ref = useOutsideClose(open, setOpen)
+  const items = () => [...(ref.current?.querySelectorAll(`.lp-menu-list ${MENU_ITEMS.split(', ').join(', .lp-menu-list ')}`) ?? [])]
+  useEffect(() => {
+    if (open && byKeyboard) items()[0]?.focus()
+  }, [open, byKeyboard])
+  const onKeyDown = (event) => {
+    event.stopPropagation()
+    if (event.key === 'Escape' && open) {
+      setOpen(false)
+      ref.current?.querySelector('[aria-haspopup]')?.focus()
+      return
+    }
+    // AdminJS renders an action that runs in place (Delete) as a link without an address, which
+    // neither takes the focus nor answers Enter by itself.
+    if ((event.key === 'Enter' || event.key === ' ') && event.target.matches?.('a[role=menuitem]:not([href])')) {
+      event.preventDefault()
+      event.target.click()
+      return
+    }
+    if (!open || !['ArrowDown', 'ArrowUp', 'Home', 'End'].includes(event.key)) return
+    const all = items()
+    if (!all.length) return
+    event.preventDefault()
+    const at = all.indexOf(document.activeElement)
+    const next = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: all.length - 1 }[event.key]
+    all[(next + all.length) % all.length].focus()
+  }
   return (
-    <span className="lp-menu" ref={ref} onClick={(event) => event.stopPropagation()} onKeyDown={(event) => event.stopPropagation()}>
-      <button type="button" className="lp-button" aria-haspopup="true" aria-expanded={open} aria-label={title} title={title} onClick={() => setOpen(!open)} data-testid={testId}>
+    <span className="lp-menu" ref={ref} onClick={(event) => event.stopPropagation()} onKeyDown={onKeyDown}>
+      <button
+        type="button"
+        className="lp-button"
+        aria-haspopup="true"
+        aria-expanded={open}
+        aria-label={title}
+        title={title}
+        // A click from Enter or Space has no pointer position (detail 0).
+        onClick={(event) => {
+          setByKeyboard(event.detail === 0)
+          setOpen(!open)
+        }}
+        data-testid={testId}
+      >
         {label}
       </button>
       {/* Kept in the page while closed (hidden), so the row's actions are there to be found. */}
@@ -252,6 +305,18 @@ const ListPage = ({ resource, action }) => {
   const [reload, setReload] = useState(0)
   const headerBox = useRef(null)
   const filterButton = useRef(null)
+  const page = useRef(null)
+  // What takes the focus once the next render is there (a chip just added, the actions that appear
+  // with "Select all N matching"), so a keyboard user goes on from where they were.
+  const [focusNext, setFocusNext] = useState(null)
+  useEffect(() => {
+    if (!focusNext) return
+    const target = page.current?.querySelector(focusNext)
+    if (target) {
+      target.focus()
+      setFocusNext(null)
+    }
+  })
 
   useEffect(() => setSearchText(q), [q])
   useEffect(() => {
@@ -388,6 +453,25 @@ const ListPage = ({ resource, action }) => {
     return { key, text: `${label}: ${valueLabel(path, value)}` }
   })
 
+  // "Filter by this value" in a row's menu: a chip from the keyboard without the drawer, for the
+  // shown columns whose filter takes one exact value (choices, references, yes/no) or "Not set".
+  const filterable = new Set(resource.filterProperties.map((property) => property.propertyPath))
+  const notSettable = new Set(custom.notSet ?? [])
+  const filtersFrom = (record) =>
+    shownProperties.flatMap((property) => {
+      const path = property.propertyPath
+      if (!filterable.has(path)) return []
+      const raw = record.params[path]
+      const value = raw === undefined || raw === null || raw === '' ? (notSettable.has(path) ? custom.notSetValue : null) : String(raw)
+      const exact = value === custom.notSetValue || property.availableValues?.length || property.reference || property.type === 'boolean'
+      if (value === null || !exact || filters[path] === value) return []
+      return [{ path, value, text: `${translateProperty(property.label, resource.id)}: ${valueLabel(path, value)}` }]
+    })
+  const addFilter = ({ path, value }) => {
+    setFocusNext(`[data-testid="chip-${path}"] button`)
+    setFilters({ ...filters, [path]: value })
+  }
+
   const pageIds = records.map((record) => String(record.id))
   const selectedOnPage = pageIds.filter((id) => selected.has(id)).length
   const headerState = selectedOnPage === 0 ? 'none' : selectedOnPage === pageIds.length ? 'all' : 'some'
@@ -450,7 +534,7 @@ const ListPage = ({ resource, action }) => {
     : ''
 
   return (
-    <Box className="lp-page" variant="transparent" px={['default', 'xl']} py="lg" data-testid="list-page">
+    <Box ref={page} className="lp-page" variant="transparent" px={['default', 'xl']} py="lg" data-testid="list-page">
       <style>{STYLE}</style>
       <Box flex flexDirection="row" flexWrap="wrap" alignItems="center" style={{ gap: 8 }} mb="lg" data-css={`${resource.id}-list-action-header`}>
         <h2 style={{ flex: '1 1 auto', margin: 0, fontSize: 24, fontWeight: 700, color: '#1C1C38' }}>{translateLabel(resource.id)}</h2>
@@ -583,7 +667,15 @@ const ListPage = ({ resource, action }) => {
         <div className="lp-selection" data-testid="selection-bar" data-css={`${resource.id}-table-caption`}>
           <strong>{allMatching ? `All ${numberFormat.format(total)} matching selected` : `${selected.size} selected`}</strong>
           {!allMatching && headerState === 'all' && total > selected.size ? (
-            <button type="button" className="lp-link" onClick={() => setAllMatching(true)} data-testid="select-all-matching">
+            <button
+              type="button"
+              className="lp-link"
+              onClick={() => {
+                setAllMatching(true)
+                setFocusNext('[data-testid^="matching-action-"]')
+              }}
+              data-testid="select-all-matching"
+            >
               Select all {numberFormat.format(total)} matching
             </button>
           ) : null}
@@ -627,8 +719,11 @@ const ListPage = ({ resource, action }) => {
         <table className="lp-table" data-testid="list-table" aria-busy={loading}>
           <thead data-css={`${resource.id}-table-head`}>
             <tr>
-              <th style={{ width: 32 }}>
-                <input type="checkbox" ref={headerBox} aria-label="Select this page" checked={headerState === 'all'} onChange={togglePage} data-testid="select-page" />
+              <th className="lp-th-select" style={{ width: 32 }}>
+                <label className="lp-check">
+                  <input type="checkbox" ref={headerBox} aria-label="Select this page" checked={headerState === 'all'} onChange={togglePage} data-testid="select-page" />
+                  <span className="lp-phone-only">Select page</span>
+                </label>
               </th>
               {shownProperties.map((property) => {
                 const path = property.propertyPath
@@ -690,21 +785,36 @@ const ListPage = ({ resource, action }) => {
                   ))}
                   <td className="lp-cell-actions">
                     <Menu label="⋯" title={`Actions for ${title}`} testId={`row-actions-${id}`}>
-                      {(close) =>
-                        record.recordActions
+                      {(close) => [
+                        ...record.recordActions
                           .filter((candidate) => candidate.name !== 'list')
                           .map((candidate) => (
                             <ActionButton key={candidate.name} action={candidate} resourceId={resource.id} recordId={id} actionPerformed={() => {
                               close()
                               setReload((n) => n + 1)
                             }}>
-                              <a role="menuitem" href="#">
+                              <a role="menuitem" href="#" tabIndex={0}>
                                 {candidate.icon ? <Icon icon={candidate.icon} /> : null}
                                 {translateAction(candidate.label, resource.id)}
                               </a>
                             </ActionButton>
-                          ))
-                      }
+                          )),
+                        ...filtersFrom(record).map((quick, index) => (
+                          <button
+                            key={`filter-${quick.path}`}
+                            type="button"
+                            role="menuitem"
+                            className={index === 0 ? 'lp-menu-first-filter' : undefined}
+                            data-testid={`filter-by-${quick.path}`}
+                            onClick={() => {
+                              close()
+                              addFilter(quick)
+                            }}
+                          >
+                            Filter by {quick.text}
+                          </button>
+                        )),
+                      ]}
                     </Menu>
                   </td>
                 </tr>

@@ -91,14 +91,15 @@ async function assertNoSeriousViolations(where: string) {
 }
 
 /** From the focused row: on to its "⋯" menu, open it with Enter, and "Filter by" the column named. */
-async function filterByFromRow(rowId: string, path: string) {
+async function filterByFromRow(rowId: string, column: string, screenshot?: string) {
   await tabTo(`row-actions-${rowId}`, { limit: 4 })
   await page.keyboard.press('Enter')
   await eventually(async () => assert.notEqual(await focused(), `row-actions-${rowId}`, 'the menu takes the focus'))
-  await arrowTo(`filter-by-${path}`)
+  await arrowTo(`filter-by-${column}`)
+  if (screenshot) await page.screenshot({ path: path.join(SCREENSHOTS, screenshot) })
   await page.keyboard.press('Enter')
   // The new chip's remove button has the focus: the keyboard user goes on from there.
-  await eventually(async () => assert.equal(await page.evaluate(() => document.activeElement?.closest('[data-testid^=chip-]')?.getAttribute('data-testid')), `chip-${path}`))
+  await eventually(async () => assert.equal(await page.evaluate(() => document.activeElement?.closest('[data-testid^=chip-]')?.getAttribute('data-testid')), `chip-${column}`))
 }
 
 /** Tabs down to the first row whose login is in `wanted`, answering its id. */
@@ -131,8 +132,7 @@ describe('lists without a mouse, and on a phone', () => {
     // Two chips from rows' menus ("Filter by …"), no drawer: Currency not set, then Delivery Status Active.
     const rowId = await tabToRowOf(matching)
     assert.notEqual(await focusRing(), 'none', 'a row shows a focus ring')
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'list-keyboard.png') })
-    await filterByFromRow(rowId, 'currency')
+    await filterByFromRow(rowId, 'currency', 'list-row-menu-1440.png')
     await page.getByTestId('chip-currency').getByText('Currency: not set').waitFor()
     await waitForUrl(page, /filters\.currency=__FORM_VALUE_NULL__/)
     await eventually(async () => assert.equal(await countLine(), `82 of ${ACME + OTHERS} clients`))
@@ -241,6 +241,23 @@ describe('lists without a mouse, and on a phone', () => {
     await noOverflow('with chips')
     await page.getByTestId('clear-all').click()
     await eventually(async () => assert.equal(await countLine(), `${ACME + OTHERS} clients`))
+    // Nothing matches: the list says so, and Clear brings it back.
+    await page.getByTestId('list-search').fill('no-such-client-anywhere')
+    await page.getByTestId('list-search').press('Enter')
+    await page.getByTestId('list-empty').getByText('No clients match these filters.').waitFor()
+    await noOverflow('the empty filtered list')
+    await page.getByTestId('empty-clear').click()
+    await eventually(async () => assert.equal(await countLine(), `${ACME + OTHERS} clients`))
+    // The drawer's "Not set" for Currency, the drawer as wide as the phone.
+    await page.getByTestId('filter-button').click()
+    await page.getByTestId('filter-drawer').waitFor()
+    await noOverflow('the filter drawer')
+    await page.getByTestId('not-set-currency').check()
+    await page.getByTestId('filter-apply').click()
+    await page.getByTestId('chip-currency').getByText('Currency: not set').waitFor()
+    await eventually(async () => assert.equal(await countLine(), `${ACME + OTHERS - 8} of ${ACME + OTHERS} clients`))
+    await page.getByTestId('clear-all').click()
+    await eventually(async () => assert.equal(await countLine(), `${ACME + OTHERS} clients`))
     // Page size and columns.
     await page.getByTestId('page-size').selectOption('25')
     await eventually(async () => assert.equal((await logins()).length, 25))
@@ -266,6 +283,9 @@ describe('lists without a mouse, and on a phone', () => {
     await page.locator('[data-css=Client-table-body] tr').first().getByRole('checkbox').check()
     await page.getByTestId('bulk-action-bulkEdit').click()
     await page.getByTestId('bulk-edit').waitFor()
+    await page.getByText('Change Currency', { exact: true }).click()
+    assert.equal(await page.locator('#bulk-currency').inputValue(), '', 'no currency preselected')
+    await page.getByTestId('bulk-edit-apply-why').getByText('Choose a Currency first.').waitFor()
     await noOverflow('bulk edit')
     // Export, Import and Edit all matching belong to the list, not to a client's page.
     await page.goto(`${base}/resources/Client/records/${id}/show`, { waitUntil: 'domcontentloaded' })

@@ -75,13 +75,16 @@
   var opener = null
   function focusOpenedDrawer() {
     var drawer = document.querySelector('#drawerPortalWrapper section')
-    if (drawer && drawer.isConnected && !drawer.inert && drawer !== openDrawer) {
+    if (drawer && !drawer.inert && drawer !== openDrawer) {
+      // Until its content is drawn there is nothing to focus: the next pass tries again.
+      if (drawer.contains(document.activeElement)) openDrawer = drawer
+      var first = drawer.querySelector(FOCUSABLE)
+      if (!first || openDrawer === drawer) return
+      var before = document.activeElement
+      first.focus()
+      if (document.activeElement !== first) return
+      opener = before
       openDrawer = drawer
-      if (!drawer.contains(document.activeElement)) {
-        opener = document.activeElement
-        var first = drawer.querySelector(FOCUSABLE)
-        if (first) first.focus()
-      }
     } else if (!drawer && openDrawer) {
       openDrawer = null
       if (opener && opener.isConnected && (!document.activeElement || document.activeElement === document.body)) opener.focus()

@@ -26,6 +26,7 @@ const STYLE = `
 .lp-button:disabled { opacity: .5; cursor: default; }
 .lp-select { height: 36px; border: 1px solid #C0C0CA; border-radius: 4px; padding: 0 6px; font-size: 14px; background: #fff; }
 .lp-page :focus-visible { outline: 3px solid #3040D6; outline-offset: 2px; }
+.lp-page .lp-menu-list :focus-visible { outline-offset: -3px; }
 .lp-chips { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; margin-bottom: 8px; }
 .lp-chip { display: inline-flex; align-items: center; gap: 6px; padding: 4px 6px 4px 10px; border-radius: 14px; background: #E8EBFB; color: #1C1C38; font-size: 13px; }
 .lp-chip button { border: 0; background: transparent; cursor: pointer; font-size: 16px; line-height: 1; padding: 0 4px; border-radius: 8px; }
@@ -60,7 +61,8 @@ const STYLE = `
   .lp-table thead tr { display: flex; flex-wrap: wrap; gap: 6px 14px; align-items: center; padding: 4px 0 10px; }
   .lp-table thead th { display: none; border: 0; padding: 2px 0; font-weight: 400; }
   .lp-table thead th.lp-th-select, .lp-table thead th[aria-sort] { display: block; width: auto !important; }
-  .lp-table thead th[aria-sort=none] .lp-th-sort { color: #454655; }
+  .lp-table thead th.lp-phone-only { display: block; color: #6B6B80; font-size: 13px; }
+  .lp-table thead th[aria-sort] .lp-th-sort { display: inline-block; padding: 2px 10px; border: 1px solid #C0C0CA; border-radius: 12px; background: #fff; font-size: 13px; }
   .lp-check .lp-phone-only { display: inline; margin-left: 6px; }
   .lp-table tbody tr { position: relative; border: 1px solid #E0E0E6; border-radius: 6px; margin-bottom: 10px; padding: 6px 4px; background: #fff; }
   .lp-table td { border: 0; padding: 4px 8px; display: flex; gap: 8px; overflow-wrap: anywhere; }
@@ -725,6 +727,7 @@ const ListPage = ({ resource, action }) => {
                   <span className="lp-phone-only">Select page</span>
                 </label>
               </th>
+              <th className="lp-phone-only">Sort by</th>
               {shownProperties.map((property) => {
                 const path = property.propertyPath
                 const label = translateProperty(property.label, resource.id)

@@ -229,6 +229,8 @@ describe('lists without a mouse, and on a phone', () => {
     await openList('?q=acme')
     const noOverflow = async (where: string) => assert.ok((await overflow()) <= 0, `${where}: no horizontal overflow (${await overflow()} px)`)
     await noOverflow('searched')
+    // The first journey's selection is kept in this tab: start afresh.
+    if (await page.getByTestId('selection-bar').count()) await page.getByTestId('selection-bar').getByText('Clear selection').click()
     // A chip from a card's menu, shown above the list, removable, and "Clear all".
     const card = page.locator('[data-css=Client-table-body] tr').first()
     const id = (await card.getAttribute('data-testid'))!.slice('row-'.length)

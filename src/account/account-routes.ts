@@ -18,6 +18,7 @@ import { recordAccountEvent, requestOrigin, type AccountAction } from './account
 import { browserName } from './browser-name.js'
 import { mustUseTwoFactor, setTwoFactorRequirement, TWO_FACTOR_REQUIREMENTS, twoFactorRequirement, type TwoFactorRequirement } from './settings.js'
 import { codePage, enrolPage, recoveryCodesPage } from './two-factor-page.js'
+import { setOwnTimeZone } from './time-zone.js'
 import type { TwoFactor } from './two-factor.js'
 
 declare module 'express-session' {
@@ -269,6 +270,14 @@ export function createAccount({ config, sequelize, models, twoFactor, paths }: D
     req.session.passwordStamp = passwordStamp(String(row.get('passwordHash')))
     await record('password_changed', user.id, actorOf(user), req)
     res.json({ ok: true })
+  })
+
+  api.post('/time-zone', async (req, res) => {
+    const result = await setOwnTimeZone(models, sequelize, current(req), bodyOf(req).timeZone)
+    if ('error' in result) return res.status(400).json({ errors: { timeZone: { message: result.error } } })
+    // This session's pages use it at once; every other session reads it with its next request.
+    req.session.adminUser = { ...current(req), timeZone: result.timeZone }
+    res.json(result)
   })
 
   async function listSessions(req: Request) {

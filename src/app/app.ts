@@ -72,7 +72,7 @@ const ACCOUNT = Symbol('account')
 type StoredAccount = SessionAdmin & { active: boolean; passwordStamp: string } & SecondFactorState
 // With the two-factor state in the same query: a requirement set since the session started holds
 // at its next request, at no extra round trip.
-const ACCOUNT_COLUMNS = `u.id, u.email, u.name, u.role, u.active, ${passwordStampSql('u.password_hash')} AS password_stamp,
+const ACCOUNT_COLUMNS = `u.id, u.email, u.name, u.role, u.time_zone, u.active, ${passwordStampSql('u.password_hash')} AS password_stamp,
   EXISTS (SELECT 1 FROM admin_user_two_factor f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL) AS two_factor_enrolled,
   (SELECT p.value #>> '{}' FROM panel_settings p WHERE p.key = 'two_factor_required') AS two_factor_required`
 const toStoredAccount = (row: Record<string, any>): StoredAccount => ({
@@ -80,6 +80,7 @@ const toStoredAccount = (row: Record<string, any>): StoredAccount => ({
   email: row.email,
   name: row.name,
   role: row.role,
+  timeZone: row.time_zone ?? null,
   active: row.active,
   passwordStamp: row.password_stamp,
   twoFactorEnrolled: row.two_factor_enrolled === true,

@@ -7,13 +7,15 @@ import { hashPassword, verifyPassword } from './password-hashing.js'
 import { passwordStamp } from './password-stamp.js'
 import { PostgresThrottleStore } from './throttle-store.js'
 
-export type SessionAdmin = { id: number; email: string; name: string; role: 'admin' | 'manager' }
+/** The session's user; `timeZone` (their choice on My account, or null) travels to the panel's pages with it. */
+export type SessionAdmin = { id: number; email: string; name: string; role: 'admin' | 'manager'; timeZone: string | null }
 
-export const toSessionAdmin = (user: Record<keyof SessionAdmin, unknown>): SessionAdmin => ({
+export const toSessionAdmin = (user: Record<Exclude<keyof SessionAdmin, 'timeZone'>, unknown> & { timeZone?: unknown }): SessionAdmin => ({
   id: Number(user.id),
   email: String(user.email),
   name: String(user.name),
   role: user.role as SessionAdmin['role'],
+  timeZone: typeof user.timeZone === 'string' && user.timeZone ? user.timeZone : null,
 })
 
 /** Thrown with a message the login page shows as it is. */

@@ -132,9 +132,19 @@ export const countryOptions: Option[] = countryCodeTable
   .sort((a, b) => a.label.localeCompare(b.label))
 const countryCodes = new Set(countryOptions.map((option) => option.value))
 
+/** "+01:00": how far a zone is from UTC at a moment (its offset now, by default). */
+export const zoneOffset = (zone: string, at = new Date()) => {
+  const name = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' }).formatToParts(at).find((part) => part.type === 'timeZoneName')?.value
+  return name?.replace('GMT', '') || '+00:00'
+}
+
+/** "Europe/Berlin (UTC+01:00)": a zone everywhere it is shown or chosen; the stored value stays the IANA name. */
+export const timezoneLabel = (zone: string, at = new Date()) => `${zone} (UTC${zoneOffset(zone, at)})`
+
+// The offsets are those of when the process started: a daylight-saving change shows at the next start.
 export const timezoneOptions: Option[] = ['UTC', ...Intl.supportedValuesOf('timeZone')].map((zone) => ({
   value: zone,
-  label: zone.replaceAll('_', ' '),
+  label: timezoneLabel(zone),
 }))
 const timezones = new Set(timezoneOptions.map((option) => option.value))
 /** A zone the list offers, or any other IANA Area/Location name the runtime knows (aliases too). */

@@ -19,6 +19,8 @@ import {
   TableRow,
   Text,
 } from '@adminjs/design-system'
+import DateTime from './DateTime.jsx'
+import TimeZonePicker from './TimeZonePicker.jsx'
 
 // "My account" (/admin/pages/account), for every user: two-factor login, own password, own
 // sessions, and for administrators the two-factor requirement. Everything goes through
@@ -44,7 +46,6 @@ async function call(path, { method = 'GET', body } = {}) {
 }
 
 const errorText = (answer, fallback) => answer.data?.error ?? fallback
-const when = (iso) => (iso ? new Date(iso).toLocaleString() : '—')
 const groupsOfFour = (secret) => secret.replace(/(.{4})/g, '$1 ').trim()
 
 const Card = ({ title, testId, children }) => (
@@ -234,8 +235,8 @@ const Sessions = ({ sessions, onEnd, onEndOthers, message }) => (
       <TableBody>
         {sessions.map((session) => (
           <TableRow key={session.id} data-testid={session.current ? 'session-current' : 'session-other'}>
-            <TableCell style={{ whiteSpace: 'nowrap' }}>{when(session.startedAt)}</TableCell>
-            <TableCell style={{ whiteSpace: 'nowrap' }}>{when(session.lastSeenAt)}</TableCell>
+            <TableCell style={{ whiteSpace: 'nowrap' }}>{session.startedAt ? <DateTime value={session.startedAt} /> : '—'}</TableCell>
+            <TableCell style={{ whiteSpace: 'nowrap' }}>{session.lastSeenAt ? <DateTime value={session.lastSeenAt} /> : '—'}</TableCell>
             <TableCell title={session.browser ?? undefined}>{session.browserName ?? session.browser ?? '—'}</TableCell>
             <TableCell style={{ whiteSpace: 'nowrap' }}>{session.address ?? '—'}</TableCell>
             <TableCell style={{ textAlign: 'right' }}>
@@ -356,6 +357,7 @@ const AccountPage = () => {
       </Text>
       <TwoFactor state={twoFactor} requiredForMe={requiredForMe} onChanged={load} />
       <Password rules={passwordRules} onChanged={load} />
+      <TimeZonePicker value={user.timeZone} />
       {user.role === 'admin' && (
         <Requirement
           value={twoFactorRequired}

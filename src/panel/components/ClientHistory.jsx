@@ -1,6 +1,7 @@
 import React, { useEffect, useState } from 'react'
 import { Box, Button, Link, Table, TableBody, TableCell, TableHead, TableRow, Text } from '@adminjs/design-system'
 import { ApiClient, useNotice, useTranslation, ViewHelpers } from 'adminjs'
+import DateTime from './DateTime.jsx'
 
 const ACTIONS = { create: 'Created', update: 'Changed', delete: 'Deleted' }
 const OPERATIONS = { bulk: 'bulk edit', import: 'import', revert: 'revert' }
@@ -63,7 +64,7 @@ const ClientHistory = ({ record, resource }) => {
               <TableCell>
                 <Link href={`/admin/resources/ChangeHistory/records/${entry.id}/show`}>{entry.id}</Link>
               </TableCell>
-              <TableCell style={{ whiteSpace: 'nowrap' }}>{new Date(entry.params.createdAt).toLocaleString()}</TableCell>
+              <TableCell style={{ whiteSpace: 'nowrap' }}><DateTime value={entry.params.createdAt} /></TableCell>
               <TableCell>{entry.params.actorEmail}</TableCell>
               <TableCell>
                 {ACTIONS[entry.params.action] ?? entry.params.action}

@@ -1,6 +1,7 @@
 import React, { useEffect, useState } from 'react'
 import { Box, H2, H4, Link, Loader, MessageBox, Table, TableBody, TableCell, TableHead, TableRow, Text } from '@adminjs/design-system'
 import { ApiClient, ViewHelpers } from 'adminjs'
+import DateTime from './DateTime.jsx'
 
 // The home page for administrators and managers: how many clients there are and in what state,
 // each number linked to the client list filtered the same way, and the latest changes.
@@ -76,7 +77,7 @@ const RecentChanges = ({ changes, showResource }) => (
         <TableBody>
           {changes.map((change) => (
             <TableRow key={change.id}>
-              <TableCell style={{ whiteSpace: 'nowrap' }}>{new Date(change.at).toLocaleString()}</TableCell>
+              <TableCell style={{ whiteSpace: 'nowrap' }}><DateTime value={change.at} /></TableCell>
               <TableCell style={{ whiteSpace: 'nowrap' }}>{change.actor}</TableCell>
               <TableCell style={{ whiteSpace: 'nowrap' }}>
                 <Link href={recordLink(change)}>

@@ -1,5 +1,6 @@
 import React from 'react'
 import { Box, Button, Icon, Table, TableBody, TableCell, TableHead, TableRow, Text } from '@adminjs/design-system'
+import DateTime from './DateTime.jsx'
 
 // "Recent imports" under the import form: the user's own (everyone's for an administrator), newest
 // first, with who, when, which file, its state and counts; a finished one's report opens or
@@ -7,7 +8,6 @@ import { Box, Button, Icon, Table, TableBody, TableCell, TableHead, TableRow, Te
 
 const STATES = { queued: 'Waiting', running: 'Running', done: 'Done', refused: 'Refused', failed: 'Failed', cancelled: 'Cancelled' }
 const count = (n) => Number(n ?? 0).toLocaleString('en')
-const when = (iso) => new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' })
 const countsText = (entry) => {
   if (!entry.counts) return entry.error ?? `${count(entry.rows)} rows`
   const { total, created, updated, unchanged, failed } = entry.counts
@@ -42,7 +42,7 @@ const RecentImports = ({ imports, onOpen, onDownload, onFollow, onCancel, active
           <TableBody>
             {imports.map((entry) => (
               <TableRow key={entry.id} data-testid="recent-import" style={entry.id === activeId ? { background: '#f0f4ff' } : undefined}>
-                <TableCell style={oneLine}>{when(entry.createdAt)}</TableCell>
+                <TableCell style={oneLine}><DateTime value={entry.createdAt} /></TableCell>
                 <TableCell style={oneLine}>{entry.by.name || entry.by.email}</TableCell>
                 <TableCell style={{ ...cell, minWidth: 140, overflowWrap: 'break-word' }}>{entry.fileName ?? '—'}</TableCell>
                 <TableCell style={oneLine}>{entry.dryRun ? 'Dry run' : 'Apply'}</TableCell>

@@ -1,7 +1,9 @@
 import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { Box, Button, Icon, MessageBox, Text } from '@adminjs/design-system'
-import { BasePropertyComponent, LayoutElementRenderer, useNotice, useRecord, useTranslation } from 'adminjs'
+import { BasePropertyComponent, LayoutElementRenderer, useCurrentAdmin, useNotice, useRecord, useTranslation } from 'adminjs'
 import { useNavigate } from 'react-router'
+import DateTime from './DateTime.jsx'
+import { localizeUtcTimes, zoneOf } from './date-time.js'
 
 // The edit form that never loses work:
 // - Save and "Save and continue editing" in a bar that stays in view at the bottom of the window;
@@ -16,11 +18,6 @@ import { useNavigate } from 'react-router'
 const LEAVE = 'You have unsaved changes. Leave this page and lose them?'
 const empty = (value) => value === undefined || value === null || value === ''
 const same = (a, b) => (empty(a) && empty(b)) || String(a ?? '') === String(b ?? '')
-const when = (iso) => {
-  const date = new Date(iso)
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
-}
-const utc = (iso) => `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC`
 
 /** The fields the form shows, in form order (the DOM's), by property path. */
 const shownFields = (form) =>
@@ -47,6 +44,7 @@ const RecordForm = (props) => {
   // Values the server stored differently from how they were typed ("@janetester" → "janetester").
   const [normalized, setNormalized] = useState([])
   const addNotice = useNotice()
+  const [currentAdmin] = useCurrentAdmin()
   const leaving = useRef(false)
   // AdminJS's text inputs report a change on blur: typing not yet reported counts as a change too.
   const [typed, setTyped] = useState(false)
@@ -165,6 +163,14 @@ const RecordForm = (props) => {
     const response = await submit(extra)
     const answer = response.data
     const errors = answer.record?.errors ?? {}
+    // The server names moments in UTC ("changed by … at 2026-12-06 23:25 UTC"); the form shows them
+    // as every other time in the panel. Same merge as useRecord's own, with the messages rewritten.
+    if (Object.keys(errors).length && answer.record) {
+      const zone = zoneOf(currentAdmin)
+      const localized = Object.fromEntries(Object.entries(errors).map(([path, error]) => [path, error?.message ? { ...error, message: localizeUtcTimes(error.message, zone) } : error]))
+      setRecord({ ...answer.record, errors: localized, populated: { ...record.populated, ...answer.record.populated }, params: { ...record.params, ...answer.record.params } })
+      Object.assign(errors, localized)
+    }
     if (answer.notice?.type !== 'error' && !Object.keys(errors).length) {
       const saved = answer.record?.params ?? {}
       const changedByServer = [...properties.keys()]
@@ -269,7 +275,7 @@ const RecordForm = (props) => {
                           <span data-testid="theirs">{!field.hasTheirs ? <em>(changed, not shown)</em> : empty(field.theirs) ? <em>(empty)</em> : String(field.theirs)}</span>
                           <br />
                           <Text as="span" color="grey60" fontSize="sm">
-                            by {field.changedBy}, <time dateTime={field.changedAt} title={utc(field.changedAt)}>{when(field.changedAt)}</time>
+                            by {field.changedBy}, <DateTime value={field.changedAt} />
                           </Text>
                         </span>
                       </label>

@@ -1,6 +1,7 @@
 import React, { useEffect, useState } from 'react'
 import { Box, Link, Table, TableBody, TableCell, TableHead, TableRow, Text } from '@adminjs/design-system'
 import { ApiClient, useResource, useTranslation, ViewHelpers } from 'adminjs'
+import DateTime from './DateTime.jsx'
 
 // Records of another resource that point at this one (a client's sender names), declared by the
 // registry entry's `related` (src/panel/related-lists.ts): the first ten, a link to the list
@@ -19,7 +20,7 @@ const RelatedList = ({ record, property }) => {
     const property = related?.properties?.[name]
     const option = property?.availableValues?.find((choice) => String(choice.value) === String(value))
     if (option) return option.label
-    if (property?.type === 'datetime' || name === 'createdAt' || name === 'updatedAt') return new Date(value).toLocaleString()
+    if (property?.type === 'datetime' || name === 'createdAt' || name === 'updatedAt') return <DateTime value={value} />
     return String(value)
   }
 

@@ -8,13 +8,17 @@ import { Link } from 'react-router-dom'
 const recordKind = (resource) => String(resource ?? 'record').replace(/(?<=[a-z])(?=[A-Z])/g, ' ').toLowerCase()
 
 // The "Revert this change" page of a history entry: what the entry changed, and the buttons that
-// put it back (the server checks everything again and says why when it refuses).
+// put it back (the server checks everything again and says why when it refuses). An entry that can
+// no longer apply (already reverted, changed again since, client deleted: the server's
+// `revertBlocked`) says so at once, with no button to press for a refusal.
 const RevertChange = ({ record, resource }) => {
   const [busy, setBusy] = useState(false)
   const [refusal, setRefusal] = useState(null)
   const addNotice = useNotice()
   const navigate = useNavigate()
   const operation = record.params.operation
+  const blocked = record.params.revertBlocked
+  const historyUrl = `/admin/resources/ChangeHistory/records/${record.id}/show`
 
   const run = (whole) => {
     setBusy(true)
@@ -32,6 +36,14 @@ const RevertChange = ({ record, resource }) => {
 
   return (
     <Box variant="container" data-testid="revert-change">
+      {blocked && (
+        <Box mb="xl" role="status" data-testid="revert-blocked">
+          <MessageBox variant="danger" message={`This change cannot be reverted: ${blocked}.`} />
+          <Text mt="lg">
+            <Link to={historyUrl}>Back to the change</Link>
+          </Text>
+        </Box>
+      )}
       <Text mb="lg">
         Puts these fields of{' '}
         <Link to={`/admin/resources/${record.params.resource}/records/${record.params.recordId}/show`} data-testid="revert-record-link">
@@ -39,11 +51,11 @@ const RevertChange = ({ record, resource }) => {
         </Link>{' '}
         back to their values before change #{record.id}, as a new change by you:
       </Text>
-      <Text mb="sm" fontWeight="bold">What the revert will do</Text>
+      <Text mb="sm" fontWeight="bold">{blocked ? 'What the revert would have done' : 'What the revert will do'}</Text>
       <Text mb="lg" style={{ whiteSpace: 'pre-wrap' }} data-testid="revert-will-do">{record.params.revertSummary ?? record.params.summary}</Text>
       <Text mb="xl" color="grey60" style={{ whiteSpace: 'pre-wrap' }}>The change being reverted: {record.params.summary}</Text>
       {refusal && <MessageBox mb="xl" variant="danger" message={refusal} />}
-      <Box flex flexDirection="row">
+      {!blocked && <Box flex flexDirection="row">
         <Button variant="contained" mr="lg" disabled={busy} onClick={() => run(false)}>
           Revert this change
         </Button>
@@ -52,7 +64,7 @@ const RevertChange = ({ record, resource }) => {
             Revert the whole operation ({operation})
           </Button>
         )}
-      </Box>
+      </Box>}
     </Box>
   )
 }

@@ -1,4 +1,5 @@
 import type { ResourceDefinition } from '../../fields/model.js'
+import { timezoneOptions } from '../../fields/kinds.js'
 import { passwordField } from '../../fields/presets.js'
 
 /** People who log into the panel. Listed in the Client's Manager select by name. */
@@ -43,6 +44,14 @@ export const adminUserDefinition: ResourceDefinition = {
           filter: true,
         },
         password: passwordField,
+        // Each user's own choice (My account); empty shows times in the browser's zone.
+        timeZone: {
+          label: 'Time zone',
+          kind: 'timezone',
+          options: timezoneOptions,
+          readOnly: true,
+          help: 'Dates and times in the panel are shown in this zone. Each user picks it on My account; empty means the browser’s own zone.',
+        },
       },
     },
   ],

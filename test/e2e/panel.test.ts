@@ -327,7 +327,7 @@ describe('the panel in a real browser', () => {
     // Defaults preselected.
     const selected = (name: string) => field(page, name).locator('[class*=singleValue], [class*=single-value]').textContent()
     assert.equal(await selected('moderation'), 'Manual')
-    assert.equal(await selected('timezone'), 'UTC')
+    assert.equal(await selected('timezone'), 'UTC (UTC+00:00)')
     assert.equal(await selected('deliveryStatus'), 'Active')
     assert.equal(await selected('clientType'), 'Company')
     assert.equal(await selected('priceUpdateFormat'), 'XLSX')

@@ -47,6 +47,7 @@ export function loadComponents() {
   // Every timestamp a list or show page draws: one format, the reader's zone (date-time.js).
   componentLoader.override('DefaultDatetimeListProperty', path.join(componentsDir, 'DateTimeProperty.jsx'))
   componentLoader.override('DefaultDatetimeShowProperty', path.join(componentsDir, 'DateTimeProperty.jsx'))
+  componentLoader.override('NoticeBox', path.join(componentsDir, 'NoticeBox.jsx'))
   // The home page replaces AdminJS's dashboard route outright: its stock welcome page is never
   // drawn, not even for the first render before a custom dashboard component takes over.
   componentLoader.override('DashboardRoute', path.join(componentsDir, 'Dashboard.jsx'))

@@ -105,6 +105,8 @@ describe('the client form', () => {
         await page.locator('#telegram').fill('@janetester')
         await page.getByTestId('button-save-continue').click()
         await page.getByTestId('normalized').getByText('Telegram: saved as "janetester" (you typed "@janetester")').waitFor()
+        // And under the field itself.
+        await page.getByTestId('property-edit-telegram').getByTestId('normalized-telegram').getByText('Saved as "janetester" (you typed "@janetester")').waitFor()
         assert.equal((await stored(id)).telegram, 'janetester')
       }
 

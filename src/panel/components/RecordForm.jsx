@@ -3,6 +3,7 @@ import { Box, Button, Icon, MessageBox, Text } from '@adminjs/design-system'
 import { BasePropertyComponent, LayoutElementRenderer, useCurrentAdmin, useNotice, useRecord, useTranslation } from 'adminjs'
 import { useNavigate } from 'react-router'
 import DateTime from './DateTime.jsx'
+import FieldNote from './FieldNote.jsx'
 import { localizeUtcTimes, zoneOf } from './date-time.js'
 
 // The edit form that never loses work:
@@ -319,6 +320,11 @@ const RecordForm = (props) => {
           </Box>
         )}
       </Box>
+      {normalized.map((item) => (
+        <FieldNote key={item.path} form={formRef.current} path={item.path}>
+          Saved as "{item.stored}" (you typed "{item.typed}")
+        </FieldNote>
+      ))}
       <Box>
         {action.layout
           ? action.layout.map((layoutElement, index) => (

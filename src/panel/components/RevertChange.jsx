@@ -1,8 +1,9 @@
 import React, { useState } from 'react'
 import { Box, Button, MessageBox, Text } from '@adminjs/design-system'
-import { ApiClient, useNotice } from 'adminjs'
+import { ApiClient, useCurrentAdmin, useNotice } from 'adminjs'
 import { useNavigate } from 'react-router'
 import { Link } from 'react-router-dom'
+import { localizeUtcTimes, zoneOf } from './date-time.js'
 
 // `SenderName` → "sender name": what the entry is about, in words.
 const recordKind = (resource) => String(resource ?? 'record').replace(/(?<=[a-z])(?=[A-Z])/g, ' ').toLowerCase()
@@ -15,6 +16,7 @@ const RevertChange = ({ record, resource }) => {
   const [busy, setBusy] = useState(false)
   const [refusal, setRefusal] = useState(null)
   const addNotice = useNotice()
+  const [currentAdmin] = useCurrentAdmin()
   const navigate = useNavigate()
   const operation = record.params.operation
   const blocked = record.params.revertBlocked
@@ -28,7 +30,7 @@ const RevertChange = ({ record, resource }) => {
       .then(({ data }) => {
         if (data.notice) addNotice(data.notice)
         if (data.notice?.type === 'success' && data.redirectUrl) navigate(data.redirectUrl)
-        else setRefusal(data.notice?.message ?? 'Not reverted')
+        else setRefusal(localizeUtcTimes(data.notice?.message ?? 'Not reverted', zoneOf(currentAdmin)))
       })
       .catch(() => setRefusal('Not reverted: the server did not answer'))
       .finally(() => setBusy(false))

@@ -1,7 +1,7 @@
 /**
  * One way to show times and zones, in a real browser (issue #27): a user picks a time zone on My
  * account, and every moment the panel shows (list cells, a client's page and its history, the
- * history list, home, recent imports, the account's sessions) is then in that zone, in the
+ * history list, home, the import page's recent imports, the account's sessions) is then in that zone, in the
  * browser's locale, with the UTC value on hover; a time zone is named with its offset; the revert
  * page says upfront when a revert cannot apply. axe-core at 1440 and 390 px on the pages touched.
  */
@@ -93,6 +93,8 @@ describe('dates and time zones in a real browser', () => {
     await page.goto(`${base}/resources/Client/records/${client}/show`, { waitUntil: 'domcontentloaded' })
     // The client's zone shows as its IANA name with the offset.
     await page.getByText(/^Europe\/Berlin \(UTC\+0[12]:00\)$/).first().waitFor()
+    // The history below loads after the page: counted once it is there.
+    await page.getByTestId('client-history').locator('time[datetime]').first().waitFor()
     const onShow = await allInZone(page, 'body')
     assert.ok(onShow >= 3, `created, updated and the history entries (${onShow})`)
 
@@ -104,6 +106,15 @@ describe('dates and time zones in a real browser', () => {
 
     await page.goto(base, { waitUntil: 'domcontentloaded' })
     assert.ok((await allInZone(page, 'body')) >= 1, 'the latest changes on the home page')
+
+    // An import of the day before: the import page's recent imports.
+    await t.db.sequelize.query(
+      `INSERT INTO import_jobs (id, resource, actor_id, dry_run, rows, status, error, file_name, created_at, finished_at)
+       VALUES (gen_random_uuid(), 'Client', :actor, true, 3, 'refused', 'The file has no header row.', 'clients.csv', now() - interval '1 day', now() - interval '1 day')`,
+      { replacements: { actor: t.ids.admin } },
+    )
+    await page.goto(`${base}/resources/Client/actions/importCsv`, { waitUntil: 'domcontentloaded' })
+    assert.equal(await allInZone(page, '[data-testid=recent-imports]'), 1, 'the recent import')
   })
 
   journey('a change that cannot be reverted says so on its revert page, with no button to press', async () => {

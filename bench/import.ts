@@ -18,7 +18,7 @@ import type { Check } from './report.js'
 export type ImportBench = { checks: Check[]; notes: string[]; peaks: { name: string; mb: number }[] }
 
 const csvCell = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value)
-const csvFile = (rows: string[][]) => rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n'
+export const csvFile = (rows: string[][]) => rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n'
 
 /** An XLSX workbook of `rows` (the first is the header), typed as a spreadsheet saves it, written with exceljs's streaming writer. */
 export async function xlsxFile(rows: (string | number | boolean)[][]): Promise<Buffer> {
@@ -46,7 +46,7 @@ function send(target: URL, options: http.RequestOptions, body?: Buffer): Promise
   })
 }
 
-async function post(url: string, cookie: string, file: string | Buffer, dryRun: boolean, pid: number | undefined, filename = 'bench.csv') {
+export async function post(url: string, cookie: string, file: string | Buffer, dryRun: boolean, pid: number | undefined, filename = 'bench.csv') {
   let peak = pid ? (rssMb(pid) ?? 0) : 0
   const sampler = setInterval(() => {
     peak = Math.max(peak, pid ? (rssMb(pid) ?? 0) : 0)

@@ -415,11 +415,12 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   const importJobs = createImportJobs({
     sequelize: db.sequelize,
     logger,
-    settings: { pollSeconds: config.importJobPollSeconds, timeoutMinutes: config.importJobTimeoutMinutes, maxRows: config.importMaxRows },
+    settings: { pollSeconds: config.importJobPollSeconds, timeoutMinutes: config.importJobTimeoutMinutes, maxRows: config.importMaxRows, uploadDir: config.uploadDir },
     importers,
   })
-  await importJobs.start()
+  // Before the jobs start: the sweep removes this process id's folders too (a restart often reuses it).
   await sweepUploads(config.uploadDir, logger)
+  await importJobs.start()
   for (const [resourceName, importer] of Object.entries(importers)) {
     app.post(
       `/admin/imports/${resourceName}`,

@@ -133,8 +133,19 @@ export function* slices(bytes: Buffer, size = 64 * 1024) {
   for (let start = 0; start < bytes.length; start += size) yield bytes.subarray(start, start + size)
 }
 
-/** What a pass over the file does with it: the header once, then each row as it streams past. */
-export type CsvVisitor = { header?: (cells: string[]) => void; row: (cells: string[], index: number) => void }
+/**
+ * What a pass over the file does with it: the header once, then each row as it streams past. A row
+ * whose visit answers a promise holds the pass until it settles (an import checks a chunk of rows
+ * against the database before reading on), so only what the visitor keeps stays in memory.
+ */
+export type CsvVisitor = { header?: (cells: string[]) => void; row: (cells: string[], index: number) => void | Promise<void> }
+
+/** An error of the visitor's own (a database error, a cancel): a pass answers it as it is, not as a problem of the file. */
+export class VisitorError extends Error {
+  constructor(readonly reason: unknown) {
+    super('the visitor of an import file failed')
+  }
+}
 
 /**
  * One pass over the file, a row at a time: only what `visitor` keeps stays in memory. Answers the
@@ -161,24 +172,30 @@ export async function scanCsvFile(
   const collect = new Transform({
     objectMode: true,
     transform(record: string[], _encoding, done) {
+      let visited: void | Promise<void> = undefined
       try {
         if (!header) {
           header = record
           visitor.header?.(record)
         } else {
           if (++rows > maxRows) return done(new ImportFileError(`The file has more than ${maxRows.toLocaleString('en')} rows, the most one import takes.`))
-          visitor.row(record, rows - 1)
+          visited = visitor.row(record, rows - 1)
         }
       } catch (error) {
-        return done(error as Error)
+        return done(error instanceof ImportFileError ? error : new VisitorError(error))
       }
-      done()
+      if (!visited) return done()
+      visited.then(
+        () => done(),
+        (error) => done(error instanceof ImportFileError ? error : new VisitorError(error)),
+      )
     },
   })
   try {
     await pipeline(typeof source === 'string' ? createReadStream(source) : Readable.from(slices(source)), new StrictUtf8(), new HeaderWidth(dialect), parser, collect)
   } catch (error) {
     if (error instanceof ImportFileError) throw error
+    if (error instanceof VisitorError) throw error.reason
     if (error instanceof CsvError) {
       const { lines: line, index } = error as CsvError & { lines?: number; index?: number }
       if (error.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH') {
@@ -198,6 +215,6 @@ export async function scanCsvFile(
 
 export async function readCsvFile(source: string | Buffer, { maxRows }: { maxRows: number }): Promise<CsvFile & { dialect: CsvDialect }> {
   const rows: string[][] = []
-  const { header, dialect } = await scanCsvFile(source, { maxRows }, { row: (cells) => rows.push(cells) })
+  const { header, dialect } = await scanCsvFile(source, { maxRows }, { row: (cells) => void rows.push(cells) })
   return { header, rows, dialect }
 }

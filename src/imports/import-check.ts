@@ -10,7 +10,6 @@ import { kinds } from '../fields/kinds.js'
 import { fieldMap, fieldsOf } from '../fields/model.js'
 import { readCell } from './import-cells.js'
 import type { Column } from './import-columns.js'
-import type { ImportFile } from './import-file.js'
 import { identityOf } from './import-key.js'
 import { storedByKey, type References } from './import-lookups.js'
 import { chunks, LOOKUP_CHUNK, type ImportOptions } from './import-options.js'
@@ -60,25 +59,23 @@ function staleRowMessage(base: number, changes: ChangeSince[]): string {
   return `Changed by ${who} since version ${base} of your file (${fields}). Export again to get the current values, then apply your changes to them.`
 }
 
-/** `versionColumn`: the file's Version column, if it has one (import-columns.ts versionColumnIn). */
-export async function checkAll(
-  file: ImportFile,
-  columns: Column[],
-  versionColumn: number | undefined,
-  keys: string[],
-  references: References,
+/**
+ * The checker of one pass over a file: `check` takes a chunk of rows (their cells and keys, and
+ * the index of the first) and answers them checked, with the stored records of just that chunk
+ * read (under lock inside a transaction). `versionColumn`: the file's Version column, if it has
+ * one (import-columns.ts versionColumnIn).
+ */
+export function rowChecker(
+  shape: { columns: Column[]; versionColumn: number | undefined; decimalComma: boolean },
   currentAdmin: CurrentAdmin,
   options: ImportOptions,
-  transaction: Transaction | undefined,
-  onRow: (done: number) => void,
-): Promise<Checked[]> {
+) {
+  const { columns, versionColumn } = shape
   const { model, definition, keyFields } = options
   const ownerField = definition.ownedBy
   // Errors about the match itself (another manager's client) are said on the first key column.
   const keyField = keyFields[0]
   const fields = fieldMap(definition)
-  // The stored rows are read a chunk at a time, as the rows get there: never all of them in memory.
-  let stored = new Map<string, Record<string, unknown>>()
   const admin = isAdmin({ currentAdmin })
   const passwordField = definition.passwordHash?.from
   // None without a password (a field with no `confirms` does not confirm an absent password).
@@ -98,153 +95,164 @@ export async function checkAll(
   const storedAttributes = [
     ...new Set([...keyFields, ...(ownerField ? [ownerField] : []), ...(versionField ? [versionField] : []), ...watched, ...(options.valueRules ?? []).map((rule) => rule.field), ...attributesToCheck(definition, touchable)]),
   ]
-  /** Rows based on an older version than the stored one: who changed what since is looked up for all of them at once. */
-  const stale: { checked: Checked; recordId: number; base: number }[] = []
   // Changes are listed in form order, whatever the file's column order.
   const formOrder = fieldsOf(definition).map(([name]) => name)
   const asText = new Map(formOrder.map((name) => [name, presented(fields.get(name)!)]))
-  const context = { decimalComma: file.decimalComma }
-  const checked: Checked[] = []
+  const context = { decimalComma: shape.decimalComma }
 
-  for (const [i, cells] of file.rows.entries()) {
-    // The checks are CPU work: let other requests through now and then.
-    if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve))
-    if (i % LOOKUP_CHUNK === 0) stored = await storedByKey(keys.slice(i, i + LOOKUP_CHUNK), storedAttributes, options, references, transaction)
-    const errors: Record<string, string> = {}
-    const values: Record<string, unknown> = {}
-    const texts: Record<string, string> = {}
-    let password: string | undefined
-    for (const column of columns) {
-      if (!('attribute' in column)) continue
-      const cell = restoreFormula(cells[column.index] ?? '')
-      texts[column.attribute] = cell
-      if (column.attribute === passwordField) {
-        // Write-only: an empty cell keeps the stored password.
-        if (cell !== '') password = cell
-        continue
+  return async function check(
+    rows: string[][],
+    keys: string[],
+    first: number,
+    references: References,
+    transaction: Transaction | undefined,
+    signal?: AbortSignal,
+  ): Promise<Checked[]> {
+    // Only this chunk's stored rows: never all of them in memory.
+    const stored = await storedByKey(keys, storedAttributes, options, references, transaction)
+    const checked: Checked[] = []
+    /** Rows based on an older version than the stored one: who changed what since is looked up for all of them at once. */
+    const stale: { checked: Checked; recordId: number; base: number }[] = []
+    for (const [at, cells] of rows.entries()) {
+      const i = first + at
+      // The checks are CPU work: let other requests through now and then.
+      if (at % YIELD_EVERY === YIELD_EVERY - 1) {
+        await new Promise((resolve) => setImmediate(resolve))
+        signal?.throwIfAborted()
       }
-      const reference = references.get(column.attribute)
-      if (reference) {
-        const text = cell.trim()
-        if (text === '') values[column.attribute] = null
-        else {
-          const id = reference.ids.get(reference.caseInsensitive ? text.toLowerCase() : text)
-          if (id === undefined) errors[column.attribute] = reference.notFound
-          else values[column.attribute] = id
+      const errors: Record<string, string> = {}
+      const values: Record<string, unknown> = {}
+      const texts: Record<string, string> = {}
+      let password: string | undefined
+      for (const column of columns) {
+        if (!('attribute' in column)) continue
+        const cell = restoreFormula(cells[column.index] ?? '')
+        texts[column.attribute] = cell
+        if (column.attribute === passwordField) {
+          // Write-only: an empty cell keeps the stored password.
+          if (cell !== '') password = cell
+          continue
         }
+        const reference = references.get(column.attribute)
+        if (reference) {
+          const text = cell.trim()
+          if (text === '') values[column.attribute] = null
+          else {
+            const id = reference.ids.get(reference.caseInsensitive ? text.toLowerCase() : text)
+            if (id === undefined) errors[column.attribute] = reference.notFound
+            else values[column.attribute] = id
+          }
+          continue
+        }
+        const reading = readCell(cell, column.def, context)
+        if ('error' in reading) errors[column.attribute] = reading.error
+        else values[column.attribute] = reading.value
+      }
+
+      const identity = identityOf(keys[at], keyFields, references)
+      const existing = identity === undefined ? undefined : stored.get(identity)
+      if (ownerField && !admin && existing && String(existing[ownerField]) !== String(currentAdmin.id)) {
+        // Another manager's client: said in the same words as one that does not exist, and checked
+        // no further, so no rule's message tells anything of its stored values (currency, times…).
+        checked.push({ row: i + 1, key: keys[at], action: 'error', errors: { [keyField]: NOT_REACHABLE }, id: Number(existing.id), values: NO_VALUES })
         continue
       }
-      const reading = readCell(cell, column.def, context)
-      if ('error' in reading) errors[column.attribute] = reading.error
-      else values[column.attribute] = reading.value
-    }
-
-    const identity = identityOf(keys[i], keyFields, references)
-    const existing = identity === undefined ? undefined : stored.get(identity)
-    if (ownerField && !admin && existing && String(existing[ownerField]) !== String(currentAdmin.id)) {
-      // Another manager's client: said in the same words as one that does not exist, and checked
-      // no further, so no rule's message tells anything of its stored values (currency, times…).
-      checked.push({ row: i + 1, key: keys[i], action: 'error', errors: { [keyField]: NOT_REACHABLE }, id: Number(existing.id), values: NO_VALUES })
-      if ((i + 1) % 1000 === 0) onRow(i + 1)
-      continue
-    }
-    // A stored client's row without a version to compare: the file has no Version column, or an empty cell.
-    let unversioned = Boolean(existing && definition.versionField && !versionField)
-    let staleBase: number | undefined
-    if (existing && versionField) {
-      const problem = versionProblem(cells[versionColumn!] ?? '', Number(existing[versionField]))
-      if (problem === 'missing') unversioned = true
-      else if (problem === 'stale') staleBase = Number(restoreFormula(cells[versionColumn!]).trim())
-      else if (problem) errors[versionField] = problem
-    }
-    // The match is by the key in any case: it is never rewritten (a rename is not an import's job).
-    if (existing) for (const field of keyFields) delete values[field]
-    if (ownerField && !admin) {
-      // A manager imports only their own clients (above), and only as themselves: their Manager
-      // cells find no one else (import-lookups.ts referenceScope).
-      // An empty or absent Manager is the manager themselves (their form has no Manager field).
-      if (values[ownerField] === null || values[ownerField] === undefined) {
-        if (existing) delete values[ownerField]
-        else values[ownerField] = Number(currentAdmin.id)
+      // A stored client's row without a version to compare: the file has no Version column, or an empty cell.
+      let unversioned = Boolean(existing && definition.versionField && !versionField)
+      let staleBase: number | undefined
+      if (existing && versionField) {
+        const problem = versionProblem(cells[versionColumn!] ?? '', Number(existing[versionField]))
+        if (problem === 'missing') unversioned = true
+        else if (problem === 'stale') staleBase = Number(restoreFormula(cells[versionColumn!]).trim())
+        else if (problem) errors[versionField] = problem
       }
-    }
-    // The entry's role rules as data, as the form applies them (declared-rules.ts): a manager's
-    // change of a watched field resets a value (a renamed approved sender name is pending again),
-    // and a value only some roles may set (approved) is refused, unless it is the stored one.
-    if (existing) Object.assign(values, resetsFor(options.resetRules, currentAdmin, existing, values))
-    for (const rule of options.valueRules ?? []) {
-      if (!(rule.field in values) || errors[rule.field]) continue
-      if (existing && String(existing[rule.field]) === String(values[rule.field])) continue
-      if (valueRuleAgainst([rule], currentAdmin, rule.field, values[rule.field])) errors[rule.field] = rule.message
-    }
-    if (password !== undefined && passwordField) {
-      values[passwordField] = password
-      if (confirmation) values[confirmation] = password
-    }
-
-    const touched = Object.keys(values).filter((name) => !errors[name])
-    const writable = Object.fromEntries(touched.map((name) => [name, values[name]]))
-    const instance = existing ? model.build(asSet(existing, fields), { isNewRecord: false, raw: true }) : model.build({}, { isNewRecord: true })
-    instance.set(writable)
-    // The password is checked by its field rules here and hashed only once the whole file passes:
-    // the hooks see a placeholder, so a dry run costs no bcrypt time.
-    const hookOptions = {
-      transaction,
-      referenceLookups,
-      fields: touched,
-      writeOnlyValues: password !== undefined && passwordField ? { [passwordField]: '', ...(confirmation && { [confirmation]: '' }) } : undefined,
-    }
-    await checkInstance(model, definition, instance, {
-      skip: existing ? attributes.filter((name) => !touched.includes(name)) : undefined,
-      hookOptions,
-      errors,
-      hooksAfterInvalid: true,
-    })
-    // The confirmation is never a column of a file (the import fills it in): its message is the password's.
-    if (confirmation && errors[confirmation]) {
-      if (passwordField) errors[passwordField] ??= errors[confirmation]
-      delete errors[confirmation]
-    }
-    const toWrite = Object.fromEntries(
-      attributes
-        .filter((name) => !derived.has(name) && !kinds[fields.get(name)?.kind ?? 'string'].virtual && (existing ? touched.includes(name) : true))
-        .map((name) => [name, instance.get(name)]),
-    )
-    // A stale row is an error whatever it holds (as the form refuses a save from an older version);
-    // its message, naming who changed the record and when, is filled in after the loop.
-    if (staleBase !== undefined) errors[versionField!] ??= ''
-    const failed = Object.keys(errors).length > 0
-    let changes: Record<string, FieldChange> | undefined
-    if (existing && !failed) {
-      for (const name of formOrder) {
-        if (name === passwordField && password !== undefined) (changes ??= {})[name] = { ...PASSWORD_CHANGE }
-        if (!touched.includes(name) || name === passwordField || name === confirmation || !instance.changed(name as never)) continue
-        const text = asText.get(name)!
-        ;(changes ??= {})[name] = { from: text(instance.previous(name as never)), to: text(instance.get(name)) }
+      // The match is by the key in any case: it is never rewritten (a rename is not an import's job).
+      if (existing) for (const field of keyFields) delete values[field]
+      if (ownerField && !admin) {
+        // A manager imports only their own clients (above), and only as themselves: their Manager
+        // cells find no one else (import-lookups.ts referenceScope).
+        // An empty or absent Manager is the manager themselves (their form has no Manager field).
+        if (values[ownerField] === null || values[ownerField] === undefined) {
+          if (existing) delete values[ownerField]
+          else values[ownerField] = Number(currentAdmin.id)
+        }
       }
+      // The entry's role rules as data, as the form applies them (declared-rules.ts): a manager's
+      // change of a watched field resets a value (a renamed approved sender name is pending again),
+      // and a value only some roles may set (approved) is refused, unless it is the stored one.
+      if (existing) Object.assign(values, resetsFor(options.resetRules, currentAdmin, existing, values))
+      for (const rule of options.valueRules ?? []) {
+        if (!(rule.field in values) || errors[rule.field]) continue
+        if (existing && String(existing[rule.field]) === String(values[rule.field])) continue
+        if (valueRuleAgainst([rule], currentAdmin, rule.field, values[rule.field])) errors[rule.field] = rule.message
+      }
+      if (password !== undefined && passwordField) {
+        values[passwordField] = password
+        if (confirmation) values[confirmation] = password
+      }
+
+      const touched = Object.keys(values).filter((name) => !errors[name])
+      const writable = Object.fromEntries(touched.map((name) => [name, values[name]]))
+      const instance = existing ? model.build(asSet(existing, fields), { isNewRecord: false, raw: true }) : model.build({}, { isNewRecord: true })
+      instance.set(writable)
+      // The password is checked by its field rules here and hashed only once the whole file passes:
+      // the hooks see a placeholder, so a dry run costs no bcrypt time.
+      const hookOptions = {
+        transaction,
+        referenceLookups,
+        fields: touched,
+        writeOnlyValues: password !== undefined && passwordField ? { [passwordField]: '', ...(confirmation && { [confirmation]: '' }) } : undefined,
+      }
+      await checkInstance(model, definition, instance, {
+        skip: existing ? attributes.filter((name) => !touched.includes(name)) : undefined,
+        hookOptions,
+        errors,
+        hooksAfterInvalid: true,
+      })
+      // The confirmation is never a column of a file (the import fills it in): its message is the password's.
+      if (confirmation && errors[confirmation]) {
+        if (passwordField) errors[passwordField] ??= errors[confirmation]
+        delete errors[confirmation]
+      }
+      const toWrite = Object.fromEntries(
+        attributes
+          .filter((name) => !derived.has(name) && !kinds[fields.get(name)?.kind ?? 'string'].virtual && (existing ? touched.includes(name) : true))
+          .map((name) => [name, instance.get(name)]),
+      )
+      // A stale row is an error whatever it holds (as the form refuses a save from an older version);
+      // its message, naming who changed the record and when, is filled in after the loop.
+      if (staleBase !== undefined) errors[versionField!] ??= ''
+      const failed = Object.keys(errors).length > 0
+      let changes: Record<string, FieldChange> | undefined
+      if (existing && !failed) {
+        for (const name of formOrder) {
+          if (name === passwordField && password !== undefined) (changes ??= {})[name] = { ...PASSWORD_CHANGE }
+          if (!touched.includes(name) || name === passwordField || name === confirmation || !instance.changed(name as never)) continue
+          const text = asText.get(name)!
+          ;(changes ??= {})[name] = { from: text(instance.previous(name as never)), to: text(instance.get(name)) }
+        }
+      }
+      const action = failed ? 'error' : !existing ? 'create' : changes ? 'update' : 'unchanged'
+      // Kept for every row until the apply: only what the report and the writes need.
+      const row: Checked = {
+        row: i + 1,
+        key: keys[at],
+        action,
+        errors: failed ? errors : NO_ERRORS,
+        ...(failed && cellsOf(errors, texts, passwordField)),
+        ...(changes && { changes }),
+        id: existing ? Number(existing.id) : undefined,
+        values: action === 'create' || action === 'update' ? toWrite : NO_VALUES,
+        password,
+        ...(unversioned && { unversioned }),
+      }
+      checked.push(row)
+      if (staleBase !== undefined && errors[versionField!] === '') stale.push({ checked: row, recordId: Number(existing!.id), base: staleBase })
     }
-    const action = failed ? 'error' : !existing ? 'create' : changes ? 'update' : 'unchanged'
-    // Kept for every row until the apply: only what the report and the writes need.
-    const row: Checked = {
-      row: i + 1,
-      key: keys[i],
-      action,
-      errors: failed ? errors : NO_ERRORS,
-      ...(failed && cellsOf(errors, texts, passwordField)),
-      ...(changes && { changes }),
-      id: existing ? Number(existing.id) : undefined,
-      values: action === 'create' || action === 'update' ? toWrite : NO_VALUES,
-      password,
-      ...(unversioned && { unversioned }),
+    for (const part of chunks(stale, LOOKUP_CHUNK)) {
+      const since = await changesSince(model.sequelize!, definition, part, transaction)
+      for (const { checked: row, recordId, base } of part) row.errors[versionField!] = staleRowMessage(base, since.get(recordId) ?? [])
     }
-    checked.push(row)
-    if (staleBase !== undefined && errors[versionField!] === '') stale.push({ checked: row, recordId: Number(existing!.id), base: staleBase })
-    if ((i + 1) % 1000 === 0) onRow(i + 1)
+    return checked
   }
-  for (const part of chunks(stale, LOOKUP_CHUNK)) {
-    const since = await changesSince(model.sequelize!, definition, part, transaction)
-    for (const { checked: row, recordId, base } of part) row.errors[versionField!] = staleRowMessage(base, since.get(recordId) ?? [])
-  }
-  onRow(file.rows.length)
-  return checked
 }

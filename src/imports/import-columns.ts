@@ -5,7 +5,7 @@ import { restoreFormula } from '../exports/spreadsheet-safe.js'
 import type { FieldDef } from '../fields/kinds.js'
 import { fieldMap, fieldsOf, type ResourceDefinition } from '../fields/model.js'
 import { ImportFileError } from './csv-file.js'
-import { scanImportFile, type ImportFile } from './import-file.js'
+import { scanImportFile } from './import-file.js'
 import { joinKey, repeatIdentity, shownKey } from './import-key.js'
 import type { ImportOptions } from './import-options.js'
 import type { Checked } from './import-report.js'
@@ -56,19 +56,10 @@ function mapHeader(header: string[], definition: ResourceDefinition, keyFields: 
   return columns
 }
 
-export type InspectedFile = { columns: Column[]; keys: string[] }
-
-/**
- * What can be refused from the file alone, before any row is looked up: unknown or repeated
- * columns, no key column, a key repeated within the file. (inspectSource does the same in the
- * request of an import that then runs as a job, so such a file is refused at once.)
- */
-export function inspectFile(file: ImportFile, { definition, keyFields }: Pick<ImportOptions, 'definition' | 'keyFields'>): InspectedFile {
-  const columns = mapHeader(file.header, definition, keyFields)
-  const keyColumns = keyFields.map((field) => columnOf(columns, field)!)
-  const keys = file.rows.map((cells) => keyIn(cells, keyColumns))
-  refuseRepeatedKeys(keys, definition, keyFields)
-  return { columns, keys }
+/** The file's columns from its header (refusing unknown or repeated ones, or no key column), and where its key's columns are. */
+export function columnsOf(header: string[], { definition, keyFields }: Pick<ImportOptions, 'definition' | 'keyFields'>) {
+  const columns = mapHeader(header, definition, keyFields)
+  return { columns, keyColumns: keyFields.map((field) => columnOf(columns, field)!) }
 }
 
 export const columnOf = (columns: Column[], attribute: string | undefined) =>
@@ -93,61 +84,86 @@ export function versionColumnIn(header: string[], definition: ResourceDefinition
   return index === -1 ? undefined : index
 }
 
-/** Duplicate keys would make "which row wins" a guess: the file is refused, naming them. */
-function refuseRepeatedKeys(keys: string[], definition: ResourceDefinition, keyFields: readonly string[]) {
-  const firstRow = new Map<string, number>()
-  const duplicates: string[] = []
-  keys.forEach((key, i) => {
-    if (!key) return
-    const lower = repeatIdentity(key)
-    const first = firstRow.get(lower)
-    if (first === undefined) firstRow.set(lower, i + 1)
-    else if (duplicates.length < MAX_REPORTED_DUPLICATES) duplicates.push(`"${shownKey(key)}" (rows ${first} and ${i + 1})`)
-  })
-  // A sender name twice for one client, in any case: the composite unique rule, said of the file.
-  const what = keyFields.map((field) => labelOf(definition, field)).join(' and ')
-  if (duplicates.length) throw new ImportFileError(`Each ${what} may appear only once in the file; repeated: ${duplicates.join(', ')}.`)
+/**
+ * Duplicate keys would make "which row wins" a guess: the file is refused, naming them. The keys
+ * are seen a chunk at a time, so the check holds across chunks; what it keeps is each key once.
+ */
+export class RepeatedKeys {
+  private readonly firstRow = new Map<string, number>()
+  private readonly duplicates: string[] = []
+  /** `label`: what a key is (a sender name's: "Client and Name"). */
+  constructor(private readonly label: string) {}
+
+  /** `first`: the index of the first key's row (0 for the row under the header). */
+  add(keys: string[], first: number) {
+    keys.forEach((key, i) => {
+      if (!key) return
+      const identity = repeatIdentity(key)
+      const seen = this.firstRow.get(identity)
+      if (seen === undefined) this.firstRow.set(identity, first + i + 1)
+      else if (this.duplicates.length < MAX_REPORTED_DUPLICATES) this.duplicates.push(`"${shownKey(key)}" (rows ${seen} and ${first + i + 1})`)
+    })
+  }
+
+  refuse() {
+    // A sender name twice for one client, in any case: the composite unique rule, said of the file.
+    if (this.duplicates.length) throw new ImportFileError(`Each ${this.label} may appear only once in the file; repeated: ${this.duplicates.join(', ')}.`)
+  }
 }
 
-/** Password cells that are not empty: each costs a bcrypt hash on apply. */
-export function passwordsIn(file: ImportFile, { definition }: Pick<ImportOptions, 'definition'>, { columns }: InspectedFile): number {
-  const column = columnOf(columns, definition.passwordHash?.from)
-  return column === undefined ? 0 : file.rows.filter((cells) => restoreFormula(cells[column] ?? '') !== '').length
-}
+export const keyLabel = ({ definition, keyFields }: Pick<ImportOptions, 'definition' | 'keyFields'>) => keyFields.map((field) => labelOf(definition, field)).join(' and ')
 
 /**
- * inspectFile and passwordsIn in one pass over the file as it streams, keeping only its keys: a
- * request decides whether the import runs now or as a job without holding every row. A header
- * that cannot be imported stops the pass at once: the rest of the file is not read.
+ * What can be refused from the file alone (unknown or repeated columns, no key column, a key
+ * repeated within the file) and its password cells that are not empty (each costs a bcrypt hash on
+ * apply), in one pass over the file as it streams, keeping only its keys: a request decides
+ * whether the import runs now or as a job without holding every row. A header that cannot be
+ * imported stops the pass at once: the rest of the file is not read.
  */
-export async function inspectSource(source: string | Buffer, { maxRows }: { maxRows: number }, { definition, keyFields }: Pick<ImportOptions, 'definition' | 'keyFields'>) {
+export async function inspectSource(source: string | Buffer, { maxRows }: { maxRows: number }, options: Pick<ImportOptions, 'definition' | 'keyFields'>) {
   let keyColumns: number[] = []
   let passwordColumn: number | undefined
-  const keys: string[] = []
+  const repeated = new RepeatedKeys(keyLabel(options))
   let passwords = 0
   const { rows } = await scanImportFile(source, { maxRows }, {
     header: (header) => {
-      const columns = mapHeader(header, definition, keyFields)
-      keyColumns = keyFields.map((field) => columnOf(columns, field)!)
-      passwordColumn = columnOf(columns, definition.passwordHash?.from)
+      const { columns, keyColumns: keys } = columnsOf(header, options)
+      keyColumns = keys
+      passwordColumn = columnOf(columns, options.definition.passwordHash?.from)
     },
-    row: (cells) => {
-      keys.push(keyIn(cells, keyColumns))
+    row: (cells, index) => {
+      repeated.add([keyIn(cells, keyColumns)], index)
       if (passwordColumn !== undefined && restoreFormula(cells[passwordColumn] ?? '') !== '') passwords += 1
     },
   })
-  refuseRepeatedKeys(keys, definition, keyFields)
+  repeated.refuse()
   return { rows, passwords }
 }
 
 /**
  * Columns a new record cannot do without (required, no default, not set by the import itself),
  * absent from the file while some of its rows would create a record: one file-level message
- * naming them, instead of the same error on every new row.
+ * naming them, instead of the same error on every new row. The rows are counted a chunk at a time.
  */
-export function refuseMissingRequiredColumns(checked: Checked[], columns: Column[], currentAdmin: CurrentAdmin, options: ImportOptions) {
-  const creates = checked.filter((row) => row.action === 'create' || (row.action === 'error' && row.id === undefined))
-  if (!creates.length) return
+export class NewRows {
+  private count = 0
+  private readonly first: number[] = []
+
+  add(checked: Checked[]) {
+    for (const row of checked) {
+      if (row.action !== 'create' && !(row.action === 'error' && row.id === undefined)) continue
+      this.count += 1
+      if (this.first.length < MAX_REPORTED_DUPLICATES) this.first.push(row.row)
+    }
+  }
+
+  refuseMissingColumns(columns: Column[], currentAdmin: CurrentAdmin, options: ImportOptions) {
+    refuseMissingRequiredColumns(this.count, this.first, columns, currentAdmin, options)
+  }
+}
+
+function refuseMissingRequiredColumns(creates: number, rows: number[], columns: Column[], currentAdmin: CurrentAdmin, options: ImportOptions) {
+  if (!creates) return
   const present = new Set(columns.flatMap((column) => ('attribute' in column ? [column.attribute] : [])))
   const missing = fieldsOf(options.definition)
     .filter(([attribute, def]) => def.required && def.default === undefined && !def.confirms && !def.readOnly && !present.has(attribute))
@@ -155,11 +171,10 @@ export function refuseMissingRequiredColumns(checked: Checked[], columns: Column
     .filter(([attribute]) => !(attribute === options.definition.ownedBy && !isAdmin({ currentAdmin })))
     .map(([, def]) => def.label)
   if (!missing.length) return
-  const rows = creates.slice(0, MAX_REPORTED_DUPLICATES).map((row) => row.row)
   const plural = missing.length > 1
   throw new ImportFileError(
     `Missing required column${plural ? 's' : ''} ${missing.map((label) => `"${label}"`).join(', ')}: ` +
-      `${creates.length === 1 ? 'row' : `${creates.length.toLocaleString('en')} rows`} ${rows.join(', ')}${creates.length > rows.length ? ', …' : ''} would create a new record, which needs ${plural ? 'them' : 'it'}. ` +
+      `${creates === 1 ? 'row' : `${creates.toLocaleString('en')} rows`} ${rows.join(', ')}${creates > rows.length ? ', …' : ''} would create a new record, which needs ${plural ? 'them' : 'it'}. ` +
       `Add the column${plural ? 's' : ''}, or leave out the rows that are not in the database yet.`,
   )
 }

@@ -1,4 +1,6 @@
-import { firstBytes, scanCsvFile, type CsvFile, type CsvVisitor } from './csv-file.js'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { firstBytes, scanCsvFile, sniffDialect, type CsvVisitor } from './csv-file.js'
 import { isZip, scanXlsxFile } from './xlsx-file.js'
 
 /**
@@ -7,19 +9,67 @@ import { isZip, scanXlsxFile } from './xlsx-file.js'
  * rows as text cells, so the same checks read both.
  */
 
-export type ImportFile = CsvFile & {
+/** What the start of a file tells: its format, and whether its numbers may have a decimal comma. */
+export type ImportFileKind = {
+  xlsx: boolean
   /** A `;` or tab separated file (what Excel writes where the decimal separator is a comma). */
   decimalComma: boolean
 }
 
-export async function scanImportFile(source: string | Buffer, limits: { maxRows: number }, visitor: CsvVisitor) {
-  if (isZip(await firstBytes(source))) return { ...(await scanXlsxFile(source, limits, visitor)), decimalComma: false }
-  const { header, rows, dialect } = await scanCsvFile(source, limits, visitor)
-  return { header, rows, decimalComma: dialect.delimiter !== ',' }
+export async function importFileKind(source: string | Buffer): Promise<ImportFileKind> {
+  const start = await firstBytes(source)
+  if (isZip(start)) return { xlsx: true, decimalComma: false }
+  return { xlsx: false, decimalComma: sniffDialect(new TextDecoder('utf-8', { fatal: false }).decode(start)).delimiter !== ',' }
 }
 
-export async function readImportFile(source: string | Buffer, limits: { maxRows: number }): Promise<ImportFile> {
-  const rows: string[][] = []
-  const { header, decimalComma } = await scanImportFile(source, limits, { row: (cells) => rows.push(cells) })
-  return { header, rows, decimalComma }
+export async function scanImportFile(source: string | Buffer, limits: { maxRows: number }, visitor: CsvVisitor) {
+  const kind = await importFileKind(source)
+  if (kind.xlsx) return { ...(await scanXlsxFile(source, limits, visitor)), ...kind }
+  const { header, rows } = await scanCsvFile(source, limits, visitor)
+  return { header, rows, ...kind }
+}
+
+/** A pass over the file a chunk of rows at a time: the next chunk is read once `chunk` has settled. */
+export type ChunkVisitor = {
+  header?: (cells: string[]) => void
+  /** `first`: the index of the chunk's first row (0 for the row under the header). */
+  chunk: (rows: string[][], first: number) => Promise<void>
+}
+
+export async function scanImportFileInChunks(source: string | Buffer, limits: { maxRows: number }, size: number, visitor: ChunkVisitor) {
+  let rows: string[][] = []
+  let first = 0
+  const flush = () => {
+    const chunk = rows
+    const at = first
+    rows = []
+    first += chunk.length
+    return visitor.chunk(chunk, at)
+  }
+  const scanned = await scanImportFile(source, limits, {
+    header: visitor.header,
+    row: (cells) => {
+      rows.push(cells)
+      if (rows.length >= size) return flush()
+    },
+  })
+  if (rows.length) await flush()
+  return scanned
+}
+
+/**
+ * Runs `work` on `holder.file` written to a folder of its own under `uploadDir` (named as the
+ * upload sweep expects: removed at start if its process is gone), letting go of the bytes while
+ * `work` runs; the folder is removed after.
+ */
+export async function withFileOnDisk<T>(uploadDir: string, holder: { file: Buffer }, work: (file: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(uploadDir, `import-${process.pid}-job-`))
+  try {
+    const file = path.join(dir, 'upload')
+    await writeFile(file, holder.file)
+    holder.file = Buffer.alloc(0)
+    return await work(file)
+  } finally {
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined)
+  }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { CurrentAdmin } from 'adminjs'
 import { QueryTypes, type Sequelize } from 'sequelize'
 import { isAdmin } from '../access/index.js'
-import type { ImportReport } from './import-report.js'
+import type { FinishedReport, ImportReport } from './import-report.js'
 
 /**
  * The import page's "Recent imports": every import of a resource, the ones that ran in the request
@@ -14,7 +14,7 @@ const RECENT = 20
 
 export type ImportCounts = Pick<ImportReport, 'total' | 'created' | 'updated' | 'unchanged' | 'failed'>
 
-export const countsOf = ({ total, created, updated, unchanged, failed }: ImportReport): ImportCounts => ({ total, created, updated, unchanged, failed })
+export const countsOf = ({ summary: { total, created, updated, unchanged, failed } }: FinishedReport): ImportCounts => ({ total, created, updated, unchanged, failed })
 
 /** The name the browser sent, as a label only (never a path): at most 255 characters, no control characters. */
 export const fileNameOf = (name: string | undefined) => (name ? name.replace(/[\u0000-\u001f\u007f]/g, '').slice(-255) || null : null)
@@ -57,7 +57,7 @@ export async function recentImports(sequelize: Sequelize, resource: string, curr
 /** An import that ran in the request, on record as a finished job: its report can be read again at the job's address. */
 export async function recordInlineImport(
   sequelize: Sequelize,
-  entry: { resource: string; actor: CurrentAdmin; dryRun: boolean; fileName?: string; rows: number; report?: ImportReport; error?: string },
+  entry: { resource: string; actor: CurrentAdmin; dryRun: boolean; fileName?: string; rows: number; report?: FinishedReport; error?: string },
 ) {
   const id = randomUUID()
   await sequelize.query(
@@ -71,7 +71,7 @@ export async function recordInlineImport(
         dryRun: entry.dryRun,
         rows: entry.rows,
         status: entry.report ? 'done' : 'refused',
-        report: entry.report ? JSON.stringify(entry.report) : null,
+        report: entry.report ? entry.report.json : null,
         counts: entry.report ? JSON.stringify(countsOf(entry.report)) : null,
         error: entry.error ?? null,
         fileName: fileNameOf(entry.fileName),

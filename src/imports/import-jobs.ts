@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { tmpdir } from 'node:os'
 import type { CurrentAdmin } from 'adminjs'
 import PgBoss from 'pg-boss'
 import type { Logger } from 'pino'
@@ -7,8 +8,8 @@ import { isAdmin } from '../access/index.js'
 import { toSessionAdmin } from '../auth/authenticate.js'
 import { bulkShareOf } from '../db/bulk-share.js'
 import { ImportFileError } from './csv-file.js'
-import { readImportFile } from './import-file.js'
-import { runImport, type ImportOptions, type ImportProgress, type ImportReport } from './csv-import.js'
+import { runImport, type FinishedReport, type ImportOptions, type ImportProgress } from './csv-import.js'
+import { withFileOnDisk } from './import-file.js'
 import { countsOf, fileNameOf } from './import-job-list.js'
 import { createQueueOnce, newImportQueue } from './import-queue.js'
 
@@ -36,7 +37,8 @@ const EXPIRY_MARGIN_SECONDS = 60
 const PROGRESS_EVERY_MS = 500
 const KEEP_FINISHED_DAYS = 7
 
-export type ImportJobSettings = { pollSeconds: number; timeoutMinutes: number; maxRows: number }
+/** `uploadDir`: the app's folder for uploads (UPLOAD_DIR), where a running job keeps its file (default: the system's). */
+export type ImportJobSettings = { pollSeconds: number; timeoutMinutes: number; maxRows: number; uploadDir?: string }
 
 /** Rows checked of the total, passwords hashed, rows written. */
 export type ImportJobProgress = { phase: ImportProgress['phase'] | 'queued'; total: number; checked: number; hashed: number; toHash: number; applied: number; toApply: number }
@@ -91,11 +93,11 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
     sequelize.query(sql, { bind, type: QueryTypes.SELECT, transaction }) as Promise<T[]>
   const execute = (sql: string, bind: unknown[], transaction?: Transaction) => sequelize.query(sql, { bind, transaction })
 
-  const finish = (id: string, status: 'done' | 'refused' | 'failed' | 'cancelled', values: { report?: ImportReport; error?: string }, transaction?: Transaction) =>
+  const finish = (id: string, status: 'done' | 'refused' | 'failed' | 'cancelled', values: { report?: FinishedReport; error?: string }, transaction?: Transaction) =>
     execute(
       // Only once: whichever finishes a job first (its worker, or a reader who finds pg-boss gave up) says how it ended.
       `UPDATE import_jobs SET status = $2, report = $3, counts = $5, error = $4, file = NULL, progress = NULL, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`,
-      [id, status, values.report ? JSON.stringify(values.report) : null, values.error ?? null, values.report ? JSON.stringify(countsOf(values.report)) : null],
+      [id, status, values.report?.json ?? null, values.error ?? null, values.report ? JSON.stringify(countsOf(values.report)) : null],
       transaction,
     )
 
@@ -153,10 +155,12 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
     let releaseConnection: (() => void) | undefined
     try {
       releaseConnection = await share.connectionPlace(controller.signal, Infinity)
-      const file = await readImportFile(row.file, { maxRows: settings.maxRows })
       // The user as a session of theirs would be now: the same role, the same row rules.
       const currentAdmin = toSessionAdmin(actor) as unknown as CurrentAdmin
-      const report = await runImport(file, currentAdmin, row.dry_run, importer, {
+      // Read a chunk at a time, two or three times over: from disk, not from a buffer held all along.
+      const report = await withFileOnDisk(settings.uploadDir ?? tmpdir(), row, (file) => runImport(file, currentAdmin, row.dry_run, importer, {
+        maxRows: settings.maxRows,
+        total: row.rows,
         signal: controller.signal,
         onProgress,
         inTransaction: share.raiseStatementTimeout,
@@ -164,9 +168,9 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
           await finish(id, 'done', { report }, transaction)
           committed = true
         },
-      })
+      }))
       if (!committed) await finish(id, 'done', { report })
-      logger.info({ importId: id, dryRun: row.dry_run, total: report.total, failed: report.failed }, 'import job done')
+      logger.info({ importId: id, dryRun: row.dry_run, total: report.summary.total, failed: report.summary.failed }, 'import job done')
     } catch (error) {
       // The file's own problems and a timeout would only happen again: no retry.
       if (error instanceof ImportFileError) await finish(id, 'refused', { error: error.message })

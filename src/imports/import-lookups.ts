@@ -6,7 +6,6 @@ import { naturalKeyOf } from '../exports/csv-columns.js'
 import { restoreFormula } from '../exports/spreadsheet-safe.js'
 import { columnName, fieldsOf } from '../fields/model.js'
 import type { Column } from './import-columns.js'
-import type { ImportFile } from './import-file.js'
 import { identitiesWhere, identityOf, storedIdentity } from './import-key.js'
 import { chunks, LOOKUP_CHUNK, type ImportOptions } from './import-options.js'
 import type { Checked } from './import-report.js'
@@ -39,9 +38,13 @@ export function referenceScope(currentAdmin: CurrentAdmin, { definition }: Impor
   return { restricted: true, conditions }
 }
 
-/** Manager and Product cells hold the referenced record's natural key (e-mail, code): all looked up in one query each. */
-export async function resolveReferences(file: ImportFile, columns: Column[], sequelize: Sequelize, scope: ReferenceScope): Promise<References> {
+/**
+ * Manager and Product cells hold the referenced record's natural key (e-mail, code): looked up a
+ * chunk of rows at a time, each key once per import (the ids found are kept; a file names few).
+ */
+export function referenceResolver(columns: Column[], sequelize: Sequelize, scope: ReferenceScope) {
   const references: References = new Map()
+  const lookups: { index: number; attribute: string; sql: string; normal: (value: string) => string; looked: Set<string> }[] = []
   for (const column of columns) {
     if (!('attribute' in column) || !column.def.references) continue
     const visible = scope.conditions.get(column.attribute)
@@ -49,19 +52,26 @@ export async function resolveReferences(file: ImportFile, columns: Column[], seq
     if (!key) continue
     const caseInsensitive = key.def.kind === 'email' || key.def.unique === 'caseInsensitive'
     const normal = (value: string) => (caseInsensitive ? value.toLowerCase() : value)
-    const wanted = [...new Set(file.rows.map((cells) => normal(restoreFormula(cells[column.index] ?? '').trim())).filter(Boolean))]
-    const ids = new Map<string, number>()
     const keySql = caseInsensitive ? `lower("${columnName(key.attribute)}")` : `"${columnName(key.attribute)}"`
-    for (const part of chunks(wanted, LOOKUP_CHUNK)) {
-      const rows = (await sequelize.query(`SELECT id, ${keySql} AS key FROM "${key.table}" WHERE ${keySql} IN (:part)${visible ? ` AND ${visible}` : ''}`, {
-        replacements: { part },
-        type: QueryTypes.SELECT,
-      })) as { id: number; key: string }[]
-      for (const row of rows) ids.set(row.key, Number(row.id))
-    }
-    references.set(column.attribute, { label: column.def.label, ids, caseInsensitive, notFound: scope.restricted ? NOT_REACHABLE : `The chosen ${column.def.label} does not exist` })
+    const sql = `SELECT id, ${keySql} AS key FROM "${key.table}" WHERE ${keySql} IN (:part)${visible ? ` AND ${visible}` : ''}`
+    lookups.push({ index: column.index, attribute: column.attribute, sql, normal, looked: new Set() })
+    references.set(column.attribute, { label: column.def.label, ids: new Map(), caseInsensitive, notFound: scope.restricted ? NOT_REACHABLE : `The chosen ${column.def.label} does not exist` })
   }
-  return references
+
+  /** Looks up the keys of `rows` not looked up before; answers every reference found so far. */
+  async function resolve(rows: string[][], transaction?: Transaction): Promise<References> {
+    for (const { index, attribute, sql, normal, looked } of lookups) {
+      const wanted = [...new Set(rows.map((cells) => normal(restoreFormula(cells[index] ?? '').trim())))].filter((key) => key && !looked.has(key))
+      const { ids } = references.get(attribute)!
+      for (const part of chunks(wanted, LOOKUP_CHUNK)) {
+        const found = (await sequelize.query(sql, { replacements: { part }, type: QueryTypes.SELECT, transaction })) as { id: number; key: string }[]
+        for (const row of found) ids.set(row.key, Number(row.id))
+        for (const key of part) looked.add(key)
+      }
+    }
+    return references
+  }
+  return resolve
 }
 
 /** The stored records these rows' keys name, by identity (import-key.ts identityOf). */

@@ -2,7 +2,7 @@ import type { Model, ModelStatic, Transaction } from 'sequelize'
 import type { AppResource } from '../panel/adapter/app-resource.js'
 import type { ResourceDefinition } from '../fields/model.js'
 import type { ResetRule, ValueRule } from '../resources/registry.js'
-import type { ImportProgress, ImportReport } from './import-report.js'
+import type { FinishedReport, ImportProgress } from './import-report.js'
 
 /** What an import of one resource works with, set up once by the app. */
 export type ImportOptions = {
@@ -28,7 +28,7 @@ export type ImportRun = {
   /** Aborting stops the run between rows or statements; an apply in progress rolls back. */
   signal?: AbortSignal
   /** Runs inside the apply's transaction, just before it commits: a job records its report there. */
-  beforeCommit?: (report: ImportReport, transaction: Transaction) => Promise<void>
+  beforeCommit?: (report: FinishedReport, transaction: Transaction) => Promise<void>
   /** Runs first inside the apply's transaction (bulk work raises its statement timeout there). */
   inTransaction?: (transaction: Transaction) => Promise<void>
 }

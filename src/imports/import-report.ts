@@ -62,31 +62,63 @@ export type Checked = {
   password?: string
 }
 
-export function reportOf(dryRun: boolean, checked: Checked[], definition: ResourceDefinition, keyFields: readonly string[], versions?: { compared: boolean }): ImportReport {
-  const counts = { create: 0, update: 0, unchanged: 0, error: 0 }
-  const changedColumns: Record<string, number> = {}
-  const named = new Set<string>(keyFields)
-  const rows = checked.map(({ row, key, action, errors, cells, changes }) => {
-    counts[action] += 1
-    for (const name of Object.keys(errors)) named.add(name)
-    for (const name of Object.keys(changes ?? {})) {
-      named.add(name)
-      changedColumns[name] = (changedColumns[name] ?? 0) + 1
+/** A finished report: its counts for whoever logs or lists it, and its JSON text as the job stores and a request answers it. */
+export type FinishedReport = { summary: Omit<ImportReport, 'rows' | 'versions'>; json: string }
+
+/**
+ * Builds a report a chunk of rows at a time, keeping each chunk's rows only as one JSON text
+ * (a few dozen bytes a row, instead of the objects of every checked row) until the report is done.
+ */
+export class ReportBuilder {
+  private readonly counts = { create: 0, update: 0, unchanged: 0, error: 0 }
+  private readonly changedColumns: Record<string, number> = {}
+  private readonly named: Set<string>
+  private readonly parts: string[] = []
+  private readonly rowsWithoutVersion: number[] = []
+
+  constructor(
+    private readonly dryRun: boolean,
+    private readonly definition: ResourceDefinition,
+    keyFields: readonly string[],
+    private readonly versions?: { compared: boolean },
+  ) {
+    this.named = new Set(keyFields)
+  }
+
+  get failed() {
+    return this.counts.error
+  }
+
+  add(checked: Checked[]) {
+    const texts = checked.map(({ row, key, action, errors, cells, changes, unversioned }) => {
+      this.counts[action] += 1
+      for (const name of Object.keys(errors)) this.named.add(name)
+      for (const name of Object.keys(changes ?? {})) {
+        this.named.add(name)
+        this.changedColumns[name] = (this.changedColumns[name] ?? 0) + 1
+      }
+      if (unversioned) this.rowsWithoutVersion.push(row)
+      const reported: ImportRow = { row, login: key ? shownKey(key) : null, action, errors, ...(cells && { values: cells }), ...(changes && { changes }) }
+      return JSON.stringify(reported)
+    })
+    if (texts.length) this.parts.push(texts.join(','))
+  }
+
+  finish(): FinishedReport {
+    const { counts, definition, named } = this
+    const summary = {
+      dryRun: this.dryRun,
+      total: counts.create + counts.update + counts.unchanged + counts.error,
+      created: counts.create,
+      updated: counts.update,
+      unchanged: counts.unchanged,
+      failed: counts.error,
+      changedColumns: this.changedColumns,
+      labels: Object.fromEntries(fieldsOf(definition).filter(([name]) => named.has(name)).map(([name, def]) => [name, def.label])),
     }
-    const shown = key ? shownKey(key) : null
-    return { row, login: shown, action, errors, ...(cells && { values: cells }), ...(changes && { changes }) }
-  })
-  const labels = Object.fromEntries(fieldsOf(definition).filter(([name]) => named.has(name)).map(([name, def]) => [name, def.label]))
-  return {
-    dryRun,
-    total: checked.length,
-    created: counts.create,
-    updated: counts.update,
-    unchanged: counts.unchanged,
-    failed: counts.error,
-    changedColumns,
-    labels,
-    rows,
-    ...(versions && { versions: { compared: versions.compared, rowsWithoutVersion: checked.filter((row) => row.unversioned).map((row) => row.row) } }),
+    const versions = this.versions && { compared: this.versions.compared, rowsWithoutVersion: this.rowsWithoutVersion }
+    const head = JSON.stringify(summary)
+    const json = `${head.slice(0, -1)},"rows":[${this.parts.join(',')}]${versions ? `,"versions":${JSON.stringify(versions)}` : ''}}`
+    return { summary, json }
   }
 }

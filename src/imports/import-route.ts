@@ -10,8 +10,7 @@ import type { Sequelize } from 'sequelize'
 import { isStaff } from '../access/index.js'
 import { BulkLimitReached, bulkShareOf, type BulkTicket } from '../db/bulk-share.js'
 import { ImportFileError } from './csv-file.js'
-import { readImportFile } from './import-file.js'
-import { inspectSource, runImport, type ImportOptions, type ImportReport } from './csv-import.js'
+import { inspectSource, runImport, type FinishedReport, type ImportOptions } from './csv-import.js'
 import { recentImports, recordInlineImport } from './import-job-list.js'
 import { startingProgress, type ImportJobs } from './import-jobs.js'
 
@@ -177,7 +176,7 @@ export function csvImportRoute(options: Options): RequestHandler {
     let rows = 0
     // What ran in the request is on record as well (the page's "Recent imports"); a failure to
     // record it does not undo or hide the import's own answer.
-    const record = (outcome: { report?: ImportReport; error?: string }) =>
+    const record = (outcome: { report?: FinishedReport; error?: string }) =>
       recordInlineImport(options.sequelize, { resource: options.resourceName, actor: currentAdmin, dryRun: upload!.dryRun, fileName: upload!.fileName, rows, ...outcome }).catch((error) =>
         options.logger.warn({ err: error }, 'could not record an import in the recent imports'),
       )
@@ -192,10 +191,9 @@ export function csvImportRoute(options: Options): RequestHandler {
       const long = inspected.rows > options.inlineMaxRows || (!upload.dryRun && inspected.passwords > maxPasswords)
       if (!long) {
         await ticket.connection()
-        const file = await readImportFile(upload.file, { maxRows: options.maxRows })
-        const report = await runImport(file, currentAdmin, upload.dryRun, options, { inTransaction: ticket.inTransaction })
+        const report = await runImport(upload.file, currentAdmin, upload.dryRun, options, { maxRows: options.maxRows, total: inspected.rows, inTransaction: ticket.inTransaction })
         await record({ report })
-        return res.status(200).json(report)
+        return res.status(200).type('json').send(report.json)
       }
       const id = await options.jobs.enqueue({
         resource: options.resourceName,

@@ -4,9 +4,10 @@ import { chunks, type ImportOptions } from './import-options.js'
 import type { Checked } from './import-report.js'
 
 /**
- * Writing: the rows checked as `create` and `update`, in the apply's transaction, a few set-based
- * statements per file instead of a save per row. Rows checked `unchanged` are not written at all
- * (no updated_at, no history entry, no new version). The database triggers still run per row.
+ * Writing: the rows checked as `create` and `update`, in the apply's transaction, a chunk of the
+ * file at a time as it is checked, a few set-based statements per chunk instead of a save per row.
+ * Rows checked `unchanged` are not written at all (no updated_at, no history entry, no new
+ * version). The database triggers still run per row.
  */
 
 /** Rows per INSERT / UPDATE statement. */
@@ -22,11 +23,19 @@ async function columnTypes(sequelize: Sequelize, table: string, transaction: Tra
 }
 
 /** Creates with INSERT … SELECT and updates with UPDATE … FROM, each reading a JSON array of rows. */
-export async function writeAll(checked: Checked[], hashes: Map<number, string>, options: ImportOptions, transaction: Transaction, onWritten: (rows: number) => void) {
-  let written = 0
+export function rowWriter(options: ImportOptions, transaction: Transaction) {
   const { model, definition } = options
   const sequelize = model.sequelize!
-  const types = await columnTypes(sequelize, definition.table, transaction)
+  let types: Map<string, string> | undefined
+  return async (checked: Checked[], hashes: Map<number, string>) => {
+    types ??= await columnTypes(sequelize, definition.table, transaction)
+    await writeChunk(checked, hashes, options, transaction, types)
+  }
+}
+
+async function writeChunk(checked: Checked[], hashes: Map<number, string>, options: ImportOptions, transaction: Transaction, types: Map<string, string>) {
+  const { model, definition } = options
+  const sequelize = model.sequelize!
   const hashAttribute = definition.passwordHash?.attribute
   const quote = (name: string) => `"${name.replace(/"/g, '""')}"`
   const recordset = (attributes: string[]) => attributes.map((name) => `${quote(columnName(name))} ${types.get(columnName(name))}`).join(', ')
@@ -45,7 +54,6 @@ export async function writeAll(checked: Checked[], hashes: Map<number, string>, 
         `INSERT INTO ${quote(definition.table)} (${list}, created_at, updated_at) SELECT ${list}, now(), now() FROM jsonb_to_recordset($1::jsonb) AS r(${recordset(attributes)})`,
         { bind: [JSON.stringify(rows)], transaction },
       )
-      onWritten((written += part.length))
     }
   }
 
@@ -72,7 +80,6 @@ export async function writeAll(checked: Checked[], hashes: Map<number, string>, 
         `UPDATE ${quote(definition.table)} AS t SET ${set} FROM jsonb_to_recordset($1::jsonb) AS r(id integer${attributes.length ? `, ${recordset(attributes)}` : ''}) WHERE t.id = r.id`,
         { bind: [JSON.stringify(json)], transaction },
       )
-      onWritten((written += part.length))
     }
   }
 }

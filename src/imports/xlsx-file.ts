@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
 import { Readable } from 'node:stream'
 import ExcelJS from 'exceljs'
-import { ImportFileError, slices, type CsvVisitor } from './csv-file.js'
+import { ImportFileError, slices, VisitorError, type CsvVisitor } from './csv-file.js'
 
 /**
  * Reading an uploaded XLSX workbook with exceljs's streaming reader (a row at a time, never the
@@ -111,6 +111,16 @@ export async function scanXlsxFile(source: string | Buffer, { maxRows }: { maxRo
   let header: string[] | undefined
   let rows = 0
   const input = typeof source === 'string' ? source : Readable.from(slices(source))
+  // The visitor's own errors are told apart from exceljs's (which are about the file).
+  const visit = <T>(work: () => T): T => {
+    try {
+      const result = work()
+      if (result instanceof Promise) return result.catch((error) => Promise.reject(error instanceof ImportFileError ? error : new VisitorError(error))) as T
+      return result
+    } catch (error) {
+      throw error instanceof ImportFileError ? error : new VisitorError(error)
+    }
+  }
   const reader = new WorkbookReader(input, { sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'ignore' })
   try {
     for await (const worksheet of reader) {
@@ -122,19 +132,21 @@ export async function scanXlsxFile(source: string | Buffer, { maxRows }: { maxRo
         if (!header) {
           while (cells.length && cells[cells.length - 1].trim() === '') cells.pop()
           header = cells
-          visitor.header?.(cells)
+          visit(() => visitor.header?.(cells))
           continue
         }
         if (cells.length > header.length && cells.slice(header.length).some((cell) => cell.trim() !== '')) {
           throw new ImportFileError(`Row ${row.number} has values beyond the last column of the header (${header.length} columns): every value needs a column.`)
         }
         if (++rows > maxRows) throw new ImportFileError(`The file has more than ${maxRows.toLocaleString('en')} rows, the most one import takes.`)
-        visitor.row(cells.slice(0, header.length), rows - 1)
+        const index = rows - 1
+        await visit(() => visitor.row(cells.slice(0, header!.length), index))
       }
       break // the first worksheet is the data; others (notes, pivots) are not read
     }
   } catch (error) {
     if (error instanceof ImportFileError) throw error
+    if (error instanceof VisitorError) throw error.reason
     // exceljs's own errors (a broken archive, not a workbook) are about the file.
     if (error instanceof Error && !(error as NodeJS.ErrnoException).code?.startsWith?.('E')) {
       throw new ImportFileError(`The file is not a readable XLSX workbook: ${error.message}`)

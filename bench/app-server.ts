@@ -12,11 +12,11 @@ export const proxyHeaders = { 'x-forwarded-proto': 'https' }
 export const productionNodeArgs = ['--max-old-space-size=320', '--max-semi-space-size=2']
 
 /** The built server as production runs it (the Procfile, `npm run serve`), on a free port. */
-export async function startApp(extraEnv: Record<string, string> = {}, nodeArgs: string[] = productionNodeArgs): Promise<Child> {
+export async function startApp(extraEnv: Record<string, string> = {}, nodeArgs: string[] = productionNodeArgs, entry = 'dist/src/server.js'): Promise<Child> {
   const port = await freePort()
   return startChild(
     'app',
-    [process.execPath, ...nodeArgs, 'dist/src/server.js'],
+    [process.execPath, ...nodeArgs, entry],
     {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       NODE_ENV: 'production',

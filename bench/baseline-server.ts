@@ -1,6 +1,7 @@
 import http from 'node:http'
 import pg from 'pg'
 import { listPage, selectLists, showRecord, type ListQuery } from './sql.js'
+import { dashboardOnPg } from './dashboard-sql.js'
 
 /**
  * The baseline: node:http and a bare `pg` Pool of 10 running the same SQL the app runs for each
@@ -8,6 +9,7 @@ import { listPage, selectLists, showRecord, type ListQuery } from './sql.js'
  *   GET /health
  *   GET /list?page=1[&login=…][&company=…][&email=…][&managerId=…]
  *   GET /show/<id>
+ *   GET /dashboard[?managerId=…] (the home page's own statements and shaping, on bare `pg`)
  * Started by bench/run.ts with DATABASE_URL and PORT; listens on 127.0.0.1 only.
  */
 
@@ -35,6 +37,7 @@ const server = http.createServer(async (req, res) => {
       }
       return send(res, 200, await listPage(pool, columns, query))
     }
+    if (url.pathname === '/dashboard') return send(res, 200, await dashboardOnPg(pool, url.searchParams.get('managerId')))
     const show = /^\/show\/(\d+)$/.exec(url.pathname)
     if (show) return send(res, 200, await showRecord(pool, columns, Number(show[1])))
     send(res, 404, { error: 'Not found' })

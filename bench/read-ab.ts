@@ -1,0 +1,77 @@
+import os from 'node:os'
+import path from 'node:path'
+import pg from 'pg'
+import { login, proxyHeaders, startApp } from './app-server.js'
+import { benchUrl, clients } from './config.js'
+import { seedHistory } from './dashboard.js'
+import { measure, sample, type Measured, type Request } from './load.js'
+import { startChild, freePort, type Child } from './processes.js'
+import { firstAdminEmail, firstManagerEmail, prepareDatabase } from './seed.js'
+
+/**
+ * A quick interleaved A/B of the read routes (issue #30): one or more built servers (APP_DISTS,
+ * comma-separated dist folders, default `dist`) against the bare-pg baseline, each scenario
+ * measured on every server in turn, ROUNDS times, so that all of them see the same machine.
+ * Reports each server's req/s and p99 as a share of the baseline's in the same round.
+ * `BENCH_CLIENTS=100000 BENCH_SECONDS=3 BENCH_WARMUP=1 npx tsx bench/read-ab.ts` (after `npm run build`).
+ */
+
+const rounds = Number(process.env.ROUNDS ?? 2)
+const dists = (process.env.APP_DISTS ?? 'dist').split(',')
+const seeded = await prepareDatabase()
+const pool = new pg.Pool({ connectionString: benchUrl, max: 2 })
+const { rows: [{ n }] } = await pool.query(`SELECT count(*)::int AS n FROM change_history`)
+if (n < 1000) await seedHistory(pool, Math.min(100_000, clients), seeded.admins.map((admin) => admin.id))
+await pool.end()
+
+const baselinePort = await freePort()
+const baseline = await startChild(
+  'baseline',
+  [process.execPath, '--import', 'tsx', 'bench/baseline-server.ts'],
+  { PATH: process.env.PATH ?? '/usr/bin:/bin', DATABASE_URL: benchUrl, PORT: String(baselinePort) },
+  baselinePort,
+  '/health',
+)
+const apps: { dist: string; child: Child; admin: Record<string, string>; manager: Record<string, string> }[] = []
+try {
+  for (const dist of dists) {
+    const child = await startApp({}, undefined, path.join(dist, 'src/server.js'))
+    apps.push({
+      dist,
+      child,
+      admin: { cookie: await login(child.url, firstAdminEmail), ...proxyHeaders },
+      manager: { cookie: await login(child.url, firstManagerEmail), ...proxyHeaders },
+    })
+  }
+  const manager = seeded.managers[0].id
+  const scenarios: { name: string; app: (h: (typeof apps)[number]) => Request; baseline: Request }[] = [
+    { name: 'list page 1 (admin)', app: (h) => ({ path: '/admin/api/resources/Client/actions/list?page=1', headers: h.admin }), baseline: { path: '/list?page=1' } },
+    { name: 'list page 1 (manager)', app: (h) => ({ path: '/admin/api/resources/Client/actions/list?page=1', headers: h.manager }), baseline: { path: `/list?page=1&managerId=${manager}` } },
+    { name: 'show one client', app: (h) => ({ path: `/admin/api/resources/Client/records/${seeded.showId}/show`, headers: h.admin }), baseline: { path: `/show/${seeded.showId}` } },
+    { name: 'home page data (admin)', app: (h) => ({ path: '/admin/api/dashboard', headers: h.admin }), baseline: { path: '/dashboard' } },
+    { name: 'home page data (manager)', app: (h) => ({ path: '/admin/api/dashboard', headers: h.manager }), baseline: { path: `/dashboard?managerId=${manager}` } },
+  ]
+  const only = process.env.SCENARIOS?.split(',')
+  console.log(`load average before: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; ${clients} clients; servers: ${dists.join(', ')}`)
+  for (const scenario of scenarios) {
+    if (only && !only.some((name) => scenario.name.includes(name))) continue
+    for (const app of apps) {
+      const { status, bytes } = await sample(app.child.url, scenario.app(app))
+      if (status !== 200) throw new Error(`${scenario.name} on ${app.dist}: HTTP ${status}`)
+      console.log(`${scenario.name}, ${app.dist}: ${bytes} bytes (baseline ${(await sample(baseline.url, scenario.baseline)).bytes})`)
+    }
+    for (let round = 0; round < rounds; round += 1) {
+      const base: Measured = await measure(baseline.url, scenario.baseline)
+      const line = [`${scenario.name} r${round + 1}: baseline ${base.rps.toFixed(0)} req/s p99 ${base.p99} ms`]
+      for (const app of round % 2 ? [...apps].reverse() : apps) {
+        const m = await measure(app.child.url, scenario.app(app))
+        line.push(`${app.dist} ${m.rps.toFixed(0)} req/s (${((m.rps / base.rps) * 100).toFixed(0)} %) p99 ${m.p99} ms (${(m.p99 / Math.max(base.p99, 1)).toFixed(1)}×)${m.bad ? ` ${m.bad} bad` : ''}`)
+      }
+      console.log(`${line.join(' | ')} | load ${os.loadavg()[0].toFixed(1)}`)
+    }
+  }
+} finally {
+  for (const app of apps) await app.child.stop()
+  await baseline.stop()
+}
+

@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
@@ -12,7 +13,9 @@ import { firstAdminEmail, firstManagerEmail, prepareDatabase } from './seed.js'
  * A quick interleaved A/B of the read routes (issue #30): one or more built servers (APP_DISTS,
  * comma-separated dist folders, default `dist`) against the bare-pg baseline, each scenario
  * measured on every server in turn, ROUNDS times, so that all of them see the same machine.
- * Reports each server's req/s and p99 as a share of the baseline's in the same round.
+ * Reports each server's req/s and p99 as a share of the baseline's in the same round, and the CPU
+ * each server process spends per request (from /proc, over CPU_REQUESTS requests at 5 at a time):
+ * on a machine shared with other work, CPU time per request moves much less than req/s does.
  * `BENCH_CLIENTS=100000 BENCH_SECONDS=3 BENCH_WARMUP=1 npx tsx bench/read-ab.ts` (after `npm run build`).
  */
 
@@ -21,8 +24,25 @@ const dists = (process.env.APP_DISTS ?? 'dist').split(',')
 const seeded = await prepareDatabase()
 const pool = new pg.Pool({ connectionString: benchUrl, max: 2 })
 const { rows: [{ n }] } = await pool.query(`SELECT count(*)::int AS n FROM change_history`)
-if (n < 1000) await seedHistory(pool, Math.min(100_000, clients), seeded.admins.map((admin) => admin.id))
+if (n < 1000) await seedHistory(pool, Math.min(20_000, clients), seeded.admins.map((admin) => admin.id))
 await pool.end()
+
+/** CPU time (user + system) a process has used so far, in ms (USER_HZ 100). */
+function cpuMs(pid: number) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+const cpuRequests = Number(process.env.CPU_REQUESTS ?? 300)
+async function cpuPerRequest(child: Child, request: Request) {
+  const before = cpuMs(child.child.pid!)
+  await Promise.all(
+    Array.from({ length: 5 }, async () => {
+      for (let i = 0; i < cpuRequests / 5; i += 1) await (await fetch(child.url + request.path, { headers: request.headers })).arrayBuffer()
+    }),
+  )
+  return (cpuMs(child.child.pid!) - before) / cpuRequests
+}
 
 const baselinePort = await freePort()
 const baseline = await startChild(
@@ -68,6 +88,9 @@ try {
         line.push(`${app.dist} ${m.rps.toFixed(0)} req/s (${((m.rps / base.rps) * 100).toFixed(0)} %) p99 ${m.p99} ms (${(m.p99 / Math.max(base.p99, 1)).toFixed(1)}×)${m.bad ? ` ${m.bad} bad` : ''}`)
       }
       console.log(`${line.join(' | ')} | load ${os.loadavg()[0].toFixed(1)}`)
+      const cpu = [`${scenario.name} r${round + 1} CPU per request: baseline ${(await cpuPerRequest(baseline, scenario.baseline)).toFixed(2)} ms`]
+      for (const app of apps) cpu.push(`${app.dist} ${(await cpuPerRequest(app.child, scenario.app(app))).toFixed(2)} ms`)
+      console.log(cpu.join(' | '))
     }
   }
 } finally {

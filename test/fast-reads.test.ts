@@ -50,7 +50,7 @@ async function assertSame(agent: Agent, path: string, label: string, normalize: 
 }
 
 /** A value of the first row for a filterable field, to filter on something that matches. */
-function filterOn(filterable: Set<string>, params: Record<string, unknown> | undefined) {
+function filterOn(filterable: ReadonlySet<string>, params: Record<string, unknown> | undefined) {
   for (const name of filterable) {
     const value = params?.[name]
     if (name !== 'createdAt' && (typeof value === 'string' || typeof value === 'number') && String(value).length) return [name, String(value)] as const

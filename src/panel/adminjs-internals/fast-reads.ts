@@ -19,7 +19,9 @@ export const ADMINJS_PATH_HEADER = 'x-panel-read-path'
 type AdminJSRequest = ActionRequest & Record<string, unknown>
 
 export function fastReadsRouter(admin: AdminJS, isFast: (resourceId: string) => boolean): express.Router {
-  const router = express.Router()
+  // Only the exact spellings the panel sends: any other (`/API/…`, `/actions/LIST`) goes on to
+  // AdminJS's route, which answers it as it always has.
+  const router = express.Router({ caseSensitive: true })
   // Stateless (it only reads the admin's options); AdminJS builds one per request.
   const h = new ViewHelpers(admin)
   const resourceFor = (req: Request): BaseResource | undefined => {

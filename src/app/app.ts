@@ -23,7 +23,6 @@ import type { AppResource } from '../panel/adapter/app-resource.js'
 import { allMatchingBulkEditRoute } from '../panel/actions/bulk-edit.js'
 import { discardStaleComponentBundle, panelAssets } from '../panel/components.js'
 import { listPreferencesRouter } from '../panel/list-preferences.js'
-import { fastReadsRouter } from '../panel/adminjs-internals/fast-reads.js'
 import { localFontsPath, rewriteFontLinks, serveLocalFonts } from '../panel/adminjs-internals/local-fonts.js'
 import { cspScriptSources, hardenPanelPages, issueCspNonce } from '../panel/adminjs-internals/safe-pages.js'
 import { createAuthenticator, toSessionAdmin, type SessionAdmin } from '../auth/authenticate.js'
@@ -395,9 +394,6 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     })
   })
 
-  // The list, show and home page reads, before the rest of AdminJS's router (see fast-reads.ts).
-  const registered = new Set(registry.map((entry) => entry.definition.name))
-  router.use(fastReadsRouter(admin, (resourceId) => registered.has(resourceId)))
   router.use(account.router)
   router.use(listPreferencesRouter(admin, db.sequelize))
 

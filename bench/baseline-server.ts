@@ -7,7 +7,7 @@ import { dashboardOnPg } from './dashboard-sql.js'
  * The baseline: node:http and a bare `pg` Pool of 10 running the same SQL the app runs for each
  * read scenario (see sql.ts), answering JSON. No framework, no session, no rights check.
  *   GET /health
- *   GET /list?page=1[&login=…][&company=…][&email=…][&managerId=…]
+ *   GET /list?page=1[&login=…][&company=…][&email=…][&q=…][&managerId=…]
  *   GET /show/<id>
  *   GET /dashboard[?managerId=…] (the home page's own statements and shaping, on bare `pg`)
  * Started by bench/run.ts with DATABASE_URL and PORT; listens on 127.0.0.1 only.
@@ -33,6 +33,7 @@ const server = http.createServer(async (req, res) => {
         login: param('login'),
         company: param('company'),
         email: param('email'),
+        q: param('q'),
         managerId: param('managerId') === undefined ? undefined : Number(param('managerId')),
       }
       return send(res, 200, await listPage(pool, columns, query))

@@ -51,6 +51,8 @@ export const filters = {
   login: process.env.BENCH_FILTER_LOGIN || 'cme-0001',
   company: process.env.BENCH_FILTER_COMPANY || 'nordic parcel',
   email: process.env.BENCH_FILTER_EMAIL || 'novak',
+  /** The list's search box (`q=`): a part of a company name, looked for in every searchable field. */
+  search: process.env.BENCH_SEARCH || 'nordic par',
 }
 
 /** The bulk-edit scenario's filter on login: "-01" matches 10,000 clients once there are 19,999 or more. */

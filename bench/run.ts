@@ -116,6 +116,7 @@ try {
     if (query.login) params['filters.login'] = query.login
     if (query.company) params['filters.company'] = query.company
     if (query.email) params['filters.email'] = query.email
+    if (query.q) params.q = query.q
     return { name, query, app: { path: listPath(params), headers }, baseline: { path: baselineListPath(query) }, targets }
   }
 
@@ -133,6 +134,7 @@ try {
     listScenario(`list filtered: login ~ "${filters.login}"`, { page: 1, login: filters.login }, adminHeaders, p99AtMost('filtered list (login)', 60)),
     listScenario(`list filtered: company ~ "${filters.company}"`, { page: 1, company: filters.company }, adminHeaders, p99AtMost('filtered list (company)', 60)),
     listScenario(`list filtered: e-mail ~ "${filters.email}"`, { page: 1, email: filters.email }, adminHeaders, p99AtMost('filtered list (e-mail)', 60)),
+    listScenario(`list searched: q = "${filters.search}"`, { page: 1, q: filters.search }, adminHeaders, p99AtMost('searched list (q, issue #26)', 60)),
     listScenario(`list as a manager (page 1)`, { page: 1, managerId: manager.id }, managerHeaders),
     {
       name: 'show one client',

@@ -30,7 +30,10 @@ import type pg from 'pg'
  * per-request cost. The estimates are kept for 10 s, as the app keeps them.
  */
 
-export type ListQuery = { page: number; login?: string; company?: string; email?: string; managerId?: number }
+export type ListQuery = { page: number; login?: string; company?: string; email?: string; q?: string; managerId?: number }
+
+/** The fields the client definition marks `search: true`, which the search box looks in. */
+const SEARCHED = ['login', 'company', 'email']
 
 export const PER_PAGE = 10
 /** The app's thresholds (src/panel/adapter/list-sql.ts). */
@@ -66,6 +69,7 @@ export function whereOf(query: ListQuery): string {
   if (query.login) conditions.push(`"Client"."login" ILIKE ${quote(`%${escapeLike(query.login)}%`)}`)
   if (query.company) conditions.push(`"Client"."company" ILIKE ${quote(`%${escapeLike(query.company)}%`)}`)
   if (query.email) conditions.push(`"Client"."email" ILIKE ${quote(`%${escapeLike(query.email)}%`)}`)
+  if (query.q) conditions.push(`(${SEARCHED.map((field) => `"Client"."${field}" ILIKE ${quote(`%${escapeLike(query.q!)}%`)}`).join(' OR ')})`)
   if (query.managerId !== undefined) conditions.push(`"Client"."manager_id" = ${Number(query.managerId)}`)
   return conditions.length ? ` WHERE (${conditions.join(' AND ')})` : ''
 }
@@ -133,7 +137,7 @@ export async function listPage(db: pg.Pool, columns: Columns, query: ListQuery) 
     return { rows, total: exact ? offset + rows.length : Math.max(atLeast, offset + rows.length) }
   }
   let result: { rows: Record<string, unknown>[]; total: number }
-  if (!query.login && !query.company && !query.email) {
+  if (!query.login && !query.company && !query.email && !query.q) {
     const [{ total }] = await run(summaryTotalSql(query.managerId))
     result = { rows: await run(pageSql(columns, query)), total }
   } else if (!whereOf(query)) {

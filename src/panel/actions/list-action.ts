@@ -68,7 +68,7 @@ export function listSort(resource: AppResource, { sortBy, direction }: Pick<List
 }
 
 /**
- * The list page's own options (see components/ListPage.jsx): one component draws the whole page
+ * The list page's own options (see components/ListPage.jsx and its parts): one component draws the whole page
  * (search box, filter chips and drawer, page size, column chooser, selection, phone cards), so
  * AdminJS's header, filter button and drawer are not drawn. `custom` tells it, from the
  * definition, what it may offer: the searchable fields (the box's placeholder), the columns a user

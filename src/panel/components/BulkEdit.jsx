@@ -1,38 +1,15 @@
 import React, { useEffect, useMemo, useRef, useState } from 'react'
-import {
-  Box,
-  Button,
-  CheckBox,
-  DrawerContent,
-  DrawerFooter,
-  FormGroup,
-  FormMessage,
-  Input,
-  Label,
-  Link,
-  MessageBox,
-  Select,
-  SelectAsync,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-  Text,
-} from '@adminjs/design-system'
+import { Box, Button, CheckBox, DrawerContent, DrawerFooter, FormGroup, FormMessage, Label, Link, MessageBox, Text } from '@adminjs/design-system'
 import { ActionHeader, ApiClient, useCurrentAdmin, useNotice, useTranslation, ViewHelpers } from 'adminjs'
 import { useLocation, useNavigate } from 'react-router'
+import BulkEditFieldInput from './BulkEditFieldInput.jsx'
+import BulkEditPreview from './BulkEditPreview.jsx'
 
 // "Edit selected" and "Edit all matching": tick the fields to change, preview what the change does
 // to every client (and which rules it breaks where), then apply it. Only ticked fields are sent.
 
 const api = new ApiClient()
 const h = new ViewHelpers()
-const YES_NO = [
-  { value: 'true', label: 'Yes' },
-  { value: 'false', label: 'No' },
-]
-const SHOWN_ERRORS = 100
 
 // In a drawer (all matching) the buttons stay in its footer; on a page (selected) below the form.
 const PageContent = (props) => <Box variant="container" {...props} />
@@ -40,57 +17,6 @@ const PageFooter = (props) => <Box mt="xl" {...props} />
 
 // A set-once field (currency) starts empty: its first choice would be a guess that can never be undone.
 const firstValue = (field) => (field.readOnlyOnceSet ? '' : field.kind === 'boolean' ? 'true' : field.options?.[0]?.value ?? '')
-
-// Active records only, through the resource's referenceChoices action (as the edit form's select).
-function ReferenceInput({ field, onChange, resourceId, disabled }) {
-  const [chosen, setChosen] = useState(null)
-  const loadOptions = async (query) => {
-    const response = await api.resourceAction({ resourceId, actionName: 'referenceChoices', params: { property: field.name, query } })
-    return response.data.choices ?? []
-  }
-  return (
-    <SelectAsync
-      inputId={`bulk-${field.name}`}
-      isDisabled={disabled}
-      cacheOptions
-      defaultOptions
-      isClearable
-      value={chosen}
-      loadOptions={loadOptions}
-      onChange={(selected) => {
-        setChosen(selected)
-        onChange(selected ? selected.value : '')
-      }}
-    />
-  )
-}
-
-function FieldInput({ field, value, onChange, resourceId, disabled }) {
-  if (field.kind === 'boolean' || field.options) {
-    const options = field.kind === 'boolean' ? YES_NO : field.options
-    return (
-      <Select
-        inputId={`bulk-${field.name}`}
-        isDisabled={disabled}
-        value={options.find((option) => option.value === value) ?? null}
-        options={options}
-        onChange={(selected) => onChange(selected ? selected.value : '')}
-      />
-    )
-  }
-  if (field.reference) return <ReferenceInput field={field} onChange={onChange} resourceId={resourceId} disabled={disabled} />
-  return (
-    <Input
-      id={`bulk-${field.name}`}
-      width={1}
-      disabled={disabled}
-      value={value ?? ''}
-      inputMode={field.kind === 'integer' ? 'numeric' : undefined}
-      placeholder={field.kind === 'time' ? 'HH:MM' : undefined}
-      onChange={(event) => onChange(event.target.value)}
-    />
-  )
-}
 
 const BulkEdit = ({ action, resource, records }) => {
   const location = useLocation()
@@ -227,7 +153,6 @@ const BulkEdit = ({ action, resource, records }) => {
     )
   }
 
-  const errorRows = preview ? preview.rows.filter((row) => row.action === 'error' || row.action === 'skipped') : []
   // A ticked field without a value (a set-once field starts empty) cannot be previewed yet.
   const missingValue = fields.find((field) => touched[field.name] && field.readOnlyOnceSet && !values[field.name])
   const applyBlocked = !anyTouched
@@ -265,7 +190,7 @@ const BulkEdit = ({ action, resource, records }) => {
                   </Box>
                   {touched[field.name] ? (
                     <Box mt="sm" mb="lg">
-                      <FieldInput field={field} value={values[field.name]} onChange={(value) => setValue(field, value)} resourceId={resource.id} disabled={busy} />
+                      <BulkEditFieldInput field={field} value={values[field.name]} onChange={(value) => setValue(field, value)} resourceId={resource.id} disabled={busy} />
                       {field.readOnlyOnceSet ? <Text variant="sm" mt="sm">Only set on clients that have none yet.</Text> : null}
                       {field.pairedWith ? <Text variant="sm" mt="sm">Set together with {labelOf(field.pairedWith)}, or a client without one is refused.</Text> : null}
                     </Box>
@@ -279,40 +204,7 @@ const BulkEdit = ({ action, resource, records }) => {
 
         {failure ? <MessageBox variant="danger" my="lg" message={failure.message} /> : null}
 
-        {preview ? (
-          <Box my="lg" data-testid="bulk-edit-preview">
-            <MessageBox
-              variant={preview.failed ? 'danger' : 'info'}
-              mb="lg"
-              message={`${preview.total} clients: ${preview.updated} will change, ${preview.unchanged} unchanged${preview.skipped ? `, ${preview.skipped} skipped (already set, left alone)` : ''}, ${preview.failed} with errors.`}
-            />
-            {errorRows.length ? (
-              <Table>
-                <TableHead>
-                  <TableRow>
-                    <TableCell>#</TableCell>
-                    <TableCell>Client</TableCell>
-                    <TableCell>Why not / skipped</TableCell>
-                  </TableRow>
-                </TableHead>
-                <TableBody>
-                  {errorRows.slice(0, SHOWN_ERRORS).map((row) => (
-                    <TableRow key={row.row}>
-                      <TableCell>{row.row}</TableCell>
-                      <TableCell>{row.login ?? `#${row.id ?? '?'}`}</TableCell>
-                      <TableCell style={{ whiteSpace: 'pre-wrap' }}>
-                        {Object.entries(row.action === 'skipped' ? (row.skipped ?? {}) : row.errors)
-                          .map(([name, message]) => `${labelOf(name)}: ${message}`)
-                          .join('\n')}
-                      </TableCell>
-                    </TableRow>
-                  ))}
-                </TableBody>
-              </Table>
-            ) : null}
-            {errorRows.length > SHOWN_ERRORS ? <Text mt="lg">… and {errorRows.length - SHOWN_ERRORS} more.</Text> : null}
-          </Box>
-        ) : null}
+        {preview ? <BulkEditPreview preview={preview} labelOf={labelOf} /> : null}
         <div ref={previewBox} />
       </Content>
       <Footer>

@@ -1,10 +1,13 @@
+import { pipeline } from 'node:stream/promises'
 import pg from 'pg'
 import { to as copyTo } from 'pg-copy-streams'
 import { createApp, createLogger } from '../src/app/app.js'
 import { parseConfig } from '../src/config/env.js'
 import { openDatabase } from '../src/db/database.js'
 import { copySelectSql, copyStatement } from '../src/exports/copy-csv.js'
-import { csvColumns } from '../src/exports/csv-columns.js'
+import { xlsxCopyStatement } from '../src/exports/copy-xlsx.js'
+import { csvColumns, type CsvColumn } from '../src/exports/csv-columns.js'
+import { xlsxSelectSql } from '../src/exports/xlsx-cell-sql.js'
 import { listSort } from '../src/panel/actions/list-action.js'
 import type { AppResource } from '../src/panel/adapter/app-resource.js'
 import { clientDefinition } from '../src/resources/client/client.fields.js'
@@ -70,9 +73,12 @@ export async function whileExporting<T>(baseUrl: string, request: Request, measu
 
 /**
  * The SELECT an admin's full unfiltered export hands to COPY, built as the route builds it (by an
- * app opened in this process on the bench database for the purpose, then closed).
+ * app opened in this process on the bench database for the purpose, then closed): the CSV's, or
+ * the XLSX worksheet's rows with the columns.
  */
-export async function exportSelectSql(adminEmail: string): Promise<string> {
+export async function exportSelectSql(adminEmail: string): Promise<string>
+export async function exportSelectSql(adminEmail: string, format: 'xlsx'): Promise<{ sql: string; columns: CsvColumn[] }>
+export async function exportSelectSql(adminEmail: string, format: 'csv' | 'xlsx' = 'csv'): Promise<string | { sql: string; columns: CsvColumn[] }> {
   const config = parseConfig({ ...process.env, DATABASE_URL: benchUrl, NODE_ENV: 'test', LOG_LEVEL: 'silent', BCRYPT_ROUNDS: '4' })
   const db = await openDatabase(config)
   try {
@@ -81,9 +87,10 @@ export async function exportSelectSql(adminEmail: string): Promise<string> {
       const resource = app.admin.findResource('Client') as AppResource
       const { columns } = csvColumns(clientDefinition, resource)
       const admin = { id: 0, email: adminEmail, name: 'bench', role: 'admin' }
-      const sql = copySelectSql(resource, columns, resource.whereFor({}, admin as never), listSort(resource, {}))
+      const select = format === 'csv' ? copySelectSql : xlsxSelectSql
+      const sql = select(resource, columns, resource.whereFor({}, admin as never), listSort(resource, {}))
       if (!sql) throw new Error('the export has a column without an SQL form: it does not use COPY')
-      return sql
+      return format === 'csv' ? sql : { sql, columns }
     } finally {
       await app.close()
     }
@@ -92,15 +99,22 @@ export async function exportSelectSql(adminEmail: string): Promise<string> {
   }
 }
 
-/** PostgreSQL's own speed for that file: `COPY (<sql>) TO STDOUT (FORMAT csv)` read to the end and dropped, on a connection of its own. */
-export async function bareCopy(sql: string): Promise<{ ms: number; bytes: number; rows: number }> {
+/**
+ * PostgreSQL's own speed for that file: `COPY (<sql>) TO STDOUT` (the CSV's, or the worksheet
+ * rows' with `format: 'xlsx'`) read to the end and dropped, on a connection of its own; or handed
+ * to `sink` as it comes.
+ */
+export async function bareCopy(sql: string, format: 'csv' | 'xlsx' = 'csv', sink?: NodeJS.WritableStream): Promise<{ ms: number; bytes: number; rows: number }> {
   const client = new pg.Client({ connectionString: benchUrl })
   await client.connect()
   try {
     const started = performance.now()
-    const stream = client.query(copyTo(copyStatement(sql)))
+    const stream = client.query(copyTo(format === 'csv' ? copyStatement(sql) : xlsxCopyStatement(sql)))
     let bytes = 0
-    for await (const chunk of stream) bytes += (chunk as Buffer).length
+    if (sink) {
+      stream.on('data', (chunk: Buffer) => (bytes += chunk.length))
+      await pipeline(stream, sink)
+    } else for await (const chunk of stream) bytes += (chunk as Buffer).length
     return { ms: performance.now() - started, bytes, rows: stream.rowCount }
   } finally {
     await client.end()

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import ExcelJS from 'exceljs'
 import express from 'express'
 import { QueryTypes } from 'sequelize'
 import request from 'supertest'
 import { toSessionAdmin } from '../src/auth/authenticate.js'
 import { CrlfRecords } from '../src/exports/crlf-records.js'
 import { csvColumns } from '../src/exports/csv-columns.js'
-import { csvExportRoute } from '../src/exports/export-route.js'
+import { csvExportRoute, xlsxExportRoute } from '../src/exports/export-route.js'
 import type { AppResource } from '../src/panel/adapter/app-resource.js'
 import { clientDefinition } from '../src/resources/client/client.fields.js'
 import { createClient, startTestApp, type TestApp } from './helpers/harness.js'
@@ -51,6 +52,10 @@ const NASTY = [
   '=HYPERLINK("http://x","y"),\n"z"',
   ',',
   ', ,',
+  // XML's own characters, and C0 controls XML 1.0 cannot hold (the workbook drops them; the CSV keeps them).
+  '<b>bold</b> & &amp; "x" \'y\' ]]>',
+  'bell\u0007 and \u0001\u0002\u001f\u000b\u000c\u007f',
+  '\ufffe\uffffnon-characters',
 ]
 
 const TEXT_COLUMNS = ['contact_name', 'contract_number', 'company', 'company_credentials', 'skype', 'comments', 'timezone']
@@ -134,12 +139,14 @@ before(async () => {
     })
     .get('/copy.csv', csvExportRoute({ ...options, copy: true }))
     .get('/rows.csv', csvExportRoute({ ...options, copy: false }))
+    .get('/copy.xlsx', xlsxExportRoute({ ...options, copy: true }))
+    .get('/rows.xlsx', xlsxExportRoute({ ...options, copy: false }))
 })
 after(() => t.close())
 
-const fetchBoth = async (query: Record<string, string | number>) => {
+const fetchBoth = async (query: Record<string, string | number>, extension = 'csv') => {
   const [copy, rows] = await Promise.all(
-    ['/copy.csv', '/rows.csv'].map((path) =>
+    [`/copy.${extension}`, `/rows.${extension}`].map((path) =>
       request(copyAgent)
         .get(path)
         .query(query)
@@ -154,22 +161,23 @@ const fetchBoth = async (query: Record<string, string | number>) => {
   return { copy, rows }
 }
 
+const queries: Record<string, string | number>[] = [
+  {},
+  { sortBy: 'login', direction: 'asc' },
+  { sortBy: 'company', direction: 'desc' },
+  { sortBy: 'email', direction: 'asc' },
+  { 'filters.company': 'quoted' },
+  { 'filters.deliveryStatus': 'expired', 'filters.currency': 'EUR' },
+  { 'filters.login': 'no-such-client' },
+  { ids: '1,2,3,5,8,13,21,34,55,89' },
+]
+
 describe('COPY and the row writer', () => {
   test('every Client column has an SQL form (so the export takes the COPY path)', () => {
     const { columns } = csvColumns(clientDefinition, t.admin.findResource('Client') as AppResource)
     assert.deepEqual(columns.filter((column) => !column.sql).map((column) => column.label), [])
   })
 
-  const queries: Record<string, string | number>[] = [
-    {},
-    { sortBy: 'login', direction: 'asc' },
-    { sortBy: 'company', direction: 'desc' },
-    { sortBy: 'email', direction: 'asc' },
-    { 'filters.company': 'quoted' },
-    { 'filters.deliveryStatus': 'expired', 'filters.currency': 'EUR' },
-    { 'filters.login': 'no-such-client' },
-    { ids: '1,2,3,5,8,13,21,34,55,89' },
-  ]
   for (const as of ['admin@example.com', 'manager1@example.com', '-odd,"manager"@example.com']) {
     test(`write the same bytes for every query, as ${as}`, async () => {
       for (const query of queries) {
@@ -205,6 +213,52 @@ describe('COPY and the row writer', () => {
 
   test('a filter value the column cannot hold is a 400 on both paths, not a broken file', async () => {
     const { copy, rows } = await fetchBoth({ as: 'admin@example.com', 'filters.createdAt~~from': 'not a date' })
+    assert.equal(copy.status, rows.status)
+    assert.equal(copy.headers['content-type'], rows.headers['content-type'])
+  })
+})
+
+/** A worksheet as exceljs reads it: every cell's value, type and number format, the widths, the view. */
+async function sheetOf(bytes: Buffer) {
+  const workbook = new ExcelJS.Workbook()
+  await workbook.xlsx.load(bytes as unknown as ExcelJS.Buffer)
+  const sheet = workbook.worksheets[0]
+  const cells: unknown[] = []
+  sheet.eachRow({ includeEmpty: true }, (row, rowNumber) =>
+    row.eachCell({ includeEmpty: true }, (cell, column) => cells.push([rowNumber, column, cell.type, cell.value instanceof Date ? cell.value.getTime() : cell.value, cell.numFmt])),
+  )
+  return { cells, widths: sheet.columns.map((column) => column.width), views: sheet.views, rowCount: sheet.rowCount }
+}
+
+describe('XLSX: COPY and the row writer', () => {
+  for (const as of ['admin@example.com', 'manager1@example.com']) {
+    test(`the same workbook for every query, as ${as}`, async () => {
+      for (const query of queries) {
+        const { copy, rows } = await fetchBoth({ ...query, as }, 'xlsx')
+        assert.equal(copy.status, 200, String(copy.body))
+        assert.equal(rows.status, 200, String(rows.body))
+        const [a, b] = [await sheetOf(copy.body as Buffer), await sheetOf(rows.body as Buffer)]
+        assert.deepEqual(a, b, `${as} ${JSON.stringify(query)}`)
+      }
+    })
+  }
+
+  test('XML characters are escaped, characters XML cannot hold are dropped, line breaks kept', async () => {
+    const { copy } = await fetchBoth({ as: 'admin@example.com' }, 'xlsx')
+    const { cells } = await sheetOf(copy.body as Buffer)
+    const texts = new Set(cells.map((cell) => (cell as unknown[])[3]).filter((value) => typeof value === 'string'))
+    for (const expected of ['<b>bold</b> & &amp; "x" \'y\' ]]>', 'bell and \u007f', 'non-characters', 'windows\r\nbreak', 'lone\rCR', 'back\\slash \\N \\.', 'emoji 👩‍💻 and 🇩🇪']) {
+      assert.ok(texts.has(expected), JSON.stringify(expected))
+    }
+    const entries = (await t.db.sequelize.query(`SELECT changes FROM change_history WHERE action = 'export' ORDER BY id DESC LIMIT 2`, { type: QueryTypes.SELECT })) as {
+      changes: { rows: number }[]
+    }[]
+    const total = Number(((await t.db.sequelize.query('SELECT count(*) AS n FROM clients', { type: QueryTypes.SELECT })) as { n: string }[])[0].n)
+    assert.deepEqual(entries.map((entry) => entry.changes[0].rows), [total, total])
+  })
+
+  test('a filter value the column cannot hold: the same answer on both paths', async () => {
+    const { copy, rows } = await fetchBoth({ as: 'admin@example.com', 'filters.createdAt~~from': 'not a date' }, 'xlsx')
     assert.equal(copy.status, rows.status)
     assert.equal(copy.headers['content-type'], rows.headers['content-type'])
   })

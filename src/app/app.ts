@@ -400,8 +400,9 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   // Downloads the panel's list pages link to, behind the same session and rights check.
   for (const { definition } of registry.filter((entry) => entry.exportable)) {
     const download = { resource: admin.findResource(definition.name) as AppResource, definition, sequelize: db.sequelize, logger, writeTimeoutMs: config.exportWriteTimeoutMs }
-    app.get(`/admin/exports/${definition.name}.csv`, csvExportRoute({ ...download, copy: config.exportCopy && !db.embedded }))
-    app.get(`/admin/exports/${definition.name}.xlsx`, xlsxExportRoute(download))
+    const copy = config.exportCopy && !db.embedded
+    app.get(`/admin/exports/${definition.name}.csv`, csvExportRoute({ ...download, copy }))
+    app.get(`/admin/exports/${definition.name}.xlsx`, xlsxExportRoute({ ...download, copy }))
   }
 
   // Before AdminJS's router: its multipart parser must not read the upload (this route streams it to disk).

@@ -40,9 +40,9 @@ export type CopiedRecords = {
   databaseDone: Promise<void>
 }
 
-export function copyCsvRecords({ connection, release, destroy }: PooledConnection, selectSql: string): CopiedRecords {
-  const copy = copyTo(copyStatement(selectSql))
-  const records = new CrlfRecords()
+/** A COPY … TO STDOUT on a pooled connection: its output, and when its connection is free again. */
+export function copyOut({ connection, release, destroy }: PooledConnection, statement: string) {
+  const copy = copyTo(statement)
   const databaseDone = new Promise<void>((resolve) => {
     let settled = false
     // node-postgres calls this on its active query at ReadyForQuery: after COPY's CommandComplete
@@ -62,5 +62,11 @@ export function copyCsvRecords({ connection, release, destroy }: PooledConnectio
     })
   })
   connection.query(copy)
+  return { copy, databaseDone }
+}
+
+export function copyCsvRecords(pooled: PooledConnection, selectSql: string): CopiedRecords {
+  const { copy, databaseDone } = copyOut(pooled, copyStatement(selectSql))
+  const records = new CrlfRecords()
   return { source: copy, records, rows: () => copy.rowCount || records.records, databaseDone }
 }

@@ -5,6 +5,7 @@ import { columnName, fieldsOf, type ResourceDefinition } from '../fields/model.j
 import { definitions } from '../models/index.js'
 import { idCellSql, kindCellSql, referenceCellSql, timestampCellSql } from './csv-cell-sql.js'
 import { neutralizeFormula } from './spreadsheet-safe.js'
+import { referenceValueSql, xlsxValueSql } from './xlsx-cell-sql.js'
 
 /**
  * The columns of a resource's CSV export, all derived from its field definitions: every field a
@@ -35,6 +36,8 @@ export type CsvColumn = {
    * has no SQL form (csv-cell-sql.ts). Built when asked: it names the model's columns.
    */
   sql?: () => string
+  /** The XLSX cell's value computed by PostgreSQL, for COPY (xlsx-cell-sql.ts); undefined when its kind has no SQL form. */
+  xlsxSql?: () => string
 }
 
 export type CsvColumns = {
@@ -83,7 +86,8 @@ function typedCell(def: FieldDef | undefined, text: (value: unknown) => string):
   if (kind === 'integer') return { typed: (value) => (isEmpty(value) ? null : Number(value)), format: 'integer' }
   if (kind === 'decimal') return { typed: (value) => (isEmpty(value) ? null : Number(value)), format: 'amount' }
   if (kind === 'boolean') return { typed: (value) => (isEmpty(value) ? null : Boolean(value)), format: 'boolean' }
-  return { typed: (value) => (isEmpty(value) ? null : text(value)), format: 'text' }
+  // An empty text (an empty list of days) is no cell, as an empty value is.
+  return { typed: (value) => (isEmpty(value) ? null : text(value) || null), format: 'text' }
 }
 
 export function csvColumns(definition: ResourceDefinition, resource: AppResource): CsvColumns {
@@ -109,12 +113,14 @@ export function csvColumns(definition: ResourceDefinition, resource: AppResource
         typed: (row) => typed(row[alias]),
         format,
         sql: kindCellSql(key.def.kind) && (() => referenceCellSql(keyKind, resource.columnSql(attribute))!),
+        xlsxSql: xlsxValueSql(key.def.kind, format) && (() => referenceValueSql(keyKind, format, resource.columnSql(attribute))!),
       })
     } else {
       attributes.push(attribute)
       const cell = presented(def)
       const { typed, format } = typedCell(def, cell)
       const cellSql = kindCellSql(def.kind)
+      const valueSql = xlsxValueSql(def.kind, format)
       columns.push({
         attribute,
         label: def.label,
@@ -122,6 +128,7 @@ export function csvColumns(definition: ResourceDefinition, resource: AppResource
         typed: (row) => typed(row[attribute]),
         format,
         sql: cellSql && (() => cellSql(resource.columnSql(attribute))),
+        xlsxSql: valueSql && (() => valueSql(resource.columnSql(attribute))),
       })
     }
   }
@@ -139,6 +146,7 @@ export function csvColumns(definition: ResourceDefinition, resource: AppResource
       typed: (row) => typed(row[attribute]),
       format: attribute === 'id' ? 'integer' : 'timestamp',
       sql: () => cellSql(resource.columnSql(attribute)),
+      xlsxSql: () => resource.columnSql(attribute),
     })
   }
   return { columns, attributes, computed }

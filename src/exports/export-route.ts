@@ -5,23 +5,25 @@ import { stringify as stringifySync } from 'csv-stringify/sync'
 import type { Request, RequestHandler, Response } from 'express'
 import QueryStream from 'pg-query-stream'
 import type { Logger } from 'pino'
-import { Op, type Sequelize } from 'sequelize'
+import { Op, type Sequelize, type WhereOptions } from 'sequelize'
 import { BulkLimitReached, bulkShareOf, type BulkTicket } from '../db/bulk-share.js'
-import type { AppResource } from '../panel/adapter/app-resource.js'
+import type { AppResource, Sort } from '../panel/adapter/app-resource.js'
 import { listSort } from '../panel/actions/list-action.js'
 import { searchText, UnknownFieldError } from '../panel/list-query.js'
 import type { ResourceDefinition } from '../fields/model.js'
 import { copyCsvRecords, copySelectSql, type CopiedRecords, type PooledConnection } from './copy-csv.js'
 import { csvColumns, type CsvColumn } from './csv-columns.js'
 import { recordExport, type ExportEntry } from './record-export.js'
+import { copyXlsxFile } from './copy-xlsx.js'
+import { xlsxSelectSql } from './xlsx-cell-sql.js'
 import { xlsxWriter } from './xlsx-writer.js'
 
 /**
  * GET /admin/exports/<Resource>.csv?<the list's query> (and .xlsx): the rows the list matches for
  * this user (its filters, its sort, its row scope; all pages), streamed from a database cursor
  * through a CSV writer or an XLSX workbook writer, so memory stays flat however many rows there are;
- * a CSV on PostgreSQL streams from COPY instead, every cell computed in SQL (copy-csv.ts), the same
- * bytes several times faster. `ids=1,2,3` (or `recordIds=`) exports a selection. A client that
+ * on PostgreSQL both stream from COPY instead, every cell computed in SQL (copy-csv.ts,
+ * copy-xlsx.ts), the same file several times faster. `ids=1,2,3` (or `recordIds=`) exports a selection. A client that
  * disconnects stops the query. Every export, finished or not, is an entry in the change history
  * with its row count.
  */
@@ -35,13 +37,33 @@ type Options = {
   sequelize: Sequelize
   logger: Logger
   /**
-   * A CSV streams from COPY (when every column has an SQL form). Not on the embedded database: its
+   * The file streams from COPY (when every column has an SQL form). Not on the embedded database: its
    * COPY runs to the end in one go, holding its only backend and buffering the file for a slow
    * client, where the cursor lets other requests in between its batches.
    */
   copy?: boolean
   /** A client that reads nothing for this long is cut off: the export's connection goes back to the pool (EXPORT_WRITE_TIMEOUT_SECONDS). */
   writeTimeoutMs?: number
+}
+
+/** A COPY's records under the CSV's byte order mark and header row (sent with the first record, as the row path does). */
+function copiedFile(columns: CsvColumn[], copied: CopiedRecords): FileStreams {
+  const header = Buffer.from(stringifySync([columns.map((column) => column.label)], CSV_OPTIONS))
+  let headerSent = false
+  const file = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      if (!headerSent) {
+        headerSent = true
+        this.push(header)
+      }
+      done(null, chunk)
+    },
+    flush(done) {
+      if (!headerSent) this.push(header)
+      done()
+    },
+  })
+  return { source: copied.source, stages: [copied.records, file], output: file, databaseDone: copied.databaseDone, rows: copied.rows }
 }
 
 /** How a format turns the rows into a file: the cells of a row, and the stream that writes them. */
@@ -53,6 +75,11 @@ type ExportFormat = {
   cells: (columns: CsvColumn[]) => (row: Record<string, unknown>) => unknown[]
   /** The pipeline's last stage (taking rows of cells) and what it makes of them (piped to the response). */
   writer: (columns: CsvColumn[], definition: ResourceDefinition) => { sink: Writable; output: Readable }
+  /** The file from PostgreSQL's COPY instead: its SELECT (undefined when a column has no SQL form), and the streams around the COPY. */
+  copy: {
+    selectSql: (resource: AppResource, columns: CsvColumn[], where: WhereOptions, sort: Sort) => string | undefined
+    file: (pooled: PooledConnection, selectSql: string, columns: CsvColumn[], definition: ResourceDefinition) => FileStreams
+  }
 }
 
 // RFC 4180: CRLF between records; a cell with a comma, quote or line break is quoted.
@@ -67,6 +94,7 @@ const CSV: ExportFormat = {
     const csv = stringify(CSV_OPTIONS)
     return { sink: csv, output: csv }
   },
+  copy: { selectSql: copySelectSql, file: (pooled, selectSql, columns) => copiedFile(columns, copyCsvRecords(pooled, selectSql)) },
 }
 
 const XLSX: ExportFormat = {
@@ -78,6 +106,7 @@ const XLSX: ExportFormat = {
     const output = new PassThrough()
     return { sink: xlsxWriter(columns, output, definition.table), output }
   },
+  copy: { selectSql: xlsxSelectSql, file: (pooled, selectSql, columns, definition) => copyXlsxFile(pooled, selectSql, columns, definition.table) },
 }
 
 type PgConnection = PooledConnection['connection']
@@ -163,7 +192,7 @@ function exportRoute({ resource, definition, sequelize, logger, copy = false, wr
     const search = searchText(query.q)
     const where = resource.whereFor(filters as Record<string, unknown>, currentAdmin, ids && { id: { [Op.in]: ids } }, search)
     const { columns, attributes, computed } = csvColumns(definition, resource)
-    const copySql = copy && format === CSV ? copySelectSql(resource, columns, where, sort) : undefined
+    const copySql = copy ? format.copy.selectSql(resource, columns, where, sort) : undefined
     const sql = resource.selectAllSql(where, sort, attributes, computed)
 
     const entry: ExportEntry = {
@@ -236,9 +265,9 @@ function exportRoute({ resource, definition, sequelize, logger, copy = false, wr
         ticket.end()
         throw error
       }
-      const copied = copyCsvRecords(pooled, copySql)
-      void copied.databaseDone.finally(() => ticket.end())
-      return sendFile(req, res, entry, copiedFile(columns, copied))
+      const file = format.copy.file(pooled, copySql, columns, definition)
+      void file.databaseDone.finally(() => ticket.end())
+      return sendFile(req, res, entry, file)
     }
     let rows: QueryStream
     try {
@@ -295,26 +324,6 @@ function exportRoute({ resource, definition, sequelize, logger, copy = false, wr
     })
     const { sink, output } = format.writer(columns, definition)
     sendFile(req, res, entry, { source: rows, stages: [toCells, sink], output, databaseDone, rows: () => written })
-  }
-
-  /** A COPY's records under the CSV's byte order mark and header row (sent with the first record, as the row path does). */
-  function copiedFile(columns: CsvColumn[], copied: CopiedRecords): FileStreams {
-    const header = Buffer.from(stringifySync([columns.map((column) => column.label)], CSV_OPTIONS))
-    let headerSent = false
-    const file = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        if (!headerSent) {
-          headerSent = true
-          this.push(header)
-        }
-        done(null, chunk)
-      },
-      flush(done) {
-        if (!headerSent) this.push(header)
-        done()
-      },
-    })
-    return { source: copied.source, stages: [copied.records, file], output: file, databaseDone: copied.databaseDone, rows: copied.rows }
   }
 
   /**

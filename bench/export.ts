@@ -5,7 +5,7 @@ import { createApp, createLogger } from '../src/app/app.js'
 import { parseConfig } from '../src/config/env.js'
 import { openDatabase } from '../src/db/database.js'
 import { copySelectSql, copyStatement } from '../src/exports/copy-csv.js'
-import { xlsxCopyStatement } from '../src/exports/copy-xlsx.js'
+import { XLSX_COPY_SETTINGS, xlsxCopyStatement } from '../src/exports/copy-xlsx.js'
 import { csvColumns, type CsvColumn } from '../src/exports/csv-columns.js'
 import { xlsxSelectSql } from '../src/exports/xlsx-cell-sql.js'
 import { listSort } from '../src/panel/actions/list-action.js'
@@ -108,6 +108,8 @@ export async function bareCopy(sql: string, format: 'csv' | 'xlsx' = 'csv', sink
   const client = new pg.Client({ connectionString: benchUrl })
   await client.connect()
   try {
+    // As the server runs it (copy-xlsx.ts).
+    if (format === 'xlsx') for (const [name, value] of XLSX_COPY_SETTINGS) await client.query(`SET ${name} = ${value}`)
     const started = performance.now()
     const stream = client.query(copyTo(format === 'csv' ? copyStatement(sql) : xlsxCopyStatement(sql)))
     let bytes = 0

@@ -14,7 +14,7 @@ import type { ResourceDefinition } from '../fields/model.js'
 import { copyCsvRecords, copySelectSql, type CopiedRecords, type PooledConnection } from './copy-csv.js'
 import { csvColumns, type CsvColumn } from './csv-columns.js'
 import { recordExport, type ExportEntry } from './record-export.js'
-import { copyXlsxFile } from './copy-xlsx.js'
+import { copyXlsxFile, XLSX_COPY_SETTINGS } from './copy-xlsx.js'
 import { xlsxSelectSql } from './xlsx-cell-sql.js'
 import { xlsxWriter } from './xlsx-writer.js'
 
@@ -79,6 +79,8 @@ type ExportFormat = {
   copy: {
     selectSql: (resource: AppResource, columns: CsvColumn[], where: WhereOptions, sort: Sort) => string | undefined
     file: (pooled: PooledConnection, selectSql: string, columns: CsvColumn[], definition: ResourceDefinition) => FileStreams
+    /** Planner settings for the COPY's statement (name, value), reset after it. */
+    settings?: [string, string][]
   }
 }
 
@@ -106,7 +108,7 @@ const XLSX: ExportFormat = {
     const output = new PassThrough()
     return { sink: xlsxWriter(columns, output, definition.table), output }
   },
-  copy: { selectSql: xlsxSelectSql, file: (pooled, selectSql, columns, definition) => copyXlsxFile(pooled, selectSql, columns, definition.table) },
+  copy: { selectSql: xlsxSelectSql, file: (pooled, selectSql, columns, definition) => copyXlsxFile(pooled, selectSql, columns, definition.table), settings: XLSX_COPY_SETTINGS },
 }
 
 type PgConnection = PooledConnection['connection']
@@ -246,12 +248,14 @@ function exportRoute({ resource, definition, sequelize, logger, copy = false, wr
     }
     const { statementTimeoutMs } = share.settings
     if (copySql) {
-      // One statement, as long as the download: the bulk timeout for it, the connection's own after.
+      // One statement, as long as the download: the bulk timeout for it (and the format's planner
+      // settings), the connection's own after.
+      const settings = [...(statementTimeoutMs ? [['statement_timeout', String(Math.floor(statementTimeoutMs))]] : []), ...(format.copy.settings ?? [])]
       const pooled: PooledConnection = {
         connection,
         release: () =>
-          statementTimeoutMs
-            ? connection.query('RESET statement_timeout').then(
+          settings.length
+            ? connection.query(settings.map(([name]) => `RESET ${name}`).join('; ')).then(
                 () => connectionManager.releaseConnection(connection),
                 () => connectionManager.destroyConnection(connection).catch(() => undefined),
               )
@@ -259,7 +263,7 @@ function exportRoute({ resource, definition, sequelize, logger, copy = false, wr
         destroy: () => connectionManager.destroyConnection(connection),
       }
       try {
-        if (statementTimeoutMs) await connection.query(`SET statement_timeout = ${Math.floor(statementTimeoutMs)}`)
+        if (settings.length) await connection.query(settings.map(([name, value]) => `SET ${name} = ${value}`).join('; '))
       } catch (error) {
         await connectionManager.destroyConnection(connection).catch(() => undefined)
         ticket.end()

@@ -92,15 +92,25 @@ function cellXmlSql(column: CsvColumn, letter: string, value: string, row: strin
 }
 
 /**
+ * Where a cell's row number goes, until the row is numbered: a character no value can hold (every
+ * text drops it, escapedSql), so one replace() puts the number in.
+ */
+const ROW_NUMBER_MARK = `E'\\x01'`
+
+/**
  * The SELECT of the worksheet's rows, one text column each, in the list's order: row numbers
- * from 2 (the header is row 1), counted over the sorted rows. Undefined when a column has no SQL form.
+ * from 2 (the header is row 1), counted over the sorted rows. Each row's cells are computed below
+ * the numbering, with a mark for the row number: there PostgreSQL computes them in its parallel
+ * workers, as it does the CSV's cells, where the row_number() window above them runs in one
+ * process only (measured: the cells computed above it took 6 times the CSV's time). Undefined
+ * when a column has no SQL form.
  */
 export function xlsxSelectSql(resource: AppResource, columns: CsvColumn[], where: WhereOptions, sort: Sort): string | undefined {
   if (!columns.every((column) => column.xlsxSql)) return undefined
-  const sorted = resource.selectAllSql(where, sort, [], new Map(columns.map((column, i) => [`value_${i}`, column.xlsxSql!()])))
-  const cells = columns.map((column, i) => `COALESCE(${cellXmlSql(column, columnLetters(i), `"numbered"."value_${i}"`, '"numbered"."n"')}, '')`)
+  const cells = columns.map((column, i) => `COALESCE(${cellXmlSql(column, columnLetters(i), `(${column.xlsxSql!()})`, ROW_NUMBER_MARK)}, '')`).join(' || ')
+  const sorted = resource.selectAllSql(where, sort, [], new Map([['cells', cells]]))
   return (
-    `SELECT '<row r="' || "numbered"."n" || '">' || ${cells.join(' || ')} || '</row>' ` +
-    `FROM (SELECT (row_number() OVER () + 1)::text AS "n", "sorted".* FROM (${sorted}) AS "sorted") AS "numbered"`
+    `SELECT '<row r="' || "numbered"."n" || '">' || replace("numbered"."cells", ${ROW_NUMBER_MARK}, "numbered"."n") || '</row>' ` +
+    `FROM (SELECT (row_number() OVER () + 1)::text AS "n", "sorted"."cells" FROM (${sorted}) AS "sorted") AS "numbered"`
   )
 }

@@ -246,7 +246,7 @@ try {
       `${(run.bytes / 1024 ** 2).toFixed(1)} MB in ${(run.totalMs / 1000).toFixed(2)} s, first byte after ${run.firstByteMs.toFixed(0)} ms; server RSS ${exported.beforeMb.toFixed(0)} MB before, ` +
       `peak ${exported.peakMb.toFixed(0)} MB during it and ${duringExport.peakMb.toFixed(0)} MB while exports ran back to back (${exportsDone.completed} completed, ${exportsDone.failed} failed) under the list measurement.`,
   )
-  // The XLSX export (issue #28): the same full download as a workbook, streamed through exceljs.
+  // The XLSX export (issue #28): the same full download as a workbook, streamed from COPY (copy-xlsx.ts).
   log('XLSX export (full, unfiltered, as an admin)…')
   const xlsxExport = await withRssPeak(app.child.pid!, () => downloadExport(app!.url, { path: '/admin/exports/Client.xlsx', headers: adminHeaders }))
   if (xlsxExport.result.status !== 200) throw new Error(`XLSX export: HTTP ${xlsxExport.result.status}`)

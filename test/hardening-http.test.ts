@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { runInNewContext } from 'node:vm'
 import path from 'node:path'
@@ -17,20 +16,10 @@ import { ConfigError, parseConfig } from '../src/config/env.js'
 import { hashPassword } from '../src/auth/password-hashing.js'
 import { defineModels } from '../src/models/index.js'
 import { api, createTestDatabase, PASSWORD, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
+import { listen, loginCookie, type Listening } from './helpers/raw-http.js'
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js'
 
 const MB = 1024 * 1024
-
-const loginCookie = async (url: string, email: string) => {
-  const response = await fetch(`${url}/admin/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ email, password: PASSWORD }),
-  })
-  assert.equal(response.status, 302, `log in as ${email}`)
-  return response.headers.get('set-cookie')!.split(';')[0]
-}
 
 type Answer = { status: number; body: string; sentBytes: number; ms: number }
 
@@ -179,16 +168,16 @@ describe('a real server process under attack', () => {
 describe('login limits', () => {
   let t: TestApp
   let base: string
+  let listening: Listening
   let listener: http.Server
   before(async () => {
     t = await startTestApp({ trustProxy: '1' })
-    listener = t.app.listen(0)
-    await new Promise<void>((resolve) => listener.once('listening', () => resolve()))
-    base = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`
+    listening = await listen(t.app)
+    ;({ base, server: listener } = listening)
   })
   after(async () => {
-    await new Promise((resolve) => listener.close(resolve))
-    await t.close()
+    await listening?.close()
+    await t?.close()
   })
 
   const attempt = (path: string, email: string, password: string, address: string) =>
@@ -252,16 +241,16 @@ describe('login limits', () => {
 describe('pages, origins and sessions', () => {
   let t: TestApp
   let base: string
+  let listening: Listening
   let listener: http.Server
   before(async () => {
     t = await startTestApp()
-    listener = t.app.listen(0)
-    await new Promise<void>((resolve) => listener.once('listening', () => resolve()))
-    base = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`
+    listening = await listen(t.app)
+    ;({ base, server: listener } = listening)
   })
   after(async () => {
-    await new Promise((resolve) => listener.close(resolve))
-    await t.close()
+    await listening?.close()
+    await t?.close()
   })
 
   test('8. a user name that closes the script block stays inert text; no inline script without the nonce', async () => {

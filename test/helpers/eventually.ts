@@ -12,3 +12,17 @@ export async function eventually<T>(read: () => Promise<T>, timeout = 5_000): Pr
   }
   return value
 }
+
+/**
+ * Waits for `promise` for at most `timeout` ms. The deadline's timer is cleared as soon as the
+ * promise settles: a timer left pending keeps the test file's process alive until it fires (one
+ * such 60 s deadline once kept a finished file running for a minute).
+ */
+export async function settledWithin(promise: Promise<unknown>, timeout: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, timeout)))])
+  } finally {
+    clearTimeout(timer)
+  }
+}

@@ -5,7 +5,7 @@ import { test } from 'node:test'
 import ts from 'typescript'
 
 /**
- * The layers of src/, lowest first (README, "Where things are"). A file may import its own layer
+ * The layers of src/, lowest first (README, "How it is put together"). A file may import its own layer
  * and the layers before it, never a later one: definitions stay data, models know nothing of the
  * panel, the panel kit never reaches into a resource, and only the app composes resources.
  * A pattern ending in / is a folder; `*` stands for one path segment.

@@ -10,7 +10,7 @@ import { senderNameDefinition } from './sender-name/sender-name.fields.js'
  * the change history (record types, titles, labels, the home page's latest changes) and the role ×
  * action tests read. Adding a resource is its definition file, its entry here, its options file
  * (`<folder>/<folder>.resource.ts`, found by the name: see resourceFolder) and its generated
- * migration (README, "Add a resource").
+ * migration (docs/adding-a-resource.md).
  *
  * Data only, like the definitions: the models layer reads it, so it imports nothing above them.
  */

@@ -31,6 +31,7 @@ import { passwordStampSql } from '../auth/password-stamp.js'
 import { PostgresThrottleStore } from '../auth/throttle-store.js'
 import type { AppConfig } from '../config/env.js'
 import type { Database } from '../db/database.js'
+import { bulkShareOf } from '../db/bulk-share.js'
 import { collapseSlashes } from '../http/canonical-path.js'
 import { closeUnreadBodies, FORM_MAX_BYTES, limitRequestBodies, LOGIN_MAX_BYTES } from '../http/request-bodies.js'
 import { refuseCrossSiteWrites } from '../http/same-origin.js'
@@ -88,6 +89,8 @@ const toStoredAccount = (row: Record<string, any>): StoredAccount => ({
 })
 
 /** Answered with JSON (401 when logged out), never a redirect to the login page. */
+/** Paths of bulk work (downloads, uploads, bulk edits), which yield to everything else. */
+const isBulkWork = (path: string) => /^\/(exports|imports)\//i.test(path) || /^\/api\/resources\/[^/]+\/bulk\//i.test(path)
 const isApiRequest = (req: Request) => req.originalUrl.startsWith('/admin/api/') || req.originalUrl.startsWith('/admin/exports/') || req.originalUrl.startsWith('/admin/imports/')
 
 const logoutPage = (logoutPath: string, rootPath: string) =>
@@ -157,6 +160,13 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   // First: any answer given before its request's body was read closes the connection.
   app.use(closeUnreadBodies)
   app.use(collapseSlashes)
+  // Every other request under /admin is someone waiting on a click: bulk streams yield to it.
+  const interactive = bulkShareOf(db.sequelize).interactive
+  app.use('/admin', (req, res, next) => {
+    if (isBulkWork(req.path)) return next()
+    res.once('close', interactive.started())
+    next()
+  })
   app.use(issueCspNonce)
 
   app.use(

@@ -1,4 +1,5 @@
 import type { Sequelize, Transaction } from 'sequelize'
+import { InteractiveFirst } from './interactive-first.js'
 
 /**
  * The share of the server that bulk work may take, so one person's export, import, "all matching"
@@ -167,6 +168,9 @@ export function createBulkShare(sequelize: Sequelize, settings: BulkShareSetting
         },
       }
     },
+
+    /** Interactive requests in flight, which bulk streams yield to (interactive-first.ts). */
+    interactive: new InteractiveFirst(),
 
     /** How much bulk work runs now (tests and logs). */
     usage: () => ({ connections: held, waiting: waiting.length, export: total('export'), import: total('import'), bulkEdit: total('bulkEdit') }),

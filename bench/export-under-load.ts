@@ -1,0 +1,33 @@
+/**
+ * List page 1 while full CSV exports run back to back, against list page 1 idle, on the built
+ * server at BENCH_CLIENTS (issue #25: everyone else's list p99 ≤ 2× idle while one user exports).
+ * A quicker loop than `npm run bench` for tuning how bulk work yields to interactive requests:
+ * `BENCH_CLIENTS=1000000 BENCH_SECONDS=10 npx tsx bench/export-under-load.ts` (the database must be
+ * seeded by an earlier `npm run bench` with the same BENCH_CLIENTS). Extra server settings can be
+ * passed as BENCH_APP_ENV='NAME=value NAME=value'.
+ */
+import { login, proxyHeaders, startApp } from './app-server.js'
+import { whileExporting } from './export.js'
+import { measure } from './load.js'
+import { buildIfNeeded } from './processes.js'
+import { firstAdminEmail } from './seed.js'
+
+const extraEnv = Object.fromEntries((process.env.BENCH_APP_ENV ?? '').split(' ').filter(Boolean).map((pair) => pair.split('=') as [string, string]))
+await buildIfNeeded()
+const app = await startApp(extraEnv)
+try {
+  const headers = { cookie: await login(app.url, firstAdminEmail), ...proxyHeaders }
+  const list = { path: '/admin/api/resources/Client/actions/list?page=1', headers }
+  const idle = await measure(app.url, list)
+  const busy = await whileExporting(app.url, { path: '/admin/exports/Client.csv', headers }, () => measure(app.url, list))
+  const exports = busy.exports()
+  const rows = [
+    ['list page 1, idle', idle.rps.toFixed(0), idle.p50.toFixed(1), idle.p99.toFixed(1), '–'],
+    ['list page 1, exports running', busy.measured.rps.toFixed(0), busy.measured.p50.toFixed(1), busy.measured.p99.toFixed(1), `${(busy.measured.p99 / idle.p99).toFixed(1)}×`],
+  ]
+  console.log('| scenario | req/s | p50 ms | p99 ms | p99 vs idle |\n|---|---:|---:|---:|---:|')
+  for (const row of rows) console.log(`| ${row.join(' | ')} |`)
+  console.log(`exports meanwhile: ${exports.completed} completed, ${exports.failed} failed; server env: ${JSON.stringify(extraEnv)}`)
+} finally {
+  await app.stop()
+}

@@ -30,6 +30,25 @@ export class InteractiveFirst {
     return this.inFlight > 0
   }
 
+  /**
+   * For a loop of bulk work (checking rows, writing chunks): call it between pieces. It lets other
+   * requests in (setImmediate) and, once a slice of work is done while someone waits, pauses for
+   * as long as the slice took.
+   */
+  pacer(now = () => performance.now()): () => Promise<void> {
+    let sliceStart = now()
+    return async () => {
+      const worked = now() - sliceStart
+      if (worked >= SLICE_MS && this.busy) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(worked, MAX_PAUSE_MS)))
+        sliceStart = now()
+        return
+      }
+      await new Promise((resolve) => setImmediate(resolve))
+      if (worked >= SLICE_MS) sliceStart = now()
+    }
+  }
+
   /** A stage for a bulk stream: passes every chunk on unchanged, pausing as described above (`now` is the clock its work is timed by). */
   pacing(now = () => performance.now()): Transform {
     let sliceStart = now()

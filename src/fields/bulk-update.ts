@@ -1,12 +1,14 @@
 import { Op, type Model, type ModelStatic, type Transaction, type WhereOptions } from 'sequelize'
+import { bulkShareOf } from '../db/bulk-share.js'
 import { fieldErrorsFrom } from './errors.js'
 import { kinds, type FieldDef } from './kinds.js'
 import { fieldMap, fieldsOf, type ResourceDefinition } from './model.js'
 
 /**
  * One change checked against many stored rows with the model's own rules (the same validators and
- * hooks, so the same messages as the form), then written with one set-based UPDATE instead of a
- * save per row. The database triggers still run per row: history entries, read-only currency.
+ * hooks, so the same messages as the form), then written with set-based UPDATEs of up to
+ * WRITE_CHUNK rows instead of a save per row, yielding to others' requests in between. The
+ * database triggers still run per row: history entries, read-only currency.
  */
 
 /** What a change does to one stored row: its per-field messages when a rule refuses it. */
@@ -26,6 +28,8 @@ export const ALREADY_SET = 'skipped: already set'
 
 /** Rows checked between two turns of the event loop (about 10 ms of work). */
 const YIELD_EVERY = 200
+/** Rows per UPDATE: between statements, others' requests come first (src/db/interactive-first.ts). */
+const WRITE_CHUNK = 1000
 
 /** The fields "Edit selected" offers, in form order. */
 export const bulkEditableFields = (definition: ResourceDefinition): [string, FieldDef][] =>
@@ -123,9 +127,10 @@ export async function checkRows(
   // Shared by every row: a referenced manager or product is looked up once, not once per row.
   const hookOptions = { transaction: options.transaction, referenceLookups: new Map(), fields: touched }
   const checks: RowCheck[] = []
+  // The checks are CPU work: others' requests come first.
+  const pace = bulkShareOf(model.sequelize!).interactive.pacer()
   for (const [i, row] of rows.entries()) {
-    // The checks are CPU work: let other requests through now and then.
-    if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve))
+    if (i % YIELD_EVERY === YIELD_EVERY - 1) await pace()
     const instance = model.build(asSet(row, fields), { isNewRecord: false, raw: true })
     instance.set(values)
     const everyRow = { ...options.everyRow }
@@ -148,8 +153,8 @@ export async function checkRows(
 }
 
 /**
- * Writes the rows checked as `update`: one UPDATE per distinct set of values (normally exactly
- * one), limited to `within` as well (the user's row scope), in the caller's transaction. The
+ * Writes the rows checked as `update`: UPDATEs of up to WRITE_CHUNK rows per distinct set of
+ * values (normally exactly one), limited to `within` as well (the user's row scope), in the caller's transaction. The
  * per-row hooks already ran in checkRows; the UPDATE skips them on purpose.
  */
 export async function writeRows(
@@ -167,14 +172,18 @@ export async function writeRows(
     groups.set(key, group)
   }
   let written = 0
+  const pace = bulkShareOf(model.sequelize!).interactive.pacer()
   for (const { values, ids } of groups.values()) {
-    const [count] = await model.update(values, {
-      where: { [Op.and]: [{ id: { [Op.in]: ids } }, within] },
-      hooks: false,
-      validate: false,
-      transaction,
-    })
-    written += count
+    for (let start = 0; start < ids.length; start += WRITE_CHUNK) {
+      const [count] = await model.update(values, {
+        where: { [Op.and]: [{ id: { [Op.in]: ids.slice(start, start + WRITE_CHUNK) } }, within] },
+        hooks: false,
+        validate: false,
+        transaction,
+      })
+      written += count
+      await pace()
+    }
   }
   return written
 }

@@ -1,5 +1,6 @@
 import type { CurrentAdmin } from 'adminjs'
 import type { Transaction } from 'sequelize'
+import { bulkShareOf } from '../db/bulk-share.js'
 import { isAdmin, resetsFor, valueRuleAgainst } from '../access/index.js'
 import { NOT_REACHABLE } from '../panel/actions/bulk-edit.js'
 import { changesSince, type ChangeSince } from '../panel/adapter/stale-version.js'
@@ -99,6 +100,8 @@ export function rowChecker(
   const formOrder = fieldsOf(definition).map(([name]) => name)
   const asText = new Map(formOrder.map((name) => [name, presented(fields.get(name)!)]))
   const context = { decimalComma: shape.decimalComma }
+  // The checks are CPU work: others' requests come first (src/db/interactive-first.ts).
+  const pace = bulkShareOf(model.sequelize!).interactive.pacer()
 
   return async function check(
     rows: string[][],
@@ -115,9 +118,8 @@ export function rowChecker(
     const stale: { checked: Checked; recordId: number; base: number }[] = []
     for (const [at, cells] of rows.entries()) {
       const i = first + at
-      // The checks are CPU work: let other requests through now and then.
       if (at % YIELD_EVERY === YIELD_EVERY - 1) {
-        await new Promise((resolve) => setImmediate(resolve))
+        await pace()
         signal?.throwIfAborted()
       }
       const errors: Record<string, string> = {}

@@ -1,4 +1,4 @@
-import { PassThrough, pipeline, Transform, type Readable, type Writable } from 'node:stream'
+import { PassThrough, Transform, type Readable, type Writable } from 'node:stream'
 import { flat, type CurrentAdmin } from 'adminjs'
 import { stringify } from 'csv-stringify'
 import { stringify as stringifySync } from 'csv-stringify/sync'
@@ -13,10 +13,11 @@ import { searchText, UnknownFieldError } from '../panel/list-query.js'
 import type { ResourceDefinition } from '../fields/model.js'
 import { copyCsvRecords, copySelectSql, type CopiedRecords, type PooledConnection } from './copy-csv.js'
 import { csvColumns, type CsvColumn } from './csv-columns.js'
-import { recordExport, type ExportEntry } from './record-export.js'
+import type { ExportEntry } from './record-export.js'
 import { copyXlsxFile, XLSX_COPY_SETTINGS } from './copy-xlsx.js'
 import { xlsxSelectSql } from './xlsx-cell-sql.js'
 import { xlsxWriter } from './xlsx-writer.js'
+import { refuse, sendFile, type FileStreams } from './send-file.js'
 
 /**
  * GET /admin/exports/<Resource>.csv?<the list's query> (and .xlsx): the rows the list matches for
@@ -113,18 +114,7 @@ const XLSX: ExportFormat = {
 
 type PgConnection = PooledConnection['connection']
 
-/** A file's streams: the query's rows (destroying it stops the query), the stages after it, and the stream the response reads. */
-type FileStreams = {
-  source: Readable
-  stages: Array<Transform | Writable>
-  output: Readable
-  /** Settles once the query is over and its connection is back in the pool (or closed). */
-  databaseDone: Promise<void>
-  /** Rows written so far (all of them once the source has ended). */
-  rows: () => number
-}
 
-const refuse = (res: Response, status: number, error: string, field?: string) => res.status(status).json({ error, ...(field && { field }) })
 
 /** `1,2,3` → [1, 2, 3]; undefined when not a list of record ids. */
 const parseIds = (raw: unknown): number[] | undefined => {
@@ -135,37 +125,12 @@ const parseIds = (raw: unknown): number[] | undefined => {
 const fileName = (definition: ResourceDefinition, format: ExportFormat) =>
   `${definition.table}-${new Date().toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-')}.${format.extension}`
 
-/**
- * Cuts the response off once the client has read nothing for `timeoutMs`: a download that is
- * opened and never read would otherwise keep its cursor, its transaction and its database
- * connection for as long as the client likes. Progress is a 'drain' (the client took what was
- * waiting), or nothing waiting at all.
- */
-function cutOffStalledClient(res: Response, timeoutMs: number, onCut: () => void) {
-  let lastProgress = Date.now()
-  const drained = () => (lastProgress = Date.now())
-  res.on('drain', drained)
-  const watchdog = setInterval(
-    () => {
-      if (!res.writableNeedDrain) return drained()
-      if (Date.now() - lastProgress < timeoutMs) return
-      clearInterval(watchdog)
-      onCut()
-      res.destroy()
-    },
-    Math.min(1000, Math.max(50, timeoutMs / 4)),
-  )
-  watchdog.unref()
-  res.once('close', () => {
-    clearInterval(watchdog)
-    res.off('drain', drained)
-  })
-}
 
 export const csvExportRoute = (options: Options) => exportRoute(options, CSV)
 export const xlsxExportRoute = (options: Options) => exportRoute(options, XLSX)
 
 function exportRoute({ resource, definition, sequelize, logger, copy = false, writeTimeoutMs = 30_000 }: Options, format: ExportFormat): RequestHandler {
+  const sending = (entry: ExportEntry) => ({ entry, fileName: fileName(definition, format), contentType: format.contentType, sequelize, logger, writeTimeoutMs })
   return (req, res, next) => exportFile(req, res).catch(next)
 
   async function exportFile(req: Request, res: Response) {
@@ -271,7 +236,7 @@ function exportRoute({ resource, definition, sequelize, logger, copy = false, wr
       }
       const file = format.copy.file(pooled, copySql, columns, definition)
       void file.databaseDone.finally(() => ticket.end())
-      return sendFile(req, res, entry, file)
+      return sendFile(req, res, file, sending(entry))
     }
     let rows: QueryStream
     try {
@@ -327,67 +292,6 @@ function exportRoute({ resource, definition, sequelize, logger, copy = false, wr
       },
     })
     const { sink, output } = format.writer(columns, definition)
-    sendFile(req, res, entry, { source: rows, stages: [toCells, sink], output, databaseDone, rows: () => written })
-  }
-
-  /**
-   * Streams a file to the response and puts the export on record. The response is not part of the
-   * pipeline: a query that fails before the first row still gets an answer. A client that goes
-   * away destroys the source, which stops the query.
-   */
-  function sendFile(req: Request, res: Response, entry: ExportEntry, file: FileStreams) {
-    let recorded = false
-    const record = async () => {
-      recorded = true
-      await file.databaseDone
-      entry.rows = file.rows()
-      await recordExport(sequelize, entry)
-    }
-    // The file ends only once its history entry is written: a complete download is always on
-    // record. (Right after the source, this waits for the query's end in either mode of stream.)
-    const onRecord = new Transform({
-      objectMode: true,
-      transform: (chunk, _encoding, done) => done(null, chunk),
-      flush: (done) => void record().then(() => done(), done),
-    })
-
-    res.status(200)
-    res.setHeader('Content-Type', format.contentType)
-    res.setHeader('Content-Disposition', `attachment; filename="${fileName(definition, format)}"`)
-    res.setHeader('Cache-Control', 'no-store')
-    // A reverse proxy (nginx) passes the file on as it comes instead of buffering all of it.
-    res.setHeader('X-Accel-Buffering', 'no')
-
-    let clientGone = false
-    res.on('close', () => {
-      if (res.writableFinished) return
-      clientGone = true
-      file.source.destroy(new Error('the client went away before the end of the file'))
-    })
-    cutOffStalledClient(res, writeTimeoutMs, () => req.log?.warn({ rows: file.rows(), writeTimeoutMs }, 'export cut off: the client stopped reading'))
-    file.output.pipe(res)
-    // While others' requests are in flight, the file comes at about half speed (interactive-first.ts).
-    const yieldingToOthers = bulkShareOf(sequelize).interactive.pacing()
-    pipeline([file.source, onRecord, yieldingToOthers, ...file.stages], async (error) => {
-      if (!error) return
-      await file.databaseDone
-      if (!res.headersSent && !clientGone) {
-        // Nothing was sent: the query itself failed (e.g. a filter value the column cannot hold).
-        file.output.unpipe(res)
-        for (const header of ['Content-Type', 'Content-Disposition', 'X-Accel-Buffering']) res.removeHeader(header)
-        const code = String((error as { code?: string }).code ?? '')
-        if (code.startsWith('22')) refuse(res, 400, `A filter value is not valid: ${error.message}`)
-        else {
-          req.log?.error({ err: error }, 'export failed')
-          refuse(res, 500, 'The export failed. Please try again.')
-        }
-        return
-      }
-      res.destroy()
-      req.log?.warn({ err: error, rows: file.rows() }, 'export stopped before its end')
-      if (recorded) return
-      entry.aborted = true
-      await record().catch((failure) => logger.error({ err: failure, entry }, 'could not record an export in the change history'))
-    })
+    sendFile(req, res, { source: rows, stages: [toCells, sink], output, databaseDone, rows: () => written }, sending(entry))
   }
 }

@@ -160,7 +160,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   // First: any answer given before its request's body was read closes the connection.
   app.use(closeUnreadBodies)
   app.use(collapseSlashes)
-  // Every other request under /admin is someone waiting on a click: bulk streams yield to it.
+  // Every other request under /admin is someone waiting on a click: bulk loops yield to it.
   const interactive = bulkShareOf(db.sequelize).interactive
   app.use('/admin', (req, res, next) => {
     if (isBulkWork(req.path)) return next()

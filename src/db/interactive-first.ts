@@ -1,16 +1,15 @@
-import { Transform } from 'node:stream'
-
 /** Bulk work runs this long between looks at whether someone is waiting. */
 const SLICE_MS = 20
-/** The longest single pause, so a stream never stalls long enough to look stalled. */
+/** The longest single pause. */
 const MAX_PAUSE_MS = 100
 
 /**
  * Interactive work first (issue #25), by design: while anyone's interactive request (a list, a
- * form, a login) is in flight on this process, a bulk stream (an export's rows) pauses after each
- * slice of its work for as long as that slice took, so it takes about half of the CPU it would
- * otherwise share with them. The pause also holds back its query: the stream stops reading, and
- * PostgreSQL's backend waits on the full socket. With nobody else busy it runs at full speed.
+ * form, a login) is in flight on this process, a bulk loop (a bulk edit's or an import's row
+ * checks and write statements) pauses after each slice of its work for as long as that slice
+ * took, so it takes about half of the CPU and database time it would otherwise share with them.
+ * With nobody else busy it runs at full speed. Not used for exports: pausing a COPY stream only
+ * made its rows arrive in bursts that held the event loop longer (bench/export-under-load.ts).
  */
 export class InteractiveFirst {
   private inFlight = 0
@@ -47,28 +46,5 @@ export class InteractiveFirst {
       await new Promise((resolve) => setImmediate(resolve))
       if (worked >= SLICE_MS) sliceStart = now()
     }
-  }
-
-  /** A stage for a bulk stream: passes every chunk on unchanged, pausing as described above (`now` is the clock its work is timed by). */
-  pacing(now = () => performance.now()): Transform {
-    let sliceStart = now()
-    return new Transform({
-      objectMode: true,
-      // Nothing read ahead while it pauses: the source is held back at once.
-      writableHighWaterMark: 1,
-      readableHighWaterMark: 1,
-      transform: (chunk, _encoding, done) => {
-        const worked = now() - sliceStart
-        if (worked < SLICE_MS) return done(null, chunk)
-        if (!this.busy) {
-          sliceStart = now()
-          return done(null, chunk)
-        }
-        setTimeout(() => {
-          sliceStart = now()
-          done(null, chunk)
-        }, Math.min(worked, MAX_PAUSE_MS))
-      },
-    })
   }
 }

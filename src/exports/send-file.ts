@@ -2,12 +2,11 @@ import { pipeline, Transform, type Readable, type Writable } from 'node:stream'
 import type { Request, Response } from 'express'
 import type { Logger } from 'pino'
 import type { Sequelize } from 'sequelize'
-import { bulkShareOf } from '../db/bulk-share.js'
 import { recordExport, type ExportEntry } from './record-export.js'
 
 /**
  * The download half of an export: a file's streams sent to the response, cut off when the client
- * stops reading, paced behind others' requests, and put on record in the change history.
+ * stops reading, and put on record in the change history.
  */
 
 /** A file's streams: the query's rows (destroying it stops the query), the stages after it, and the stream the response reads. */
@@ -97,9 +96,7 @@ export function sendFile(req: Request, res: Response, file: FileStreams, sending
   })
   cutOffStalledClient(res, writeTimeoutMs, () => req.log?.warn({ rows: file.rows(), writeTimeoutMs }, 'export cut off: the client stopped reading'))
   file.output.pipe(res)
-  // While others' requests are in flight, the file comes at about half speed (interactive-first.ts).
-  const yieldingToOthers = bulkShareOf(sequelize).interactive.pacing()
-  pipeline([file.source, onRecord, yieldingToOthers, ...file.stages], async (error) => {
+  pipeline([file.source, onRecord, ...file.stages], async (error) => {
     if (!error) return
     await file.databaseDone
     if (!res.headersSent && !clientGone) {

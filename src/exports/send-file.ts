@@ -65,6 +65,16 @@ function cutOffStalledClient(res: Response, timeoutMs: number, onCut: () => void
  * away destroys the source, which stops the query.
  */
 export function sendFile(req: Request, res: Response, file: FileStreams, sending: Sending) {
+  try {
+    startSending(req, res, file, sending)
+  } catch (error) {
+    // The query already runs: left without a reader, its backend would wait on a full socket for good.
+    file.source.destroy(error as Error)
+    throw error
+  }
+}
+
+function startSending(req: Request, res: Response, file: FileStreams, sending: Sending) {
   const { entry, sequelize, logger, writeTimeoutMs } = sending
   let recorded = false
   const record = async () => {

@@ -13,6 +13,7 @@ import type { Page } from 'playwright-core'
 import { seriousViolations } from '../helpers/axe.js'
 import { SCREENSHOTS, browserSuite, waitForUrl } from '../helpers/browser.js'
 import { createClient, type TestApp } from '../helpers/harness.js'
+import { eventuallyHolds } from '../helpers/eventually.js'
 
 const e2e = browserSuite({ watch: { foreignRequests: false }, journeyTimeout: 240_000 })
 const { journey } = e2e
@@ -44,19 +45,6 @@ before(async () => {
 })
 
 after(() => e2e.close())
-
-/** Retries an assertion until it holds (the list renders after its request), for up to 15 s. */
-async function eventually(assertion: () => Promise<void>, timeout = 15_000) {
-  const end = Date.now() + timeout
-  for (;;) {
-    try {
-      return await assertion()
-    } catch (error) {
-      if (Date.now() > end) throw error
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
-}
 
 const focused = () => page.evaluate(() => (document.activeElement as HTMLElement | null)?.getAttribute('data-testid') ?? document.activeElement?.tagName ?? '')
 const focusRing = () => page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)
@@ -94,12 +82,12 @@ async function assertNoSeriousViolations(where: string) {
 async function filterByFromRow(rowId: string, column: string, screenshot?: string) {
   await tabTo(`row-actions-${rowId}`, { limit: 4 })
   await page.keyboard.press('Enter')
-  await eventually(async () => assert.notEqual(await focused(), `row-actions-${rowId}`, 'the menu takes the focus'))
+  await eventuallyHolds(async () => assert.notEqual(await focused(), `row-actions-${rowId}`, 'the menu takes the focus'))
   await arrowTo(`filter-by-${column}`)
   if (screenshot) await page.screenshot({ path: path.join(SCREENSHOTS, screenshot) })
   await page.keyboard.press('Enter')
   // The new chip's remove button has the focus: the keyboard user goes on from there.
-  await eventually(async () => assert.equal(await page.evaluate(() => document.activeElement?.closest('[data-testid^=chip-]')?.getAttribute('data-testid')), `chip-${column}`))
+  await eventuallyHolds(async () => assert.equal(await page.evaluate(() => document.activeElement?.closest('[data-testid^=chip-]')?.getAttribute('data-testid')), `chip-${column}`))
 }
 
 /** Tabs down to the first row whose login is in `wanted`, answering its id. */
@@ -127,7 +115,7 @@ describe('lists without a mouse, and on a phone', () => {
     await page.keyboard.type('acme')
     await page.keyboard.press('Enter')
     await waitForUrl(page, /q=acme/)
-    await eventually(async () => assert.equal(await countLine(), `${ACME} of ${ACME + OTHERS} clients`))
+    await eventuallyHolds(async () => assert.equal(await countLine(), `${ACME} of ${ACME + OTHERS} clients`))
 
     // Two chips from rows' menus ("Filter by …"), no drawer: Currency not set, then Delivery Status Active.
     const rowId = await tabToRowOf(matching)
@@ -135,11 +123,11 @@ describe('lists without a mouse, and on a phone', () => {
     await filterByFromRow(rowId, 'currency', 'list-row-menu-1440.png')
     await page.getByTestId('chip-currency').getByText('Currency: not set').waitFor()
     await waitForUrl(page, /filters\.currency=__FORM_VALUE_NULL__/)
-    await eventually(async () => assert.equal(await countLine(), `82 of ${ACME + OTHERS} clients`))
+    await eventuallyHolds(async () => assert.equal(await countLine(), `82 of ${ACME + OTHERS} clients`))
     const secondRow = await tabToRowOf(matching)
     await filterByFromRow(secondRow, 'deliveryStatus')
     await page.getByTestId('chip-deliveryStatus').getByText('Delivery Status: Active').waitFor()
-    await eventually(async () => assert.equal(await countLine(), `${matching.length} of ${ACME + OTHERS} clients`))
+    await eventuallyHolds(async () => assert.equal(await countLine(), `${matching.length} of ${ACME + OTHERS} clients`))
     assert.equal(await page.getByTestId('filter-drawer').count(), 0, 'the drawer never opened')
 
     // 50 per page: the page-size select, changed with the arrow keys.
@@ -147,7 +135,7 @@ describe('lists without a mouse, and on a phone', () => {
     await page.keyboard.press('ArrowDown')
     await page.keyboard.press('ArrowDown')
     await waitForUrl(page, /perPage=50/)
-    await eventually(async () => assert.equal((await logins()).length, 50))
+    await eventuallyHolds(async () => assert.equal((await logins()).length, 50))
 
     // Three more columns: the chooser's menu, arrow keys and Space; Esc closes it.
     await tabTo('columns-button', { back: true })
@@ -157,11 +145,11 @@ describe('lists without a mouse, and on a phone', () => {
       await page.keyboard.press('Space')
     }
     await page.keyboard.press('Escape')
-    await eventually(async () => assert.equal(await page.getByTestId('columns-button').getAttribute('aria-expanded'), 'false'))
+    await eventuallyHolds(async () => assert.equal(await page.getByTestId('columns-button').getAttribute('aria-expanded'), 'false'))
     assert.equal(await focused(), 'columns-button', 'Esc gives the focus back to the button')
     const head = page.locator('[data-css=Client-table-head]')
     for (const label of ['Phone', 'Country', 'E-mail']) await head.getByText(label, { exact: true }).waitFor()
-    await eventually(async () => {
+    await eventuallyHolds(async () => {
       const stored = await (await page.request.get(`${base}/api/list-preferences/Client`)).json()
       assert.deepEqual(stored.columns.slice(-3), ['phone', 'country', 'email'])
       assert.equal(stored.perPage, 50)
@@ -174,7 +162,7 @@ describe('lists without a mouse, and on a phone', () => {
     await tabTo('select-all-matching', { back: true })
     await page.keyboard.press('Enter')
     await page.getByTestId('selection-bar').getByText(`All ${matching.length} matching selected`).waitFor()
-    await eventually(async () => assert.match(await focused(), /^matching-action-/, 'the focus moves on to the actions for all matching'))
+    await eventuallyHolds(async () => assert.match(await focused(), /^matching-action-/, 'the focus moves on to the actions for all matching'))
     await tabTo('matching-action-exportCsv', { limit: 3 })
     await page.keyboard.press('Enter')
     await page.getByTestId('export-csv-download').waitFor()
@@ -188,7 +176,7 @@ describe('lists without a mouse, and on a phone', () => {
 
     // Esc closes the export drawer, back on the list; Enter opens a row.
     await page.keyboard.press('Escape')
-    await eventually(async () => assert.equal(await page.getByTestId('export-csv-download').count(), 0))
+    await eventuallyHolds(async () => assert.equal(await page.getByTestId('export-csv-download').count(), 0))
     await page.getByTestId('list-table').waitFor()
     await page.locator('body').focus()
     const opened = await tabToRowOf(matching)
@@ -206,7 +194,7 @@ describe('lists without a mouse, and on a phone', () => {
     await assertNoSeriousViolations('the list at 390 px')
     await page.getByTestId('list-search').fill('widgets 13')
     await page.getByTestId('list-search').press('Enter')
-    await eventually(async () => assert.deepEqual(await logins(), ['kb-13']))
+    await eventuallyHolds(async () => assert.deepEqual(await logins(), ['kb-13']))
     const card = page.locator('[data-css=Client-table-body] tr').first()
     assert.ok(await card.locator('[data-property-name=login]').getByText('kb-13').isVisible())
     assert.ok(await card.locator('[data-property-name=login]').getByText('Login', { exact: true }).isVisible())
@@ -239,17 +227,17 @@ describe('lists without a mouse, and on a phone', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'list-row-menu-390.png') })
     await page.getByTestId(`row-${id}`).getByTestId('filter-by-deliveryStatus').click()
     await page.getByTestId('chip-deliveryStatus').waitFor()
-    await eventually(async () => assert.match(await countLine(), /^\d+ of \d+ clients$/))
+    await eventuallyHolds(async () => assert.match(await countLine(), /^\d+ of \d+ clients$/))
     await noOverflow('with chips')
     await page.getByTestId('clear-all').click()
-    await eventually(async () => assert.equal(await countLine(), `${ACME + OTHERS} clients`))
+    await eventuallyHolds(async () => assert.equal(await countLine(), `${ACME + OTHERS} clients`))
     // Nothing matches: the list says so, and Clear brings it back.
     await page.getByTestId('list-search').fill('no-such-client-anywhere')
     await page.getByTestId('list-search').press('Enter')
     await page.getByTestId('list-empty').getByText('No clients match these filters.').waitFor()
     await noOverflow('the empty filtered list')
     await page.getByTestId('empty-clear').click()
-    await eventually(async () => assert.equal(await countLine(), `${ACME + OTHERS} clients`))
+    await eventuallyHolds(async () => assert.equal(await countLine(), `${ACME + OTHERS} clients`))
     // The drawer's "Not set" for Currency, the drawer as wide as the phone.
     await page.getByTestId('filter-button').click()
     await page.getByTestId('filter-drawer').waitFor()
@@ -257,12 +245,12 @@ describe('lists without a mouse, and on a phone', () => {
     await page.getByTestId('not-set-currency').check()
     await page.getByTestId('filter-apply').click()
     await page.getByTestId('chip-currency').getByText('Currency: not set').waitFor()
-    await eventually(async () => assert.equal(await countLine(), `${ACME + OTHERS - 8} of ${ACME + OTHERS} clients`))
+    await eventuallyHolds(async () => assert.equal(await countLine(), `${ACME + OTHERS - 8} of ${ACME + OTHERS} clients`))
     await page.getByTestId('clear-all').click()
-    await eventually(async () => assert.equal(await countLine(), `${ACME + OTHERS} clients`))
+    await eventuallyHolds(async () => assert.equal(await countLine(), `${ACME + OTHERS} clients`))
     // Page size and columns.
     await page.getByTestId('page-size').selectOption('25')
-    await eventually(async () => assert.equal((await logins()).length, 25))
+    await eventuallyHolds(async () => assert.equal((await logins()).length, 25))
     await page.getByTestId('columns-button').click()
     await page.getByTestId('column-phone').check()
     await noOverflow('the column chooser open')

@@ -10,6 +10,7 @@ import { after, before, describe } from 'node:test'
 import type { Page } from 'playwright-core'
 import { SCREENSHOTS, browserSuite, waitForUrl } from '../helpers/browser.js'
 import { createClient, type TestApp } from '../helpers/harness.js'
+import { eventuallyHolds } from '../helpers/eventually.js'
 
 const e2e = browserSuite({ watch: { foreignRequests: false }, journeyTimeout: 240_000 })
 const { journey } = e2e
@@ -35,19 +36,6 @@ before(async () => {
 
 after(() => e2e.close())
 
-/** Retries an assertion until it holds (the list renders after its request), for up to 15 s. */
-async function eventually(assertion: () => Promise<void>, timeout = 15_000) {
-  const end = Date.now() + timeout
-  for (;;) {
-    try {
-      return await assertion()
-    } catch (error) {
-      if (Date.now() > end) throw error
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
-}
-
 const logins = () => page.locator('[data-css=Client-table-body] [data-testid=property-list-login]').allTextContents()
 const countLine = () => page.getByTestId('list-count').innerText()
 
@@ -67,7 +55,7 @@ describe('the client list', () => {
     await page.getByTestId('list-search').fill('NORTHWIND')
     await page.getByTestId('list-search').press('Enter')
     await waitForUrl(page, /q=NORTHWIND/)
-    await eventually(async () => assert.deepEqual((await logins()).sort(), ['list-01', 'list-02', 'list-03']))
+    await eventuallyHolds(async () => assert.deepEqual((await logins()).sort(), ['list-01', 'list-02', 'list-03']))
     assert.equal(await countLine(), '3 of 24 clients')
     await page.getByTestId('filter-chips').getByText('Search: “NORTHWIND”').waitFor()
 
@@ -78,14 +66,14 @@ describe('the client list', () => {
     await page.getByTestId('filter-apply').click()
     await waitForUrl(page, /filters\.currency=__FORM_VALUE_NULL__/)
     await page.getByTestId('chip-currency').getByText('Currency: not set').waitFor()
-    await eventually(async () => assert.deepEqual((await logins()).sort(), ['list-01', 'list-02']))
+    await eventuallyHolds(async () => assert.deepEqual((await logins()).sort(), ['list-01', 'list-02']))
     assert.equal(await countLine(), '2 of 24 clients')
     await page.getByTestId('filter-button').getByText('Filter (1)').waitFor()
     await page.screenshot({ path: path.join(SCREENSHOTS, 'list-1440.png') })
 
     // Removing the search chip keeps the filter.
     await page.getByRole('button', { name: 'Remove the search NORTHWIND' }).click()
-    await eventually(async () => assert.equal((await logins()).length, 10))
+    await eventuallyHolds(async () => assert.equal((await logins()).length, 10))
     assert.match(await countLine(), /^16 of 24 clients$/)
 
     // A search that matches nothing: says so, and Clear brings the whole list back.
@@ -93,7 +81,7 @@ describe('the client list', () => {
     await page.getByTestId('list-search').press('Enter')
     await page.getByTestId('list-empty').getByText('No clients match these filters.').waitFor()
     await page.getByTestId('empty-clear').click()
-    await eventually(async () => assert.equal(await countLine(), '24 clients'))
+    await eventuallyHolds(async () => assert.equal(await countLine(), '24 clients'))
     assert.equal(await page.getByTestId('filter-chips').count(), 0)
   })
 
@@ -102,13 +90,13 @@ describe('the client list', () => {
     await openList()
     await page.getByTestId('page-size').selectOption('25')
     await waitForUrl(page, /perPage=25/)
-    await eventually(async () => assert.equal((await logins()).length, 24))
+    await eventuallyHolds(async () => assert.equal((await logins()).length, 24))
     await page.getByTestId('columns-button').click()
     await page.getByTestId('column-phone').check()
     await page.getByTestId('column-country').check()
     await page.keyboard.press('Escape')
     await page.locator('[data-css=Client-table-head]').getByText('Phone').waitFor()
-    await eventually(async () => {
+    await eventuallyHolds(async () => {
       const stored = await page.request.get(`${base}/api/list-preferences/Client`)
       assert.deepEqual(await stored.json(), { perPage: 25, columns: ['login', 'company', 'managerId', 'currency', 'deliveryStatus', 'createdAt', 'phone', 'country'] })
     })
@@ -154,7 +142,7 @@ describe('the client list', () => {
     await page.getByTestId('list-search').focus()
     await page.keyboard.type('list-07')
     await page.keyboard.press('Enter')
-    await eventually(async () => assert.deepEqual(await logins(), ['list-07']))
+    await eventuallyHolds(async () => assert.deepEqual(await logins(), ['list-07']))
     // Tab on to the Filter button, open it, Esc closes it and gives the focus back.
     const focused = () => page.evaluate(() => (document.activeElement as HTMLElement | null)?.getAttribute('data-testid') ?? document.activeElement?.tagName)
     for (let i = 0; i < 5 && (await focused()) !== 'filter-button'; i++) await page.keyboard.press('Tab')
@@ -162,7 +150,7 @@ describe('the client list', () => {
     await page.keyboard.press('Enter')
     await page.getByTestId('filter-drawer').waitFor()
     await page.keyboard.press('Escape')
-    await eventually(async () => assert.equal(await page.getByTestId('filter-drawer').count(), 0))
+    await eventuallyHolds(async () => assert.equal(await page.getByTestId('filter-drawer').count(), 0))
     assert.equal(await focused(), 'filter-button')
     // On to the first row (and the visible focus ring), its actions menu, then Enter on the row.
     let seen = ''
@@ -197,7 +185,7 @@ describe('the client list', () => {
     assert.ok((await overflow()) <= 0, `no horizontal overflow (${await overflow()} px)`)
     await page.getByTestId('list-search').fill('northwind')
     await page.getByTestId('list-search').press('Enter')
-    await eventually(async () => assert.deepEqual((await logins()).sort(), ['list-01', 'list-03']))
+    await eventuallyHolds(async () => assert.deepEqual((await logins()).sort(), ['list-01', 'list-03']))
     const card = page.locator('[data-css=Client-table-body] tr').first()
     // Each card shows its columns with their labels.
     for (const label of ['Login', 'Company', 'Delivery Status']) assert.ok(await card.getByText(label, { exact: true }).isVisible(), `label ${label}`)
@@ -215,7 +203,7 @@ describe('the client list', () => {
     await page.setViewportSize(WIDE)
     await openList('?q=northwind')
     const rows = page.locator('[data-css=Client-table-body] tr')
-    await eventually(async () => assert.equal(await rows.count(), 3))
+    await eventuallyHolds(async () => assert.equal(await rows.count(), 3))
     // The earlier journey's selection is still kept (across pages and visits in this tab): start afresh.
     if (await page.getByTestId('selection-bar').count()) await page.getByTestId('selection-bar').getByText('Clear selection').click()
     await page.getByTestId('select-page').check()
@@ -248,14 +236,14 @@ describe('the client list', () => {
     await page.getByTestId('filter-apply').click()
     await waitForUrl(page, /filters\.recordId=list-07/)
     const link = page.locator('[data-css=ChangeHistory-table-body] [data-testid=record-link]').first()
-    await eventually(async () => assert.equal(await link.innerText(), 'list-07'))
+    await eventuallyHolds(async () => assert.equal(await link.innerText(), 'list-07'))
     // Account events: their own filter.
     await page.getByTestId('filter-button').click()
     await page.locator('#filter-extra-entries').selectOption('account')
     await page.getByTestId('filter-recordId').locator('input').fill('')
     await page.getByTestId('filter-apply').click()
     await waitForUrl(page, /filters\.entries=account/)
-    await eventually(async () => assert.ok((await actions()).some((action) => /Logged in/.test(action)), `logins listed: ${await actions()}`))
+    await eventuallyHolds(async () => assert.ok((await actions()).some((action) => /Logged in/.test(action)), `logins listed: ${await actions()}`))
     await page.getByTestId('chip-entries').getByText('Entries: Account events (logins, sessions)').waitFor()
     // At 390 px: cards, nothing overflows; the record link opens the client.
     await page.setViewportSize(PHONE)

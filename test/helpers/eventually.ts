@@ -26,3 +26,16 @@ export async function settledWithin(promise: Promise<unknown>, timeout: number):
     clearTimeout(timer)
   }
 }
+
+/** Retries `assertion` until it holds, for up to `timeout` ms (a browser page renders after its requests), then throws its last failure. */
+export async function eventuallyHolds(assertion: () => Promise<void>, timeout = 15_000): Promise<void> {
+  const end = Date.now() + timeout
+  for (;;) {
+    try {
+      return await assertion()
+    } catch (error) {
+      if (Date.now() > end) throw error
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+}

@@ -3,7 +3,8 @@
  * pauses while someone's request is in flight, about as long as it has just worked, and runs
  * without pauses when nobody waits. The loop's work is timed on a clock the test moves (21 ms a
  * piece), so the pauses are what is measured. (Their effect on a list's p99 during a bulk edit is
- * measured by bench/export-under-load.ts, not asserted here.)
+ * measured by bench/export-under-load.ts, not asserted here.) An export's byte stream is slowed to a
+ * rate instead, chunk by chunk, while someone waits.
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
@@ -41,5 +42,38 @@ describe('bulk loops yield to interactive requests', () => {
     assert.equal(first.busy, false)
     const after = await bulkLoop(first)
     assert.ok(after < 50, `took ${after.toFixed(0)} ms`)
+  })
+})
+
+/** Writes `chunks` chunks of `size` bytes through the stream as fast as it takes them: how long until the last came out. */
+async function streamThrough(stream: import('node:stream').Transform, chunks: number, size: number) {
+  const started = performance.now()
+  const out: Buffer[] = []
+  stream.on('data', (chunk: Buffer) => out.push(chunk))
+  const ended = new Promise((resolve) => stream.once('end', resolve))
+  for (let i = 0; i < chunks; i++) if (!stream.write(Buffer.alloc(size, i))) await new Promise((resolve) => stream.once('drain', resolve))
+  stream.end()
+  await ended
+  assert.deepEqual(Buffer.concat(out), Buffer.concat(Array.from({ length: chunks }, (_, i) => Buffer.alloc(size, i))))
+  return performance.now() - started
+}
+
+describe('an export stream slows down while others wait', () => {
+  test('alone it passes every chunk on at once', async () => {
+    const elapsed = await streamThrough(new InteractiveFirst().throttle(1000), 20, 1000)
+    assert.ok(elapsed < 500, `took ${elapsed.toFixed(0)} ms for what would take 20 s at the throttled rate`)
+  })
+
+  test('while a request is in flight it keeps to the rate, the same bytes in the same order, and runs free again once the run of clicks is over', async () => {
+    const first = new InteractiveFirst()
+    const done = first.started()
+    // 5 chunks of 4,000 bytes at 20,000 bytes/s: the first at once, then one every 200 ms.
+    const busy = await streamThrough(first.throttle(20_000), 5, 4000)
+    assert.ok(busy >= 790, `took ${busy.toFixed(0)} ms`)
+    done()
+    assert.equal(first.busyLately(), true, 'a moment after the last request, the next click is likely on its way')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const after = await streamThrough(first.throttle(20_000), 5, 4000)
+    assert.ok(after < 400, `took ${after.toFixed(0)} ms`)
   })
 })

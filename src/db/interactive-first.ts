@@ -1,18 +1,24 @@
+import { Transform } from 'node:stream'
+
 /** Bulk work runs this long between looks at whether someone is waiting. */
 const SLICE_MS = 20
 /** The longest single pause. */
 const MAX_PAUSE_MS = 100
+/** How long after the last interactive request the process still counts as busy: clicks come in runs. */
+const BUSY_LINGER_MS = 250
 
 /**
  * Interactive work first (issue #25), by design: while anyone's interactive request (a list, a
  * form, a login) is in flight on this process, a bulk loop (a bulk edit's or an import's row
  * checks and write statements) pauses after each slice of its work for as long as that slice
  * took, so it takes about half of the CPU and database time it would otherwise share with them.
- * With nobody else busy it runs at full speed. Not used for exports: pausing a COPY stream only
- * made its rows arrive in bursts that held the event loop longer (bench/export-under-load.ts).
+ * With nobody else busy it runs at full speed. Exports are slowed to a rate instead (`throttle`):
+ * pausing a COPY stream like a loop only made its rows arrive in bursts that held the event loop
+ * longer (bench/export-under-load.ts).
  */
 export class InteractiveFirst {
   private inFlight = 0
+  private lastSeen = -Infinity
 
   /** Counts an interactive request as in flight until the returned function is called (once is enough; more is harmless). */
   started(): () => void {
@@ -22,11 +28,43 @@ export class InteractiveFirst {
       if (done) return
       done = true
       this.inFlight -= 1
+      this.lastSeen = performance.now()
     }
   }
 
   get busy(): boolean {
     return this.inFlight > 0
+  }
+
+  /** Someone is waiting now, or was a moment ago (the next click of a run is likely on its way). */
+  busyLately(now = performance.now()): boolean {
+    return this.inFlight > 0 || now - this.lastSeen < BUSY_LINGER_MS
+  }
+
+  /**
+   * For a byte stream of bulk work (an export's COPY output): passes chunks on at full speed while
+   * nobody else is busy, and at no more than `bytesPerSecond` while someone is. Holding a chunk back
+   * holds the stream's backpressure all the way to the database, so PostgreSQL's backend waits on
+   * its socket instead of taking a core. Chunks are let through one by one at their due time, so the
+   * rate is even: pausing whole slices instead made the rows arrive in bursts (see above).
+   */
+  throttle(bytesPerSecond: number, now = () => performance.now()): Transform {
+    const bytesPerMs = bytesPerSecond / 1000
+    let due = -Infinity
+    return new Transform({
+      transform: (chunk: Buffer, _encoding, done) => {
+        const at = now()
+        if (!this.busyLately(at)) {
+          due = at
+          return done(null, chunk)
+        }
+        const start = Math.max(due, at)
+        due = start + chunk.length / bytesPerMs
+        const wait = start - at
+        if (wait < 1) return done(null, chunk)
+        setTimeout(() => done(null, chunk), wait)
+      },
+    })
   }
 
   /**

@@ -115,6 +115,17 @@ const XLSX: ExportFormat = {
 type PgConnection = PooledConnection['connection']
 
 /**
+ * An export is bulk work, so its COPY takes one core at most, from its first row on. At 1,000,000
+ * clients the planner chose a parallel scan (three backends, every core of a small server: the
+ * lists of everyone else waited) and JIT-compiled the SELECT first (0.9–2.6 s before the first
+ * byte), neither making the whole file measurably quicker (bench/export-settings.ts).
+ */
+const ONE_CORE_AT_ONCE: [string, string][] = [
+  ['jit', 'off'],
+  ['max_parallel_workers_per_gather', '0'],
+]
+
+/**
  * An export's pace while someone else's request is in flight: about a fifth of what one PostgreSQL
  * backend writes flat out here (a full CSV export's COPY: 420 MB in 6.4 s at 1,000,000 clients),
  * which leaves the other core and most of this one to the clicks. Alone, an export runs at full speed.
@@ -222,7 +233,11 @@ function exportRoute({ resource, definition, sequelize, logger, copy = false, wr
     if (copySql) {
       // One statement, as long as the download: the bulk timeout for it (and the format's planner
       // settings), the connection's own after.
-      const settings = [...(statementTimeoutMs ? [['statement_timeout', String(Math.floor(statementTimeoutMs))]] : []), ...(format.copy.settings ?? [])]
+      const settings = [
+        ...(statementTimeoutMs ? [['statement_timeout', String(Math.floor(statementTimeoutMs))]] : []),
+        ...ONE_CORE_AT_ONCE,
+        ...(format.copy.settings ?? []),
+      ]
       const pooled: PooledConnection = {
         connection,
         release: () =>

@@ -114,16 +114,20 @@ export function createBulkShare(sequelize: Sequelize, settings: BulkShareSetting
     })
   }
 
-  /** Gives `transaction` the bulk statement timeout instead of the interactive one its connection has. */
-  const raiseStatementTimeout = async (transaction: Transaction) => {
-    if (!settings.statementTimeoutMs) return
-    await sequelize.query(`SET LOCAL statement_timeout = ${Math.floor(settings.statementTimeoutMs)}`, { transaction })
+  /**
+   * Gives `transaction` the bulk statement timeout instead of the interactive one its connection
+   * has, and keeps its statements on one core: no parallel workers, no JIT compiling (a bulk
+   * statement over many rows is what the planner would otherwise spread over every core).
+   */
+  const applyBulkSettings = async (transaction: Transaction) => {
+    const timeout = settings.statementTimeoutMs ? `SET LOCAL statement_timeout = ${Math.floor(settings.statementTimeoutMs)}; ` : ''
+    await sequelize.query(`${timeout}SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off`, { transaction })
   }
 
   return {
     settings,
     connectionPlace,
-    raiseStatementTimeout,
+    applyBulkSettings,
 
     /** Admits one piece of work of `kind` for `userId`, or throws BulkLimitReached naming the limit. */
     begin(kind: BulkKind, userId: string | number): BulkTicket {
@@ -156,7 +160,7 @@ export function createBulkShare(sequelize: Sequelize, settings: BulkShareSetting
             throw error
           }
         },
-        inTransaction: raiseStatementTimeout,
+        inTransaction: applyBulkSettings,
         end: () => {
           if (ended) return
           ended = true

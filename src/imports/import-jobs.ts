@@ -163,7 +163,7 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
         total: row.rows,
         signal: controller.signal,
         onProgress,
-        inTransaction: share.raiseStatementTimeout,
+        inTransaction: share.applyBulkSettings,
         beforeCommit: async (report, transaction) => {
           await finish(id, 'done', { report }, transaction)
           committed = true

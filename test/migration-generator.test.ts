@@ -197,6 +197,28 @@ describe('migration:generate', () => {
     await applyLastMigration(dir, { beforeLast: async () => void (await insertClient()) })
   })
 
+  test('a new searchable field: its migration rebuilds the one search index with it (and analyzes the table), no index of its own', async () => {
+    const dir = await copyOfMigrations()
+    const searchable = withClient((sections) => {
+      sections['Company and contact details'].contactName.search = true
+    })
+    const { file, diff } = await generateMigration({ definitions: searchable, migrationsDir: dir, name: 'search contact name' }, scratch.sequelize)
+    assert.deepEqual(
+      diff.differences.map((difference) => `${difference.sign} ${difference.subject}`),
+      ['~ clients_search_trgm'],
+    )
+    const [up, down] = (await readFile(file!, 'utf8')).split('export const down')
+    assert.match(up, /DROP INDEX clients_search_trgm;/)
+    assert.match(
+      up,
+      /CREATE INDEX clients_search_trgm ON clients USING gin \(\(coalesce\("login", ''\) \|\| chr\(31\) \|\| coalesce\("contact_name", ''\) \|\| chr\(31\) \|\| coalesce\("company", ''\) \|\| chr\(31\) \|\| coalesce\("email", ''\)\) gin_trgm_ops\);\s+ANALYZE clients;/,
+    )
+    assert.doesNotMatch(up, /clients_contact_name_trgm/, 'the search index serves it')
+    assert.match(down, /CREATE INDEX clients_search_trgm ON clients USING gin .*chr\(31\)/)
+    assert.deepEqual((await compareSchema({ definitions: searchable, migrationsDir: dir }, scratch.sequelize)).differences, [])
+    await applyLastMigration(dir, { beforeLast: async () => void (await insertClient()) })
+  })
+
   test('a rename reads as a drop and an add: the generator warns instead of guessing', async () => {
     const dir = await copyOfMigrations()
     const renamed = withClient((sections) => {

@@ -1,6 +1,6 @@
 import type { ActionHandler } from 'adminjs'
 import { kinds } from '../fields/kinds.js'
-import { fieldsOf, secretAttributes, type ResourceDefinition } from '../fields/model.js'
+import { fieldsOf, searchableFields, secretAttributes, type ResourceDefinition } from '../fields/model.js'
 
 /**
  * What a list-like request (list, search, count, reference choices, history, export) may ask of a
@@ -101,7 +101,7 @@ export function queryableFields(definition: ResourceDefinition): Queryable {
     ...usable.filter(([, def]) => (def.filter || def.list) && kinds[def.kind].sortable !== false).map(([name]) => name),
   ])
   // The search box looks into the fields marked `search: true` that filter as a substring.
-  const searchable = usable.filter(([, def]) => def.search && kinds[def.kind].filter === 'contains' && !def.options).map(([name]) => name)
+  const searchable = searchableFields(definition)
   // The column chooser offers every stored field a cell can show in a line (not long texts or JSON).
   const listable = [...usable.filter(([, def]) => !LONG_KINDS.has(def.kind)).map(([name]) => name), 'createdAt']
   const queryable = { filterable, sortable, searchable, listable }

@@ -1,5 +1,5 @@
 import { kinds, type FieldDef } from '../fields/kinds.js'
-import { buildAttributes, columnName, fieldMap, fieldsOf, withVersioning, type ResourceDefinition } from '../fields/model.js'
+import { buildAttributes, columnName, fieldMap, fieldsOf, searchTextSql, withVersioning, type ResourceDefinition } from '../fields/model.js'
 import { handWrittenFor } from './hand-written.js'
 
 /**
@@ -9,7 +9,8 @@ import { handWrittenFor } from './hand-written.js'
  * - CHECK constraints for ranges (`_range`), enums (`_check`), text lengths (`_length`) and
  *   patterns (`_pattern`); UNIQUE (`_unique`), case-insensitive (`_lower_unique`) and unique
  *   together with another field (`_unique`, an index on both); foreign keys with their ON DELETE;
- * - indexes: trigram (`_trgm`) for substring-filtered and searchable text, plain (`_idx`) for
+ * - indexes: trigram (`_trgm`) for substring-filtered and searchable text (one, `<table>_search_trgm`,
+ *   on the search text of a table whose search looks into several fields), plain (`_idx`) for
  *   references and sortable list columns;
  * - triggers: `<table>_history` (history: true) and `<table>_version` (versioned: true, or versionField).
  * Rules the early migrations wrote by hand under names of their own are taken as they are
@@ -185,6 +186,7 @@ function indexesOf(definition: ResourceDefinition): IndexSpec[] {
   const add = (index: IndexSpec) => indexes.set(index.name, indexes.get(index.name) ?? index)
   // A unique rule together with another field is an index led by that field, which serves it too.
   const ledByUnique = new Set(fieldsOf(definition).flatMap(([, def]) => (typeof def.unique === 'object' ? [def.unique.with] : [])))
+  const searchText = searchTextSql(definition)
   for (const [name, def] of fieldsOf(definition)) {
     const kind = kinds[def.kind]
     if (kind.virtual) continue
@@ -197,9 +199,10 @@ function indexesOf(definition: ResourceDefinition): IndexSpec[] {
       if (!fields.has(def.unique.with)) throw new Error(`${definition.name}.${name}: unique with ${def.unique.with}, which is no field of it`)
       add({ name: named('unique'), column, expression: `${other}, ${def.unique.ignoreCase ? `lower(${col})` : col}`, unique: true })
     }
-    // A substring filter or search (ILIKE '%…%') is served by a trigram index, nothing else.
+    // A substring filter or search (ILIKE '%…%') is served by a trigram index, nothing else (a
+    // search over several fields by the one on their search text, below).
     const substring = kind.filter === 'contains' && !def.options
-    if (substring && (def.filter || def.search) && definition.generatedIndexes !== false) {
+    if (substring && (def.filter || (def.search && !searchText)) && definition.generatedIndexes !== false) {
       add({ name: named('trgm'), column, expression: `${col} gin_trgm_ops`, using: 'gin' })
     }
     // A yes/no column has two values: an index on it serves no sort.
@@ -207,8 +210,12 @@ function indexesOf(definition: ResourceDefinition): IndexSpec[] {
     // A unique column's own index serves its sort already.
     if ((def.references || (sortedList && def.unique !== true)) && !ledByUnique.has(name)) add({ name: named('idx'), column, expression: col })
   }
+  if (searchText) add({ name: searchIndexName(table), column: '', expression: `(${searchText}) gin_trgm_ops`, using: 'gin' })
   return [...indexes.values()]
 }
+
+/** The trigram index of a table's search text (searchTextSql), when its search looks into several fields. */
+export const searchIndexName = (table: string) => `${table}_search_trgm`
 
 function triggersOf(definition: ResourceDefinition): TriggerSpec[] {
   const triggers: TriggerSpec[] = []

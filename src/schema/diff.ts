@@ -8,6 +8,7 @@ import {
   createTableSql,
   ident,
   indexSql,
+  searchIndexName,
   triggerSql,
   type ColumnSpec,
   type ConstraintSpec,
@@ -18,7 +19,7 @@ import { readableConstraint, readableDefault, readableType, type ActualColumn, t
 /** `+` only in the definitions, `-` only in the migrated schema, `~` in both but different. */
 export type Difference = { table: string; sign: '+' | '-' | '~'; subject: string; detail: string }
 
-/** One statement of the migration and the statement that undoes it. */
+/** One statement of the migration and the statement that undoes it ('' for none). */
 export type Step = { phase: number; up: string; down: string }
 
 export type SchemaDiff = {
@@ -44,6 +45,7 @@ const PHASE = {
   addIndex: 10,
   dropTrigger: 11,
   addTrigger: 12,
+  analyze: 13,
 }
 
 /**
@@ -130,7 +132,8 @@ function diffTable(spec: TableSpec, actual: ActualTable, desired: ActualTable, r
   // Constraints and indexes named after a column of this table by the convention.
   const columnNames = new Set([...actual.columns.keys(), ...wanted.keys()])
   const owned = (name: string, rules: readonly string[]) =>
-    rules.some((rule) => [...columnNames].some((column) => name === `${table}_${column}_${rule}`))
+    rules.some((rule) => [...columnNames].some((column) => name === `${table}_${column}_${rule}`)) ||
+    (rules === INDEX_RULES && name === searchIndexName(table))
 
   for (const column of removed) {
     difference('-', column.name, `column ${columnSql(column)}`)
@@ -197,6 +200,7 @@ function diffTable(spec: TableSpec, actual: ActualTable, desired: ActualTable, r
   }
 
   const wantedIndexes = new Map(spec.indexes.map((index) => [index.name, index]))
+  let analyze = false
   for (const index of spec.indexes) {
     const now = actual.indexes.get(index.name)
     const then = desired.indexes.get(index.name)!
@@ -210,12 +214,17 @@ function diffTable(spec: TableSpec, actual: ActualTable, desired: ActualTable, r
       step(PHASE.dropIndex, drop, now.definition)
       step(PHASE.addIndex, create, drop)
     }
+    // The planner knows nothing of an expression's values (how many rows a search matches) until
+    // the table is analyzed, which autovacuum does only after many writes: a list would count a
+    // broad search instead of estimating it.
+    if (now?.definition !== then.definition && isExpression(index)) analyze = true
   }
   for (const now of actual.indexes.values()) {
     if (wantedIndexes.has(now.name) || !owned(now.name, INDEX_RULES)) continue
     difference('-', now.name, now.definition)
     step(PHASE.dropIndex, `DROP INDEX ${ident(now.name)}`, now.definition)
   }
+  if (analyze) step(PHASE.analyze, `ANALYZE ${t}`, '')
 
   // Triggers: the history and version triggers a definition asks for, compared as PostgreSQL prints them.
   const wantedTriggers = new Map(spec.triggers.map((trigger) => [trigger.name, trigger]))
@@ -239,6 +248,9 @@ function diffTable(spec: TableSpec, actual: ActualTable, desired: ActualTable, r
     step(PHASE.dropTrigger, `DROP TRIGGER ${ident(now.name)} ON ${t}`, now.definition)
   }
 }
+
+/** An index on more than columns (each column's own statistics tell the planner nothing about it). */
+const isExpression = (index: TableSpec['indexes'][number]) => index.expression.includes('(')
 
 function alterColumn(
   table: string,

@@ -30,7 +30,7 @@ function bullet(text: string): string {
  */
 export function renderMigration(diff: SchemaDiff, options: { name: string }): string {
   const up = diff.steps.map((step) => step.up)
-  const down = diff.steps.map((step) => step.down).reverse()
+  const down = diff.steps.map((step) => step.down).filter(Boolean).reverse()
   const notes = diff.warnings.length
     ? `\n//\n// TO CHECK BY HAND before committing:\n${diff.warnings.map(bullet).join('\n')}`
     : ''

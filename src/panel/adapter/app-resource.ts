@@ -5,7 +5,7 @@ import { fieldErrorsFrom } from '../../fields/errors.js'
 import type { FieldDef } from '../../fields/kinds.js'
 import { fieldMap, fieldsOf, secretAttributes, type ResourceDefinition } from '../../fields/model.js'
 import { adminOf } from '../adminjs-internals/action-context.js'
-import { assertListQuery, queryableFields } from '../list-query.js'
+import { assertListQuery } from '../list-query.js'
 import { panelType } from '../panel-fields.js'
 import { actorOf, asActor, deleteRefusal, isStaleVersionRefusal, lockedVersion, StaleVersion, type Context } from './actor-writes.js'
 import { filterConditions, ListFilter, searchCondition, searchOf } from './filters.js'
@@ -184,7 +184,7 @@ export class AppResource extends SequelizeResource {
       conditions.push(extra.where(extra.default))
     }
     conditions.push(...filterConditions({ filters: ownFilters } as unknown as Filter, this.fields))
-    const search = searchCondition(searchOf(filter), queryableFields(this.definition).searchable)
+    const search = searchCondition(searchOf(filter), this.definition)
     if (search) conditions.push(search)
     const scope = this.rowScope(context?.currentAdmin)
     if (scope) conditions.push(scope)

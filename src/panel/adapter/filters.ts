@@ -1,6 +1,7 @@
 import { Filter, FORM_VALUE_NULL, type BaseResource } from 'adminjs'
-import { Op, type WhereOptions } from 'sequelize'
+import { literal, Op, where, type WhereOptions } from 'sequelize'
 import { kinds, type FieldDef, type FilterMatch } from '../../fields/kinds.js'
+import { SEARCH_SEPARATOR, searchableFields, searchTextSql, type ResourceDefinition } from '../../fields/model.js'
 
 // Owns the translation of a list's filters (AdminJS's Filter) into Sequelize conditions: each
 // field filters as its kind declares (kinds.ts `filter`), plus "not set" and the creation-time range.
@@ -29,13 +30,18 @@ export class ListFilter extends Filter {
 export const searchOf = (filter: Filter | undefined) => (filter instanceof ListFilter ? filter.search : '')
 
 /**
- * The search box's condition: the text as a case-insensitive substring of any searchable field
- * (ILIKE, served by each column's trigram index; PostgreSQL ORs the index scans).
+ * The search box's condition: the text as a case-insensitive substring of any searchable field.
+ * With several fields, one ILIKE over the definition's search text (searchTextSql, served by its
+ * one trigram index); a text holding the separator could match across two fields there, so it is
+ * looked for field by field instead (ILIKE on each, served by each column's trigram index).
  */
-export function searchCondition(text: string, searchable: readonly string[]): WhereOptions | undefined {
+export function searchCondition(text: string, definition: ResourceDefinition): WhereOptions | undefined {
   if (!text) return undefined
+  const searchable = searchableFields(definition)
   if (!searchable.length) return MATCHES_NOTHING
   const pattern = `%${escapeLike(text)}%`
+  const combined = searchTextSql(definition)
+  if (combined && !text.includes(SEARCH_SEPARATOR)) return where(literal(`(${combined})`), Op.iLike, pattern)
   return { [Op.or]: searchable.map((name) => ({ [name]: { [Op.iLike]: pattern } })) }
 }
 

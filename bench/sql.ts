@@ -32,8 +32,11 @@ import type pg from 'pg'
 
 export type ListQuery = { page: number; login?: string; company?: string; email?: string; q?: string; managerId?: number }
 
-/** The fields the client definition marks `search: true`, which the search box looks in. */
-const SEARCHED = ['login', 'company', 'email']
+/**
+ * The fields the client definition marks `search: true`, which the search box looks in: one ILIKE
+ * over their search text (src/fields/model.ts searchTextSql, served by clients_search_trgm).
+ */
+const SEARCH_TEXT = `(coalesce("login", '') || chr(31) || coalesce("company", '') || chr(31) || coalesce("email", ''))`
 
 export const PER_PAGE = 10
 /** The app's thresholds (src/panel/adapter/list-sql.ts). */
@@ -69,7 +72,7 @@ export function whereOf(query: ListQuery): string {
   if (query.login) conditions.push(`"Client"."login" ILIKE ${quote(`%${escapeLike(query.login)}%`)}`)
   if (query.company) conditions.push(`"Client"."company" ILIKE ${quote(`%${escapeLike(query.company)}%`)}`)
   if (query.email) conditions.push(`"Client"."email" ILIKE ${quote(`%${escapeLike(query.email)}%`)}`)
-  if (query.q) conditions.push(`(${SEARCHED.map((field) => `"Client"."${field}" ILIKE ${quote(`%${escapeLike(query.q!)}%`)}`).join(' OR ')})`)
+  if (query.q) conditions.push(`${SEARCH_TEXT} ILIKE ${quote(`%${escapeLike(query.q)}%`)}`)
   if (query.managerId !== undefined) conditions.push(`"Client"."manager_id" = ${Number(query.managerId)}`)
   return conditions.length ? ` WHERE (${conditions.join(' AND ')})` : ''
 }

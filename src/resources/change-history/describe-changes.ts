@@ -46,12 +46,26 @@ function describeExport(definition: ResourceDefinition | undefined, change: Chan
   return details.length ? `${done} (${details.join('; ')})` : done
 }
 
+type FormPlaces = Map<string, { def: FieldDef; position: number; section: string }>
+// Definitions are fixed at start-up: each one's places are worked out once, not per entry (the home
+// page describes 20 entries per request, the history list 3 times per row).
+const placesByDefinition = new WeakMap<ResourceDefinition, FormPlaces>()
+const NO_PLACES: FormPlaces = new Map()
+
 /** Each column's field, its place in the form and the title of its section. */
-const formPlaces = (definition: ResourceDefinition | undefined) =>
-  new Map<string, { def: FieldDef; position: number; section: string }>(
-    (definition?.sections ?? []).flatMap((section) => Object.entries(section.fields).map(([name, def]) => ({ name, def, section: section.title })))
-      .map(({ name, def, section }, position) => [columnName(name), { def, position, section }]),
-  )
+export function formPlaces(definition: ResourceDefinition | undefined): FormPlaces {
+  if (!definition) return NO_PLACES
+  let places = placesByDefinition.get(definition)
+  if (!places) {
+    places = new Map(
+      definition.sections
+        .flatMap((section) => Object.entries(section.fields).map(([name, def]) => ({ name, def, section: section.title })))
+        .map(({ name, def, section }, position) => [columnName(name), { def, position, section }]),
+    )
+    placesByDefinition.set(definition, places)
+  }
+  return places
+}
 
 /**
  * Reads change entries (column names, as the history trigger stores them, in the database's key

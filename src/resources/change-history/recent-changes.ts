@@ -1,9 +1,9 @@
 import type { CurrentAdmin } from 'adminjs'
 import { QueryTypes, type Sequelize } from 'sequelize'
-import { columnName, fieldsOf, type ResourceDefinition } from '../../fields/model.js'
+import type { ResourceDefinition } from '../../fields/model.js'
 import { entryOf, registry } from '../registry.js'
 import { ident, literal } from '../../schema/desired.js'
-import { describeChanges, type ChangeEntry, type ReferenceTitle } from './describe-changes.js'
+import { describeChanges, formPlaces, type ChangeEntry, type ReferenceTitle } from './describe-changes.js'
 import { referenceTitles, titleColumns } from './reference-titles.js'
 
 /**
@@ -120,19 +120,17 @@ function recordedTitle(resource: string, action: string, changes: ChangeEntry[])
  */
 function heldValues(definition: ResourceDefinition | undefined, action: string, changes: ChangeEntry[]): ChangeEntry[] {
   if (!definition) return changes
-  const fields = fieldsOf(definition)
-  const position = new Map(fields.map(([name], i) => [columnName(name), i]))
-  const defaults = new Map(fields.map(([name, def]) => [columnName(name), def.default]))
+  const places = formPlaces(definition)
   return changes
     .filter((change) => {
       if (change.passwordChanged || change.field === 'password') return false
       const value = action === 'delete' ? change.old : change.new
-      const fallback = defaults.get(change.field)
+      const fallback = places.get(change.field)?.def.default
       if (fallback === undefined) return true
       const numeric = typeof value === 'number' && typeof fallback !== 'boolean' && value === Number(fallback)
       return !numeric && String(value) !== String(fallback)
     })
-    .sort((a, b) => (position.get(a.field) ?? Infinity) - (position.get(b.field) ?? Infinity))
+    .sort((a, b) => (places.get(a.field)?.position ?? Infinity) - (places.get(b.field)?.position ?? Infinity))
 }
 
 /**

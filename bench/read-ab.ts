@@ -11,7 +11,8 @@ import { firstAdminEmail, firstManagerEmail, prepareDatabase } from './seed.js'
 
 /**
  * A quick interleaved A/B of the read routes (issue #30): one or more built servers (APP_DISTS,
- * comma-separated dist folders, default `dist`) against the bare-pg baseline, each scenario
+ * comma-separated dist folders, default `dist`; `dist#<node options>` runs a folder under other
+ * Node options than the Procfile's) against the bare-pg baseline, each scenario
  * measured on every server in turn, ROUNDS times, so that all of them see the same machine.
  * Reports each server's req/s and p99 as a share of the baseline's in the same round, and the CPU
  * each server process spends per request (from /proc, over CPU_REQUESTS requests at 5 at a time):
@@ -55,7 +56,9 @@ const baseline = await startChild(
 const apps: { dist: string; child: Child; admin: Record<string, string>; manager: Record<string, string> }[] = []
 try {
   for (const dist of dists) {
-    const child = await startApp({}, undefined, path.join(dist, 'src/server.js'))
+    // `dist#--max-semi-space-size=8`: the same build under other Node options (space-separated).
+    const [folder, options] = dist.split('#')
+    const child = await startApp({}, options === undefined ? undefined : options.split(' ').filter(Boolean), path.join(folder, 'src/server.js'))
     apps.push({
       dist,
       child,

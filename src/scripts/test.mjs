@@ -6,7 +6,7 @@
 // --test test/<file>.test.ts` runs one file from source, as before; test/e2e/ stays on tsx: its
 // screenshots go next to the test files.)
 import { spawn } from 'node:child_process'
-import { existsSync, linkSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { projectRoot, transpiledDir, transpileSources } from './transpile.mjs'
@@ -34,37 +34,76 @@ const outdir = transpiledDir(`test-${process.pid}`)
 process.once('exit', () => rmSync(outdir, { recursive: true, force: true }))
 await transpileSources(outdir, { tests: true })
 
-// The files that take longest start first: a long file started last is a tail where one core
-// works and the other waits. Node's runner sorts the files it is given by path, so the copies of
-// these get a second name that sorts first (`00-production.test.js`; the stack traces still name
-// the .ts file). Measured with `--test-reporter=./src/scripts/file-times-reporter.mjs`.
-const LONGEST_FIRST = [
-  'production.test.ts',
-  'import-jobs.test.ts',
-  'client-rules.test.ts',
-  'hardening-http.test.ts',
-  'bulk-isolation-exports.test.ts',
-  'concurrency.test.ts',
-  'bulk-isolation-hashing.test.ts',
-  'platform.test.ts',
-  'review-findings.test.ts',
-  'migration-generator.test.ts',
-]
-const runFirst = (file) => {
-  const rank = LONGEST_FIRST.indexOf(file)
-  const copy = path.join(outdir, 'test', file.replace(/\.ts$/, '.js'))
-  if (rank === -1) return copy
-  const early = path.join(outdir, 'test', `${String(rank).padStart(2, '0')}-${path.basename(copy)}`)
-  if (existsSync(early)) return early
-  linkSync(copy, early)
-  linkSync(`${copy}.map`, `${early}.map`)
-  return early
+// Most of a test file's CPU is loading modules (AdminJS with its bundler, Sequelize, ExcelJS: ~2.5 s
+// of CPU) before its first test, which one process per file paid 38 times a run. So the files run
+// in a few processes, each importing its share of them one after another, each file inside a
+// top-level suite of its name (its before/after hooks stay its own: they run around its tests only,
+// not around the whole process's). The modules are loaded once per process and shared, as they
+// already are between the apps one file starts.
+// These files still run alone: production.test.ts kills and starts server processes and measures
+// their exit, password-hashing.test.ts samples the CPU of every thread of its own process, and
+// adminjs-internals.test.ts checks that a patch of AdminJS's prototypes replaces the original
+// (in a process where an app started before, it was replaced already).
+const OWN_PROCESS = ['production.test.ts', 'password-hashing.test.ts', 'adminjs-internals.test.ts']
+// Seconds a file takes, on PostgreSQL and on the embedded database (its suite's wall time at load
+// 8–14, `--test-reporter=./src/scripts/file-times-reporter.mjs`), to share the files out evenly.
+// A file not listed counts as 5 s.
+const SECONDS = {
+  'production.test.ts': [60, 86],
+  'import-jobs.test.ts': [66, 66],
+  'hardening-http.test.ts': [52, 36],
+  'concurrency.test.ts': [49, 11],
+  'client-rules.test.ts': [46, 35],
+  'export-copy.test.ts': [28, 9],
+  'password-hashing.test.ts': [23, 22],
+  'dashboard.test.ts': [25, 24],
+  'review-findings.test.ts': [22, 9],
+  'migration-generator.test.ts': [20, 10],
+  'export.test.ts': [20, 41],
+  'list.test.ts': [19, 34],
+  'bulk-isolation-exports.test.ts': [17, 0],
+  'embedded-database.test.ts': [17, 2],
+  'hardening-data.test.ts': [16, 3],
+  'access.test.ts': [10, 16],
+  'bulk-isolation.test.ts': [14, 10],
+  'two-factor.test.ts': [12, 2],
+  'bulk-edit.test.ts': [12, 6],
+  'platform.test.ts': [8, 11],
+  'bulk-isolation-hashing.test.ts': [10, 7],
+  'adminjs-internals.test.ts': [1, 1],
+  'browser-name.test.ts': [0, 0],
+  'interactive-first.test.ts': [0, 0],
+  'layout.test.ts': [1, 0],
 }
+const secondsOf = (file) => SECONDS[file]?.[process.env.DATABASE_URL ? 0 : 1] ?? 5
 
 const chosen = process.argv.slice(2).filter((arg) => !arg.startsWith('-'))
 const options = process.argv.slice(2).filter((arg) => arg.startsWith('-'))
-const files = (chosen.length > 0 ? chosen.map((file) => path.relative(path.join(projectRoot, 'test'), path.resolve(process.env.INIT_CWD ?? process.cwd(), file))) : readdirSync(path.join(projectRoot, 'test')).filter((file) => file.endsWith('.test.ts')))
-  .map(runFirst)
+const testFiles = chosen.length > 0
+  ? chosen.map((file) => path.relative(path.join(projectRoot, 'test'), path.resolve(process.env.INIT_CWD ?? process.cwd(), file)))
+  : readdirSync(path.join(projectRoot, 'test')).filter((file) => file.endsWith('.test.ts'))
+
+// Twice as many shared processes as run at once, so that one that takes longer than reckoned is
+// not a tail on its own; the files go greedily to the lightest, where a file with a process of its
+// own counts too. Those start first (the longest of them is a whole file), then the shared ones,
+// longest first: a long process started last is a tail where one core works and the other waits.
+const alone = testFiles.filter((file) => OWN_PROCESS.includes(file)).sort((a, b) => secondsOf(b) - secondsOf(a))
+const shared = testFiles.filter((file) => !OWN_PROCESS.includes(file)).sort((a, b) => secondsOf(b) - secondsOf(a))
+const groups = Array.from({ length: Math.min(shared.length, 2 * Number(concurrency)) }, () => ({ files: [], seconds: 0 }))
+for (const file of [...alone, ...shared]) {
+  const lightest = groups.reduce((min, group) => (group.seconds < min.seconds ? group : min), groups[0] ?? { seconds: 0 })
+  lightest.seconds += secondsOf(file)
+  if (!OWN_PROCESS.includes(file)) lightest.files.push(file)
+}
+const processes = [...alone.map((file) => [file]), ...groups.sort((a, b) => b.seconds - a.seconds).map((group) => group.files).filter((files) => files.length > 0)]
+// Node's runner starts the files it is given in path order: the names carry the rank.
+const testDir = path.join(outdir, 'test')
+const files = processes.map((group, rank) => {
+  const entry = path.join(testDir, `${String(rank).padStart(2, '0')}-${group.length === 1 ? group[0].replace(/\.ts$/, '.js') : 'files.test.js'}`)
+  const imports = group.map((file) => `describe(${JSON.stringify(file)}, () => import(${JSON.stringify(`./${file.replace(/\.ts$/, '.js')}`)}))`)
+  writeFileSync(entry, group.length === 1 ? `import ${JSON.stringify(`./${group[0].replace(/\.ts$/, '.js')}`)}\n` : `import { describe } from 'node:test'\n${imports.join('\n')}\n`)
+  return entry
+})
 
 const stackTraces = fileURLToPath(new URL('./stack-traces.mjs', import.meta.url))
 // --test-force-exit: a file's process ends once its tests have, instead of waiting for whatever

@@ -45,37 +45,37 @@ await transpileSources(outdir, { tests: true })
 // adminjs-internals.test.ts checks that a patch of AdminJS's prototypes replaces the original
 // (in a process where an app started before, it was replaced already).
 const OWN_PROCESS = ['production.test.ts', 'password-hashing.test.ts', 'adminjs-internals.test.ts']
-// Seconds a file takes, on PostgreSQL and on the embedded database (its suite's wall time at load
-// 8–14, `--test-reporter=./src/scripts/file-times-reporter.mjs`), to share the files out evenly.
-// A file not listed counts as 5 s.
+// Seconds a file takes, on PostgreSQL (at load 3) and on the embedded database (at load 10): its
+// suite's wall time, `--test-reporter=./src/scripts/file-times-reporter.mjs`; to share the files out
+// evenly. A file not listed counts as 1 s (3 s embedded).
 const SECONDS = {
-  'production.test.ts': [60, 86],
-  'import-jobs.test.ts': [66, 66],
-  'hardening-http.test.ts': [52, 36],
-  'concurrency.test.ts': [49, 11],
-  'client-rules.test.ts': [46, 35],
-  'export-copy.test.ts': [28, 9],
-  'password-hashing.test.ts': [23, 22],
-  'dashboard.test.ts': [25, 24],
-  'review-findings.test.ts': [22, 9],
-  'migration-generator.test.ts': [20, 10],
-  'export.test.ts': [20, 41],
-  'list.test.ts': [19, 34],
-  'bulk-isolation-exports.test.ts': [17, 0],
-  'embedded-database.test.ts': [17, 2],
-  'hardening-data.test.ts': [16, 3],
-  'access.test.ts': [10, 16],
-  'bulk-isolation.test.ts': [14, 10],
-  'two-factor.test.ts': [12, 2],
-  'bulk-edit.test.ts': [12, 6],
-  'platform.test.ts': [8, 11],
-  'bulk-isolation-hashing.test.ts': [10, 7],
-  'adminjs-internals.test.ts': [1, 1],
+  'production.test.ts': [24.5, 86],
+  'import-jobs.test.ts': [23, 66],
+  'hardening-http.test.ts': [6, 36],
+  'concurrency.test.ts': [9, 11],
+  'client-rules.test.ts': [12, 35],
+  'export-copy.test.ts': [4, 9],
+  'password-hashing.test.ts': [9, 22],
+  'dashboard.test.ts': [4.5, 24],
+  'review-findings.test.ts': [3, 9],
+  'migration-generator.test.ts': [7, 10],
+  'export.test.ts': [8, 41],
+  'list.test.ts': [7, 34],
+  'bulk-isolation-exports.test.ts': [12, 0],
+  'embedded-database.test.ts': [4, 2],
+  'hardening-data.test.ts': [2, 3],
+  'access.test.ts': [3, 16],
+  'bulk-isolation.test.ts': [7, 10],
+  'two-factor.test.ts': [2, 2],
+  'bulk-edit.test.ts': [1, 6],
+  'platform.test.ts': [4.5, 11],
+  'bulk-isolation-hashing.test.ts': [2.5, 7],
+  'adminjs-internals.test.ts': [2, 1],
   'browser-name.test.ts': [0, 0],
-  'interactive-first.test.ts': [0, 0],
-  'layout.test.ts': [1, 0],
+  'interactive-first.test.ts': [1, 0],
+  'layout.test.ts': [0, 0],
 }
-const secondsOf = (file) => SECONDS[file]?.[process.env.DATABASE_URL ? 0 : 1] ?? 5
+const secondsOf = (file) => SECONDS[file]?.[process.env.DATABASE_URL ? 0 : 1] ?? (process.env.DATABASE_URL ? 1 : 3)
 
 const chosen = process.argv.slice(2).filter((arg) => !arg.startsWith('-'))
 const options = process.argv.slice(2).filter((arg) => arg.startsWith('-'))
@@ -89,11 +89,14 @@ const testFiles = chosen.length > 0
 // longest first: a long process started last is a tail where one core works and the other waits.
 const alone = testFiles.filter((file) => OWN_PROCESS.includes(file)).sort((a, b) => secondsOf(b) - secondsOf(a))
 const shared = testFiles.filter((file) => !OWN_PROCESS.includes(file)).sort((a, b) => secondsOf(b) - secondsOf(a))
-const groups = Array.from({ length: Math.min(shared.length, 2 * Number(concurrency)) }, () => ({ files: [], seconds: 0 }))
+// (`load`: the seconds a lane carries, `seconds`: the shared process's own).
+const groups = Array.from({ length: Math.min(shared.length, 2 * Number(concurrency)) }, () => ({ files: [], load: 0, seconds: 0 }))
 for (const file of [...alone, ...shared]) {
-  const lightest = groups.reduce((min, group) => (group.seconds < min.seconds ? group : min), groups[0] ?? { seconds: 0 })
+  const lightest = groups.reduce((min, group) => (group.load < min.load ? group : min), groups[0] ?? { load: 0 })
+  lightest.load += secondsOf(file)
+  if (OWN_PROCESS.includes(file)) continue
+  lightest.files.push(file)
   lightest.seconds += secondsOf(file)
-  if (!OWN_PROCESS.includes(file)) lightest.files.push(file)
 }
 const processes = [...alone.map((file) => [file]), ...groups.sort((a, b) => b.seconds - a.seconds).map((group) => group.files).filter((files) => files.length > 0)]
 // Node's runner starts the files it is given in path order: the names carry the rank.

@@ -1,5 +1,6 @@
-import type pg from 'pg'
-import { createdLoginPrefix } from './config.js'
+import pg from 'pg'
+import { benchUrl, clients, createdLoginPrefix } from './config.js'
+import { prepareDatabase } from './seed.js'
 
 /**
  * The home page's part of the bench (issue #14): a change history to read the latest changes
@@ -70,4 +71,17 @@ export async function insertTiming(db: pg.Pool, managerId: number, passwordHash:
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
   return { with: median(times.with), without: median(times.without), count: times.with.length }
+}
+
+/** The bench database, with enough change history for the home page's reads to mean something. */
+export async function prepareReadDatabase() {
+  const seeded = await prepareDatabase()
+  const pool = new pg.Pool({ connectionString: benchUrl, max: 2 })
+  try {
+    const { rows: [{ n }] } = await pool.query(`SELECT count(*)::int AS n FROM change_history`)
+    if (n < 1000) await seedHistory(pool, Math.min(20_000, clients), seeded.admins.map((admin) => admin.id))
+  } finally {
+    await pool.end()
+  }
+  return seeded
 }

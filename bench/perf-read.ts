@@ -1,11 +1,10 @@
 import fs from 'node:fs'
 import { spawn } from 'node:child_process'
-import pg from 'pg'
 import { login, proxyHeaders, startApp, productionNodeArgs } from './app-server.js'
-import { benchUrl, clients } from './config.js'
-import { seedHistory } from './dashboard.js'
+import { prepareReadDatabase } from './dashboard.js'
 import { measure } from './load.js'
-import { firstAdminEmail, firstManagerEmail, prepareDatabase } from './seed.js'
+import { processCpuMs } from './processes.js'
+import { firstAdminEmail, firstManagerEmail } from './seed.js'
 
 /**
  * Where a read request's CPU goes, on-CPU only (issue #30): the built server with
@@ -20,17 +19,7 @@ import { firstAdminEmail, firstManagerEmail, prepareDatabase } from './seed.js'
  * `BENCH_CLIENTS=20000 BENCH_SECONDS=6 SCENARIOS=list-admin,home-admin npx tsx bench/perf-read.ts`
  */
 
-const seeded = await prepareDatabase()
-const pool = new pg.Pool({ connectionString: benchUrl, max: 2 })
-const { rows: [{ n }] } = await pool.query(`SELECT count(*)::int AS n FROM change_history`)
-if (n < 1000) await seedHistory(pool, Math.min(20_000, clients), seeded.admins.map((admin) => admin.id))
-await pool.end()
-function cpuMs(pid: number) {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
-  // utime and stime, in clock ticks (USER_HZ 100)
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(f[11]) + Number(f[12])) * 10
-}
+const seeded = await prepareReadDatabase()
 const entry = process.env.ENTRY ?? 'dist/src/server.js'
 const out = process.env.OUT ?? '/tmp/read-perf'
 fs.mkdirSync(out, { recursive: true })
@@ -51,9 +40,9 @@ try {
     const pid = app.child.pid!
     const rec = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '2000', '-g', '-p', String(pid), '-o', `${out}/${s.name}.data`], { stdio: 'ignore' })
     await new Promise((r) => setTimeout(r, 300))
-    const before = cpuMs(pid)
+    const before = processCpuMs(pid)
     const m = await measure(app.url, { path: s.path, headers: s.headers })
-    const used = cpuMs(pid) - before
+    const used = processCpuMs(pid) - before
     rec.kill('SIGINT')
     await new Promise((r) => rec.once('exit', r))
     console.log(`${s.name}: ${m.rps.toFixed(0)} req/s p50 ${m.p50} p99 ${m.p99} ms, ${m.requests} req, CPU ${(used / m.requests).toFixed(2)} ms/req (upper bound)`)

@@ -14,6 +14,13 @@ export const freePort = () =>
     })
   })
 
+/** CPU time (user + system) a process has used so far, in ms (USER_HZ 100). */
+export function processCpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Resident set size of a process in MB, from /proc/<pid>/status (VmRSS). */

@@ -1,13 +1,12 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import pg from 'pg'
 import { login, proxyHeaders, startApp } from './app-server.js'
 import { benchUrl, clients } from './config.js'
-import { seedHistory } from './dashboard.js'
+import { prepareReadDatabase } from './dashboard.js'
 import { measure, sample, type Measured, type Request } from './load.js'
-import { startChild, freePort, type Child } from './processes.js'
-import { firstAdminEmail, firstManagerEmail, prepareDatabase } from './seed.js'
+import { startChild, freePort, processCpuMs, type Child } from './processes.js'
+import { firstAdminEmail, firstManagerEmail } from './seed.js'
 
 /**
  * A quick interleaved A/B of the read routes (issue #30): one or more built servers (APP_DISTS,
@@ -22,27 +21,17 @@ import { firstAdminEmail, firstManagerEmail, prepareDatabase } from './seed.js'
 
 const rounds = Number(process.env.ROUNDS ?? 2)
 const dists = (process.env.APP_DISTS ?? 'dist').split(',')
-const seeded = await prepareDatabase()
-const pool = new pg.Pool({ connectionString: benchUrl, max: 2 })
-const { rows: [{ n }] } = await pool.query(`SELECT count(*)::int AS n FROM change_history`)
-if (n < 1000) await seedHistory(pool, Math.min(20_000, clients), seeded.admins.map((admin) => admin.id))
-await pool.end()
+const seeded = await prepareReadDatabase()
 
-/** CPU time (user + system) a process has used so far, in ms (USER_HZ 100). */
-function cpuMs(pid: number) {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * 10
-}
 const cpuRequests = Number(process.env.CPU_REQUESTS ?? 300)
 async function cpuPerRequest(child: Child, request: Request) {
-  const before = cpuMs(child.child.pid!)
+  const before = processCpuMs(child.child.pid!)
   await Promise.all(
     Array.from({ length: 5 }, async () => {
       for (let i = 0; i < cpuRequests / 5; i += 1) await (await fetch(child.url + request.path, { headers: request.headers })).arrayBuffer()
     }),
   )
-  return (cpuMs(child.child.pid!) - before) / cpuRequests
+  return (processCpuMs(child.child.pid!) - before) / cpuRequests
 }
 
 const baselinePort = await freePort()

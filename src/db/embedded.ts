@@ -12,6 +12,8 @@ export type EmbeddedDatabase = {
   fromSnapshot: boolean
   /** The whole data directory as a tar.gz, for PGlite's `loadDataDir`. */
   dump: () => Promise<Buffer>
+  /** Whether its thread keeps the process running (the test harness keeps idle ones that must not). */
+  keepsProcessAlive: (alive: boolean) => void
   stop: () => Promise<void>
 }
 
@@ -76,6 +78,10 @@ export async function startEmbeddedDatabase(dataDir: string | undefined, options
     dump: async () => {
       const reply = await ask('dump')
       return Buffer.from((reply as { dump: ArrayBuffer }).dump)
+    },
+    keepsProcessAlive: (alive) => {
+      if (alive) worker.ref()
+      else worker.unref()
     },
     stop: () =>
       (stopped ??= ask('stop').then(

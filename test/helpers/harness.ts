@@ -11,43 +11,20 @@ import { hasPendingMigrations } from '../../src/db/migrations-folder.js'
 export const PASSWORD = 'correct-horse-battery'
 
 /**
- * A real database for one test file: a fresh PostgreSQL database when DATABASE_URL is set (dropped
- * afterwards), else an in-memory embedded one. Both start migrated with the app's own migrations:
- * on PostgreSQL a copy of a template database migrated once (CREATE DATABASE … TEMPLATE), on the
- * embedded database a load of the migrated snapshot (src/db/embedded-snapshot.ts).
+ * A real database for one test file: a fresh PostgreSQL database when DATABASE_URL is set, else an
+ * in-memory embedded one. Both start migrated with the app's own migrations: on PostgreSQL a copy
+ * of a template database migrated once (CREATE DATABASE … TEMPLATE), on the embedded database a
+ * load of the migrated snapshot (src/db/embedded-snapshot.ts). `drop` hands it back to the test
+ * process's pool, reset to that state (see takeDatabase), or drops it.
  */
 export async function createTestDatabase(overrides: Partial<AppConfig> = {}): Promise<{ db: Database; config: AppConfig; drop: () => Promise<void> }> {
   const base = parseConfig({ ...process.env, NODE_ENV: 'test', BCRYPT_ROUNDS: '4', LOG_LEVEL: 'silent', SESSION_SECRET: undefined })
-  let databaseUrl: string | undefined
-  let dropDatabase = async () => {}
-  if (base.databaseUrl) {
-    const template = await migratedTemplate(base.databaseUrl)
-    const name = `test_${process.pid}_${randomBytes(4).toString('hex')}`
-    const admin = new pg.Client({ connectionString: base.databaseUrl })
-    await admin.connect()
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`)
-    await admin.end()
-    const url = new URL(base.databaseUrl)
-    url.pathname = `/${name}`
-    databaseUrl = url.toString()
-    dropDatabase = async () => {
-      const client = new pg.Client({ connectionString: base.databaseUrl })
-      await client.connect()
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-      await client.end()
-    }
-  }
+  const pooled = await takeDatabase(base.databaseUrl)
   // Failed logins are still slowed, by milliseconds instead of the seconds a lockout test would wait.
-  const config: AppConfig = { ...base, databaseUrl, dbPoolMax: 5, loginSlowdownMs: 1, ...overrides }
-  const reused = databaseUrl ? undefined : await takeEmbedded()
-  if (reused) {
-    // Handed back to the pool by `drop`, not stopped with the app's connections.
-    const { embedded } = reused
-    dropDatabase = () => parkEmbedded(reused)
-    reused.embedded = { ...embedded, stop: async () => {} }
-    reused.lent = embedded
-  }
-  const db = await openDatabase({ ...config, inMemory: true, embedded: reused?.embedded })
+  const config: AppConfig = { ...base, databaseUrl: base.databaseUrl ? pooled.url : undefined, dbPoolMax: 5, loginSlowdownMs: 1, ...overrides }
+  // An embedded database goes back to the pool with `drop`, not stopped with the app's connections.
+  const embedded = pooled.embedded && { ...pooled.embedded, stop: async () => {} }
+  const db = await openDatabase({ ...config, inMemory: true, embedded })
   // Both start migrated: one query says so, and umzug (~0.1 s to load) stays unloaded.
   if (await hasPendingMigrations(db.sequelize)) await migrateUp(db.sequelize)
   return {
@@ -55,18 +32,28 @@ export async function createTestDatabase(overrides: Partial<AppConfig> = {}): Pr
     config,
     drop: async () => {
       await db.close()
-      await dropDatabase()
+      await parkDatabase(pooled)
     },
   }
 }
 
-// Embedded test databases, one PGlite each on a thread of its own: starting one (a new thread loading
-// PGlite, the snapshot loaded) was ~2 s of CPU, ~40 times a run. So a test process keeps the ones
-// its files have dropped and hands them out again, reset to the state they started in: the same
-// migrated, empty database the snapshot holds, down to its planner statistics (the list reads
+// Making a test database was the larger part of a small file's cost: on the embedded database a
+// new thread loading PGlite and the snapshot (~2 s of CPU, ~40 times a run), on PostgreSQL a copy
+// of the template and its drop (~0.3 s of the server's CPU, ~60 times a run). So a test process
+// keeps the databases its files have dropped and hands them out again, reset to the state they
+// started in: the same migrated, empty database, down to its planner statistics (the list reads
 // reltuples and EXPLAIN's estimates). One whose schema a test changed beyond what the reset puts
-// back is stopped instead, and the next file gets a new one.
-type PooledEmbedded = { embedded: EmbeddedDatabase; lent?: EmbeddedDatabase; baseline: Baseline }
+// back is dropped instead, and the next file gets a new one. What the reset cannot reach: the
+// embedded database's one backend keeps its own caches between files (PL/pgSQL's cached plans
+// among them); list.test.ts took 22 s instead of 9 s right after export.test.ts on one database.
+type PooledDatabase = {
+  url: string
+  baseline: Baseline
+  embedded?: EmbeddedDatabase
+  /** Cuts off every connection a test left to it (a server process's pool, a stray agent). */
+  disconnectAll: () => Promise<void>
+  discard: () => Promise<void>
+}
 type Baseline = {
   fingerprint: string
   schemas: string[]
@@ -74,11 +61,13 @@ type Baseline = {
   rows: Array<{ table: string; columns: string[]; json: string }>
   sequences: Array<{ name: string; lastValue: string; isCalled: boolean }>
   relationStats: string
+  /** Rows of pg_statistic for its tables: none in a fresh one, which is what the reset puts back. */
+  statisticRows: number
 }
-const idleEmbedded: PooledEmbedded[] = []
+const idleDatabases: PooledDatabase[] = []
 
 const USER_NAMESPACES = `SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')`
-// What the reset does not put back (the schema, roles, databases, settings): it must stay as it was.
+// What the reset does not put back (the schema, roles, extensions, settings): it must stay as it was.
 const FINGERPRINT = `SELECT md5(string_agg(x, E'\\n' ORDER BY x)) AS fingerprint FROM (
   SELECT concat_ws(' ', 'rel', c.oid::regclass, c.relkind, c.relpersistence, c.relnatts, c.relhastriggers, c.relrowsecurity) FROM pg_class c WHERE c.relnamespace IN (${USER_NAMESPACES})
   UNION ALL SELECT concat_ws(' ', 'att', a.attrelid::regclass, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attisdropped, a.attgenerated, pg_get_expr(d.adbin, d.adrelid))
@@ -92,7 +81,6 @@ const FINGERPRINT = `SELECT md5(string_agg(x, E'\\n' ORDER BY x)) AS fingerprint
   UNION ALL SELECT concat_ws(' ', 'enum', enumtypid::regtype, enumlabel, enumsortorder) FROM pg_enum
   UNION ALL SELECT concat_ws(' ', 'type', oid::regtype) FROM pg_type WHERE typnamespace IN (${USER_NAMESPACES}) AND typrelid = 0
   UNION ALL SELECT concat_ws(' ', 'role', rolname, rolsuper, rolcanlogin) FROM pg_roles
-  UNION ALL SELECT concat_ws(' ', 'database', datname) FROM pg_database
   UNION ALL SELECT concat_ws(' ', 'extension', extname, extversion) FROM pg_extension
   UNION ALL SELECT concat_ws(' ', 'setting', setdatabase, setrole, array_to_string(setconfig, ',')) FROM pg_db_role_setting
   UNION ALL SELECT concat_ws(' ', 'policy', polname) FROM pg_policy
@@ -102,14 +90,38 @@ const RELATION_STATS = `SELECT coalesce(json_agg(json_build_object('oid', oid, '
   FROM pg_class WHERE relnamespace IN (${USER_NAMESPACES}) AND relkind IN ('r', 'i', 'm', 't', 'p')`
 const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`
 
-async function takeEmbedded(): Promise<PooledEmbedded> {
-  const idle = idleEmbedded.pop()
+async function takeDatabase(serverUrl: string | undefined): Promise<PooledDatabase> {
+  const idle = idleDatabases.pop()
   if (idle) {
-    idle.embedded.keepsProcessAlive(true)
+    idle.embedded?.keepsProcessAlive(true)
     return idle
   }
-  const embedded = await startEmbeddedDatabase(undefined, { snapshotFile: await ensureSnapshot() })
-  const client = new pg.Client({ connectionString: embedded.url })
+  let made: Omit<PooledDatabase, 'baseline'>
+  if (serverUrl) {
+    const template = await migratedTemplate(serverUrl)
+    const name = `test_${process.pid}_${randomBytes(4).toString('hex')}`
+    const onServer = async (sql: string) => {
+      const admin = new pg.Client({ connectionString: serverUrl })
+      await admin.connect()
+      try {
+        await admin.query(sql)
+      } finally {
+        await admin.end()
+      }
+    }
+    await onServer(`CREATE DATABASE ${name} TEMPLATE ${template}`)
+    const url = new URL(serverUrl)
+    url.pathname = `/${name}`
+    made = {
+      url: url.toString(),
+      disconnectAll: () => onServer(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`),
+      discard: () => onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    }
+  } else {
+    const embedded = await startEmbeddedDatabase(undefined, { snapshotFile: await ensureSnapshot() })
+    made = { url: embedded.url, embedded, disconnectAll: embedded.restart, discard: embedded.stop }
+  }
+  const client = new pg.Client({ connectionString: made.url })
   await client.connect()
   try {
     const one = async <T>(sql: string) => (await client.query(sql)).rows[0] as T
@@ -129,26 +141,24 @@ async function takeEmbedded(): Promise<PooledEmbedded> {
       sequences.push({ name, lastValue: last_value, isCalled: is_called })
     }
     const { stats } = await one<{ stats: string }>(RELATION_STATS)
-    return { embedded, baseline: { fingerprint, schemas, tables, rows, sequences, relationStats: stats } }
+    const { n } = await one<{ n: number }>(`SELECT count(*)::int AS n FROM pg_statistic WHERE starelid IN (SELECT oid FROM pg_class WHERE relnamespace IN (${USER_NAMESPACES}))`)
+    return { ...made, baseline: { fingerprint, schemas, tables, rows, sequences, relationStats: stats, statisticRows: n } }
   } finally {
     await client.end()
   }
 }
 
-/** Puts a dropped embedded database back as it started and keeps it for the next test database, or stops it. */
-async function parkEmbedded(pooled: PooledEmbedded): Promise<void> {
-  const embedded = pooled.lent ?? pooled.embedded
-  pooled.embedded = embedded
-  pooled.lent = undefined
+/** Puts a dropped test database back as it started and keeps it for the next one, or drops it. */
+async function parkDatabase(pooled: PooledDatabase): Promise<void> {
   const { baseline } = pooled
   let client: pg.Client | undefined
   try {
-    // Whatever a test left connected (a server process's pool, a stray agent) is cut off first.
-    await embedded.restart()
-    client = new pg.Client({ connectionString: embedded.url })
+    await pooled.disconnectAll()
+    client = new pg.Client({ connectionString: pooled.url })
     client.on('error', () => {})
     await client.connect()
-    // One backend serves every connection: a transaction or session setting left open is everyone's.
+    // The embedded database's one backend serves every connection: a transaction or session
+    // setting left open is everyone's.
     await client.query('ROLLBACK')
     await client.query('DISCARD ALL')
     // pg-boss makes its schema when an app starts: dropped, as a fresh database has none.
@@ -156,7 +166,7 @@ async function parkEmbedded(pooled: PooledEmbedded): Promise<void> {
       if (!baseline.schemas.includes(nspname)) await client.query(`DROP SCHEMA ${quoted(nspname)} CASCADE`)
     }
     const { fingerprint } = (await client.query(FINGERPRINT)).rows[0]
-    if (fingerprint !== baseline.fingerprint) throw new Error('schema changed')
+    if (fingerprint !== baseline.fingerprint || baseline.statisticRows > 0) throw new Error('not resettable')
     await client.query('BEGIN')
     // Triggers off while the migrations' own rows go back (the history trigger would log them).
     await client.query('SET LOCAL session_replication_role = replica')
@@ -168,7 +178,7 @@ async function parkEmbedded(pooled: PooledEmbedded): Promise<void> {
     for (const { name, lastValue, isCalled } of baseline.sequences) {
       await client.query(`SELECT setval($1::regclass, $2, $3)`, [name, lastValue, isCalled])
     }
-    // The planner's statistics as a new database has them (none; sizes unknown), so that estimates match.
+    // The planner's statistics as the fresh database had them, so that estimates match.
     await client.query(`DELETE FROM pg_statistic WHERE starelid IN (SELECT oid FROM pg_class WHERE relnamespace IN (${USER_NAMESPACES}))`)
     await client.query(`DELETE FROM pg_statistic_ext_data WHERE stxoid IN (SELECT oid FROM pg_statistic_ext WHERE stxnamespace IN (${USER_NAMESPACES}))`)
     await client.query(
@@ -179,15 +189,24 @@ async function parkEmbedded(pooled: PooledEmbedded): Promise<void> {
     await client.query('COMMIT')
     await client.end()
     client = undefined
-    embedded.keepsProcessAlive(false)
-    idleEmbedded.push(pooled)
+    pooled.embedded?.keepsProcessAlive(false)
+    idleDatabases.push(pooled)
   } catch {
     await client?.end().catch(() => {})
-    await embedded.stop()
+    await pooled.discard()
   }
 }
 
 const migrateUp = async (sequelize: Database['sequelize']) => (await import('../../src/db/migrator.js')).migrateUp(sequelize)
+
+const isRunning = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
 
 let template: Promise<string> | undefined
 const TEMPLATE_LOCK_KEY = 727_002
@@ -204,6 +223,11 @@ function migratedTemplate(serverUrl: string): Promise<string> {
     const admin = new pg.Client({ connectionString: serverUrl })
     await admin.connect()
     try {
+      // Test databases are kept until their process ends: those of processes gone (a run that
+      // ended or was killed) are dropped here.
+      for (const { datname } of (await admin.query(`SELECT datname FROM pg_database WHERE datname ~ '^test_[0-9]+_[0-9a-f]{8}$'`)).rows) {
+        if (!isRunning(Number(datname.split('_')[1]))) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`).catch(() => {})
+      }
       const exists = async () => (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1
       if (await exists()) return name
       await admin.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK_KEY])

@@ -13,7 +13,8 @@ import { projectRoot, transpiledDir, transpileSources } from './transpile.mjs'
 
 // The embedded database runs the tests' SQL in WASM in each test process: CPU-bound, so one file per
 // core. On PostgreSQL the server does much of that work and test files also wait on it, so a third
-// file keeps both cores busy.
+// file keeps both cores busy (a fourth was slower: 66 s instead of 62 s, the cores were full with
+// the server's own CPU).
 const concurrency = process.env.TEST_CONCURRENCY ?? (process.env.DATABASE_URL ? '3' : '2')
 
 // One copy per run: two runs at once (PostgreSQL and embedded, say) must not replace each other's.
@@ -45,35 +46,48 @@ await transpileSources(outdir, { tests: true })
 // adminjs-internals.test.ts checks that a patch of AdminJS's prototypes replaces the original
 // (in a process where an app started before, it was replaced already).
 const OWN_PROCESS = ['production.test.ts', 'password-hashing.test.ts', 'adminjs-internals.test.ts']
-// Seconds a file takes, on PostgreSQL (at load 3) and on the embedded database (at load 10): its
+// Seconds a file takes, on PostgreSQL and on the embedded database (both at load 1-3, 2026-12-07): its
 // suite's wall time, `--test-reporter=./src/scripts/file-times-reporter.mjs`; to share the files out
 // evenly. A file not listed counts as 1 s (3 s embedded).
 const SECONDS = {
-  'production.test.ts': [24.5, 86],
-  'import-jobs.test.ts': [23, 66],
-  'hardening-http.test.ts': [6, 36],
-  'concurrency.test.ts': [9, 11],
-  'client-rules.test.ts': [12, 35],
-  'export-copy.test.ts': [4, 9],
-  'password-hashing.test.ts': [9, 22],
-  'dashboard.test.ts': [4.5, 24],
-  'review-findings.test.ts': [3, 9],
-  'migration-generator.test.ts': [7, 10],
-  'export.test.ts': [8, 41],
-  'list.test.ts': [7, 34],
+  'production.test.ts': [23.5, 17.5],
+  'import-jobs.test.ts': [20, 11],
   'bulk-isolation-exports.test.ts': [12, 0],
-  'embedded-database.test.ts': [4, 2],
-  'hardening-data.test.ts': [2, 3],
-  'access.test.ts': [3, 16],
-  'bulk-isolation.test.ts': [7, 10],
-  'two-factor.test.ts': [2, 2],
-  'bulk-edit.test.ts': [1, 6],
-  'platform.test.ts': [4.5, 11],
-  'bulk-isolation-hashing.test.ts': [2.5, 7],
-  'adminjs-internals.test.ts': [2, 1],
-  'browser-name.test.ts': [0, 0],
-  'interactive-first.test.ts': [1, 0],
+  'client-rules.test.ts': [9.5, 6.5],
+  'migration-generator.test.ts': [8.5, 6.5],
+  'hardening-http.test.ts': [8.5, 9.5],
+  'password-hashing.test.ts': [8, 5.5],
+  'concurrency.test.ts': [7.5, 10.5],
+  'bulk-isolation.test.ts': [6.5, 5.5],
+  'list.test.ts': [5.5, 9],
+  'export.test.ts': [4, 12.5],
+  'import.test.ts': [4, 1],
+  'export-copy.test.ts': [3.5, 2.5],
+  'platform.test.ts': [3.5, 2],
+  'dashboard.test.ts': [3.5, 3],
+  'bulk-isolation-hashing.test.ts': [3.5, 2.5],
+  'embedded-database.test.ts': [3, 1.5],
+  'review-findings.test.ts': [2.5, 2],
+  'sender-names.test.ts': [2.5, 0.5],
+  'access.test.ts': [2, 2],
+  'hardening-data.test.ts': [2, 1.5],
+  'two-factor.test.ts': [2, 1],
+  'adminjs-internals.test.ts': [2, 1.5],
+  'bulk-edit.test.ts': [1.5, 1],
+  'spreadsheet-fixtures.test.ts': [1.5, 1],
+  'interactive-first.test.ts': [1.5, 1.5],
+  'export-xlsx.test.ts': [1.5, 0.5],
+  'history.test.ts': [1, 1],
+  'import-spreadsheets.test.ts': [1, 0.5],
+  'list-search.test.ts': [1, 0.5],
+  'sender-names-import.test.ts': [1, 0.5],
+  'account-page.test.ts': [1, 0.5],
+  'import-recent.test.ts': [1, 0.5],
+  'pages-and-return.test.ts': [0.5, 0.5],
+  'time-zones.test.ts': [0.5, 0.5],
+  'client-throughput.test.ts': [0.5, 0.5],
   'layout.test.ts': [0, 0],
+  'browser-name.test.ts': [0, 0],
 }
 const secondsOf = (file) => SECONDS[file]?.[process.env.DATABASE_URL ? 0 : 1] ?? (process.env.DATABASE_URL ? 1 : 3)
 
@@ -113,4 +127,21 @@ const stackTraces = fileURLToPath(new URL('./stack-traces.mjs', import.meta.url)
 // it left pending (a deadline's timer, a keep-alive socket) — once a minute for one file.
 const run = spawn(process.execPath, ['--import', stackTraces, '--test', '--test-force-exit', `--test-concurrency=${concurrency}`, ...options, ...files], { cwd: projectRoot, stdio: 'inherit' })
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => run.kill(signal))
-run.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
+// A test process keeps the PostgreSQL databases its files used (test/helpers/harness.ts) until it
+// ends: once every one has, this run's are dropped (as are those of earlier runs that were killed).
+async function dropLeftTestDatabases() {
+  const { default: pg } = await import('pg')
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL })
+  await admin.connect()
+  try {
+    for (const { datname } of (await admin.query(`SELECT datname FROM pg_database WHERE datname ~ '^test_[0-9]+_[0-9a-f]{8}$'`)).rows) {
+      if (!isRunning(Number(datname.split('_')[1]))) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`).catch(() => {})
+    }
+  } finally {
+    await admin.end()
+  }
+}
+run.on('exit', async (code, signal) => {
+  if (process.env.DATABASE_URL) await dropLeftTestDatabases().catch((error) => console.error(`test databases left on the server: ${error.message}`))
+  process.exit(code ?? (signal ? 1 : 0))
+})

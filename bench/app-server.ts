@@ -9,7 +9,7 @@ import { freePort, startChild, type Child } from './processes.js'
 export const proxyHeaders = { 'x-forwarded-proto': 'https' }
 
 /** The heap cap the Procfile's web command starts Node with (docs/deploy.md, Memory and bulk work). */
-export const productionNodeArgs = ['--max-old-space-size=256', '--max-semi-space-size=2']
+export const productionNodeArgs = ['--max-old-space-size=320', '--max-semi-space-size=2']
 
 /** The built server as production runs it (the Procfile, `npm run serve`), on a free port. */
 export async function startApp(extraEnv: Record<string, string> = {}, nodeArgs: string[] = productionNodeArgs, entry = 'dist/src/server.js'): Promise<Child> {

@@ -91,11 +91,12 @@ export function secretAttributes(definition: ResourceDefinition): string[] {
 
 /**
  * The fields the list's search box (`q=`) looks into: those marked `search: true` that filter as a
- * substring (text kinds without a list of choices), in definition order.
+ * substring (text kinds without a list of choices), never a secret, in definition order.
  */
 export function searchableFields(definition: ResourceDefinition): string[] {
+  const secrets = new Set(secretAttributes(definition))
   return fieldsOf(definition)
-    .filter(([, def]) => def.search && !kinds[def.kind].virtual && kinds[def.kind].filter === 'contains' && !def.options)
+    .filter(([name, def]) => def.search && !secrets.has(name) && !kinds[def.kind].virtual && kinds[def.kind].filter === 'contains' && !def.options)
     .map(([name]) => name)
 }
 

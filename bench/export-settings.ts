@@ -1,7 +1,7 @@
 /**
  * The CSV export's own COPY under different session settings, read to the end by this process:
  * the time to the first byte, the whole file, and this process's CPU. Why the export sets
- * `jit = off` and `max_parallel_workers_per_gather = 0` (src/exports/export-route.ts): at 1,000,000
+ * `jit = off` and `max_parallel_workers_per_gather = 0` (ONE_CORE_SETTINGS, src/db/bulk-share.ts): at 1,000,000
  * clients the planner JIT-compiles the SELECT before the first row and runs it on three backends.
  * `BENCH_CLIENTS=1000000 npx tsx bench/export-settings.ts` (the database seeded by an earlier
  * `npm run bench` with the same BENCH_CLIENTS); SETTINGS='RESET ALL|SET jit = off|…' to choose.

@@ -57,6 +57,17 @@ export type BulkTicket = {
 
 export type BulkShare = ReturnType<typeof createBulkShare>
 
+/**
+ * Bulk work's planner settings: one core at most, from the first row on. At 1,000,000 clients the
+ * planner chose a parallel scan for an export's COPY (three backends, every core of a small server:
+ * the lists of everyone else waited) and JIT-compiled the SELECT first (0.9–2.6 s before the first
+ * byte), neither making the whole file measurably quicker (bench/export-settings.ts).
+ */
+export const ONE_CORE_SETTINGS: [string, string][] = [
+  ['jit', 'off'],
+  ['max_parallel_workers_per_gather', '0'],
+]
+
 export function createBulkShare(sequelize: Sequelize, settings: BulkShareSettings) {
   const running = new Map<BulkKind, Map<string, number>>()
   let held = 0
@@ -120,8 +131,8 @@ export function createBulkShare(sequelize: Sequelize, settings: BulkShareSetting
    * statement over many rows is what the planner would otherwise spread over every core).
    */
   const applyBulkSettings = async (transaction: Transaction) => {
-    const timeout = settings.statementTimeoutMs ? `SET LOCAL statement_timeout = ${Math.floor(settings.statementTimeoutMs)}; ` : ''
-    await sequelize.query(`${timeout}SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off`, { transaction })
+    const timeout: [string, string][] = settings.statementTimeoutMs ? [['statement_timeout', String(Math.floor(settings.statementTimeoutMs))]] : []
+    await sequelize.query([...timeout, ...ONE_CORE_SETTINGS].map(([name, value]) => `SET LOCAL ${name} = ${value}`).join('; '), { transaction })
   }
 
   return {

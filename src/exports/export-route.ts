@@ -6,7 +6,7 @@ import type { Request, RequestHandler, Response } from 'express'
 import QueryStream from 'pg-query-stream'
 import type { Logger } from 'pino'
 import { Op, type Sequelize, type WhereOptions } from 'sequelize'
-import { BulkLimitReached, bulkShareOf, type BulkTicket } from '../db/bulk-share.js'
+import { BulkLimitReached, bulkShareOf, ONE_CORE_SETTINGS, type BulkTicket } from '../db/bulk-share.js'
 import type { AppResource, Sort } from '../panel/adapter/app-resource.js'
 import { listSort } from '../panel/actions/list-action.js'
 import { searchText, UnknownFieldError } from '../panel/list-query.js'
@@ -115,24 +115,11 @@ const XLSX: ExportFormat = {
 type PgConnection = PooledConnection['connection']
 
 /**
- * An export is bulk work, so its COPY takes one core at most, from its first row on. At 1,000,000
- * clients the planner chose a parallel scan (three backends, every core of a small server: the
- * lists of everyone else waited) and JIT-compiled the SELECT first (0.9–2.6 s before the first
- * byte), neither making the whole file measurably quicker (bench/export-settings.ts).
- */
-const ONE_CORE_AT_ONCE: [string, string][] = [
-  ['jit', 'off'],
-  ['max_parallel_workers_per_gather', '0'],
-]
-
-/**
  * An export's pace while someone else's request is in flight: about a fifth of what one PostgreSQL
  * backend writes flat out here (a full CSV export's COPY: 420 MB in 6.4 s at 1,000,000 clients),
  * which leaves the other core and most of this one to the clicks. Alone, an export runs at full speed.
  */
 const EXPORT_BYTES_PER_SECOND_WHILE_OTHERS_WAIT = 12 * 1024 ** 2
-
-
 
 /** `1,2,3` → [1, 2, 3]; undefined when not a list of record ids. */
 const parseIds = (raw: unknown): number[] | undefined => {
@@ -235,7 +222,7 @@ function exportRoute({ resource, definition, sequelize, logger, copy = false, wr
       // settings), the connection's own after.
       const settings = [
         ...(statementTimeoutMs ? [['statement_timeout', String(Math.floor(statementTimeoutMs))]] : []),
-        ...ONE_CORE_AT_ONCE,
+        ...ONE_CORE_SETTINGS,
         ...(format.copy.settings ?? []),
       ]
       const pooled: PooledConnection = {

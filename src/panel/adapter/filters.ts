@@ -29,6 +29,14 @@ export class ListFilter extends Filter {
 /** The search text of a filter ('' for none). */
 export const searchOf = (filter: Filter | undefined) => (filter instanceof ListFilter ? filter.search : '')
 
+// Definitions are fixed at start-up: what a search looks into is worked out once per definition.
+const searchOverByDefinition = new WeakMap<ResourceDefinition, { searchable: string[]; combined: string | undefined }>()
+function searchOver(definition: ResourceDefinition) {
+  let over = searchOverByDefinition.get(definition)
+  if (!over) searchOverByDefinition.set(definition, (over = { searchable: searchableFields(definition), combined: searchTextSql(definition) }))
+  return over
+}
+
 /**
  * The search box's condition: the text as a case-insensitive substring of any searchable field.
  * With several fields, one ILIKE over the definition's search text (searchTextSql, served by its
@@ -37,10 +45,9 @@ export const searchOf = (filter: Filter | undefined) => (filter instanceof ListF
  */
 export function searchCondition(text: string, definition: ResourceDefinition): WhereOptions | undefined {
   if (!text) return undefined
-  const searchable = searchableFields(definition)
+  const { searchable, combined } = searchOver(definition)
   if (!searchable.length) return MATCHES_NOTHING
   const pattern = `%${escapeLike(text)}%`
-  const combined = searchTextSql(definition)
   if (combined && !text.includes(SEARCH_SEPARATOR)) return where(literal(`(${combined})`), Op.iLike, pattern)
   return { [Op.or]: searchable.map((name) => ({ [name]: { [Op.iLike]: pattern } })) }
 }

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import path from 'node:path'
-import pg from 'pg'
 import { QueryTypes, type Sequelize } from 'sequelize'
 import { openDatabase } from '../db/database.js'
 import { snapshotFile } from '../db/embedded-snapshot.js'
 import { MIGRATION_FILE } from '../db/migrations-folder.js'
+import { databaseUrlOn, onServer } from '../db/on-server.js'
 
 export type ScratchDatabase = { sequelize: Sequelize; close: () => Promise<void> }
 
@@ -25,24 +25,13 @@ export async function openScratchDatabase(options: { databaseUrl?: string } = {}
   }
   const server = options.databaseUrl
   const name = `scratch_${process.pid}_${randomBytes(4).toString('hex')}`
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: server })
-    await client.connect()
-    try {
-      await client.query(sql)
-    } finally {
-      await client.end()
-    }
-  }
-  await admin(`CREATE DATABASE ${name}`)
-  const url = new URL(server)
-  url.pathname = `/${name}`
-  const db = await openDatabase({ databaseUrl: url.toString(), dataDir: '', dbPoolMax: 2 })
+  await onServer(server, `CREATE DATABASE ${name}`)
+  const db = await openDatabase({ databaseUrl: databaseUrlOn(server, name), dataDir: '', dbPoolMax: 2 })
   return {
     sequelize: db.sequelize,
     close: async () => {
       await db.close()
-      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await onServer(server, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
     },
   }
 }

@@ -7,6 +7,7 @@ import { openDatabase, type Database } from '../../src/db/database.js'
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedded.js'
 import { ensureSnapshot, migrationsKey } from '../../src/db/embedded-snapshot.js'
 import { hasPendingMigrations } from '../../src/db/migrations-folder.js'
+import { databaseUrlOn, onServer } from '../../src/db/on-server.js'
 
 export const PASSWORD = 'correct-horse-battery'
 
@@ -98,22 +99,11 @@ async function takeDatabase(serverUrl: string | undefined): Promise<PooledDataba
   if (serverUrl) {
     const template = await migratedTemplate(serverUrl)
     const name = `test_${process.pid}_${randomBytes(4).toString('hex')}`
-    const onServer = async (sql: string) => {
-      const admin = new pg.Client({ connectionString: serverUrl })
-      await admin.connect()
-      try {
-        await admin.query(sql)
-      } finally {
-        await admin.end()
-      }
-    }
-    await onServer(`CREATE DATABASE ${name} TEMPLATE ${template}`)
-    const url = new URL(serverUrl)
-    url.pathname = `/${name}`
+    await onServer(serverUrl, `CREATE DATABASE ${name} TEMPLATE ${template}`)
     made = {
-      url: url.toString(),
-      disconnectAll: () => onServer(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`),
-      discard: () => onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+      url: databaseUrlOn(serverUrl, name),
+      disconnectAll: () => onServer(serverUrl, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`),
+      discard: () => onServer(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
     }
   } else {
     const embedded = await startEmbeddedDatabase(undefined, { snapshotFile: await ensureSnapshot() })

@@ -11,8 +11,10 @@ import type pg from 'pg'
  *       ORDER BY "createdAt" DESC, "Client"."id" DESC LIMIT 10 OFFSET 0) AS "page" ORDER BY "page"."createdAt" DESC, "page"."id" DESC
  *   filtered: EXPLAIN (FORMAT JSON) SELECT "id" FROM "clients" AS "Client" WHERE …  (at most every 10 s per filter)
  *     estimate ≥ 10,000: the page query above with the filter;
- *     otherwise one pass over at most 1,001 matches for the total and the page's ids:
- *       WITH hits AS MATERIALIZED (SELECT "id", "created_at" AS "createdAt" FROM "clients" AS "Client" WHERE … LIMIT 1001)
+ *     otherwise one pass over at most 1,001 matches for the total and the page's ids, its text
+ *     conditions of several words written for the trigram index (src/panel/adapter/filters.ts containing):
+ *       WITH hits AS MATERIALIZED (SELECT "id", "created_at" AS "createdAt" FROM "clients" AS "Client"
+ *         WHERE … "company" ILIKE '%nor%dic%par%cel%' AND ("company" || '') ILIKE '%nordic parcel%' … LIMIT 1001)
  *       SELECT counted.total, page.id FROM (SELECT count(*) …) AS counted LEFT JOIN LATERAL (… LIMIT 10 OFFSET 0) AS page ON true
  *     then the page's rows by id (or, past 1,000 matches, the page query with the filter):
  *       the same, with `WHERE "Client"."id" IN (…)` in place of LIMIT/OFFSET
@@ -49,6 +51,24 @@ const camel = (column: string) => column.replace(/_([a-z])/g, (_, c: string) => 
 const quote = (value: string) => `'${value.replace(/'/g, "''")}'`
 const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`)
 
+/** The app's wordChunksPattern (src/panel/adapter/filters.ts): the words' chunks of 3 as a LIKE pattern. */
+function wordChunksPattern(text: string): string | undefined {
+  const words = text.match(/[\p{L}\p{N}]+/gu) ?? []
+  if (words.length === 1 && words[0] === text) return undefined
+  const chunks = words.flatMap((word) => {
+    const characters = [...word]
+    return Array.from({ length: Math.floor(characters.length / 3) }, (_, i) => characters.slice(3 * i, 3 * i + 3).join(''))
+  })
+  return chunks.length ? `%${chunks.join('%')}%` : undefined
+}
+
+/** `sql ILIKE '%text%'` as the app writes it (filters.ts containing), `forScan` for the pass over every match. */
+function containing(sql: string, unqualified: string, text: string, forScan: boolean) {
+  const pattern = quote(`%${escapeLike(text)}%`)
+  const chunks = forScan ? wordChunksPattern(text) : undefined
+  return chunks ? `(${sql} ILIKE ${quote(chunks)} AND (${unqualified} || '') ILIKE ${pattern})` : `${sql} ILIKE ${pattern}`
+}
+
 /** Column lists as Sequelize writes them (`"manager_id" AS "managerId"`), hashes left out like the default scope. */
 export async function selectLists(db: pg.Pool | pg.Client) {
   const columns = async (table: string) => {
@@ -67,12 +87,13 @@ export async function selectLists(db: pg.Pool | pg.Client) {
 
 export type Columns = Awaited<ReturnType<typeof selectLists>>
 
-export function whereOf(query: ListQuery): string {
+export function whereOf(query: ListQuery, forScan = false): string {
   const conditions: string[] = []
-  if (query.login) conditions.push(`"Client"."login" ILIKE ${quote(`%${escapeLike(query.login)}%`)}`)
-  if (query.company) conditions.push(`"Client"."company" ILIKE ${quote(`%${escapeLike(query.company)}%`)}`)
-  if (query.email) conditions.push(`"Client"."email" ILIKE ${quote(`%${escapeLike(query.email)}%`)}`)
-  if (query.q) conditions.push(`${SEARCH_TEXT} ILIKE ${quote(`%${escapeLike(query.q)}%`)}`)
+  for (const column of ['login', 'company', 'email'] as const) {
+    const text = query[column]
+    if (text) conditions.push(containing(`"Client"."${column}"`, `"${column}"`, text, forScan))
+  }
+  if (query.q) conditions.push(containing(SEARCH_TEXT, SEARCH_TEXT, query.q, forScan))
   if (query.managerId !== undefined) conditions.push(`"Client"."manager_id" = ${Number(query.managerId)}`)
   return conditions.length ? ` WHERE (${conditions.join(' AND ')})` : ''
 }
@@ -88,7 +109,7 @@ export const pageSql = (_columns: Columns, query: ListQuery) =>
   withTitles(`SELECT ${LISTED} FROM "clients" AS "Client"${whereOf(query)} ${ORDER} LIMIT ${PER_PAGE} OFFSET ${(query.page - 1) * PER_PAGE}`)
 
 export const hitsSql = (query: ListQuery) =>
-  `WITH hits AS MATERIALIZED (SELECT "id", "created_at" AS "createdAt" FROM "clients" AS "Client"${whereOf(query)} LIMIT ${COUNT_CAP + 1})
+  `WITH hits AS MATERIALIZED (SELECT "id", "created_at" AS "createdAt" FROM "clients" AS "Client"${whereOf(query, true)} LIMIT ${COUNT_CAP + 1})
        SELECT counted.total, page.id
          FROM (SELECT count(*)::int AS total FROM hits) AS counted
          LEFT JOIN LATERAL (SELECT id FROM hits ORDER BY "createdAt" DESC, id DESC LIMIT ${PER_PAGE} OFFSET ${(query.page - 1) * PER_PAGE}) AS page ON true`

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { QueryTypes } from 'sequelize'
+import { Op, QueryTypes } from 'sequelize'
 import type { AppResource } from '../src/panel/adapter/app-resource.js'
+import { searchCondition, wordChunksPattern } from '../src/panel/adapter/filters.js'
+import { clientDefinition } from '../src/resources/client/client.fields.js'
 import { api, createClient, startTestApp, type TestApp } from './helpers/harness.js'
 
 // Issue #26: the search box (`q=`), the "not set" filter, chosen columns and each user's list
@@ -76,6 +78,65 @@ describe('the search box (q=)', () => {
     assert.match(plan, /Bitmap Index Scan on clients_search_trgm/, plan)
     assert.doesNotMatch(plan, /BitmapOr/, plan)
     assert.match(sql, /ILIKE '%acme%'/)
+  })
+
+  test('a text of several words matches as typed: order, spacing, wildcards and case as a single word does', async () => {
+    // The list's count asks the index for the words' chunks and checks the whole text on each row
+    // (filters.ts containing); what it finds must be what the text itself matches.
+    const found = async (q: string) => logins((await list(admin, { q })).body)
+    assert.deepEqual(await found('acme telecom'), ['AcmeOps'])
+    assert.deepEqual(await found('aCmE tElEcOm GMBH'), ['AcmeOps'])
+    assert.deepEqual(await found('telecom acme'), [], 'the words in another order')
+    assert.deepEqual(await found('acme  telecom'), [], 'two spaces where the company has one')
+    assert.deepEqual(await found('acme-telecom'), [], 'another character between the words')
+    assert.deepEqual(await found('100% parcel'), ['zebra_100'])
+    assert.deepEqual(await found('1_0% parcel'), [], '_ matches itself, not any character')
+    assert.deepEqual(await found('100%parcel'), [], '% matches itself, not any text')
+    assert.deepEqual(await found('ra 100% p'), ['zebra_100'], 'words too short for a trigram')
+    assert.deepEqual(await found('a 1'), ['zebra_100'], 'no word long enough for the index: the text as typed')
+    assert.deepEqual(await found('billing@one.example'), ['billing-1'])
+    assert.deepEqual(await found('billing@two.example'), [])
+    assert.equal((await list(admin, { q: 'acme telecom' })).body.meta.total, 1)
+  })
+
+  test('a text of several words lies within one field too', async () => {
+    // Login "AcmeOps", company "ACME Telecom GmbH": joined, "Ops ACME Telecom" would be found.
+    assert.equal((await list(admin, { q: 'AcmeOps ACME Telecom' })).body.meta.total, 0)
+    assert.equal((await list(admin, { q: 'Ops\u001fACME Telecom' })).body.meta.total, 0)
+    assert.equal((await list(admin, { q: 'GmbH ops@acme' })).body.meta.total, 0)
+    assert.equal((await list(admin, { q: 'ops@acme.example' })).body.meta.total, 1)
+  })
+
+  test('the text filters match several words as typed as well', async () => {
+    const filtered = async (field: string, value: string) => logins((await list(admin, { [`filters.${field}`]: value })).body)
+    assert.deepEqual(await filtered('company', 'ACME telecom gmbh'), ['AcmeOps'])
+    assert.deepEqual(await filtered('company', 'telecom acme'), [])
+    assert.deepEqual(await filtered('company', 'zebra 100% parcel'), ['zebra_100'])
+    assert.deepEqual(await filtered('company', 'zebra 100_ parcel'), [])
+    assert.deepEqual(await filtered('login', 'billing-1'), ['billing-1'])
+    assert.deepEqual(await filtered('login', 'billing-2'), [], 'the same chunks ("bil", "lin"), another text')
+    assert.deepEqual(await filtered('email', 'desk@acme-mail'), ['zebra_100'])
+    assert.deepEqual(await filtered('email', 'desk@acme_mail'), [])
+  })
+
+  test('the count asks the trigram index for the words only and checks the text on each row it finds', async () => {
+    assert.equal(wordChunksPattern('nordic par'), '%nor%dic%par%')
+    assert.equal(wordChunksPattern('Zebra 100% Parcel'), '%Zeb%100%Par%cel%')
+    assert.equal(wordChunksPattern('über-straße'), '%übe%str%aße%')
+    assert.equal(wordChunksPattern('nordic'), undefined, 'one word: its own pattern has no word-edge trigrams')
+    assert.equal(wordChunksPattern('a b-c'), undefined, 'no word of three characters')
+    const resource = t.admin.findResource('Client') as AppResource
+    const scanned = resource.selectAllSql({ [Op.and]: [searchCondition('acme telecom', clientDefinition, true)!] }, {}, ['id'])
+    const plan = await t.db.sequelize.transaction(async (transaction) => {
+      await t.db.sequelize.query('SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off', { transaction })
+      const rows = (await t.db.sequelize.query(`EXPLAIN ${scanned}`, { type: QueryTypes.SELECT, transaction })) as { 'QUERY PLAN': string }[]
+      return rows.map((row) => row['QUERY PLAN']).join('\n')
+    })
+    const indexed = plan.split('\n').find((line) => line.includes('Index Cond')) ?? ''
+    assert.match(plan, /Bitmap Index Scan on clients_search_trgm/, plan)
+    assert.match(indexed, /'%acm%tel%eco%'/, plan)
+    assert.doesNotMatch(indexed, /acme telecom/, plan)
+    assert.match(plan, /Filter: .*'%acme telecom%'/, plan)
   })
 
   test('the same q narrows the CSV export', async () => {

@@ -166,7 +166,8 @@ export class AppResource extends SequelizeResource {
     assertListQuery(this.definition, { ...query, filters })
   }
 
-  private where(filter: Filter | undefined, context: Context): WhereOptions {
+  /** `forScan`: written for the pass that reads every match through the indexes (filters.ts containing). */
+  private where(filter: Filter | undefined, context: Context, forScan = false): WhereOptions {
     // Keys, not properties: a key that names no property (AdminJS leaves it without one) is refused too.
     this.assertListQuery({ filters: Object.keys(filter?.filters ?? {}) })
     const given = filter?.filters ?? {}
@@ -183,8 +184,8 @@ export class AppResource extends SequelizeResource {
       if (extra.default === undefined || name in given || extra.unlessFiltered?.some((other) => other in given)) continue
       conditions.push(extra.where(extra.default))
     }
-    conditions.push(...filterConditions({ filters: ownFilters } as unknown as Filter, this.fields))
-    const search = searchCondition(searchOf(filter), this.definition)
+    conditions.push(...filterConditions({ filters: ownFilters } as unknown as Filter, this.fields, forScan))
+    const search = searchCondition(searchOf(filter), this.definition, forScan)
     if (search) conditions.push(search)
     const scope = this.rowScope(context?.currentAdmin)
     if (scope) conditions.push(scope)
@@ -225,7 +226,9 @@ export class AppResource extends SequelizeResource {
    */
   async count(filter: Filter, context?: Context) {
     const known = await this.knownTotalOf(filter, context)
-    return known ?? (await this.reader.pageAndTotal(this.where(filter, context), this.order({}), 1, 0, { attributes: ['id'] })).total
+    if (known !== undefined) return known
+    const where = { planned: this.where(filter, context), scanned: () => this.where(filter, context, true) }
+    return (await this.reader.pageAndTotal(where, this.order({}), 1, 0, { attributes: ['id'] })).total
   }
 
   private async knownTotalOf(filter: Filter | undefined, context: Context) {
@@ -350,7 +353,8 @@ export class AppResource extends SequelizeResource {
       computed: new Map([...inlineTitles].map(([path, subquery]) => [`${TITLE_OF}${path}`, subquery])),
     }
     const known = await this.knownTotalOf(filter, context)
-    const { rows, total } = await this.reader.pageAndTotal(this.where(filter, context), sort, perPage, (page - 1) * perPage, columns, known)
+    const where = { planned: this.where(filter, context), scanned: () => this.where(filter, context, true) }
+    const { rows, total } = await this.reader.pageAndTotal(where, sort, perPage, (page - 1) * perPage, columns, known)
     const records = rows.map((row) => {
       const cells: Record<string, unknown> = {}
       for (const name of listed) if (name in row) cells[name] = row[name]

@@ -1,7 +1,7 @@
 import { Filter, FORM_VALUE_NULL, type BaseResource } from 'adminjs'
 import { literal, Op, where, type WhereOptions } from 'sequelize'
 import { kinds, type FieldDef, type FilterMatch } from '../../fields/kinds.js'
-import { SEARCH_SEPARATOR, searchableFields, searchTextSql, type ResourceDefinition } from '../../fields/model.js'
+import { columnName, SEARCH_SEPARATOR, searchableFields, searchTextSql, type ResourceDefinition } from '../../fields/model.js'
 
 // Owns the translation of a list's filters (AdminJS's Filter) into Sequelize conditions: each
 // field filters as its kind declares (kinds.ts `filter`), plus "not set" and the creation-time range.
@@ -42,14 +42,53 @@ function searchOver(definition: ResourceDefinition) {
  * With several fields, one ILIKE over the definition's search text (searchTextSql, served by its
  * one trigram index); a text holding the separator could match across two fields there, so it is
  * looked for field by field instead (ILIKE on each, served by each column's trigram index).
+ * `forScan`: written for a pass that reads every match through the index (see containing).
  */
-export function searchCondition(text: string, definition: ResourceDefinition): WhereOptions | undefined {
+export function searchCondition(text: string, definition: ResourceDefinition, forScan = false): WhereOptions | undefined {
   if (!text) return undefined
   const { searchable, combined } = searchOver(definition)
   if (!searchable.length) return MATCHES_NOTHING
+  if (combined && !text.includes(SEARCH_SEPARATOR)) return containing({ sql: `(${combined})` }, text, forScan)
+  return { [Op.or]: searchable.map((attribute) => containing({ attribute }, text, forScan)) }
+}
+
+/**
+ * The word chunks a trigram index is asked for when a text is found by its words (see containing):
+ * each run of letters and digits of 3 or more, cut into pieces of 3 (a shorter tail left out),
+ * as a LIKE pattern in the text's order: `nordic par` → `%nor%dic%par%`. Undefined when the text
+ * has no such word, or is one word only (its own pattern already asks for nothing more).
+ */
+export function wordChunksPattern(text: string): string | undefined {
+  const words = text.match(/[\p{L}\p{N}]+/gu) ?? []
+  if (words.length === 1 && words[0] === text) return undefined
+  const chunks = words.flatMap((word) => {
+    const characters = [...word]
+    return Array.from({ length: Math.floor(characters.length / 3) }, (_, i) => characters.slice(3 * i, 3 * i + 3).join(''))
+  })
+  return chunks.length ? `%${chunks.join('%')}%` : undefined
+}
+
+/**
+ * `… ILIKE '%text%'` (text matched literally, any case) on an attribute's column or on SQL over the
+ * row's columns. `forScan` writes it for a pass that reads
+ * every match through a trigram index (the list's count, TableReader.pageAndTotal), with the same
+ * matches: pg_trgm asks the index for every trigram of the pattern, including those of each word's
+ * edges ("  p", " pa" and "ic " for `%nordic par%`), whose posting lists are long wherever many values
+ * share a word's first letters; most of a search's index time was reading them (issue #26). So the
+ * index is asked for the text's word chunks only (wordChunksPattern: no edge trigrams next to a
+ * `%`), and the text itself is checked on each row found, written over `sql || ''`, which no index
+ * matches, so the planner cannot add its trigrams back into the index scan. Not the form to plan
+ * with: the planner has no statistics for that expression and would estimate far fewer rows.
+ */
+export function containing(on: { attribute: string } | { sql: string }, text: string, forScan = false): WhereOptions {
+  const ilike = (pattern: string): WhereOptions =>
+    'attribute' in on ? { [on.attribute]: { [Op.iLike]: pattern } } : where(literal(on.sql), Op.iLike, pattern)
   const pattern = `%${escapeLike(text)}%`
-  if (combined && !text.includes(SEARCH_SEPARATOR)) return where(literal(`(${combined})`), Op.iLike, pattern)
-  return { [Op.or]: searchable.map((name) => ({ [name]: { [Op.iLike]: pattern } })) }
+  const chunks = forScan ? wordChunksPattern(text) : undefined
+  if (!chunks) return ilike(pattern)
+  // Unqualified: the counting pass reads one table.
+  const sql = 'attribute' in on ? `"${columnName(on.attribute)}"` : on.sql
+  return { [Op.and]: [ilike(chunks), where(literal(`(${sql} || '')`), Op.iLike, pattern)] }
 }
 
 /** Makes user input match literally inside a LIKE/ILIKE pattern. */
@@ -60,10 +99,10 @@ const RECORD_COLUMNS: Record<string, FilterMatch> = { id: 'wholeNumber' }
 
 const MATCHES_NOTHING: WhereOptions = { id: null }
 
-function matching(name: string, value: string | number, match: FilterMatch): WhereOptions | undefined {
+function matching(name: string, value: string | number, match: FilterMatch, forScan: boolean): WhereOptions | undefined {
   switch (match) {
     case 'contains':
-      return typeof value === 'string' ? { [name]: { [Op.iLike]: `%${escapeLike(value)}%` } } : { [name]: value }
+      return typeof value === 'string' ? containing({ attribute: name }, value, forScan) : { [name]: value }
     case 'yesNo':
       return value === 'true' || value === 'false' ? { [name]: value === 'true' } : undefined
     case 'wholeNumber':
@@ -83,8 +122,11 @@ function inRange(name: string, { from, to }: { from?: unknown; to?: unknown }): 
   return { [name]: { ...(isDate(from) && { [Op.gte]: iso(from) }), ...(isDate(to) && { [Op.lte]: iso(to) }) } }
 }
 
-/** The conditions of a list's filters (already checked against what the list offers, see list-query.ts). */
-export function filterConditions(filter: Filter | undefined, fields: Map<string, FieldDef>): WhereOptions[] {
+/**
+ * The conditions of a list's filters (already checked against what the list offers, see list-query.ts).
+ * `forScan`: written for a pass that reads every match through the indexes (see containing).
+ */
+export function filterConditions(filter: Filter | undefined, fields: Map<string, FieldDef>, forScan = false): WhereOptions[] {
   const conditions: WhereOptions[] = []
   for (const [name, element] of Object.entries(filter?.filters ?? {})) {
     const def = fields.get(name)
@@ -99,7 +141,7 @@ export function filterConditions(filter: Filter | undefined, fields: Map<string,
       const declared = def ? kinds[def.kind].filter : RECORD_COLUMNS[name]
       // A value picked from a list of choices is matched exactly, not as a part of the text.
       const match = declared === 'contains' && (def?.options || def?.references) ? 'equals' : (declared ?? 'equals')
-      const condition = matching(name, value, match)
+      const condition = matching(name, value, match, forScan)
       if (condition) conditions.push(condition)
     }
   }

@@ -111,8 +111,17 @@ export class TableReader {
    *   match after all, the page is read with the filter.
    * A short page gives the exact total (its offset plus its rows): the pager ends where the rows
    * do, even where an estimate was off. A `known` total (see KnownTotal) is the total as it is.
+   * The condition comes in two forms with the same matches (filters.ts containing): `planned` for
+   * the estimate and the pages read in the sort order, `scanned` (built when needed) for the pass over every match.
    */
-  async pageAndTotal(where: WhereOptions, sort: Order, limit: number, offset: number, columns: Columns = {}, known?: number) {
+  async pageAndTotal(
+    { planned: where, scanned }: { planned: WhereOptions; scanned: () => WhereOptions },
+    sort: Order,
+    limit: number,
+    offset: number,
+    columns: Columns = {},
+    known?: number,
+  ) {
     const page = async (atLeast: number) => {
       const rows = await this.read(where, { limit, offset, order: sort.order, ...columns })
       const exact = rows.length < limit && (rows.length > 0 || offset === 0)
@@ -126,7 +135,7 @@ export class TableReader {
 
     const direction = sort.direction.toUpperCase()
     const picked = (await this.model.sequelize!.query(
-      `WITH hits AS MATERIALIZED (${this.selectSql(['id', sort.sortBy], where, COUNT_CAP + 1)})
+      `WITH hits AS MATERIALIZED (${this.selectSql(['id', sort.sortBy], scanned(), COUNT_CAP + 1)})
        SELECT counted.total, page.id
          FROM (SELECT count(*)::int AS total FROM hits) AS counted
          LEFT JOIN LATERAL (SELECT id FROM hits ORDER BY "${sort.sortBy}" ${direction}, id ${direction} LIMIT :limit OFFSET :offset) AS page ON true`,

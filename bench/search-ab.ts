@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process'
 import os from 'node:os'
 import path from 'node:path'
 import { login, proxyHeaders, startApp } from './app-server.js'
 import { benchUrl, clients, filters } from './config.js'
 import { measure, sample, type Measured } from './load.js'
-import { freePort, startChild, type Child } from './processes.js'
+import { freePort, processCpuMs, startChild, type Child } from './processes.js'
 import { firstAdminEmail } from './seed.js'
 
 /**
@@ -12,8 +13,47 @@ import { firstAdminEmail } from './seed.js'
  * bench/sql.ts, the current SQL), each scenario measured on every server in turn, ROUNDS times.
  * Unlike bench/read-ab.ts it writes nothing to the bench database but the sessions of its logins:
  * the database must already be seeded (`npm run bench` once).
+ * Besides req/s and p99 it reports the CPU per request of each server process and of the
+ * PostgreSQL backends serving its pool (found by their sockets, `ss -tnp`), over CPU_REQUESTS
+ * requests at 5 at a time: the SQL's cost shows there, and CPU time moves much less than req/s
+ * when other work shares the cores.
  * `APP_DISTS=/tmp/old/dist,dist ROUNDS=4 BENCH_SECONDS=5 BENCH_WARMUP=1 npx tsx bench/search-ab.ts` (after `npm run build`).
  */
+
+/** The PostgreSQL backends whose clients are sockets of process `pid`. */
+function backendsOf(pid: number): number[] {
+  const lines = spawnSync('ss', ['-tnpH', 'state', 'established'], { encoding: 'utf8' }).stdout.split('\n')
+  const ports = new Set(lines.filter((line) => line.includes(`pid=${pid},`) && / \S+:5432 /.test(line)).map((line) => line.trim().split(/\s+/)[2].split(':').pop()))
+  return lines
+    .filter((line) => line.includes('"postgres"') && ports.has(line.trim().split(/\s+/)[3]?.split(':').pop()))
+    .map((line) => Number(/pid=(\d+)/.exec(line)?.[1]))
+}
+
+const cpuRequests = Number(process.env.CPU_REQUESTS ?? 300)
+/** CPU ms per request of a server and of its PostgreSQL backends. */
+async function cpuPerRequest(pid: number, url: string, headers: Record<string, string> = {}) {
+  // A pool closes connections it has not used for a while; their backends used nothing since.
+  const cpuOf = (each: number) => {
+    try {
+      return processCpuMs(each)
+    } catch {
+      return undefined
+    }
+  }
+  // Its pool opens connections as load needs them: warm it first, then count the same backends.
+  await Promise.all(Array.from({ length: 5 }, async () => (await fetch(url, { headers })).arrayBuffer()))
+  const backends = backendsOf(pid)
+  const before = { own: processCpuMs(pid), db: backends.map(cpuOf) }
+  await Promise.all(
+    Array.from({ length: 5 }, async () => {
+      for (let i = 0; i < cpuRequests / 5; i += 1) await (await fetch(url, { headers })).arrayBuffer()
+    }),
+  )
+  const db = backends.reduce((sum, each, i) => sum + (cpuOf(each) ?? before.db[i] ?? 0) - (before.db[i] ?? 0), 0)
+  return { own: (processCpuMs(pid) - before.own) / cpuRequests, db: db / cpuRequests, backends: backends.length }
+}
+const cpuText = ({ own, db, backends }: Awaited<ReturnType<typeof cpuPerRequest>>) =>
+  `${own.toFixed(2)} + ${db.toFixed(2)} ms in pg (${backends} backends)`
 
 const rounds = Number(process.env.ROUNDS ?? 2)
 const dists = (process.env.APP_DISTS ?? 'dist').split(',')
@@ -52,6 +92,11 @@ try {
         line.push(`${app.dist} ${m.rps.toFixed(0)} req/s p50 ${m.p50} p99 ${m.p99} ms${m.bad ? ` ${m.bad} bad` : ''}`)
       }
       console.log(`${line.join(' | ')} | load ${os.loadavg()[0].toFixed(1)}`)
+      const cpu = [`${scenario.name} r${round + 1} CPU per request: baseline ${cpuText(await cpuPerRequest(baseline.child.pid!, baseline.url + basePath))}`]
+      for (const app of round % 2 ? [...apps].reverse() : apps) {
+        cpu.push(`${app.dist} ${cpuText(await cpuPerRequest(app.child.child.pid!, app.child.url + appPath, app.admin))}`)
+      }
+      console.log(cpu.join(' | '))
     }
   }
 } finally {

@@ -164,6 +164,13 @@ describe('the search box (q=)', () => {
     assert.deepEqual(users.body.records.map((record: { params: { email: string } }) => record.params.email), ['manager1@example.com'])
     const history = await admin.get(api.list('ChangeHistory')).query({ q: 'nobody-typed-this' })
     assert.equal(history.body.meta.total, 0)
+    // Several words: the count's own form of the condition, on each resource's columns.
+    const named = await admin.get(api.list('AdminUser')).query({ q: 'maria MANAGER' })
+    assert.deepEqual(named.body.records.map((record: { params: { email: string } }) => record.params.email), ['manager1@example.com'])
+    assert.equal((await admin.get(api.list('AdminUser')).query({ q: 'manager maria' })).body.meta.total, 0)
+    const byActor = await admin.get(api.list('ChangeHistory')).query({ q: 'manager1@example.com', 'filters.action': 'login' })
+    assert.ok(byActor.body.meta.total > 0, JSON.stringify(byActor.body.meta))
+    assert.equal((await admin.get(api.list('ChangeHistory')).query({ q: 'manager1@example.co.uk', 'filters.action': 'login' })).body.meta.total, 0)
   })
 })
 

@@ -54,9 +54,11 @@ export function searchCondition(text: string, definition: ResourceDefinition, fo
 
 /**
  * The word chunks a trigram index is asked for when a text is found by its words (see containing):
- * each run of letters and digits of 3 or more, cut into pieces of 3 (a shorter tail left out),
- * as a LIKE pattern in the text's order: `nordic par` → `%nor%dic%par%`. Undefined when the text
- * has no such word, or is one word only (its own pattern already asks for nothing more).
+ * each run of letters and digits of 3 or more, cut into pieces of 3 that do not overlap (a LIKE
+ * pattern's parts match one after another; a shorter tail is left out), in the text's order:
+ * `nordic par` → `%nor%dic%par%`, one trigram a piece. A third of a word's trigrams narrows about as
+ * well (a word's trigrams mostly come together) for a third of the index reading. Undefined when the
+ * text has no such word, or is one word only (its own pattern has no edge trigrams to leave out).
  */
 export function wordChunksPattern(text: string): string | undefined {
   const words = text.match(/[\p{L}\p{N}]+/gu) ?? []
@@ -69,16 +71,16 @@ export function wordChunksPattern(text: string): string | undefined {
 }
 
 /**
- * `… ILIKE '%text%'` (text matched literally, any case) on an attribute's column or on SQL over the
- * row's columns. `forScan` writes it for a pass that reads
- * every match through a trigram index (the list's count, TableReader.pageAndTotal), with the same
- * matches: pg_trgm asks the index for every trigram of the pattern, including those of each word's
- * edges ("  p", " pa" and "ic " for `%nordic par%`), whose posting lists are long wherever many values
- * share a word's first letters; most of a search's index time was reading them (issue #26). So the
- * index is asked for the text's word chunks only (wordChunksPattern: no edge trigrams next to a
- * `%`), and the text itself is checked on each row found, written over `sql || ''`, which no index
- * matches, so the planner cannot add its trigrams back into the index scan. Not the form to plan
- * with: the planner has no statistics for that expression and would estimate far fewer rows.
+ * `… ILIKE '%text%'` (the text matched literally, in any case) on an attribute's column or on SQL
+ * over the row's columns. `forScan` writes it, with the same matches, for a pass that reads every
+ * match through a trigram index (the list's count, TableReader.pageAndTotal). pg_trgm asks the index
+ * for every trigram of the pattern, those of each word's edges too ("ic ", "  p", " pa" for
+ * `%nordic par%`), whose posting lists are long wherever many values share a word's first letters:
+ * reading them was most of a search's index time at 1M clients (issue #26). So the index is asked
+ * for the text's word chunks only (wordChunksPattern: a `%` next to a chunk adds no edge trigram),
+ * and the text as typed is checked on each row found, over `sql || ''`, which no index matches, so
+ * the planner cannot put its trigrams back into the index scan. Not the form to plan with: there are
+ * no statistics for that expression, and the planner would expect far fewer rows than match.
  */
 export function containing(on: { attribute: string } | { sql: string }, text: string, forScan = false): WhereOptions {
   const ilike = (pattern: string): WhereOptions =>

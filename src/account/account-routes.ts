@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import express, { type Request, type Response } from 'express'
+import type { SessionData } from 'express-session'
 import type { Sequelize } from 'sequelize'
 import type { SessionAdmin } from '../auth/authenticate.js'
 import { verifyPassword } from '../auth/password-hashing.js'
@@ -39,6 +40,9 @@ declare module 'express-session' {
 /** A session user's two-factor state as the database has it now (read with the user on every request). */
 export type SecondFactorState = { role: string; twoFactorEnrolled: boolean; twoFactorRequired: string }
 
+/** What guard makes of a request (see guardStep): nothing to do is `{ ended: false, changes: {}, held: false }`. */
+export type GuardStep = { ended: true } | { ended: false; changes: Partial<SessionData>; held: boolean }
+
 export const TWO_FACTOR_PATH = '/login/two-factor'
 /** What a session in the middle of its second step may reach (paths under /admin). */
 const OPEN_WHILE_PENDING = new Set([TWO_FACTOR_PATH, '/api/account/two-factor', '/api/account/two-factor/confirm', '/logout', '/login'])
@@ -57,7 +61,8 @@ const sessionHandle = (sid: string) => createHash('sha256').update(sid).digest('
 const actorOf = (user: SessionAdmin) => ({ id: user.id, email: user.email })
 /** The body as the panel's body reader left it (http/request-bodies.ts). */
 const bodyOf = (req: Request) => ((req as Request & { fields?: Record<string, unknown> }).fields ?? {}) as Record<string, any>
-const isApi = (req: Request) => req.originalUrl.startsWith('/admin/api/')
+const isApiPath = (originalUrl: string) => originalUrl.startsWith('/admin/api/')
+const isApi = (req: Request) => isApiPath(req.originalUrl)
 
 export function createAccount({ config, sequelize, models, twoFactor, paths }: Deps) {
   const failures = new PostgresThrottleStore(sequelize, 'account')
@@ -103,25 +108,38 @@ export function createAccount({ config, sequelize, models, twoFactor, paths }: D
    * is now required of its user (the setting changed after it started) is held there too: sent to
    * enrol, or to give a code when the user has enrolled since.
    */
+  /**
+   * What guard does to a session on this request, worked out without doing it: end it, the
+   * values to write into it, and whether the request is held at the second step. Also read by
+   * the fast read lane (app/fast-read-lane.ts), which answers only when this says "nothing".
+   */
+  function guardStep(session: SessionData, state: SecondFactorState, request: { method: string; path: string; originalUrl: string }, now = Date.now()): GuardStep {
+    const startedAt = session.startedAt ?? now
+    const lastSeenAt = session.lastSeenAt ?? now
+    if (now - startedAt > config.sessionMaxAgeMs || now - lastSeenAt > config.sessionIdleMs) return { ended: true }
+    const changes: Partial<SessionData> = {}
+    if (session.startedAt == null) changes.startedAt = now
+    if (session.lastSeenAt == null || now - lastSeenAt > Math.min(SEEN_PRECISION_MS, config.sessionIdleMs / 4)) changes.lastSeenAt = now
+    const required = TWO_FACTOR_REQUIREMENTS.includes(state.twoFactorRequired as TwoFactorRequirement) && mustUseTwoFactor(state.twoFactorRequired as TwoFactorRequirement, state.role)
+    let pending = session.twoFactorPending
+    if (required && !pending && !session.twoFactorPassed) {
+      pending = changes.twoFactorPending = state.twoFactorEnrolled ? 'code' : 'enrol'
+      if (request.method === 'GET' && !isApiPath(request.originalUrl)) changes.afterTwoFactor = request.originalUrl
+    }
+    return { ended: false, changes, held: Boolean(pending) && !OPEN_WHILE_PENDING.has(request.path.replace(/\/$/, '')) }
+  }
+
   function guard(req: Request, res: Response, state: SecondFactorState): boolean {
-    const session = req.session
-    const now = Date.now()
-    session.startedAt ??= now
-    session.lastSeenAt ??= now
-    if (now - session.startedAt > config.sessionMaxAgeMs || now - session.lastSeenAt > config.sessionIdleMs) {
-      session.destroy(() => {
+    const step = guardStep(req.session, state, req)
+    if (step.ended) {
+      req.session.destroy(() => {
         if (isApi(req)) res.status(401).json({ error: 'Your session has ended. Please log in again.' })
         else res.redirect(paths.login)
       })
       return false
     }
-    if (now - session.lastSeenAt > Math.min(SEEN_PRECISION_MS, config.sessionIdleMs / 4)) session.lastSeenAt = now
-    const required = TWO_FACTOR_REQUIREMENTS.includes(state.twoFactorRequired as TwoFactorRequirement) && mustUseTwoFactor(state.twoFactorRequired as TwoFactorRequirement, state.role)
-    if (required && !session.twoFactorPending && !session.twoFactorPassed) {
-      session.twoFactorPending = state.twoFactorEnrolled ? 'code' : 'enrol'
-      if (req.method === 'GET' && !isApi(req)) session.afterTwoFactor = req.originalUrl
-    }
-    if (session.twoFactorPending && !OPEN_WHILE_PENDING.has(req.path.replace(/\/$/, ''))) {
+    Object.assign(req.session, step.changes)
+    if (step.held) {
       if (isApi(req)) res.status(401).json({ error: 'Finish logging in: two-factor code required.', twoFactorRequired: true })
       else res.redirect(twoFactorUrl)
       return false
@@ -367,7 +385,7 @@ export function createAccount({ config, sequelize, models, twoFactor, paths }: D
     if (req) await failedAttempt(user, req, 'wrong password')
   }
 
-  return { router, guard, afterPassword, passwordFailed }
+  return { router, guard, guardStep, afterPassword, passwordFailed }
 }
 
 export type Account = ReturnType<typeof createAccount>

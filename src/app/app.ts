@@ -3,6 +3,7 @@
 import 'express-async-errors'
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import AdminJSExpress from '@adminjs/express'
 import type AdminJS from 'adminjs'
 import { NotFoundError } from 'adminjs'
@@ -14,20 +15,22 @@ import helmet from 'helmet'
 import pg from 'pg'
 import type { Logger } from 'pino'
 import { pinoHttp } from 'pino-http'
-import { createAccount, type SecondFactorState } from '../account/account-routes.js'
+import { createAccount } from '../account/account-routes.js'
 import { escapeHtml, plainPage } from '../account/plain-page.js'
 import { createSecretBox, DEVELOPMENT_KEY } from '../account/secret-box.js'
 import { createTwoFactor } from '../account/two-factor.js'
 import { buildAdmin } from './admin.js'
+import { readAccount, readSession, rightsOf, type StoredAccount } from './session-rights.js'
+import { createFastReadLane, fixedHeaders } from './fast-read-lane.js'
+import { apiReads } from '../panel/adminjs-internals/api-reads.js'
 import type { AppResource } from '../panel/adapter/app-resource.js'
 import { allMatchingBulkEditRoute } from '../panel/actions/bulk-edit.js'
 import { discardStaleComponentBundle, panelAssets } from '../panel/components.js'
 import { listPreferencesRouter } from '../panel/list-preferences.js'
 import { localFontsPath, rewriteFontLinks, serveLocalFonts } from '../panel/adminjs-internals/local-fonts.js'
 import { cspScriptSources, hardenPanelPages, issueCspNonce } from '../panel/adminjs-internals/safe-pages.js'
-import { createAuthenticator, toSessionAdmin, type SessionAdmin } from '../auth/authenticate.js'
+import { createAuthenticator, type SessionAdmin } from '../auth/authenticate.js'
 import { hashPassword } from '../auth/password-hashing.js'
-import { passwordStampSql } from '../auth/password-stamp.js'
 import { PostgresThrottleStore } from '../auth/throttle-store.js'
 import type { AppConfig } from '../config/env.js'
 import type { Database } from '../db/database.js'
@@ -63,6 +66,8 @@ export type App = {
   logger: Logger
   /** The import job queue's worker on this instance (started with the app, stopped by close). */
   importJobs: ImportJobs
+  /** The fast read lane in front of Express (fast-read-lane.ts), when config.fastReads is on. */
+  fastReads?: { readonly answered: number }
   close: () => Promise<void>
 }
 
@@ -70,23 +75,6 @@ export const SESSION_COOKIE = 'sms_admin.sid'
 const TOUCH_EVERY_MS = 5 * 60 * 1000
 /** The session's user as the database has it now, attached by the session store when it reads a session. */
 const ACCOUNT = Symbol('account')
-type StoredAccount = SessionAdmin & { active: boolean; passwordStamp: string } & SecondFactorState
-// With the two-factor state in the same query: a requirement set since the session started holds
-// at its next request, at no extra round trip.
-const ACCOUNT_COLUMNS = `u.id, u.email, u.name, u.role, u.time_zone, u.active, ${passwordStampSql('u.password_hash')} AS password_stamp,
-  EXISTS (SELECT 1 FROM admin_user_two_factor f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL) AS two_factor_enrolled,
-  (SELECT p.value #>> '{}' FROM panel_settings p WHERE p.key = 'two_factor_required') AS two_factor_required`
-const toStoredAccount = (row: Record<string, any>): StoredAccount => ({
-  id: row.id,
-  email: row.email,
-  name: row.name,
-  role: row.role,
-  timeZone: row.time_zone ?? null,
-  active: row.active,
-  passwordStamp: row.password_stamp,
-  twoFactorEnrolled: row.two_factor_enrolled === true,
-  twoFactorRequired: row.two_factor_required ?? 'off',
-})
 
 /** Answered with JSON (401 when logged out), never a redirect to the login page. */
 /** Paths of bulk work (downloads, uploads, bulk edits), which yield to everything else. */
@@ -169,41 +157,39 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   })
   app.use(issueCspNonce)
 
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || randomUUID()
-        res.setHeader('x-request-id', id)
-        return id
+  const httpLogger = pinoHttp({
+    logger,
+    genReqId: (req, res) => {
+      const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || randomUUID()
+      res.setHeader('x-request-id', id)
+      return id
+    },
+    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    serializers: {
+      req: (req) => ({ id: req.id, method: req.method, url: req.url?.split('?')[0] }),
+      res: (res) => ({ statusCode: res.statusCode }),
+    },
+  })
+  app.use(httpLogger)
+  const securityHeaders = helmet({
+    contentSecurityPolicy: {
+      directives: {
+        // AdminJS renders its initial state and boot code as inline scripts: those carry this
+        // response's nonce (panel/adminjs-internals/safe-pages.ts); no other inline script runs.
+        'script-src': cspScriptSources,
+        'style-src': ["'self'", "'unsafe-inline'"],
+        'img-src': ["'self'", 'data:'],
+        'font-src': ["'self'", 'data:'],
+        'connect-src': ["'self'"],
+        'upgrade-insecure-requests': config.isProduction ? [] : null,
       },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      serializers: {
-        req: (req) => ({ id: req.id, method: req.method, url: req.url?.split('?')[0] }),
-        res: (res) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  )
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          // AdminJS renders its initial state and boot code as inline scripts: those carry this
-          // response's nonce (panel/adminjs-internals/safe-pages.ts); no other inline script runs.
-          'script-src': cspScriptSources,
-          'style-src': ["'self'", "'unsafe-inline'"],
-          'img-src': ["'self'", 'data:'],
-          'font-src': ["'self'", 'data:'],
-          'connect-src': ["'self'"],
-          'upgrade-insecure-requests': config.isProduction ? [] : null,
-        },
-      },
-      hsts: config.isProduction,
-      // Not helmet's no-referrer: under it a browser sends `Origin: null` on the panel's own form
-      // posts, and the same-origin check below could not tell them from another site's.
-      referrerPolicy: { policy: 'same-origin' },
-    }),
-  )
+    },
+    hsts: config.isProduction,
+    // Not helmet's no-referrer: under it a browser sends `Origin: null` on the panel's own form
+    // posts, and the same-origin check below could not tell them from another site's.
+    referrerPolicy: { policy: 'same-origin' },
+  })
+  app.use(securityHeaders)
 
   app.get('/health', async (_req, res) => {
     try {
@@ -245,21 +231,12 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     private readonly touchedAt = new Map<string, number>()
 
     get(sid: string, callback: (error: unknown, session?: session.SessionData | null) => void) {
-      sessionPool
-        .query(
-          `SELECT s.sess, ${ACCOUNT_COLUMNS}
-             FROM sessions s LEFT JOIN admin_users u ON u.id = (s.sess -> 'adminUser' ->> 'id')::int
-            WHERE s.sid = $1 AND s.expire >= now()`,
-          [sid],
-        )
-        .then(({ rows: [row] }) => {
-          if (!row) return callback(null, null)
-          const sess = typeof row.sess === 'string' ? JSON.parse(row.sess) : row.sess
-          const account: StoredAccount | null = row.id === null ? null : toStoredAccount(row)
-          // Not enumerable: never saved back into the session.
-          Object.defineProperty(sess, ACCOUNT, { value: account, enumerable: false })
-          callback(null, sess)
-        }, callback)
+      readSession(sessionPool, sid).then((found) => {
+        if (!found) return callback(null, null)
+        // Not enumerable: never saved back into the session.
+        Object.defineProperty(found.sess, ACCOUNT, { value: found.account, enumerable: false })
+        callback(null, found.sess)
+      }, callback)
     }
 
     createSession(req: Request, sess: session.SessionData) {
@@ -269,9 +246,14 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
       return created
     }
 
+    /** Whether touch would write this session's expiry now (the fast read lane leaves those requests to Express). */
+    touchIsDue(sid: string, now = Date.now()) {
+      return now - (this.touchedAt.get(sid) ?? 0) >= TOUCH_EVERY_MS
+    }
+
     touch(sid: string, sessionData: session.SessionData, callback?: (error?: unknown) => void) {
       const now = Date.now()
-      if (now - (this.touchedAt.get(sid) ?? 0) < TOUCH_EVERY_MS) {
+      if (!this.touchIsDue(sid, now)) {
         callback?.()
         return
       }
@@ -302,10 +284,6 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   })
 
   const loginPage = async (errorMessage: string) => admin.renderLogin({ action: admin.options.loginPath, errorMessage })
-  const loadAccount = async (id: number) => {
-    const { rows } = await sessionPool.query(`SELECT ${ACCOUNT_COLUMNS} FROM admin_users u WHERE u.id = $1`, [id])
-    return rows[0] ? toStoredAccount(rows[0]) : null
-  }
 
   // Rights are read from the database on every request: a demoted or deactivated user loses the
   // old rights at once, not at their next login; a session started with an older password ends.
@@ -314,17 +292,17 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     if (!current) return next()
     try {
       const loaded = (req as unknown as Record<symbol, StoredAccount | null | undefined>)[ACCOUNT]
-      const user = loaded !== undefined ? loaded : await loadAccount(current.id)
-      if (!user || !user.active || user.passwordStamp !== req.session.passwordStamp) {
+      const user = loaded !== undefined ? loaded : await readAccount(sessionPool, current.id)
+      const rights = rightsOf(req.session, user)
+      if (rights.ended) {
         req.session.destroy(() => {
           if (isApiRequest(req)) res.status(401).json({ error: 'Your session has ended. Please log in again.' })
           else res.redirect(admin.options.loginPath)
         })
         return
       }
-      if (!account.guard(req, res, user)) return
-      const fresh = toSessionAdmin(user)
-      if (JSON.stringify(fresh) !== JSON.stringify(current)) req.session.adminUser = fresh
+      if (!account.guard(req, res, user!)) return
+      if (rights.changed) req.session.adminUser = rights.fresh
       next()
     } catch (error) {
       next(error)
@@ -465,6 +443,42 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     router,
     sessionOptions,
   )
+  let fastReads: App['fastReads']
+  if (config.fastReads) {
+    const lane = createFastReadLane({
+      reads: apiReads(admin),
+      resourceIds: new Set(registry.map((entry) => entry.definition.name)),
+      sessionPool,
+      touchIsDue: (sid) => sessionStore.touchIsDue(sid),
+      cookieName: SESSION_COOKIE,
+      secret: config.sessionSecret,
+      guardStep: account.guardStep,
+      interactive,
+      httpLogger,
+      securityHeaders: fixedHeaders(securityHeaders),
+      parseQuery: app.get('query parser fn'),
+      trustsProxy: app.get('trust proxy fn'),
+    })
+    // Why: Express has no hook in front of its own stack (the query parser, expressInit and every
+    // middleware run first); every way into the app (app.listen, http.createServer(app),
+    // supertest) calls app.handle, so the lane goes there.
+    fastReads = lane
+    const expressApp = app as unknown as { handle: (req: IncomingMessage, res: ServerResponse, callback?: unknown) => void }
+    const handle = expressApp.handle
+    expressApp.handle = function laneFirst(req, res, callback) {
+      const read = lane.takes(req)
+      if (!read) return handle.call(this, req, res, callback)
+      lane.answer(req, res, read).then(
+        (answered) => {
+          if (!answered) handle.call(this, req, res, callback)
+        },
+        (error) => {
+          logger.error({ err: error }, 'fast read failed after answering')
+          res.destroy()
+        },
+      )
+    }
+  }
   app.use(allMatchingBulkEditRoute(admin.options.rootPath))
   app.use(admin.options.rootPath, router)
 
@@ -512,6 +526,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
     models,
     logger,
     importJobs,
+    fastReads,
     close: async () => {
       clearInterval(compactor)
       // First: a running import job rolls back and goes back to the queue while the pool is still open.

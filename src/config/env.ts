@@ -60,6 +60,7 @@ const envSchema = z
     IMPORT_INLINE_MAX_ROWS: z.coerce.number().int().min(0).default(1000),
     IMPORT_INLINE_MAX_PASSWORDS: z.coerce.number().int().min(0).default(40),
     EXPORT_COPY: z.preprocess(emptyAsUndefined, booleanFlag.optional()),
+    FAST_READS: z.preprocess(emptyAsUndefined, booleanFlag.optional()),
     IMPORT_JOB_TIMEOUT_MINUTES: z.coerce.number().int().min(1).max(23 * 60).default(30),
     IMPORT_JOB_POLL_SECONDS: z.coerce.number().min(0.5).max(600).default(2),
     UPLOAD_DIR: z.preprocess(emptyAsUndefined, z.string().optional()),
@@ -138,6 +139,12 @@ export type AppConfig = {
    * database); false writes every row in Node instead, the slower path that makes the same file.
    */
   exportCopy: boolean
+  /**
+   * The panel's hot reads (a list page, a record's page, the home page's data) are answered in
+   * front of Express when the request is the plain signed-in case (see app/fast-read-lane.ts);
+   * false sends every request through Express, which gives the same answers more slowly.
+   */
+  fastReads: boolean
   /** An import job still running after this long is stopped (rolled back) and reported failed. */
   importJobTimeoutMinutes: number
   /** How often an idle instance asks the queue for an import job. */
@@ -200,6 +207,7 @@ export function parseConfig(source: Record<string, string | undefined>): AppConf
     importInlineMaxRows: env.IMPORT_INLINE_MAX_ROWS,
     importInlineMaxPasswords: env.IMPORT_INLINE_MAX_PASSWORDS,
     exportCopy: env.EXPORT_COPY ?? true,
+    fastReads: env.FAST_READS ?? true,
     importJobTimeoutMinutes: env.IMPORT_JOB_TIMEOUT_MINUTES,
     importJobPollSeconds: env.IMPORT_JOB_POLL_SECONDS,
     uploadDir: path.resolve(env.UPLOAD_DIR ?? path.join(os.tmpdir(), 'sms-client-admin-uploads')),

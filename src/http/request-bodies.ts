@@ -237,7 +237,7 @@ const RESERVED_NAME_PARTS = new Set(['__proto__', 'constructor', 'prototype'])
  * What is wrong with the names of parsed fields (form or JSON, the latter already no deeper than
  * JSON_MAX_DEPTH), their dots counted as levels as AdminJS's flattening reads them; else undefined.
  */
-function nameProblem(fields: unknown, depth = 0): string | undefined {
+export function nameProblem(fields: unknown, depth = 0): string | undefined {
   if (typeof fields !== 'object' || fields === null) return undefined
   for (const [name, value] of Object.entries(fields)) {
     const parts = name.split('.', JSON_MAX_DEPTH + 2)

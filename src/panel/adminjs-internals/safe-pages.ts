@@ -27,7 +27,7 @@ let poolOffset = 0
  * crypto.randomUUID buffers its own): a synchronous randomBytes(16) per response cost ~13 µs,
  * as much as the rest of the nonce's work together.
  */
-function freshNonce(): string {
+export function freshNonce(): string {
   if (poolOffset + NONCE_BYTES > randomPool.length) {
     randomPool = randomBytes(NONCE_BYTES * NONCES_PER_DRAW)
     poolOffset = 0
@@ -42,6 +42,9 @@ export const issueCspNonce: RequestHandler = (_req, res, next) => {
   res.locals[CSP_NONCE] = freshNonce()
   next()
 }
+
+/** The `res.locals` that make cspScriptSources name `nonce` (for a response built without Express). */
+export const cspNonceLocals = (nonce: string) => ({ [CSP_NONCE]: nonce })
 
 /** `script-src` for helmet: our own files, and inline scripts only with this response's nonce. */
 export const cspScriptSources = ["'self'", (_req: unknown, res: unknown) => `'nonce-${(res as Response).locals[CSP_NONCE]}'`]

@@ -1,0 +1,267 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { sign } from 'cookie-signature'
+import request from 'supertest'
+import { createApp, createLogger, SESSION_COOKIE, type App } from '../src/app/app.js'
+import { setTwoFactorRequirement } from '../src/account/settings.js'
+import { queryableFields } from '../src/panel/list-query.js'
+import { registry } from '../src/resources/registry.js'
+import { api, createClient, PASSWORD, startTestApp, type TestApp } from './helpers/harness.js'
+
+// The hot reads (list, show, home page data) are answered in front of Express by the fast read
+// lane (src/app/fast-read-lane.ts) when the request is the plain signed-in case. Its answers must
+// be Express's own: the same requests, with the same session cookie, go to the app with the lane
+// (t) and to an app on the same database without it (plain, FAST_READS=false), and must give the
+// same status, the same JSON body byte for byte, and the same headers (the CSP nonce, request id,
+// date and cookie expiry are per response). Every case that is not plain must be left to Express.
+
+let t: TestApp
+let plain: App
+/** The session cookie of each role, as a browser would send it back. */
+let cookies: Record<'admin' | 'manager', string>
+
+const cookieOf = (response: request.Response) => {
+  const setCookie = ([] as string[]).concat(response.headers['set-cookie'] ?? [])
+  const session = setCookie.find((line) => line.startsWith(`${SESSION_COOKIE}=`))
+  assert.ok(session, 'a session cookie')
+  return session.split(';')[0]
+}
+
+async function logIn(email: string) {
+  return cookieOf(await request(t.app).post('/admin/login').type('form').send({ email, password: PASSWORD }))
+}
+
+before(async () => {
+  t = await startTestApp()
+  assert.ok(t.fastReads, 'the lane is on by default')
+  plain = await createApp({ ...t.config, fastReads: false }, t.db, createLogger({ logLevel: 'silent' }))
+  assert.equal(plain.fastReads, undefined)
+  cookies = { admin: await logIn('admin@example.com'), manager: await logIn('manager1@example.com') }
+  // Rows of every kind for both managers: clients (and so their history), sender names.
+  for (const [owner, managerId] of [['own', t.ids.manager1], ['other', t.ids.manager2]] as const) {
+    for (let i = 0; i < 12; i += 1) {
+      const clientId = await createClient(t, `fast-${owner}-${i}`, { managerId, company: `Fast ${owner} ${i}`, productId: t.ids.productActive })
+      if (i < 3) await t.models.SenderName.create({ clientId, name: `Fast ${owner[0]}${i}` })
+    }
+  }
+  await t.models.Client.update({ company: 'Fast renamed' }, { where: { login: 'fast-own-1' } })
+})
+after(async () => {
+  await plain?.close()
+  await t?.close()
+})
+
+/** Headers that are per response on both paths; the rest must be equal. */
+const PER_RESPONSE = new Set(['date', 'x-request-id', 'content-security-policy', 'set-cookie'])
+
+function sameHeaders(lane: request.Response, express: request.Response, label: string) {
+  const kept = (response: request.Response) => Object.fromEntries(Object.entries(response.headers).filter(([name]) => !PER_RESPONSE.has(name)))
+  assert.deepEqual(kept(lane), kept(express), `${label}: headers`)
+  // The CSP is the same policy with this response's own nonce.
+  const policy = (response: request.Response) => String(response.headers['content-security-policy']).replace(/'nonce-[^']+'/, "'nonce-…'")
+  assert.equal(policy(lane), policy(express), `${label}: CSP`)
+  assert.notEqual(lane.headers['content-security-policy'], express.headers['content-security-policy'], `${label}: a fresh nonce`)
+  assert.match(String(lane.headers['x-request-id']), /^[0-9a-f-]{36}$/, `${label}: a request id`)
+  // The rolling session's cookie: the same value and attributes, its expiry now + max age on both.
+  const cookie = (response: request.Response) => ([] as string[]).concat(response.headers['set-cookie'] ?? [])
+  const withoutExpiry = (response: request.Response) => cookie(response).map((line) => line.replace(/; Expires=[^;]+/, ''))
+  assert.deepEqual(withoutExpiry(lane), withoutExpiry(express), `${label}: Set-Cookie`)
+  for (const line of cookie(lane)) {
+    const expires = Date.parse(/; Expires=([^;]+)/.exec(line)?.[1] ?? '')
+    assert.ok(Math.abs(expires - (Date.now() + t.config.sessionMaxAgeMs)) < 5000, `${label}: the cookie's expiry moved to now + max age`)
+  }
+}
+
+/**
+ * The same GET through the lane and through Express: status, body bytes, headers; the lane must
+ * have answered it (a request that found the session's write due went to Express: tried again).
+ */
+async function assertSame(role: keyof typeof cookies, path: string, label: string, normalize: (body: any) => unknown = (body) => body, { laneAnswers = true } = {}) {
+  let lane!: request.Response
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    const before = t.fastReads!.answered
+    lane = await request(t.app).get(path).set('Cookie', cookies[role])
+    if (t.fastReads!.answered === before + 1) break
+    assert.ok(!laneAnswers || attempt === 0, `${label}: answered by the lane`)
+  }
+  const express = await request(plain.app).get(path).set('Cookie', cookies[role])
+  assert.equal(lane.status, express.status, `${label}: status`)
+  if (normalize === identity) assert.equal(lane.text, express.text, `${label}: body`)
+  else assert.deepEqual(normalize(JSON.parse(lane.text)), normalize(JSON.parse(express.text)), `${label}: body`)
+  sameHeaders(lane, express, label)
+  return lane
+}
+const identity = (body: unknown) => body
+
+/** A value of the first row for a filterable field, to filter on something that matches. */
+function filterOn(filterable: ReadonlySet<string>, params: Record<string, unknown> | undefined) {
+  for (const name of filterable) {
+    const value = params?.[name]
+    if (name !== 'createdAt' && (typeof value === 'string' || typeof value === 'number') && String(value).length) return [name, String(value)] as const
+  }
+  return undefined
+}
+
+describe('the lane answers as Express does', () => {
+  for (const { definition } of registry) {
+    test(`${definition.name}: list and show, both roles`, async () => {
+      const { filterable, sortable, searchable, listable } = queryableFields(definition)
+      for (const role of ['admin', 'manager'] as const) {
+        const label = `${definition.name} as ${role}`
+        const first = await request(plain.app).get(api.list(definition.name)).set('Cookie', cookies[role])
+        // A list this role may not see is refused with a status of its own: Express's answer.
+        const laneAnswers = first.status === 200
+        await assertSame(role, api.list(definition.name), `${label}, page 1`, identity, { laneAnswers })
+        if (!laneAnswers) continue
+        const rows: { id: string; params: Record<string, unknown> }[] = first.body.records
+        const queries = ['?page=1', '?page=2&perPage=10', '?perPage=25', '?perPage=50&page=1', '?page=0&perPage=abc']
+        for (const field of [...sortable].slice(0, 3)) queries.push(`?sortBy=${field}&direction=asc`, `?sortBy=${field}&direction=desc&page=2&perPage=10`)
+        if (searchable.length) queries.push('?q=fast', '?q=FAST&page=2&perPage=10', '?q=no-such-text-anywhere')
+        if (listable.length > 1) queries.push(`?columns=${listable.slice(0, 2).join(',')}`, `?columns=${listable.slice(-1).join(',')}&sortBy=${[...sortable][0] ?? 'id'}`)
+        const filter = filterOn(filterable, rows[0]?.params)
+        if (filter) queries.push(`?filters.${filter[0]}=${encodeURIComponent(filter[1])}`, `?filters.${filter[0]}=${encodeURIComponent(filter[1])}&sortBy=id&direction=asc`)
+        for (const query of queries) await assertSame(role, `${api.list(definition.name)}${query}`, `${label} ${query}`)
+        for (const row of rows.slice(0, 3)) await assertSame(role, api.record(definition.name, row.id, 'show'), `${label}, show ${row.id}`)
+        await assertSame(role, api.record(definition.name, 999_999_999, 'show'), `${label}, show of a missing id`)
+      }
+    })
+  }
+
+  test("refusals with a status of their own are Express's: an unknown filter or sort, a page too far", async () => {
+    for (const query of ['?filters.noSuchField=1', '?sortBy=noSuchField', '?page=2000000000']) {
+      const answer = await assertSame('admin', `${api.list('Client')}${query}`, `Client ${query}`, identity, { laneAnswers: false })
+      assert.equal(answer.status, 400, query)
+    }
+  })
+
+  test("a client of another manager, and a user record, to a manager: the same refusal, nothing of the record", async () => {
+    const others = await t.models.Client.findOne({ where: { login: 'fast-other-0' } })
+    const answer = await assertSame('manager', api.record('Client', Number(others!.get('id')), 'show'), "another manager's client")
+    assert.equal(answer.body.notice?.type, 'error')
+    assert.equal(answer.body.record?.params?.login, undefined, 'nothing of the record in the refusal')
+    const own = await t.models.Client.findOne({ where: { login: 'fast-own-2' } })
+    const shown = await assertSame('manager', api.record('Client', Number(own!.get('id')), 'show'), 'own client')
+    assert.equal(shown.body.record.params.login, 'fast-own-2')
+    const adminUser = await assertSame('manager', api.record('AdminUser', t.ids.admin, 'show'), 'an admin user, to a manager', identity, { laneAnswers: false })
+    assert.notEqual(adminUser.body.record?.params?.email, 'admin@example.com')
+  })
+
+  test('the home page data, both roles', async () => {
+    // "Created since" counts from the moment of each request: the two answers are milliseconds apart.
+    const withoutMoments = (body: any) => ({ ...body, clients: { ...body.clients, createdSince: undefined } })
+    for (const role of ['admin', 'manager'] as const) {
+      const answer = await assertSame(role, '/admin/api/dashboard', `home page as ${role}`, withoutMoments)
+      assert.equal(answer.body.role, role)
+    }
+  })
+
+  test('spellings other than the panel\'s, a HEAD, a body, a conditional request: left to Express', async () => {
+    const cases: [string, (r: request.Test) => request.Test][] = [
+      [`${api.list('Client')}/`, (r) => r],
+      [api.list('client'), (r) => r],
+      ['/admin/API/resources/Client/actions/list', (r) => r],
+      [api.record('Client', '007', 'show'), (r) => r],
+      [api.list('Client'), (r) => r.set('If-None-Match', '*')],
+    ]
+    for (const [path, more] of cases) {
+      const before = t.fastReads!.answered
+      const lane = await more(request(t.app).get(path).set('Cookie', cookies.admin))
+      const express = await more(request(plain.app).get(path).set('Cookie', cookies.admin))
+      assert.equal(t.fastReads!.answered, before, `${path}: not the lane's`)
+      assert.equal(lane.status, express.status, path)
+      // A failure names its own request's id.
+      const withoutRequestId = (text: string) => text.replace(/"requestId":"[^"]+"/, '"requestId":"…"')
+      assert.equal(withoutRequestId(lane.text), withoutRequestId(express.text), path)
+    }
+    const before = t.fastReads!.answered
+    const head = await request(t.app).head(api.list('Client')).set('Cookie', cookies.admin)
+    assert.equal(head.status, 200)
+    assert.equal(t.fastReads!.answered, before, 'HEAD is not the lane\'s')
+  })
+})
+
+describe('what the lane refuses to answer, Express answers as before', () => {
+  /** A GET the lane must not answer: its status and body are Express's own (plain app, same request). */
+  async function leftToExpress(cookie: string, label: string, path = api.list('Client')) {
+    const before = t.fastReads!.answered
+    const lane = await request(t.app).get(path).set('Cookie', cookie)
+    assert.equal(t.fastReads!.answered, before, `${label}: the lane did not answer`)
+    assert.equal(lane.body?.records, undefined, `${label}: no data`)
+    return lane
+  }
+
+  test('no cookie, a forged signature, a session that does not exist, an expired session: the same answers as Express', async () => {
+    const sid = decodeURIComponent(cookies.admin.split('=')[1]).slice(2).split('.')[0]
+    const variants: [string, string][] = [
+      ['no session cookie', 'other=1'],
+      ['a forged signature', `${SESSION_COOKIE}=${encodeURIComponent(`s:${sid}.${'A'.repeat(43)}`)}`],
+      ['signed with another secret', `${SESSION_COOKIE}=${encodeURIComponent(`s:${sign(sid, 'another-secret')}`)}`],
+      ['an unsigned id', `${SESSION_COOKIE}=${encodeURIComponent(sid)}`],
+      ['a session id never issued', `${SESSION_COOKIE}=${encodeURIComponent(`s:${sign('no-such-session-id-0000000000000', t.config.sessionSecret)}`)}`],
+    ]
+    for (const [label, cookie] of variants) {
+      const lane = await leftToExpress(cookie, label)
+      const express = await request(plain.app).get(api.list('Client')).set('Cookie', cookie)
+      assert.equal(lane.status, express.status, label)
+      assert.equal(lane.text, express.text, label)
+      assert.ok(lane.status >= 300, `${label}: refused (${lane.status})`)
+    }
+    const expired = await logIn('manager2@example.com')
+    const expiredSid = decodeURIComponent(expired.split('=')[1]).slice(2).split('.')[0]
+    await t.db.sequelize.query(`UPDATE sessions SET expire = now() - interval '1 minute' WHERE sid = :sid`, { replacements: { sid: expiredSid } })
+    const lane = await leftToExpress(expired, 'an expired session')
+    const express = await request(plain.app).get(api.list('Client')).set('Cookie', expired)
+    assert.equal(lane.status, express.status)
+    assert.equal(lane.text, express.text)
+  })
+
+  test('a deactivated user, a changed password, two-factor required of a user not enrolled: 401 from Express, never data', async () => {
+    const email = `lane-${Date.now()}@example.com`
+    const user = await t.models.AdminUser.create({ email, name: 'Lane Manager', role: 'manager', password: PASSWORD })
+    const userId = Number(user.get('id'))
+    const fresh = async () => {
+      const cookie = await logIn(email)
+      // Once through Express (the session's first touch), then the lane answers it.
+      await request(t.app).get(api.list('Client')).set('Cookie', cookie)
+      const before = t.fastReads!.answered
+      assert.equal((await request(t.app).get(api.list('Client')).set('Cookie', cookie)).status, 200)
+      assert.equal(t.fastReads!.answered, before + 1, 'the plain case is the lane\'s')
+      return cookie
+    }
+
+    let cookie = await fresh()
+    await t.models.AdminUser.update({ active: false }, { where: { id: userId } })
+    let answer = await leftToExpress(cookie, 'a deactivated user')
+    assert.equal(answer.status, 401)
+    assert.deepEqual(answer.body, { error: 'Your session has ended. Please log in again.' })
+    await t.models.AdminUser.update({ active: true }, { where: { id: userId } })
+
+    cookie = await fresh()
+    await t.db.sequelize.query(`UPDATE admin_users SET password_hash = '$2b$04$' || repeat('y', 53) WHERE id = :id`, { replacements: { id: userId } })
+    answer = await leftToExpress(cookie, 'a changed password', api.record('Client', 1, 'show'))
+    assert.equal(answer.status, 401)
+    assert.deepEqual(answer.body, { error: 'Your session has ended. Please log in again.' })
+    const user2 = await t.models.AdminUser.findByPk(userId)
+    await user2!.update({ password: PASSWORD })
+
+    cookie = await fresh()
+    await setTwoFactorRequirement(t.db.sequelize, 'everyone')
+    try {
+      answer = await leftToExpress(cookie, 'two-factor required', '/admin/api/dashboard')
+      assert.equal(answer.status, 401)
+      assert.equal(answer.body.twoFactorRequired, true)
+      // Held there on the next request too (the session now says so).
+      answer = await leftToExpress(cookie, 'two-factor pending')
+      assert.equal(answer.status, 401)
+    } finally {
+      await setTwoFactorRequirement(t.db.sequelize, 'off')
+    }
+
+    cookie = await fresh()
+    await t.models.AdminUser.update({ name: 'Lane Renamed' }, { where: { id: userId } })
+    answer = await leftToExpress(cookie, 'a renamed user (the session is rewritten)', '/admin/api/dashboard')
+    assert.equal(answer.status, 200)
+    const again = await request(t.app).get('/admin/api/dashboard').set('Cookie', cookie)
+    assert.equal(again.status, 200)
+  })
+})

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { Writable } from 'node:stream'
 import { sign } from 'cookie-signature'
 import request from 'supertest'
 import { createApp, createLogger, SESSION_COOKIE, type App } from '../src/app/app.js'
@@ -177,6 +178,49 @@ describe('the lane answers as Express does', () => {
     const head = await request(t.app).head(api.list('Client')).set('Cookie', cookies.admin)
     assert.equal(head.status, 200)
     assert.equal(t.fastReads!.answered, before, 'HEAD is not the lane\'s')
+  })
+})
+
+describe('the request log', () => {
+  test('at info, the lane logs each answer as pino-http does on the Express path', async () => {
+    const linesOf = () => {
+      const lines: Record<string, any>[] = []
+      const stream = new Writable({
+        write(chunk, _encoding, callback) {
+          for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line))
+          callback()
+        },
+      })
+      return { lines, stream }
+    }
+    const laneLog = linesOf()
+    const expressLog = linesOf()
+    const withLane = await createApp({ ...t.config, logLevel: 'info' }, t.db, createLogger({ logLevel: 'info' }, laneLog.stream))
+    const withoutLane = await createApp({ ...t.config, logLevel: 'info', fastReads: false }, t.db, createLogger({ logLevel: 'info' }, expressLog.stream))
+    try {
+      const path = `${api.list('Client')}?page=1&perPage=10`
+      // The first request of a session in an app goes to Express (its touch is due), then the lane's.
+      await request(withLane.app).get(path).set('Cookie', cookies.manager)
+      await request(withoutLane.app).get(path).set('Cookie', cookies.manager)
+      laneLog.lines.length = 0
+      expressLog.lines.length = 0
+      const before = withLane.fastReads!.answered
+      const lane = await request(withLane.app).get(path).set('Cookie', cookies.manager).set('x-request-id', 'lane-log-check')
+      const express = await request(withoutLane.app).get(path).set('Cookie', cookies.manager).set('x-request-id', 'lane-log-check')
+      assert.equal(withLane.fastReads!.answered, before + 1, 'answered by the lane')
+      assert.equal(lane.headers['x-request-id'], 'lane-log-check')
+      assert.equal(lane.text, express.text)
+      const completed = (lines: Record<string, any>[]) =>
+        lines.filter((line) => line.msg === 'request completed').map(({ level, req, res, msg }) => ({ level, req, res, msg }))
+      assert.deepEqual(completed(laneLog.lines), completed(expressLog.lines))
+      assert.deepEqual(completed(laneLog.lines), [
+        { level: 30, req: { id: 'lane-log-check', method: 'GET', url: api.list('Client') }, res: { statusCode: 200 }, msg: 'request completed' },
+      ])
+      assert.ok(typeof laneLog.lines.find((line) => line.msg === 'request completed')?.responseTime === 'number')
+    } finally {
+      await withLane.close()
+      await withoutLane.close()
+    }
   })
 })
 

@@ -157,13 +157,14 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   })
   app.use(issueCspNonce)
 
+  const requestId = (req: IncomingMessage, res: ServerResponse) => {
+    const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || randomUUID()
+    res.setHeader('x-request-id', id)
+    return id
+  }
   const httpLogger = pinoHttp({
     logger,
-    genReqId: (req, res) => {
-      const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || randomUUID()
-      res.setHeader('x-request-id', id)
-      return id
-    },
+    genReqId: requestId,
     customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     serializers: {
       req: (req) => ({ id: req.id, method: req.method, url: req.url?.split('?')[0] }),
@@ -455,6 +456,8 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
       guardStep: account.guardStep,
       interactive,
       httpLogger,
+      logsSuccess: () => logger.isLevelEnabled('info'),
+      requestId,
       securityHeaders: fixedHeaders(securityHeaders),
       parseQuery: app.get('query parser fn'),
       trustsProxy: app.get('trust proxy fn'),

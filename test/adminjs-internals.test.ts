@@ -10,6 +10,7 @@ import express, { type Request } from 'express'
 import { DataTypes, Op, Sequelize } from 'sequelize'
 import request from 'supertest'
 import { adminOf } from '../src/panel/adminjs-internals/action-context.js'
+import { apiReads, statusOnlyResponse } from '../src/panel/adminjs-internals/api-reads.js'
 import { isParsed, markParsed } from '../src/panel/adminjs-internals/formidable-parsed.js'
 import { GOOGLE_FONTS_LINK } from '../src/panel/adminjs-internals/local-fonts.js'
 import { memoizeLayoutsByRole } from '../src/panel/adminjs-internals/memoize-layouts.js'
@@ -65,6 +66,34 @@ describe('AdminJS internals the panel relies on', () => {
     const controller = new ApiController({ admin }, currentAdmin)
     const context = await controller.getActionContext({ params: { resourceId: 'things', action: 'list' }, method: 'get' } as never)
     assert.equal(adminOf(context), admin, 'ActionContext._admin is gone: list-action.ts and the adapter\'s references need another way to the instance')
+  })
+
+  test("api-reads.ts: a list action and the dashboard get the request and context ApiController gives them", async () => {
+    const seen: { request: Record<string, unknown>; context: Record<string, unknown> }[] = []
+    const remember = async (request: unknown, _response: unknown, context: unknown) => {
+      seen.push({ request: request as Record<string, unknown>, context: context as Record<string, unknown> })
+      return { answered: true }
+    }
+    const echoing = new AdminJS({
+      rootPath: '/admin',
+      resources: [{ resource: Thing, options: { actions: { list: { handler: remember } } } }],
+      dashboard: { handler: remember },
+    })
+    // What @adminjs/express's routeHandler hands the controller for a GET, less Express's own fields.
+    const asRouted = (params: Record<string, string>) => ({ params, query: { page: '2', 'filters.name': 'x' }, payload: {}, method: 'get' })
+    const controller = new ApiController({ admin: echoing }, currentAdmin)
+    const reads = apiReads(echoing)
+    assert.deepEqual(await controller.resourceAction(asRouted({ resourceId: 'things', action: 'list' }) as never, {} as never), { answered: true })
+    assert.deepEqual(await reads.list('things', { page: '2', 'filters.name': 'x' }, currentAdmin, statusOnlyResponse()), { answered: true })
+    assert.deepEqual(await controller.dashboard(asRouted({}) as never, {} as never), { answered: true })
+    assert.deepEqual(await reads.dashboard({ page: '2', 'filters.name': 'x' }, currentAdmin, statusOnlyResponse()), { answered: true })
+    const [listByAdminJS, listByLane, homeByAdminJS, homeByLane] = seen
+    for (const [adminjs, lane, what] of [[listByAdminJS, listByLane, 'list'], [homeByAdminJS, homeByLane, 'dashboard']] as const) {
+      const requestOf = ({ params, query, payload, method }: Record<string, unknown>) => ({ params, query, payload, method })
+      assert.deepEqual(requestOf(lane.request), requestOf(adminjs.request), `${what}: the request ApiController builds changed`)
+      assert.deepEqual(Object.keys(lane.context).sort(), Object.keys(adminjs.context).sort(), `${what}: the context ApiController builds changed`)
+      for (const key of ['resource', 'action', 'currentAdmin', '_admin']) assert.equal(lane.context[key], adminjs.context[key], `${what}: context.${key}`)
+    }
   })
 
   test('record-json.ts: a hand-built RecordJSON has exactly the keys BaseRecord.toJSON writes', () => {

@@ -55,6 +55,9 @@ async function main() {
     }
     log(`server RSS after: ${rssMb(pid)?.toFixed(0)} MB`)
     console.log(JSON.stringify(results, null, 2))
+  } catch (error) {
+    console.log(app.output().slice(-4000))
+    throw error
   } finally {
     await db.end()
     await app.stop()

@@ -142,6 +142,33 @@ describe('import jobs', () => {
     assert.match(inline.body.error, /Missing required columns "Password", "Manager": row 1 would create/)
   })
 
+  test('a job with a file over 1 MB and a report over 256 KB answers the whole report (both pass in pieces)', async () => {
+    // Every tenth e-mail is refused, its cell (with characters of two and three bytes) quoted in the report.
+    const company = `Ünïcødé ${'€'.repeat(60)} ${'x'.repeat(120)}`
+    const rows = Array.from({ length: 6000 }, (_, i) => [`pieces-${i}`, 'secret-password-1', 'manager1@example.com', i % 10 ? `pieces-${i}@example.com` : `ünï€-${i}@`, company])
+    const file = csv([[...HEADER, 'Company'], ...rows])
+    assert.ok(Buffer.byteLength(file) > 1024 * 1024)
+    const posted = await upload(admin, file, '1')
+    assert.equal(posted.status, 202, JSON.stringify(posted.body))
+    const { response } = await finished(admin, posted.headers.location)
+    assert.equal(response.status, 200, response.text.slice(0, 300))
+    assert.equal(response.headers['content-type'], 'application/json; charset=utf-8')
+    const report = JSON.parse(response.text)
+    assert.deepEqual({ total: report.total, created: report.created, failed: report.failed }, { total: 6000, created: 5400, failed: 600 })
+    assert.deepEqual(report.rows.map((row: { row: number }) => row.row), rows.map((_, i) => i + 1))
+    for (const i of [0, 2990, 5990]) {
+      assert.equal(report.rows[i].action, 'error')
+      assert.equal(report.rows[i].values.email, `ünï€-${i}@`)
+    }
+    assert.equal(report.rows[5999].login, 'pieces-5999')
+    const id = posted.headers.location.split('/').pop()
+    const pieces = (await t.db.sequelize.query(`SELECT count(*)::int AS n, max(length(text))::int AS longest FROM import_job_report_pieces WHERE job_id = :id`, { replacements: { id }, type: QueryTypes.SELECT })) as { n: number; longest: number }[]
+    assert.ok(pieces[0].n > 1, `stored in more than one piece (${pieces[0].n})`)
+    // Read again: the same text.
+    assert.equal((await admin.get(posted.headers.location)).text, response.text)
+    assert.equal(await count('SELECT count(*)::int AS n FROM clients WHERE login LIKE \'pieces-%\''), 0)
+  })
+
   test('an apply with many passwords is a job even when it has few rows', async () => {
     const slow = await startTestApp({ importInlineMaxPasswords: 0, importJobPollSeconds: 0.5 })
     try {

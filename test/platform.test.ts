@@ -206,6 +206,8 @@ test('migrations apply on an empty database and migrate:down reverts them', asyn
       // The home page's client counts and owners of client changes (migration 0006, issue #14).
       'client_change_owners', 'client_count_changes', 'client_counts', 'client_created_per_day',
       'clients',
+      // Import jobs' reports of any size, a piece at a time (migration 0020, issue #25).
+      'import_job_report_pieces',
       // Import jobs and their uploaded files (migration 0011, issue #16).
       'import_jobs',
       'login_throttle', 'panel_settings', 'products', 'schema_migrations',

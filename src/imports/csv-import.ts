@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import path from 'node:path'
 import type { CurrentAdmin } from 'adminjs'
 import type { Transaction } from 'sequelize'
 import { hashPassword } from '../auth/password-hashing.js'
@@ -7,7 +8,7 @@ import { columnOf, columnsOf, keyIn, keyLabel, NewRows, RepeatedKeys, versionCol
 import { importFileKind, scanImportFileInChunks } from './import-file.js'
 import { nameReferencedRecords, referenceResolver, referenceScope } from './import-lookups.js'
 import type { ImportOptions, ImportRun } from './import-options.js'
-import { ReportBuilder, type Checked, type FinishedReport, type ImportProgress } from './import-report.js'
+import { ReportBuilder, ReportRowsInMemory, ReportRowsOnDisk, type Checked, type FinishedReport, type ImportProgress } from './import-report.js'
 import { rowWriter } from './import-write.js'
 
 /**
@@ -63,6 +64,7 @@ export async function runImport(
   const kind = await importFileKind(source)
   const scope = referenceScope(currentAdmin, options)
   const progress = (phase: ImportProgress['phase'], done: number, total = run.total ?? done) => run.onProgress?.({ phase, done, total })
+  let passes = 0
 
   /** One pass over the file, a chunk at a time; answers its report. */
   async function pass({ transaction, onHeader, onChunk, phase }: Pass) {
@@ -74,11 +76,12 @@ export async function runImport(
     let done = 0
     const repeated = new RepeatedKeys(keyLabel(options))
     const newRows = new NewRows()
+    const reportRows = run.reportFolder ? new ReportRowsOnDisk(path.join(run.reportFolder, `report-${++passes}.json`)) : new ReportRowsInMemory()
     await scanImportFileInChunks(source, { maxRows: run.maxRows }, CHUNK_ROWS, {
       header: (header) => {
         ;({ columns, keyColumns } = columnsOf(header, options))
         const versionColumn = versionColumnIn(header, definition)
-        report = new ReportBuilder(dryRun, definition, keyFields, definition.versionField ? { compared: versionColumn !== undefined } : undefined)
+        report = new ReportBuilder(dryRun, definition, keyFields, definition.versionField ? { compared: versionColumn !== undefined } : undefined, reportRows)
         onHeader?.(columns)
         check = rowChecker({ columns, versionColumn, decimalComma: kind.decimalComma }, currentAdmin, options)
         resolve = referenceResolver(columns, sequelize, scope)
@@ -91,7 +94,7 @@ export async function runImport(
         const checked = await check!(rows, keys, first, references, transaction, signal)
         await nameReferencedRecords(checked, columns, sequelize, transaction)
         newRows.add(checked)
-        report!.add(checked)
+        await report!.add(checked)
         await onChunk?.(checked, report!.failed > 0)
         progress(phase, (done += rows.length))
       },

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { firstBytes, scanCsvFile, sniffDialect, type CsvVisitor } from './csv-file.js'
 import { isZip, scanXlsxFile } from './xlsx-file.js'
@@ -58,16 +58,15 @@ export async function scanImportFileInChunks(source: string | Buffer, limits: { 
 }
 
 /**
- * Runs `work` on `holder.file` written to a folder of its own under `uploadDir` (named as the
- * upload sweep expects: removed at start if its process is gone), letting go of the bytes while
- * `work` runs; the folder is removed after.
+ * Runs `work` on a file that `write` puts at the path it is given, in a folder of its own under
+ * `uploadDir` (named as the upload sweep expects: removed at start if its process is gone); the
+ * folder is removed after, with whatever `work` kept beside the file.
  */
-export async function withFileOnDisk<T>(uploadDir: string, holder: { file: Buffer }, work: (file: string) => Promise<T>): Promise<T> {
+export async function withFileOnDisk<T>(uploadDir: string, write: (file: string) => Promise<void>, work: (file: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(path.join(uploadDir, `import-${process.pid}-job-`))
   try {
     const file = path.join(dir, 'upload')
-    await writeFile(file, holder.file)
-    holder.file = Buffer.alloc(0)
+    await write(file)
     return await work(file)
   } finally {
     await rm(dir, { recursive: true, force: true }).catch(() => undefined)

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { CurrentAdmin } from 'adminjs'
 import { QueryTypes, type Sequelize } from 'sequelize'
 import { isAdmin } from '../access/index.js'
-import type { FinishedReport, ImportReport } from './import-report.js'
+import { reportJson, type FinishedReport, type ImportReport } from './import-report.js'
 
 /**
  * The import page's "Recent imports": every import of a resource, the ones that ran in the request
@@ -71,7 +71,7 @@ export async function recordInlineImport(
         dryRun: entry.dryRun,
         rows: entry.rows,
         status: entry.report ? 'done' : 'refused',
-        report: entry.report ? entry.report.json : null,
+        report: entry.report ? await reportJson(entry.report) : null,
         counts: entry.report ? JSON.stringify(countsOf(entry.report)) : null,
         error: entry.error ?? null,
         fileName: fileNameOf(entry.fileName),

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
+import path from 'node:path'
 import type { CurrentAdmin } from 'adminjs'
 import PgBoss from 'pg-boss'
 import type { Logger } from 'pino'
@@ -36,6 +39,10 @@ const EXPIRY_MARGIN_SECONDS = 60
 /** Progress is written at most this often (it is a row update). */
 const PROGRESS_EVERY_MS = 500
 const KEEP_FINISHED_DAYS = 7
+/** A stored report's pieces: a statement each, small beside the whole report of a large import. */
+const REPORT_PIECE_CHARS = 256 * 1024
+/** An uploaded file's pieces as a job stores and reads it. */
+const FILE_PIECE_BYTES = 1024 * 1024
 
 /** `uploadDir`: the app's folder for uploads (UPLOAD_DIR), where a running job keeps its file (default: the system's). */
 export type ImportJobSettings = { pollSeconds: number; timeoutMinutes: number; maxRows: number; uploadDir?: string }
@@ -47,7 +54,10 @@ export type ImportJobProgress = { phase: ImportProgress['phase'] | 'queued'; tot
  * What GET on a job's address answers: its HTTP status and body. A finished job's report is the
  * stored JSON text as it is: parsing and re-serializing 100,000 report rows would only cost memory.
  */
-export type ImportJobAnswer = { status: 202 | 400 | 404 | 409 | 500; body: Record<string, unknown> } | { status: 200; json: string }
+export type ImportJobAnswer =
+  | { status: 202 | 400 | 404 | 409 | 500; body: Record<string, unknown> }
+  | { status: 200; json: string }
+  | { status: 200; pieces: AsyncIterable<string> }
 
 type JobRow = {
   id: string
@@ -93,17 +103,70 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
     sequelize.query(sql, { bind, type: QueryTypes.SELECT, transaction }) as Promise<T[]>
   const execute = (sql: string, bind: unknown[], transaction?: Transaction) => sequelize.query(sql, { bind, transaction })
 
-  const finish = (id: string, status: 'done' | 'refused' | 'failed' | 'cancelled', values: { report?: FinishedReport; error?: string }, transaction?: Transaction) =>
-    execute(
-      // Only once: whichever finishes a job first (its worker, or a reader who finds pg-boss gave up) says how it ended.
-      `UPDATE import_jobs SET status = $2, report = $3, counts = $5, error = $4, file = NULL, progress = NULL, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`,
-      [id, status, values.report?.json ?? null, values.error ?? null, values.report ? JSON.stringify(countsOf(values.report)) : null],
-      transaction,
-    )
+  /**
+   * Only once: whichever finishes a job first (its worker, or a reader who finds pg-boss gave up)
+   * says how it ended. The report is stored in pieces with the status, in one transaction (the
+   * apply's own when given: "done" commits with the imported rows).
+   */
+  const finish = async (id: string, status: 'done' | 'refused' | 'failed' | 'cancelled', values: { report?: FinishedReport; error?: string }, transaction?: Transaction) => {
+    const { report } = values
+    const end = async (transaction?: Transaction) => {
+      const [ended] = await query<{ id: string }>(
+        `UPDATE import_jobs SET status = $2, report = NULL, counts = $4, error = $3, file = NULL, progress = NULL, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running') RETURNING id`,
+        [id, status, values.error ?? null, report ? JSON.stringify(countsOf(report)) : null],
+        transaction,
+      )
+      if (ended && report) await storeReport(id, report, transaction)
+    }
+    if (transaction || !report) return end(transaction)
+    await sequelize.transaction((own) => end(own))
+  }
+
+  /** A report's JSON text in pieces of about REPORT_PIECE_CHARS, one statement each: never the whole text in one value. */
+  const storeReport = async (id: string, report: FinishedReport, transaction?: Transaction) => {
+    await execute(`DELETE FROM import_job_report_pieces WHERE job_id = $1`, [id], transaction)
+    let seq = 0
+    let piece = ''
+    const store = async () => {
+      await execute(`INSERT INTO import_job_report_pieces (job_id, seq, text) VALUES ($1, $2, $3)`, [id, seq++, piece], transaction)
+      piece = ''
+    }
+    for await (const text of report.pieces()) {
+      piece += text
+      if (piece.length >= REPORT_PIECE_CHARS) await store()
+    }
+    if (piece || !seq) await store()
+  }
+
+  /**
+   * A job's stored file copied to disk a piece at a time: read as one value, a 20 MB upload came
+   * back as 40 MB of hex text, the protocol's buffer of it and the bytes, all at once.
+   */
+  const storedFileTo = async (id: string, file: string) => {
+    const out = await open(file, 'w')
+    try {
+      for (let from = 1; ; from += FILE_PIECE_BYTES) {
+        const [row] = await query<{ piece: Buffer }>(`SELECT substring(file FROM $2 FOR $3) AS piece FROM import_jobs WHERE id = $1`, [id, from, FILE_PIECE_BYTES])
+        if (!row?.piece?.length) return
+        await out.write(row.piece)
+      }
+    } finally {
+      await out.close()
+    }
+  }
+
+  /** A stored report read a piece at a time, as the answer streams. */
+  async function* storedReport(id: string): AsyncGenerator<string> {
+    for (let seq = 0; ; seq++) {
+      const [piece] = await query<{ text: string }>(`SELECT text FROM import_job_report_pieces WHERE job_id = $1 AND seq = $2`, [id, seq])
+      if (!piece) return
+      yield piece.text
+    }
+  }
 
   async function handle(job: PgBoss.JobWithMetadata<{ importId: string }>) {
     const id = job.data.importId
-    const [row] = await query<JobRow & { file: Buffer }>(`SELECT id, resource, actor_id, dry_run, rows, status, file FROM import_jobs WHERE id = $1`, [id])
+    const [row] = await query<JobRow>(`SELECT id, resource, actor_id, dry_run, rows, status FROM import_jobs WHERE id = $1`, [id])
     // Finished already: an apply's report commits with its rows, so a run that crashed after
     // committing is not run twice.
     if (!row || !['queued', 'running'].includes(row.status)) return
@@ -158,18 +221,23 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
       // The user as a session of theirs would be now: the same role, the same row rules.
       const currentAdmin = toSessionAdmin(actor) as unknown as CurrentAdmin
       // Read a chunk at a time, two or three times over: from disk, not from a buffer held all along.
-      const report = await withFileOnDisk(settings.uploadDir ?? tmpdir(), row, (file) => runImport(file, currentAdmin, row.dry_run, importer, {
-        maxRows: settings.maxRows,
-        total: row.rows,
-        signal: controller.signal,
-        onProgress,
-        inTransaction: share.applyBulkSettings,
-        beforeCommit: async (report, transaction) => {
-          await finish(id, 'done', { report }, transaction)
-          committed = true
-        },
-      }))
-      if (!committed) await finish(id, 'done', { report })
+      // The report's rows wait in the same folder until stored (ReportRowsOnDisk).
+      const report = await withFileOnDisk(settings.uploadDir ?? tmpdir(), (file) => storedFileTo(id, file), async (file) => {
+        const report = await runImport(file, currentAdmin, row.dry_run, importer, {
+          maxRows: settings.maxRows,
+          total: row.rows,
+          signal: controller.signal,
+          onProgress,
+          reportFolder: path.dirname(file),
+          inTransaction: share.applyBulkSettings,
+          beforeCommit: async (report, transaction) => {
+            await finish(id, 'done', { report }, transaction)
+            committed = true
+          },
+        })
+        if (!committed) await finish(id, 'done', { report })
+        return report
+      })
       logger.info({ importId: id, dryRun: row.dry_run, total: report.summary.total, failed: report.summary.failed }, 'import job done')
     } catch (error) {
       // The file's own problems and a timeout would only happen again: no retry.
@@ -214,20 +282,23 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
       workerId = undefined
     },
 
-    /** Stores the file and queues its job; answers the job's id. */
-    async enqueue(job: { resource: string; actor: CurrentAdmin; dryRun: boolean; file: Buffer; rows: number; fileName?: string }) {
+    /** Stores the file (`file`: where the upload is on disk) and queues its job; answers the job's id. */
+    async enqueue(job: { resource: string; actor: CurrentAdmin; dryRun: boolean; file: string; rows: number; fileName?: string }) {
       const id = randomUUID()
       await execute(`DELETE FROM import_jobs WHERE finished_at < now() - make_interval(days => $1)`, [KEEP_FINISHED_DAYS])
-      await execute(`INSERT INTO import_jobs (id, resource, actor_id, dry_run, file, rows, file_name) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+      await execute(`INSERT INTO import_jobs (id, resource, actor_id, dry_run, file, rows, file_name) VALUES ($1, $2, $3, $4, '', $5, $6)`, [
         id,
         job.resource,
         Number(job.actor.id),
         job.dryRun,
-        job.file,
         job.rows,
         fileNameOf(job.fileName),
       ])
       try {
+        // A piece at a time, as the job reads it back (storedFileTo): never the whole upload in memory.
+        for await (const piece of createReadStream(job.file, { highWaterMark: FILE_PIECE_BYTES })) {
+          await execute(`UPDATE import_jobs SET file = file || $2 WHERE id = $1`, [id, piece])
+        }
         await boss.send(IMPORT_QUEUE, { importId: id }, {
           id,
           retryLimit: RETRIES,
@@ -260,7 +331,7 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
           row = (await read())!
         } else if (job.state !== 'active') row.status = 'queued'
       }
-      if (row.status === 'done') return { status: 200, json: row.report! }
+      if (row.status === 'done') return row.report === null ? { status: 200, pieces: storedReport(id) } : { status: 200, json: row.report }
       if (row.status === 'refused') return { status: 400, body: { error: row.error } }
       if (row.status === 'failed') return { status: 500, body: { error: row.error, state: 'failed' } }
       if (row.status === 'cancelled') return { status: 409, body: { error: row.error, state: 'cancelled' } }

@@ -29,6 +29,11 @@ export type ImportRun = {
   signal?: AbortSignal
   /** Runs inside the apply's transaction, just before it commits: a job records its report there. */
   beforeCommit?: (report: FinishedReport, transaction: Transaction) => Promise<void>
+  /**
+   * A folder of the run's own where each pass keeps its report's rows (a job's): without it they
+   * stay in memory, which suits only an import small enough to run in the request.
+   */
+  reportFolder?: string
   /** Runs first inside the apply's transaction (bulk work raises its statement timeout there). */
   inTransaction?: (transaction: Transaction) => Promise<void>
 }

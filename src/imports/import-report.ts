@@ -1,3 +1,5 @@
+import { createReadStream } from 'node:fs'
+import { appendFile, writeFile } from 'node:fs/promises'
 import { fieldsOf, type ResourceDefinition } from '../fields/model.js'
 import { shownKey } from './import-key.js'
 
@@ -62,8 +64,59 @@ export type Checked = {
   password?: string
 }
 
-/** A finished report: its counts for whoever logs or lists it, and its JSON text as the job stores and a request answers it. */
-export type FinishedReport = { summary: Omit<ImportReport, 'rows' | 'versions'>; json: string }
+/**
+ * A finished report: its counts for whoever logs or lists it, and its JSON text a piece at a time,
+ * as a request answers it and a job stores it (never the whole text of a large report at once).
+ */
+export type FinishedReport = { summary: Omit<ImportReport, 'rows' | 'versions'>; pieces: () => AsyncIterable<string> }
+
+/** A report's whole JSON text: only for one that ran in the request (at most IMPORT_INLINE_MAX_ROWS rows). */
+export async function reportJson(report: FinishedReport): Promise<string> {
+  let json = ''
+  for await (const piece of report.pieces()) json += piece
+  return json
+}
+
+/** Where a report keeps its rows, as JSON text a chunk of rows at a time, until it is read. */
+export interface ReportRows {
+  add(text: string): Promise<void>
+  /** The rows' texts comma-separated, in order. */
+  pieces(): AsyncIterable<string>
+}
+
+/** In memory: an import in the request, whose rows are few. */
+export class ReportRowsInMemory implements ReportRows {
+  private readonly parts: string[] = []
+  async add(text: string) {
+    this.parts.push(text)
+  }
+  async *pieces() {
+    for (let i = 0; i < this.parts.length; i++) yield i ? `,${this.parts[i]}` : this.parts[i]
+  }
+}
+
+/** The most text a piece of a report read from disk holds. */
+const PIECE_BYTES = 256 * 1024
+
+/**
+ * In a file of the job's folder: a report of 100,000 rows is megabytes of text, which held in
+ * memory and then joined, stored and read back whole took the server's memory over its budget
+ * (issue #25). On disk it costs nothing until read, and is read a piece at a time.
+ */
+export class ReportRowsOnDisk implements ReportRows {
+  private written = false
+  constructor(private readonly file: string) {}
+  async add(text: string) {
+    if (this.written) await appendFile(this.file, `,${text}`)
+    else await writeFile(this.file, text)
+    this.written = true
+  }
+  async *pieces(): AsyncGenerator<string> {
+    if (!this.written) return
+    // A text stream: a character's bytes split between two reads are decoded together.
+    yield* createReadStream(this.file, { encoding: 'utf8', highWaterMark: PIECE_BYTES }) as AsyncIterable<string>
+  }
+}
 
 /**
  * Builds a report a chunk of rows at a time, keeping each chunk's rows only as one JSON text
@@ -73,7 +126,6 @@ export class ReportBuilder {
   private readonly counts = { create: 0, update: 0, unchanged: 0, error: 0 }
   private readonly changedColumns: Record<string, number> = {}
   private readonly named: Set<string>
-  private readonly parts: string[] = []
   private readonly rowsWithoutVersion: number[] = []
 
   constructor(
@@ -81,6 +133,7 @@ export class ReportBuilder {
     private readonly definition: ResourceDefinition,
     keyFields: readonly string[],
     private readonly versions?: { compared: boolean },
+    private readonly rows: ReportRows = new ReportRowsInMemory(),
   ) {
     this.named = new Set(keyFields)
   }
@@ -89,7 +142,7 @@ export class ReportBuilder {
     return this.counts.error
   }
 
-  add(checked: Checked[]) {
+  async add(checked: Checked[]) {
     const texts = checked.map(({ row, key, action, errors, cells, changes, unversioned }) => {
       this.counts[action] += 1
       for (const name of Object.keys(errors)) this.named.add(name)
@@ -101,11 +154,11 @@ export class ReportBuilder {
       const reported: ImportRow = { row, login: key ? shownKey(key) : null, action, errors, ...(cells && { values: cells }), ...(changes && { changes }) }
       return JSON.stringify(reported)
     })
-    if (texts.length) this.parts.push(texts.join(','))
+    if (texts.length) await this.rows.add(texts.join(','))
   }
 
   finish(): FinishedReport {
-    const { counts, definition, named } = this
+    const { counts, definition, named, rows } = this
     const summary = {
       dryRun: this.dryRun,
       total: counts.create + counts.update + counts.unchanged + counts.error,
@@ -117,8 +170,15 @@ export class ReportBuilder {
       labels: Object.fromEntries(fieldsOf(definition).filter(([name]) => named.has(name)).map(([name, def]) => [name, def.label])),
     }
     const versions = this.versions && { compared: this.versions.compared, rowsWithoutVersion: this.rowsWithoutVersion }
-    const head = JSON.stringify(summary)
-    const json = `${head.slice(0, -1)},"rows":[${this.parts.join(',')}]${versions ? `,"versions":${JSON.stringify(versions)}` : ''}}`
-    return { summary, json }
+    const head = `${JSON.stringify(summary).slice(0, -1)},"rows":[`
+    const tail = `]${versions ? `,"versions":${JSON.stringify(versions)}` : ''}}`
+    return {
+      summary,
+      async *pieces() {
+        yield head
+        yield* rows.pieces()
+        yield tail
+      },
+    }
   }
 }

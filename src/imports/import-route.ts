@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs'
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
+import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { CurrentAdmin } from 'adminjs'
 import busboy from 'busboy'
@@ -12,6 +13,7 @@ import { BulkLimitReached, bulkShareOf, type BulkTicket } from '../db/bulk-share
 import { ImportFileError } from './csv-file.js'
 import { inspectSource, runImport, type FinishedReport, type ImportOptions } from './csv-import.js'
 import { recentImports, recordInlineImport } from './import-job-list.js'
+import { reportJson } from './import-report.js'
 import { startingProgress, type ImportJobs } from './import-jobs.js'
 
 /**
@@ -193,13 +195,13 @@ export function csvImportRoute(options: Options): RequestHandler {
         await ticket.connection()
         const report = await runImport(upload.file, currentAdmin, upload.dryRun, options, { maxRows: options.maxRows, total: inspected.rows, inTransaction: ticket.inTransaction })
         await record({ report })
-        return res.status(200).type('json').send(report.json)
+        return res.status(200).type('json').send(await reportJson(report))
       }
       const id = await options.jobs.enqueue({
         resource: options.resourceName,
         actor: currentAdmin,
         dryRun: upload.dryRun,
-        file: await readFile(upload.file),
+        file: upload.file,
         rows: inspected.rows,
         fileName: upload.fileName,
       })
@@ -247,6 +249,14 @@ export function importJobRoute(jobs: ImportJobs): RequestHandler {
     if (!currentAdmin) return refuse(res, 401, 'Please log in to see this import.')
     const answer = await jobs.answer(req.params.id, currentAdmin)
     if ('json' in answer) return res.status(answer.status).type('json').send(answer.json)
+    // A job's report, however large, passes a piece at a time at the pace the client reads it.
+    if ('pieces' in answer) {
+      res.status(answer.status).type('json')
+      return pipeline(Readable.from(answer.pieces), res).catch((error) => {
+        // A reader that left before the end is no error of ours.
+        if ((error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error
+      })
+    }
     // Still running: look here again (the same address, so a client can follow Location until a 200).
     if (answer.status === 202) res.set('Retry-After', '1').location(importJobPath(req.params.resource, req.params.id))
     res.status(answer.status).json(answer.body)

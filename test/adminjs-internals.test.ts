@@ -96,6 +96,13 @@ describe('AdminJS internals the panel relies on', () => {
     }
   })
 
+  test("select-rows.ts (src/db): Sequelize's connection manager lends and takes back its pooled connections", () => {
+    const manager = sequelize.connectionManager as unknown as Record<string, unknown>
+    assert.equal(typeof manager.getConnection, 'function', 'connectionManager.getConnection is gone')
+    assert.equal(typeof manager.releaseConnection, 'function', 'connectionManager.releaseConnection is gone')
+    assert.match(String((manager as { validate?: unknown }).validate), /_invalid/, 'a connection marked _invalid is no longer refused by the pool')
+  })
+
   test('record-json.ts: a hand-built RecordJSON has exactly the keys BaseRecord.toJSON writes', () => {
     const stock = new BaseRecord({ id: 1, name: 'x' }, things).toJSON(currentAdmin)
     const built = recordJson({ id: '1', params: {}, populated: {}, recordActions: [] })

@@ -5,6 +5,8 @@ import { sign } from 'cookie-signature'
 import request from 'supertest'
 import { createApp, createLogger, SESSION_COOKIE, type App } from '../src/app/app.js'
 import { setTwoFactorRequirement } from '../src/account/settings.js'
+import { QueryTypes } from 'sequelize'
+import { selectRows } from '../src/db/select-rows.js'
 import { queryableFields } from '../src/panel/list-query.js'
 import { registry } from '../src/resources/registry.js'
 import { api, createClient, PASSWORD, startTestApp, type TestApp } from './helpers/harness.js'
@@ -178,6 +180,21 @@ describe('the lane answers as Express does', () => {
     const head = await request(t.app).head(api.list('Client')).set('Cookie', cookies.admin)
     assert.equal(head.status, 200)
     assert.equal(t.fastReads!.answered, before, 'HEAD is not the lane\'s')
+  })
+})
+
+describe('reads on a pooled connection', () => {
+  test('selectRows gives the rows sequelize.query gives: the same values and types', async () => {
+    const sql = `SELECT c.*, c.created_at AS "createdAt", '{"a": [1, 2]}'::jsonb AS doc, 12.50::numeric AS amount, NULL::text AS nothing, ARRAY[1, 2] AS list
+                   FROM clients c ORDER BY c.id LIMIT 5`
+    const raw = await selectRows(t.db.sequelize, sql)
+    const bySequelize = await t.db.sequelize.query(sql, { type: QueryTypes.SELECT })
+    assert.equal(raw.length, 5)
+    assert.deepEqual(raw, bySequelize)
+    assert.ok(raw[0].createdAt instanceof Date)
+    await assert.rejects(selectRows(t.db.sequelize, 'SELECT no_such_column FROM clients'), /no_such_column/)
+    // The failed statement's connection went back to the pool in working order.
+    assert.equal((await selectRows(t.db.sequelize, 'SELECT 1 AS one'))[0].one, 1)
   })
 })
 

@@ -1,4 +1,5 @@
 import { literal, Op, QueryTypes, type Model, type ModelStatic, type Transaction, type WhereOptions } from 'sequelize'
+import { selectRows } from '../../db/select-rows.js'
 import { selectSql } from '../adminjs-internals/select-sql.js'
 
 // Owns the SQL of the adapter's reads: plain-row SELECTs, a list page and its total (counted up
@@ -75,7 +76,7 @@ export class TableReader {
       const order = (options.order ?? []).map(([name, direction]) => `"page"."${name}" ${direction}`).join(', ')
       sql = `SELECT "page".*, ${columns} FROM (${sql}) AS "page"${order && ` ORDER BY ${order}`}`
     }
-    return (await this.model.sequelize!.query(sql, { type: QueryTypes.SELECT })) as Record<string, unknown>[]
+    return selectRows(this.model.sequelize!, sql)
   }
 
   /** How many rows a condition matches, exactly (for a bulk operation's "all N matching"). */

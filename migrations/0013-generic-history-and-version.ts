@@ -13,7 +13,7 @@ import type { Migration } from '../src/db/migrator.js'
 //     with `<table>_version_stale`.
 
 /** The history trigger's function (migration 0008's), with or without the owner argument. */
-const recordChange = (withOwner: boolean) => `
+export const recordChange = (withOwner: boolean) => `
     CREATE OR REPLACE FUNCTION record_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
     DECLARE
       old_row jsonb := CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) ELSE '{}'::jsonb END;

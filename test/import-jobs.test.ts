@@ -82,6 +82,7 @@ describe('import jobs', () => {
     assert.equal(await count('SELECT count(*)::int AS n FROM clients'), before)
     // The stored upload is dropped once the job is over.
     assert.equal(await count(`SELECT count(*)::int AS n FROM import_jobs WHERE file IS NOT NULL`), 0)
+    assert.equal(await count(`SELECT count(*)::int AS n FROM import_job_file_pieces`), 0)
     // Asked again, the same report.
     assert.deepEqual((await admin.get(posted.headers.location)).body, response.body)
   })
@@ -164,6 +165,9 @@ describe('import jobs', () => {
     const id = posted.headers.location.split('/').pop()
     const pieces = (await t.db.sequelize.query(`SELECT count(*)::int AS n, max(length(text))::int AS longest FROM import_job_report_pieces WHERE job_id = :id`, { replacements: { id }, type: QueryTypes.SELECT })) as { n: number; longest: number }[]
     assert.ok(pieces[0].n > 1, `stored in more than one piece (${pieces[0].n})`)
+    // The upload (over 1 MB, so more than one piece of it was stored and read back whole: the report
+    // names every row) is dropped with the job's end.
+    assert.equal(await count(`SELECT count(*)::int AS n FROM import_job_file_pieces`), 0)
     // Read again: the same text.
     assert.equal((await admin.get(posted.headers.location)).text, response.text)
     assert.equal(await count('SELECT count(*)::int AS n FROM clients WHERE login LIKE \'pieces-%\''), 0)

@@ -206,7 +206,8 @@ test('migrations apply on an empty database and migrate:down reverts them', asyn
       // The home page's client counts and owners of client changes (migration 0006, issue #14).
       'client_change_owners', 'client_count_changes', 'client_counts', 'client_created_per_day',
       'clients',
-      // Import jobs' reports of any size, a piece at a time (migration 0020, issue #25).
+      // Import jobs' uploads and reports of any size, a piece at a time (migrations 0022 and 0020, issue #25).
+      'import_job_file_pieces',
       'import_job_report_pieces',
       // Import jobs and their uploaded files (migration 0011, issue #16).
       'import_jobs',

@@ -116,6 +116,7 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
         [id, status, values.error ?? null, report ? JSON.stringify(countsOf(report)) : null],
         transaction,
       )
+      if (ended) await execute(`DELETE FROM import_job_file_pieces WHERE job_id = $1`, [id], transaction)
       if (ended && report) await storeReport(id, report, transaction)
     }
     if (transaction || !report) return end(transaction)
@@ -145,6 +146,15 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
   const storedFileTo = async (id: string, file: string) => {
     const out = await open(file, 'w')
     try {
+      for (let seq = 0; ; seq++) {
+        const [row] = await query<{ data: Buffer }>(`SELECT data FROM import_job_file_pieces WHERE job_id = $1 AND seq = $2`, [id, seq])
+        if (!row) {
+          if (seq > 0) return
+          break
+        }
+        await out.write(row.data)
+      }
+      // A job queued before migration 0022 has its file in import_jobs.file.
       for (let from = 1; ; from += FILE_PIECE_BYTES) {
         const [row] = await query<{ piece: Buffer }>(`SELECT substring(file FROM $2 FOR $3) AS piece FROM import_jobs WHERE id = $1`, [id, from, FILE_PIECE_BYTES])
         if (!row?.piece?.length) return
@@ -286,7 +296,7 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
     async enqueue(job: { resource: string; actor: CurrentAdmin; dryRun: boolean; file: string; rows: number; fileName?: string }) {
       const id = randomUUID()
       await execute(`DELETE FROM import_jobs WHERE finished_at < now() - make_interval(days => $1)`, [KEEP_FINISHED_DAYS])
-      await execute(`INSERT INTO import_jobs (id, resource, actor_id, dry_run, file, rows, file_name) VALUES ($1, $2, $3, $4, '', $5, $6)`, [
+      await execute(`INSERT INTO import_jobs (id, resource, actor_id, dry_run, file, rows, file_name) VALUES ($1, $2, $3, $4, NULL, $5, $6)`, [
         id,
         job.resource,
         Number(job.actor.id),
@@ -296,8 +306,9 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
       ])
       try {
         // A piece at a time, as the job reads it back (storedFileTo): never the whole upload in memory.
+        let seq = 0
         for await (const piece of createReadStream(job.file, { highWaterMark: FILE_PIECE_BYTES })) {
-          await execute(`UPDATE import_jobs SET file = file || $2 WHERE id = $1`, [id, piece])
+          await execute(`INSERT INTO import_job_file_pieces (job_id, seq, data) VALUES ($1, $2, $3)`, [id, seq++, piece])
         }
         await boss.send(IMPORT_QUEUE, { importId: id }, {
           id,
@@ -361,6 +372,7 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
         [id, CANCELLED],
       )
       if (queued) {
+        await execute(`DELETE FROM import_job_file_pieces WHERE job_id = $1`, [id])
         await boss.cancel(IMPORT_QUEUE, id).catch((error) => logger.warn({ err: error, importId: id }, 'could not cancel the queued import job'))
         return { status: 200, body: { state: 'cancelled', error: CANCELLED } }
       }

@@ -247,11 +247,13 @@ describe('import jobs', () => {
   test('instances starting together on a new database all start (their queue set-up races)', async () => {
     // Two instances creating pg-boss's queue at once deadlocked in PostgreSQL, and the loser's
     // process ended at start (seen in CI). Four queues over one pool start at the same moment here,
-    // on a database nobody has started pg-boss on, a few times over.
-    for (let round = 0; round < 4; round += 1) {
+    // on a database nobody has started pg-boss on, a few times over. The rounds, each on a database
+    // of its own, run at the same time: most of a round is PostgreSQL's deadlock_timeout (1 s)
+    // passing before it settles the race.
+    const round = async () => {
       const database = await createTestDatabase()
       const queues = Array.from({ length: 4 }, () =>
-        createImportJobs({ sequelize: database.db.sequelize, logger: createLogger({ logLevel: 'silent' }), settings: { pollSeconds: 60, timeoutMinutes: 1, maxRows: 10 }, importers: {} }),
+        createImportJobs({ sequelize: database.db.sequelize, logger: createLogger({ logLevel: 'silent' }), settings: { pollSeconds: 60, retryDelaySeconds: 0, timeoutMinutes: 1, maxRows: 10 }, importers: {} }),
       )
       try {
         const started = await Promise.allSettled(queues.map((queue) => queue.start()))
@@ -263,5 +265,7 @@ describe('import jobs', () => {
         await database.drop()
       }
     }
+    const rounds = await Promise.allSettled(Array.from({ length: 4 }, round))
+    for (const result of rounds) if (result.status === 'rejected') throw result.reason
   })
 })

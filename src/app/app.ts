@@ -405,7 +405,7 @@ export async function createApp(config: AppConfig, db: Database, logger: Logger 
   const importJobs = createImportJobs({
     sequelize: db.sequelize,
     logger,
-    settings: { pollSeconds: config.importJobPollSeconds, timeoutMinutes: config.importJobTimeoutMinutes, maxRows: config.importMaxRows, uploadDir: config.uploadDir },
+    settings: { pollSeconds: config.importJobPollSeconds, retryDelaySeconds: config.importJobRetryDelaySeconds, timeoutMinutes: config.importJobTimeoutMinutes, maxRows: config.importMaxRows, uploadDir: config.uploadDir },
     importers,
   })
   // Before the jobs start: the sweep removes this process id's folders too (a restart often reuses it).

@@ -63,6 +63,7 @@ const envSchema = z
     FAST_READS: z.preprocess(emptyAsUndefined, booleanFlag.optional()),
     IMPORT_JOB_TIMEOUT_MINUTES: z.coerce.number().int().min(1).max(23 * 60).default(30),
     IMPORT_JOB_POLL_SECONDS: z.coerce.number().min(0.5).max(600).default(2),
+    IMPORT_JOB_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).max(3600).default(2),
     UPLOAD_DIR: z.preprocess(emptyAsUndefined, z.string().optional()),
     EXPORTS_MAX_RUNNING: z.coerce.number().int().min(1).max(100).default(4),
     EXPORTS_MAX_PER_USER: z.coerce.number().int().min(1).max(100).default(2),
@@ -149,6 +150,8 @@ export type AppConfig = {
   importJobTimeoutMinutes: number
   /** How often an idle instance asks the queue for an import job. */
   importJobPollSeconds: number
+  /** How long pg-boss waits before it runs a stopped import job again (whole seconds: pg-boss's unit). */
+  importJobRetryDelaySeconds: number
   /** The folder this app keeps its upload temp files in (swept of leftovers at start). */
   uploadDir: string
   /** Exports, imports and "all matching" bulk edits / whole reverts at once: in all, and per user (see db/bulk-share.ts). */
@@ -210,6 +213,7 @@ export function parseConfig(source: Record<string, string | undefined>): AppConf
     fastReads: env.FAST_READS ?? true,
     importJobTimeoutMinutes: env.IMPORT_JOB_TIMEOUT_MINUTES,
     importJobPollSeconds: env.IMPORT_JOB_POLL_SECONDS,
+    importJobRetryDelaySeconds: env.IMPORT_JOB_RETRY_DELAY_SECONDS,
     uploadDir: path.resolve(env.UPLOAD_DIR ?? path.join(os.tmpdir(), 'sms-client-admin-uploads')),
     bulkLimits: {
       export: { running: env.EXPORTS_MAX_RUNNING, perUser: env.EXPORTS_MAX_PER_USER },

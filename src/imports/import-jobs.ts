@@ -33,7 +33,6 @@ import { createQueueOnce, newImportQueue } from './import-queue.js'
 export const IMPORT_QUEUE = 'import'
 /** Runs after the first one that was stopped or failed on something other than the file. */
 const RETRIES = 2
-const RETRY_DELAY_SECONDS = 2
 /** pg-boss expires a job this long after our own timeout: our timeout always comes first. */
 const EXPIRY_MARGIN_SECONDS = 60
 /** Progress is written at most this often (it is a row update). */
@@ -45,7 +44,7 @@ const REPORT_PIECE_CHARS = 256 * 1024
 const FILE_PIECE_BYTES = 1024 * 1024
 
 /** `uploadDir`: the app's folder for uploads (UPLOAD_DIR), where a running job keeps its file (default: the system's). */
-export type ImportJobSettings = { pollSeconds: number; timeoutMinutes: number; maxRows: number; uploadDir?: string }
+export type ImportJobSettings = { pollSeconds: number; retryDelaySeconds: number; timeoutMinutes: number; maxRows: number; uploadDir?: string }
 
 /** Rows checked of the total, passwords hashed, rows written. */
 export type ImportJobProgress = { phase: ImportProgress['phase'] | 'queued'; total: number; checked: number; hashed: number; toHash: number; applied: number; toApply: number }
@@ -313,7 +312,7 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
         await boss.send(IMPORT_QUEUE, { importId: id }, {
           id,
           retryLimit: RETRIES,
-          retryDelay: RETRY_DELAY_SECONDS,
+          retryDelay: settings.retryDelaySeconds,
           expireInSeconds: settings.timeoutMinutes * 60 + EXPIRY_MARGIN_SECONDS,
         })
       } catch (error) {

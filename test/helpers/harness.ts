@@ -21,8 +21,9 @@ export const PASSWORD = 'correct-horse-battery'
 export async function createTestDatabase(overrides: Partial<AppConfig> = {}): Promise<{ db: Database; config: AppConfig; drop: () => Promise<void> }> {
   const base = parseConfig({ ...process.env, NODE_ENV: 'test', BCRYPT_ROUNDS: '4', LOG_LEVEL: 'silent', SESSION_SECRET: undefined })
   const pooled = await takeDatabase(base.databaseUrl)
-  // Failed logins are still slowed, by milliseconds instead of the seconds a lockout test would wait.
-  const config: AppConfig = { ...base, databaseUrl: base.databaseUrl ? pooled.url : undefined, dbPoolMax: 5, loginSlowdownMs: 1, ...overrides }
+  // Failed logins are still slowed, by milliseconds instead of the seconds a lockout test would wait;
+  // a stopped import job runs again at once instead of 2 s later.
+  const config: AppConfig = { ...base, databaseUrl: base.databaseUrl ? pooled.url : undefined, dbPoolMax: 5, loginSlowdownMs: 1, importJobRetryDelaySeconds: 0, ...overrides }
   // An embedded database goes back to the pool with `drop`, not stopped with the app's connections.
   const embedded = pooled.embedded && { ...pooled.embedded, stop: async () => {} }
   const db = await openDatabase({ ...config, inMemory: true, embedded })

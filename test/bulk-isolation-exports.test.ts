@@ -21,7 +21,11 @@ describe('exports: stalled downloads and limits', { skip: onlyOnPostgres }, () =
   let port: number
   let adminCookie: string
   before(async () => {
+    // Five connections for bulk work and two for everyone else: the ten stalled downloads are cut
+    // off in two rounds of EXPORT_WRITE_TIMEOUT rather than four (with three of five).
     t = await startTestApp({
+      dbPoolMax: 7,
+      bulkDbConnections: 5,
       exportWriteTimeoutMs: 2000,
       bulkLimits: { export: { running: 10, perUser: 10 }, import: { running: 2, perUser: 1 }, bulkEdit: { running: 2, perUser: 1 } },
       bulkWaitMs: 120_000,

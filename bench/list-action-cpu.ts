@@ -1,0 +1,70 @@
+import { QueryTypes, type Sequelize } from 'sequelize'
+import type { CurrentAdmin } from 'adminjs'
+import { createApp, createLogger, type App } from '../src/app/app.js'
+import { toSessionAdmin } from '../src/auth/authenticate.js'
+import { parseConfig } from '../src/config/env.js'
+import { openDatabase } from '../src/db/database.js'
+import { apiReads, statusOnlyResponse } from '../src/panel/adminjs-internals/api-reads.js'
+import { createClient, startTestApp } from '../test/helpers/harness.js'
+import { benchUrl, sessionSecret, twoFactorKey } from './config.js'
+import { firstAdminEmail, firstManagerEmail } from './seed.js'
+
+/**
+ * The list and show actions' own cost in-process (issue #30), without HTTP, session or lane:
+ * AdminJS's list/show action (as the lane calls it) N times in a row per scenario, CPU
+ * (process.cpuUsage) and wall time per call; rounds alternate the scenarios. On the bench database
+ * (BENCH_CLIENTS, default) or, with `SMALL=1`, on a test database of 30 clients (the list's
+ * counted path). `N=2000 ROUNDS=3 npx tsx bench/list-action-cpu.ts`; to profile:
+ * `node --import tsx --cpu-prof --cpu-prof-dir=/tmp/p bench/list-action-cpu.ts`.
+ */
+const N = Number(process.env.N ?? 2000)
+const ROUNDS = Number(process.env.ROUNDS ?? 3)
+
+let app: App
+let sequelize: Sequelize
+let close: () => Promise<void>
+let emails: [string, string]
+if (process.env.SMALL) {
+  const t = await startTestApp()
+  for (let i = 0; i < 30; i += 1) {
+    await createClient(t, `cpu-${i}`, { managerId: i % 2 ? t.ids.manager1 : t.ids.manager2, company: `Cpu ${i}`, productId: t.ids.productActive })
+  }
+  ;[app, sequelize, close, emails] = [t, t.db.sequelize, t.close, ['admin@example.com', 'manager1@example.com']]
+} else {
+  const config = parseConfig({ NODE_ENV: 'production', ADMIN_JS_SKIP_BUNDLE: 'true', SESSION_SECRET: sessionSecret, TWO_FACTOR_KEY: twoFactorKey, DATABASE_URL: benchUrl, LOG_LEVEL: 'warn' })
+  const db = await openDatabase({ ...config, serverStatementTimeoutMs: config.statementTimeoutMs })
+  app = await createApp(config, db, createLogger({ logLevel: 'silent' }))
+  ;[sequelize, close, emails] = [db.sequelize, () => app.close(), [firstAdminEmail, firstManagerEmail]]
+}
+try {
+  // The session's user, as the lane hands it to the action.
+  const userOf = async (email: string) => {
+    const [row] = (await sequelize.query(`SELECT id, email, name, role, time_zone AS "timeZone" FROM admin_users WHERE email = :email`, {
+      replacements: { email },
+      type: QueryTypes.SELECT,
+    })) as Record<string, unknown>[]
+    return JSON.parse(JSON.stringify(toSessionAdmin(row as never))) as CurrentAdmin
+  }
+  const admin = await userOf(emails[0])
+  const manager = await userOf(emails[1])
+  const reads = apiReads(app.admin)
+  const [{ id: showId }] = (await sequelize.query(`SELECT id FROM clients ORDER BY id LIMIT 1 OFFSET 10`, { type: QueryTypes.SELECT })) as { id: number }[]
+  const scenarios: [string, () => Promise<unknown>][] = [
+    ['list admin', () => reads.list('Client', { page: '1' }, admin, statusOnlyResponse())],
+    ['list manager', () => reads.list('Client', { page: '1' }, manager, statusOnlyResponse())],
+    ['show admin', () => reads.show('Client', String(showId), {}, admin, statusOnlyResponse())],
+  ].filter(([name]) => !process.env.SCENARIOS || process.env.SCENARIOS.split(',').some((s) => (name as string).includes(s))) as never
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const [name, run] of scenarios) {
+      for (let i = 0; i < 200; i += 1) JSON.stringify(await run())
+      const cpu = process.cpuUsage()
+      const started = performance.now()
+      for (let i = 0; i < N; i += 1) JSON.stringify(await run())
+      const wall = performance.now() - started
+      const used = process.cpuUsage(cpu)
+      console.log(`round ${round} ${name}: CPU ${((used.user + used.system) / 1000 / N).toFixed(3)} ms/call, wall ${(wall / N).toFixed(3)} ms/call`)
+    }
+  }
+} finally {
+  await close()
+}

@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import { createServer } from 'node:net'
 import path from 'node:path'
-import { root } from './config.js'
+import { benchUrl, root } from './config.js'
 
 export const freePort = () =>
   new Promise<number>((resolve, reject) => {
@@ -145,4 +145,16 @@ export function buildIfNeeded(): { built: boolean; note: string } {
 function newestIn(dir: string): number[] {
   if (!fs.existsSync(dir)) return []
   return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((entry) => entry.isFile()).map((entry) => fs.statSync(path.join(entry.parentPath ?? (entry as any).path, entry.name)).mtimeMs)
+}
+
+/** The bare node:http + `pg` server running the app's SQL (bench/baseline-server.ts), on a free port. */
+export async function startBaseline(): Promise<Child> {
+  const port = await freePort()
+  return startChild(
+    'baseline',
+    [process.execPath, '--import', 'tsx', 'bench/baseline-server.ts'],
+    { PATH: process.env.PATH ?? '/usr/bin:/bin', DATABASE_URL: benchUrl, PORT: String(port) },
+    port,
+    '/health',
+  )
 }

@@ -1,10 +1,10 @@
 import os from 'node:os'
 import path from 'node:path'
 import { login, proxyHeaders, startApp } from './app-server.js'
-import { benchUrl, clients } from './config.js'
+import { clients } from './config.js'
 import { prepareReadDatabase } from './dashboard.js'
 import { measure, sample, type Measured, type Request } from './load.js'
-import { startChild, freePort, processCpuMs, type Child } from './processes.js'
+import { processCpuMs, startBaseline, type Child } from './processes.js'
 import { firstAdminEmail, firstManagerEmail } from './seed.js'
 
 /**
@@ -33,14 +33,7 @@ async function cpuPerRequest(child: Child, request: Request) {
   return (processCpuMs(child.child.pid!) - before) / cpuRequests
 }
 
-const baselinePort = await freePort()
-const baseline = await startChild(
-  'baseline',
-  [process.execPath, '--import', 'tsx', 'bench/baseline-server.ts'],
-  { PATH: process.env.PATH ?? '/usr/bin:/bin', DATABASE_URL: benchUrl, PORT: String(baselinePort) },
-  baselinePort,
-  '/health',
-)
+const baseline = await startBaseline()
 const apps: { dist: string; child: Child; admin: Record<string, string>; manager: Record<string, string> }[] = []
 try {
   for (const dist of dists) {

@@ -20,7 +20,7 @@ import {
 import { bareCopy, downloadExport, exportSelectSql, whileExporting, withRssPeak } from './export.js'
 import { bulkEditScenario } from './bulk-edit.js'
 import { measure, measureUnder, sample, type Measured, type Request } from './load.js'
-import { buildIfNeeded, freePort, rssMb, sleep, startChild, treeRssMb, type Child } from './processes.js'
+import { buildIfNeeded, rssMb, sleep, startBaseline, treeRssMb, type Child } from './processes.js'
 import { importBench } from './import.js'
 import { stalledExportsBench } from './isolation.js'
 import { findingsBlock, keptFindings, keptStartTimes, markdownTable, printTable, tableRows, writeDoc, type Check, type Row } from './report.js'
@@ -98,14 +98,7 @@ try {
   }
   if (!app) throw new Error('no app started')
 
-  const baselinePort = await freePort()
-  baseline = await startChild(
-    'baseline',
-    [process.execPath, '--import', 'tsx', 'bench/baseline-server.ts'],
-    { PATH: process.env.PATH ?? '/usr/bin:/bin', DATABASE_URL: benchUrl, PORT: String(baselinePort) },
-    baselinePort,
-    '/health',
-  )
+  baseline = await startBaseline()
 
   const adminHeaders = { cookie: await login(app.url, firstAdminEmail), ...proxyHeaders }
   const managerHeaders = { cookie: await login(app.url, firstManagerEmail), ...proxyHeaders }

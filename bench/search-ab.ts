@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process'
 import os from 'node:os'
 import path from 'node:path'
 import { login, proxyHeaders, startApp } from './app-server.js'
-import { benchUrl, clients, filters } from './config.js'
+import { clients, filters } from './config.js'
 import { measure, sample, type Measured } from './load.js'
-import { freePort, processCpuMs, startChild, type Child } from './processes.js'
+import { processCpuMs, startBaseline, type Child } from './processes.js'
 import { firstAdminEmail } from './seed.js'
 
 /**
@@ -57,14 +57,7 @@ const cpuText = ({ own, db, backends }: Awaited<ReturnType<typeof cpuPerRequest>
 
 const rounds = Number(process.env.ROUNDS ?? 2)
 const dists = (process.env.APP_DISTS ?? 'dist').split(',')
-const baselinePort = await freePort()
-const baseline = await startChild(
-  'baseline',
-  [process.execPath, '--import', 'tsx', 'bench/baseline-server.ts'],
-  { PATH: process.env.PATH ?? '/usr/bin:/bin', DATABASE_URL: benchUrl, PORT: String(baselinePort) },
-  baselinePort,
-  '/health',
-)
+const baseline = await startBaseline()
 const apps: { dist: string; child: Child; admin: Record<string, string> }[] = []
 try {
   for (const dist of dists) {

@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { escapeLike, wordChunksPattern } from '../src/db/like-patterns.js'
 
 /**
  * The SQL the app sends for each read scenario, as captured from the running production server
@@ -49,19 +50,6 @@ export const BROAD_ABOVE = 10 * COUNT_CAP
 
 const camel = (column: string) => column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
 const quote = (value: string) => `'${value.replace(/'/g, "''")}'`
-const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`)
-
-/** The app's wordChunksPattern (src/panel/adapter/filters.ts): the words' chunks of 3 as a LIKE pattern. */
-function wordChunksPattern(text: string): string | undefined {
-  const words = text.match(/[\p{L}\p{N}]+/gu) ?? []
-  if (words.length === 1 && words[0] === text) return undefined
-  const chunks = words.flatMap((word) => {
-    const characters = [...word]
-    return Array.from({ length: Math.floor(characters.length / 3) }, (_, i) => characters.slice(3 * i, 3 * i + 3).join(''))
-  })
-  return chunks.length ? `%${chunks.join('%')}%` : undefined
-}
-
 /** `sql ILIKE '%text%'` as the app writes it (filters.ts containing), `forScan` for the pass over every match. */
 function containing(sql: string, unqualified: string, text: string, forScan: boolean) {
   const pattern = quote(`%${escapeLike(text)}%`)

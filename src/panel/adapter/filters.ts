@@ -2,6 +2,9 @@ import { Filter, FORM_VALUE_NULL, type BaseResource } from 'adminjs'
 import { literal, Op, where, type WhereOptions } from 'sequelize'
 import { kinds, type FieldDef, type FilterMatch } from '../../fields/kinds.js'
 import { columnName, SEARCH_SEPARATOR, searchableFields, searchTextSql, type ResourceDefinition } from '../../fields/model.js'
+import { escapeLike, wordChunksPattern } from '../../db/like-patterns.js'
+
+export { escapeLike }
 
 // Owns the translation of a list's filters (AdminJS's Filter) into Sequelize conditions: each
 // field filters as its kind declares (kinds.ts `filter`), plus "not set" and the creation-time range.
@@ -53,24 +56,6 @@ export function searchCondition(text: string, definition: ResourceDefinition, fo
 }
 
 /**
- * The word chunks a trigram index is asked for when a text is found by its words (see containing):
- * each run of letters and digits of 3 or more, cut into pieces of 3 that do not overlap (a LIKE
- * pattern's parts match one after another; a shorter tail is left out), in the text's order:
- * `nordic par` → `%nor%dic%par%`, one trigram a piece. A third of a word's trigrams narrows about as
- * well (a word's trigrams mostly come together) for a third of the index reading. Undefined when the
- * text has no such word, or is one word only (its own pattern has no edge trigrams to leave out).
- */
-export function wordChunksPattern(text: string): string | undefined {
-  const words = text.match(/[\p{L}\p{N}]+/gu) ?? []
-  if (words.length === 1 && words[0] === text) return undefined
-  const chunks = words.flatMap((word) => {
-    const characters = [...word]
-    return Array.from({ length: Math.floor(characters.length / 3) }, (_, i) => characters.slice(3 * i, 3 * i + 3).join(''))
-  })
-  return chunks.length ? `%${chunks.join('%')}%` : undefined
-}
-
-/**
  * `… ILIKE '%text%'` (the text matched literally, in any case) on an attribute's column or on SQL
  * over the row's columns. `forScan` writes it, with the same matches, for a pass that reads every
  * match through a trigram index (the list's count, TableReader.pageAndTotal). pg_trgm asks the index
@@ -92,9 +77,6 @@ export function containing(on: { attribute: string } | { sql: string }, text: st
   const sql = 'attribute' in on ? `"${columnName(on.attribute)}"` : on.sql
   return { [Op.and]: [ilike(chunks), where(literal(`(${sql} || '')`), Op.iLike, pattern)] }
 }
-
-/** Makes user input match literally inside a LIKE/ILIKE pattern. */
-export const escapeLike = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`)
 
 /** Columns every record has besides its fields, filtered by a typed value (the creation time filters as a range: inRange). */
 const RECORD_COLUMNS: Record<string, FilterMatch> = { id: 'wholeNumber' }

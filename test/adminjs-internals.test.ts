@@ -62,6 +62,27 @@ describe('AdminJS internals the panel relies on', () => {
     assert.equal(sql, 'SELECT "id", "owner_id" AS "ownerId" FROM "things" AS "Thing" WHERE ("Thing"."owner_id" = 7) ORDER BY "ownerId" DESC LIMIT 10 OFFSET 20')
   })
 
+  test('select-sql.ts: a text kept for a query shape is the one its inputs generate, for each value and type', () => {
+    const generate = (where: Record<string | symbol, unknown>) => selectSql(Thing, 'things', ['id'], { [Op.and]: [where] })
+    const shapes: Record<string | symbol, unknown>[] = [
+      { ownerId: 7 },
+      { ownerId: 8 },
+      { ownerId: '7' },
+      { ownerId: null },
+      { ownerId: Number.NaN },
+      { ownerId: { [Op.in]: [1, 2] } },
+      { ownerId: { [Op.notIn]: [1, 2] } },
+      { name: { [Op.iLike]: '%a%' } },
+      { name: { [Op.iLike]: '%b%' } },
+      { createdAt: new Date('2026-01-01T00:00:00Z') },
+    ]
+    const texts = shapes.map(generate)
+    assert.equal(new Set(texts).size, shapes.length, 'each input its own text')
+    // Asked again (answered from what was kept, where the inputs are plain data): the same texts.
+    assert.deepEqual(shapes.map(generate), texts)
+    assert.match(generate({ ownerId: 8 }), /= 8\)$/)
+  })
+
   test('action-context.ts: an action context carries the AdminJS instance as `_admin`', async () => {
     const controller = new ApiController({ admin }, currentAdmin)
     const context = await controller.getActionContext({ params: { resourceId: 'things', action: 'list' }, method: 'get' } as never)

@@ -11,11 +11,13 @@ const KEPT_PER_MODEL = 1_000
 /**
  * A text that determines the query's inputs, or undefined where one of them is something other
  * than plain data (a Date, a Sequelize function or column): those are generated every time.
- * Values keep their JSON type (1 and "1" differ); Op's keys are registered symbols, named by their
+ * Values keep their type (1 and "1" differ); Op's keys are registered symbols, named by their
  * description; a literal is its SQL.
  */
 function shapeKey(value: unknown): string | undefined {
-  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(value)
+  // Numbers by String: JSON writes NaN and Infinity as null, which Sequelize writes otherwise.
+  if (typeof value === 'number') return `n${String(value)}`
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value)
   if (value === undefined) return 'u'
   if (Array.isArray(value)) {
     const parts: string[] = []

@@ -103,12 +103,6 @@ export function createAccount({ config, sequelize, models, twoFactor, paths }: D
   }
 
   /**
-   * Ends the session (answering 401 or the login page) when it outlived its lifetime; holds a
-   * session mid-login at its second step. A session that never gave a code while two-factor login
-   * is now required of its user (the setting changed after it started) is held there too: sent to
-   * enrol, or to give a code when the user has enrolled since.
-   */
-  /**
    * What guard does to a session on this request, worked out without doing it: end it, the
    * values to write into it, and whether the request is held at the second step. Also read by
    * the fast read lane (app/fast-read-lane.ts), which answers only when this says "nothing".
@@ -129,6 +123,12 @@ export function createAccount({ config, sequelize, models, twoFactor, paths }: D
     return { ended: false, changes, held: Boolean(pending) && !OPEN_WHILE_PENDING.has(request.path.replace(/\/$/, '')) }
   }
 
+  /**
+   * Ends the session (answering 401 or the login page) when it outlived its lifetime; holds a
+   * session mid-login at its second step. A session that never gave a code while two-factor login
+   * is now required of its user (the setting changed after it started) is held there too: sent to
+   * enrol, or to give a code when the user has enrolled since.
+   */
   function guard(req: Request, res: Response, state: SecondFactorState): boolean {
     const step = guardStep(req.session, state, req)
     if (step.ended) {

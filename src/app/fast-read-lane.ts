@@ -152,7 +152,8 @@ export function createFastReadLane(options: FastReadLaneOptions) {
     let cookie: string | undefined
     try {
       const signedId = sessionIdOf(req)
-      if (!signedId) return false
+      // A session whose expiry the store would write now is Express's: known before it is read.
+      if (!signedId || options.touchIsDue(signedId.sid)) return false
       const query = options.parseQuery(read.query)
       if (nameProblem(query)) return false
       const found = await readSession(options.sessionPool, signedId.sid)
@@ -163,7 +164,6 @@ export function createFastReadLane(options: FastReadLaneOptions) {
       const url = req.url!
       const step = options.guardStep(stored, found.account!, { method: 'GET', path: url.slice('/admin'.length).split('?')[0], originalUrl: url })
       if (step.ended || step.held || Object.keys(step.changes).length) return false
-      if (options.touchIsDue(signedId.sid)) return false
       // The rolling session's cookie, as express-session sends it on every answer: the stored
       // cookie's attributes (Store.createSession), its expiry moved to now + its max age.
       const sessionCookie = new StoredCookie(stored.cookie)

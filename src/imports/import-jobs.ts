@@ -145,14 +145,12 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
   const storedFileTo = async (id: string, file: string) => {
     const out = await open(file, 'w')
     try {
-      for (let seq = 0; ; seq++) {
-        const [row] = await query<{ data: Buffer }>(`SELECT data FROM import_job_file_pieces WHERE job_id = $1 AND seq = $2`, [id, seq])
-        if (!row) {
-          if (seq > 0) return
-          break
-        }
-        await out.write(row.data)
+      let pieces = 0
+      for await (const data of storedPieces<Buffer>('import_job_file_pieces', 'data', id)) {
+        await out.write(data)
+        pieces += 1
       }
+      if (pieces) return
       // A job queued before migration 0022 has its file in import_jobs.file.
       for (let from = 1; ; from += FILE_PIECE_BYTES) {
         const [row] = await query<{ piece: Buffer }>(`SELECT substring(file FROM $2 FOR $3) AS piece FROM import_jobs WHERE id = $1`, [id, from, FILE_PIECE_BYTES])
@@ -164,12 +162,12 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
     }
   }
 
-  /** A stored report read a piece at a time, as the answer streams. */
-  async function* storedReport(id: string): AsyncGenerator<string> {
+  /** A job's stored pieces (of its report or its upload) in order, one statement each. */
+  async function* storedPieces<T>(table: 'import_job_report_pieces' | 'import_job_file_pieces', column: 'text' | 'data', id: string): AsyncGenerator<T> {
     for (let seq = 0; ; seq++) {
-      const [piece] = await query<{ text: string }>(`SELECT text FROM import_job_report_pieces WHERE job_id = $1 AND seq = $2`, [id, seq])
-      if (!piece) return
-      yield piece.text
+      const [row] = await query<{ piece: T }>(`SELECT ${column} AS piece FROM ${table} WHERE job_id = $1 AND seq = $2`, [id, seq])
+      if (!row) return
+      yield row.piece
     }
   }
 
@@ -341,7 +339,7 @@ export function createImportJobs(options: { sequelize: Sequelize; logger: Logger
           row = (await read())!
         } else if (job.state !== 'active') row.status = 'queued'
       }
-      if (row.status === 'done') return row.report === null ? { status: 200, pieces: storedReport(id) } : { status: 200, json: row.report }
+      if (row.status === 'done') return row.report === null ? { status: 200, pieces: storedPieces<string>('import_job_report_pieces', 'text', id) } : { status: 200, json: row.report }
       if (row.status === 'refused') return { status: 400, body: { error: row.error } }
       if (row.status === 'failed') return { status: 500, body: { error: row.error, state: 'failed' } }
       if (row.status === 'cancelled') return { status: 409, body: { error: row.error, state: 'cancelled' } }

@@ -166,6 +166,11 @@ export class AppResource extends SequelizeResource {
     assertListQuery(this.definition, { ...query, filters })
   }
 
+  /** The condition in both forms TableReader.pageAndTotal takes (the scanned one built only when needed). */
+  private whereForms(filter: Filter | undefined, context: Context) {
+    return { planned: this.where(filter, context), scanned: () => this.where(filter, context, true) }
+  }
+
   /** `forScan`: written for the pass that reads every match through the indexes (filters.ts containing). */
   private where(filter: Filter | undefined, context: Context, forScan = false): WhereOptions {
     // Keys, not properties: a key that names no property (AdminJS leaves it without one) is refused too.
@@ -227,8 +232,7 @@ export class AppResource extends SequelizeResource {
   async count(filter: Filter, context?: Context) {
     const known = await this.knownTotalOf(filter, context)
     if (known !== undefined) return known
-    const where = { planned: this.where(filter, context), scanned: () => this.where(filter, context, true) }
-    return (await this.reader.pageAndTotal(where, this.order({}), 1, 0, { attributes: ['id'] })).total
+    return (await this.reader.pageAndTotal(this.whereForms(filter, context), this.order({}), 1, 0, { attributes: ['id'] })).total
   }
 
   private async knownTotalOf(filter: Filter | undefined, context: Context) {
@@ -353,8 +357,7 @@ export class AppResource extends SequelizeResource {
       computed: new Map([...inlineTitles].map(([path, subquery]) => [`${TITLE_OF}${path}`, subquery])),
     }
     const known = await this.knownTotalOf(filter, context)
-    const where = { planned: this.where(filter, context), scanned: () => this.where(filter, context, true) }
-    const { rows, total } = await this.reader.pageAndTotal(where, sort, perPage, (page - 1) * perPage, columns, known)
+    const { rows, total } = await this.reader.pageAndTotal(this.whereForms(filter, context), sort, perPage, (page - 1) * perPage, columns, known)
     const records = rows.map((row) => {
       const cells: Record<string, unknown> = {}
       for (const name of listed) if (name in row) cells[name] = row[name]

@@ -10,8 +10,8 @@ import { benchUrl, sessionSecret, twoFactorKey } from './config.js'
 import { firstAdminEmail, firstManagerEmail } from './seed.js'
 
 /**
- * The list and show actions' own cost in-process (issue #30), without HTTP, session or lane:
- * AdminJS's list/show action (as the lane calls it) N times in a row per scenario, CPU
+ * The list and show actions' and the home page's own cost in-process (issue #30), without HTTP,
+ * session or lane: AdminJS's list/show action and the dashboard's handler (as the lane calls them) N times in a row per scenario, CPU
  * (process.cpuUsage) and wall time per call; rounds alternate the scenarios. On the bench database
  * (BENCH_CLIENTS, default) or, with `SMALL=1`, on a test database of 30 clients (the list's
  * counted path). `N=2000 ROUNDS=3 npx tsx bench/list-action-cpu.ts`; to profile:
@@ -53,6 +53,8 @@ try {
     ['list admin', () => reads.list('Client', { page: '1' }, admin, statusOnlyResponse())],
     ['list manager', () => reads.list('Client', { page: '1' }, manager, statusOnlyResponse())],
     ['show admin', () => reads.show('Client', String(showId), {}, admin, statusOnlyResponse())],
+    ['home admin', () => reads.dashboard({}, admin, statusOnlyResponse())],
+    ['home manager', () => reads.dashboard({}, manager, statusOnlyResponse())],
   ].filter(([name]) => !process.env.SCENARIOS || process.env.SCENARIOS.split(',').some((s) => (name as string).includes(s))) as never
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const [name, run] of scenarios) {

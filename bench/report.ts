@@ -18,7 +18,7 @@ const ms = (value: number) => (value >= 100 ? num(value) : num(value, 1))
 const kb = (bytes: number) => (bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${Math.round(bytes)} B`)
 
 export function tableRows(rows: Row[]) {
-  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'bytes', 'baseline req/s', 'ratio', 'target', 'met?', 'non-2xx/3xx', 'errors']
+  const header = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'bytes', 'baseline req/s', 'ratio', 'p99 vs baseline', 'target', 'met?', 'non-2xx/3xx', 'errors']
   const body = rows.map((row) => [
     row.name,
     num(row.app.rps, row.app.rps < 10 ? 1 : 0),
@@ -27,6 +27,7 @@ export function tableRows(rows: Row[]) {
     kb(row.app.bytes),
     row.baseline ? num(row.baseline.rps, row.baseline.rps < 10 ? 1 : 0) : '–',
     row.baseline ? `${((row.app.rps / row.baseline.rps) * 100).toFixed(0)} %` : '–',
+    row.baseline ? `${(row.app.p99 / row.baseline.p99).toFixed(1)}×` : '–',
     row.checks.map((check) => check.target).join('; ') || '–',
     row.checks.length ? row.checks.map((check) => (check.met ? 'yes' : 'NO')).join('; ') : '–',
     String(row.app.bad),
@@ -38,7 +39,7 @@ export function tableRows(rows: Row[]) {
 export function printTable(rows: Row[]) {
   const { header, body } = tableRows(rows)
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)))
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 || i >= 7 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(' | ')
+  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 || i >= 8 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(' | ')
   console.log(line(header))
   console.log(widths.map((w) => '-'.repeat(w)).join('-|-'))
   for (const r of body) console.log(line(r))

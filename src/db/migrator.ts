@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url'
 import type { QueryInterface, Sequelize } from 'sequelize'
 import { SequelizeStorage, Umzug } from 'umzug'
 import { migrationsDir } from './migrations-folder.js'
+import { withPooledConnection } from './pooled-connection.js'
 
 // Owns the one Umzug setup that applies migrations: the app's, `npm run migrate`'s, the test
 // harness's and the schema tools' on copies of the folder (migrations-folder.ts says where it is).
@@ -41,12 +42,12 @@ const MIGRATION_LOCK_KEY = 727_001
 
 async function withMigrationLock<T>(sequelize: Sequelize, run: () => Promise<T>): Promise<T> {
   // Session-level lock on one dedicated connection, held for the whole run.
-  const connection = (await sequelize.connectionManager.getConnection({ type: 'write' })) as any
-  try {
+  return withPooledConnection(sequelize, 'write', async (connection) => {
     await connection.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY})`)
-    return await run()
-  } finally {
-    await connection.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY})`).catch(() => undefined)
-    sequelize.connectionManager.releaseConnection(connection)
-  }
+    try {
+      return await run()
+    } finally {
+      await connection.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY})`).catch(() => undefined)
+    }
+  })
 }

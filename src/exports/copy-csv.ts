@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream'
 import { to as copyTo } from 'pg-copy-streams'
 import type { WhereOptions } from 'sequelize'
+import type { PooledPgConnection } from '../db/pooled-connection.js'
 import type { AppResource, Sort } from '../panel/adapter/app-resource.js'
 import type { CsvColumn } from './csv-columns.js'
 import { CrlfRecords } from './crlf-records.js'
@@ -23,7 +24,7 @@ export const copyStatement = (selectSql: string) => `COPY (${selectSql}) TO STDO
 
 /** One pooled connection (a node-postgres client, as Sequelize's pool hands it out) and its ways back. */
 export type PooledConnection = {
-  connection: { query: (query: any) => any }
+  connection: PooledPgConnection
   release: () => void
   /** Closes it instead: for a connection in an unknown state. */
   destroy: () => Promise<void>

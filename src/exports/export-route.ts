@@ -7,6 +7,7 @@ import QueryStream from 'pg-query-stream'
 import type { Logger } from 'pino'
 import { Op, type Sequelize, type WhereOptions } from 'sequelize'
 import { BulkLimitReached, bulkShareOf, ONE_CORE_SETTINGS, type BulkTicket } from '../db/bulk-share.js'
+import { pgConnections, type PooledPgConnection } from '../db/pooled-connection.js'
 import type { AppResource, Sort } from '../panel/adapter/app-resource.js'
 import { listSort } from '../panel/actions/list-action.js'
 import { searchText, UnknownFieldError } from '../panel/list-query.js'
@@ -112,7 +113,6 @@ const XLSX: ExportFormat = {
   copy: { selectSql: xlsxSelectSql, file: (pooled, selectSql, columns, definition) => copyXlsxFile(pooled, selectSql, columns, definition.table), settings: XLSX_COPY_SETTINGS },
 }
 
-type PgConnection = PooledConnection['connection']
 
 /**
  * An export's pace while someone else's request is in flight: about a fifth of what one PostgreSQL
@@ -204,12 +204,8 @@ function exportRoute({ resource, definition, sequelize, logger, copy = false, wr
     // One pooled connection, in a read-only snapshot: the cursor reads one consistent state, and on
     // the embedded database (one backend for all connections) nobody else's statement lands in
     // the middle of it.
-    const connectionManager = sequelize.connectionManager as unknown as {
-      getConnection: (options: { type: 'read' }) => Promise<PgConnection>
-      releaseConnection: (connection: PgConnection) => void
-      destroyConnection: (connection: PgConnection) => Promise<void>
-    }
-    let connection: PgConnection
+    const connectionManager = pgConnections(sequelize)
+    let connection: PooledPgConnection
     try {
       connection = await connectionManager.getConnection({ type: 'read' })
     } catch (error) {

@@ -1,6 +1,7 @@
 import PgBoss from 'pg-boss'
 import type { Logger } from 'pino'
 import type { Sequelize } from 'sequelize'
+import { withPooledConnection } from '../db/pooled-connection.js'
 
 /** The import jobs' pg-boss instance, on the app's own connection pool (import-jobs.ts runs the jobs). */
 
@@ -12,19 +13,17 @@ import type { Sequelize } from 'sequelize'
  */
 export function newImportQueue(sequelize: Sequelize, logger: Logger) {
   const db = {
-    executeSql: async (text: string, values: unknown[] = []) => {
-      const connection = (await sequelize.connectionManager.getConnection({ type: 'write' })) as { query: (text: string, values: unknown[]) => Promise<{ rows: unknown[] }> }
-      try {
-        return await connection.query(text, values)
-      } catch (error) {
-        // Some of pg-boss's statements are BEGIN … COMMIT scripts: one that failed halfway must not
-        // hand the pool a connection stuck in an aborted transaction.
-        await connection.query('ROLLBACK', []).catch(() => undefined)
-        throw error
-      } finally {
-        sequelize.connectionManager.releaseConnection(connection as never)
-      }
-    },
+    executeSql: (text: string, values: unknown[] = []) =>
+      withPooledConnection(sequelize, 'write', async (connection) => {
+        try {
+          return await connection.query(text, values)
+        } catch (error) {
+          // Some of pg-boss's statements are BEGIN … COMMIT scripts: one that failed halfway must not
+          // hand the pool a connection stuck in an aborted transaction.
+          await connection.query('ROLLBACK', []).catch(() => undefined)
+          throw error
+        }
+      }),
   }
   // pg-boss creates (or upgrades) its schema at start, under its own lock; no cron schedules here.
   const boss = new PgBoss({ db, schedule: false, supervise: true })

@@ -4,8 +4,9 @@ import { dashboardData } from '../src/app/dashboard.js'
 
 /**
  * The home page's data on a bare `pg` pool: the app's own statements and shaping (dashboardData),
- * with Sequelize's `query(sql, { replacements })` played by a few lines over pg, so that the
- * baseline pays for the SQL and the counting, not for Sequelize, AdminJS or the session.
+ * with Sequelize's `query(sql, { replacements })` and its pooled connections played by a few lines
+ * over pg, so that the baseline pays for the SQL and the counting, not for Sequelize, AdminJS or
+ * the session.
  */
 function sequelizeLike(pool: pg.Pool) {
   return {
@@ -18,6 +19,11 @@ function sequelizeLike(pool: pg.Pool) {
         return Array.isArray(value) ? value.map(placeholder).join(', ') : placeholder(value)
       })
       return (await pool.query(text, values)).rows
+    },
+    // What selectRows and selectRowSets borrow: a pooled connection.
+    connectionManager: {
+      getConnection: () => pool.connect(),
+      releaseConnection: (connection: pg.PoolClient) => connection.release(),
     },
   } as unknown as Sequelize
 }

@@ -11,8 +11,9 @@ import { firstAdminEmail, firstManagerEmail } from './seed.js'
 
 /**
  * The list and show actions' and the home page's own cost in-process (issue #30), without HTTP,
- * session or lane: AdminJS's list/show action and the dashboard's handler (as the lane calls them) N times in a row per scenario, CPU
- * (process.cpuUsage) and wall time per call; rounds alternate the scenarios. On the bench database
+ * session or lane: AdminJS's list/show action and the dashboard's handler (as the lane calls
+ * them) N times in a row per scenario, CPU (process.cpuUsage) and wall time per call; rounds
+ * alternate the scenarios. On the bench database
  * (BENCH_CLIENTS, default) or, with `SMALL=1`, on a test database of 30 clients (the list's
  * counted path). `N=2000 ROUNDS=3 npx tsx bench/list-action-cpu.ts`; to profile:
  * `node --import tsx --cpu-prof --cpu-prof-dir=/tmp/p bench/list-action-cpu.ts`.

@@ -1,8 +1,9 @@
 import { ForbiddenError, type CurrentAdmin } from 'adminjs'
-import { QueryTypes, type Sequelize } from 'sequelize'
+import type { Sequelize } from 'sequelize'
 import { checkRole, isStaff } from '../access/index.js'
-import { recentChanges, type RecentChange } from '../resources/change-history/recent-changes.js'
-import { countCreatedSinceEach, countRows } from '../resources/client/client-summary.js'
+import { selectRowSets } from '../db/select-rows.js'
+import { recentChangesRead, type RecentChange } from '../resources/change-history/recent-changes.js'
+import { countCreatedSinceEachSql, countsByEachSql, type CountsByEachRow } from '../resources/client/client-summary.js'
 
 /**
  * The home page's data (`GET /admin/api/dashboard`): the clients the user may see, split by
@@ -31,6 +32,9 @@ export type Dashboard = {
 const DAY_MS = 24 * 60 * 60 * 1000
 const DELIVERY_STATUSES = ['active', 'expired']
 
+/** Every user, to split an administrator's numbers by manager. */
+const USERS = `SELECT id, name, role, active FROM admin_users ORDER BY id`
+
 export async function dashboardData(sequelize: Sequelize, currentAdmin: CurrentAdmin | undefined, now = new Date()): Promise<Dashboard> {
   if (!isStaff({ currentAdmin })) throw new ForbiddenError('forbiddenError')
   const isAdmin = checkRole(currentAdmin, 'admin')
@@ -40,35 +44,38 @@ export async function dashboardData(sequelize: Sequelize, currentAdmin: CurrentA
     last30Days: new Date(now.getTime() - 30 * DAY_MS).toISOString(),
   }
 
-  const [rows, [created7, created30], managers, changes] = await Promise.all([
-    countRows(sequelize, managerId),
-    countCreatedSinceEach(sequelize, [since.last7Days, since.last30Days], managerId),
-    isAdmin ? managersOf(sequelize) : Promise.resolve([]),
-    recentChanges(sequelize, { managerId, currentAdmin }),
+  // The page's reads in one round trip: at this page's load each statement's round trip cost more
+  // CPU than its rows (docs/benchmarks.md, issue #30).
+  const changes = recentChangesRead({ managerId, currentAdmin })
+  const [counts, [created], changeRows, users = []] = await selectRowSets(sequelize, [
+    countsByEachSql(managerId),
+    countCreatedSinceEachSql([since.last7Days, since.last30Days], managerId),
+    changes.sql,
+    ...(isAdmin ? [USERS] : []),
   ])
 
-  const byDeliveryStatus: Record<string, number> = Object.fromEntries(DELIVERY_STATUSES.map((status) => [status, 0]))
-  const byCurrency: Record<string, number> = {}
-  const byManagerId = new Map<number, number>()
   let total = 0
-  for (const row of rows) {
-    total += row.count
-    byDeliveryStatus[row.deliveryStatus] = (byDeliveryStatus[row.deliveryStatus] ?? 0) + row.count
-    byCurrency[row.currency] = (byCurrency[row.currency] ?? 0) + row.count
-    byManagerId.set(row.managerId, (byManagerId.get(row.managerId) ?? 0) + row.count)
+  const byDeliveryStatus: Record<string, number> = Object.fromEntries(DELIVERY_STATUSES.map((status) => [status, 0]))
+  const byCurrency: [string, number][] = []
+  const byManagerId = new Map<number, number>()
+  for (const row of counts as CountsByEachRow[]) {
+    if (row.kind === 'total') total = row.count
+    else if (row.kind === 'deliveryStatus') byDeliveryStatus[row.deliveryStatus] = row.count
+    else if (row.kind === 'currency') byCurrency.push([row.currency, row.count])
+    else byManagerId.set(row.managerId, row.count)
   }
 
   const clients: Dashboard['clients'] = {
     total,
     byDeliveryStatus,
-    byCurrency: Object.fromEntries(Object.entries(byCurrency).sort(([a, x], [b, y]) => y - x || a.localeCompare(b))),
-    createdLast7Days: created7,
-    createdLast30Days: created30,
+    byCurrency: Object.fromEntries(byCurrency.sort(([a, x], [b, y]) => y - x || a.localeCompare(b))),
+    createdLast7Days: created['0'] as number,
+    createdLast30Days: created['1'] as number,
     createdSince: since,
   }
   if (isAdmin) {
     // Every active manager (with or without clients) and anyone else who holds clients.
-    clients.byManager = managers
+    clients.byManager = (users as { id: number; name: string; role: string; active: boolean }[])
       .filter((user) => (user.role === 'manager' && user.active) || byManagerId.has(user.id))
       .map((user) => ({ id: user.id, name: user.name, count: byManagerId.get(user.id) ?? 0 }))
       .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name))
@@ -76,12 +83,6 @@ export async function dashboardData(sequelize: Sequelize, currentAdmin: CurrentA
   return {
     role: isAdmin ? 'admin' : 'manager',
     clients,
-    recentChanges: changes,
+    recentChanges: await changes.finish(sequelize, changeRows),
   }
-}
-
-function managersOf(sequelize: Sequelize) {
-  return sequelize.query(`SELECT id, name, role, active FROM admin_users ORDER BY id`, { type: QueryTypes.SELECT }) as Promise<
-    { id: number; name: string; role: string; active: boolean }[]
-  >
 }

@@ -1,5 +1,6 @@
+import type { QueryResult } from 'pg'
 import type { Sequelize } from 'sequelize'
-import { withPooledConnection } from './pooled-connection.js'
+import { withPooledConnection, type PooledPgConnection } from './pooled-connection.js'
 
 // Why: Sequelize's query() builds a Query object, an id, cloned options and a retry wrapper for
 // every statement (in-process, 15-20 % of a list page's action, docs/benchmarks.md); a plain read
@@ -12,9 +13,26 @@ import { withPooledConnection } from './pooled-connection.js'
  * answers them (plain objects, one per row), outside any transaction.
  */
 export function selectRows(sequelize: Sequelize, sql: string): Promise<Record<string, unknown>[]> {
+  return readOnPooledConnection(sequelize, async (connection) => (await connection.query(sql)).rows)
+}
+
+/**
+ * The rows of each of several SELECTs without parameters, sent as one message (PostgreSQL's simple
+ * query protocol runs them one after the other): one round trip instead of one per statement. At
+ * the home page's load each round trip cost more CPU than reading its rows (docs/benchmarks.md).
+ */
+export function selectRowSets(sequelize: Sequelize, statements: string[]): Promise<Record<string, unknown>[][]> {
+  return readOnPooledConnection(sequelize, async (connection) => {
+    // node-postgres answers a list of results for more than one statement (its types say one).
+    const results = (await connection.query(statements.join(';\n'))) as QueryResult | QueryResult[]
+    return Array.isArray(results) ? results.map((result) => result.rows) : [results.rows]
+  })
+}
+
+function readOnPooledConnection<T>(sequelize: Sequelize, read: (connection: PooledPgConnection) => Promise<T>): Promise<T> {
   return withPooledConnection(sequelize, 'read', async (connection) => {
     try {
-      return (await connection.query(sql)).rows
+      return await read(connection)
     } catch (error) {
       // A failure that is not PostgreSQL's answer (a five-character SQLSTATE) may have broken the
       // connection: marked as Sequelize marks one, its pool destroys it instead of handing it out.

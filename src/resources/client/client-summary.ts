@@ -1,5 +1,6 @@
 import { QueryTypes, type Sequelize } from 'sequelize'
 import { selectRows } from '../../db/select-rows.js'
+import { literal } from '../../schema/desired.js'
 
 /**
  * Reads the client counts that the database keeps current (migration 0006: client_counts and
@@ -24,21 +25,30 @@ const countsWithChanges = (where: string) => `(
   SELECT manager_id, delivery_status, currency, n FROM client_count_changes ${where}
 ) AS counted`
 
-/** A summary row: clients of one manager with one delivery status and currency ('' = not set yet). */
-export type CountRow = { managerId: number; deliveryStatus: string; currency: string; count: number }
+/** An id written into SQL: only ever a whole number. */
+const integerSql = (value: number) => {
+  if (!Number.isSafeInteger(value)) throw new TypeError(`not an id: ${value}`)
+  return String(value)
+}
 
 /** Which clients to count; every criterion left out matches all. `currency: null` = not set yet. */
 export type CountCriteria = { managerId?: number; deliveryStatus?: string; currency?: string | null }
 
-/** The summary rows with clients in them, of one manager or of everyone. */
-export async function countRows(sequelize: Sequelize, managerId?: number): Promise<CountRow[]> {
-  const rows = (await sequelize.query(
-    `SELECT manager_id AS "managerId", delivery_status AS "deliveryStatus", currency, sum(count)::int AS count
-       FROM ${countsWithChanges(managerId === undefined ? '' : 'WHERE manager_id = :managerId')}
-      GROUP BY 1, 2, 3 HAVING sum(count) <> 0`,
-    { replacements: { managerId }, type: QueryTypes.SELECT },
-  )) as CountRow[]
-  return rows
+/** A line of countsByEachSql: the clients of one manager, one delivery status or one currency ('' = not set yet), or all of them. */
+export type CountsByEachRow = { kind: 'manager' | 'deliveryStatus' | 'currency' | 'total'; managerId: number; deliveryStatus: string; currency: string; count: number }
+
+/**
+ * One manager's clients or everyone's, counted per manager, per delivery status, per currency and
+ * in all, in one statement (grouping sets): a few dozen lines, not one per manager, status and
+ * currency. Lines with no clients are left out (every summary line counts ≥ 0 clients).
+ */
+export function countsByEachSql(managerId?: number): string {
+  return `SELECT CASE WHEN GROUPING(manager_id) = 0 THEN 'manager' WHEN GROUPING(delivery_status) = 0 THEN 'deliveryStatus'
+                      WHEN GROUPING(currency) = 0 THEN 'currency' ELSE 'total' END AS kind,
+                 manager_id AS "managerId", delivery_status AS "deliveryStatus", currency, sum(count)::int AS count
+            FROM ${countsWithChanges(managerId === undefined ? '' : `WHERE manager_id = ${integerSql(managerId)}`)}
+           GROUP BY GROUPING SETS ((manager_id), (delivery_status), (currency), ())
+          HAVING sum(count) <> 0`
 }
 
 /** The number of clients matching every given criterion. */
@@ -67,10 +77,16 @@ export async function countCreatedSince(sequelize: Sequelize, since: string, man
 
 /** countCreatedSince for several moments, in one statement. */
 export async function countCreatedSinceEach(sequelize: Sequelize, sinces: string[], managerId?: number): Promise<number[]> {
-  const byManager = managerId === undefined ? '' : 'AND manager_id = :managerId'
+  const [row] = (await sequelize.query(countCreatedSinceEachSql(sinces, managerId), { type: QueryTypes.SELECT })) as Record<string, number>[]
+  return sinces.map((_, i) => row[String(i)])
+}
+
+/** countCreatedSinceEach's statement: one row, the count since the i-th moment in column "i". */
+export function countCreatedSinceEachSql(sinces: string[], managerId?: number): string {
+  const byManager = managerId === undefined ? '' : `AND manager_id = ${integerSql(managerId)}`
   const counted = sinces.map(
-    (_, i) => `(
-       WITH boundary AS (SELECT CAST(:since${i} AS timestamptz) AS at, (CAST(:since${i} AS timestamptz) AT TIME ZONE 'UTC')::date AS day)
+    (since, i) => `(
+       WITH boundary AS (SELECT CAST(${literal(since)} AS timestamptz) AS at, (CAST(${literal(since)} AS timestamptz) AT TIME ZONE 'UTC')::date AS day)
        SELECT (SELECT coalesce(sum(count), 0) FROM client_created_per_day, boundary
                 WHERE client_created_per_day.day > boundary.day ${byManager})::int
             + (SELECT coalesce(sum(n), 0) FROM client_count_changes, boundary
@@ -79,11 +95,7 @@ export async function countCreatedSinceEach(sequelize: Sequelize, sinces: string
                 WHERE created_at >= boundary.at AND created_at < ((boundary.day + 1)::timestamp AT TIME ZONE 'UTC') ${byManager})::int
      ) AS "${i}"`,
   )
-  const [row] = (await sequelize.query(`SELECT ${counted.join(', ')}`, {
-    replacements: { managerId, ...Object.fromEntries(sinces.map((since, i) => [`since${i}`, since])) },
-    type: QueryTypes.SELECT,
-  })) as Record<string, number>[]
-  return sinces.map((_, i) => row[String(i)])
+  return `SELECT ${counted.join(', ')}`
 }
 
 const DELIVERY_STATUSES = new Set(['active', 'expired'])

@@ -14,7 +14,7 @@ import type { Check, Row } from './report.js'
 type Stalled = { status: Promise<number>; close: () => void }
 
 /** GET the export and stop reading once the answer's head is in: the socket's buffers fill and stay full. */
-function stalledExport(baseUrl: string, path: string, cookie: string): Stalled {
+export function stalledExport(baseUrl: string, path: string, cookie: string): Stalled {
   let request: http.ClientRequest | undefined
   const status = new Promise<number>((resolve) => {
     request = http.get(new URL(path, baseUrl), { headers: { cookie, ...proxyHeaders } }, (response) => {
@@ -34,31 +34,47 @@ export async function stalledExportsBench(options: {
   /** Session cookies of the users who open the downloads (one each). */
   cookies: string[]
   list: Request
+  /** The run's idle list page 1 (its first scenario, on another server and an earlier state of the database). */
   idle: Measured
   log: (message: string) => void
 }): Promise<{ row: Row; notes: string[]; peakMb: number }> {
   const { url, pid, cookies, list, idle, log } = options
+  // The list idle on this server first: by now the database holds the earlier scenarios' writes,
+  // so only this measurement tells what the stalled downloads themselves cost.
+  log('list page 1 idle, on the server the stalled downloads will be opened on…')
+  const idleHere = await measure(url, list)
   log(`list page 1 with ${cookies.length} stalled export downloads…`)
+  const opened = performance.now()
   const stalled = cookies.map((cookie) => stalledExport(url, '/admin/exports/Client.csv', cookie))
-  const statuses = await Promise.race([Promise.all(stalled.map((download) => download.status)), sleep(30_000).then(() => undefined)])
-  await sleep(2_000)
+  // The admitted downloads have their heads within a moment; one more may wait for a bulk
+  // connection (a 429 after BULK_WAIT_SECONDS). The list is measured while they are held, well
+  // inside EXPORT_WRITE_TIMEOUT_SECONDS (30 s), which cuts them off.
+  await Promise.race([Promise.all(stalled.map((download) => download.status)), sleep(2_000)])
+  await sleep(1_000)
   try {
     const measured = await withRssPeak(pid, () => measure(url, list))
-    const counted = (statuses ?? []).reduce<Record<string, number>>((all, status) => ({ ...all, [status]: (all[status] ?? 0) + 1 }), {})
-    log(`list with stalled exports: p99 ${measured.result.p99} ms (idle ${idle.p99} ms), exports answered ${JSON.stringify(counted)}, peak RSS ${measured.peakMb.toFixed(0)} MB`)
+    const measuredWithinS = (performance.now() - opened) / 1000
+    const statuses = await Promise.all(stalled.map((download) => Promise.race([download.status, sleep(1).then(() => 'none yet')])))
+    const counted = statuses.reduce<Record<string, number>>((all, status) => ({ ...all, [status]: (all[status] ?? 0) + 1 }), {})
+    const p99 = measured.result.p99
+    log(`list with stalled exports: p99 ${p99} ms (idle on this server ${idleHere.p99} ms, the run's idle ${idle.p99} ms), exports answered ${JSON.stringify(counted)}, peak RSS ${measured.peakMb.toFixed(0)} MB`)
     const checks: Check[] = [
       {
         label: `list page 1 with ${cookies.length} stalled exports`,
-        target: 'p99 ≤ 2× idle p99',
-        value: `p99 ${measured.result.p99.toFixed(1)} ms vs ${idle.p99.toFixed(1)} ms idle (${(measured.result.p99 / idle.p99).toFixed(1)}×; ${measured.result.bad} not 2xx)`,
-        met: measured.result.p99 <= 2 * idle.p99 && measured.result.bad === 0,
+        target: 'p99 ≤ 2× idle p99 (the same server, idle just before)',
+        value:
+          `p99 ${p99.toFixed(1)} ms vs ${idleHere.p99.toFixed(1)} ms idle just before (${(p99 / idleHere.p99).toFixed(1)}×; ${measured.result.bad} not 2xx; ` +
+          `the run's first idle list ${idle.p99.toFixed(1)} ms: ${(p99 / idle.p99).toFixed(1)}×)`,
+        met: p99 <= 2 * idleHere.p99 && measured.result.bad === 0,
       },
     ]
     return {
       peakMb: measured.peakMb,
       row: { name: `list page 1 with ${cookies.length} stalled exports`, app: measured.result, checks },
       notes: [
-        `stalled exports: ${cookies.length} users opened a full export each and read nothing; their answers: ${Object.entries(counted).map(([status, n]) => `${n}× ${status}`).join(', ') || 'none within 30 s'} (the 200s are held, up to EXPORT_WRITE_TIMEOUT_SECONDS); server RSS peak ${measured.peakMb.toFixed(0)} MB during the list measurement.`,
+        `stalled exports: ${cookies.length} users opened a full export each and read nothing; their answers ${Object.entries(counted).map(([status, n]) => `${n}× ${status}`).join(', ')} ` +
+          `(the 200s held until EXPORT_WRITE_TIMEOUT_SECONDS cuts them off); list page 1 measured within ${measuredWithinS.toFixed(0)} s of opening them, ` +
+          `against ${idleHere.p99.toFixed(1)} ms p99 (${idleHere.rps.toFixed(0)} req/s) idle on the same server just before; server RSS peak ${measured.peakMb.toFixed(0)} MB during the list measurement.`,
       ],
     }
   } finally {

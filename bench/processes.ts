@@ -158,3 +158,45 @@ export async function startBaseline(): Promise<Child> {
     '/health',
   )
 }
+
+/**
+ * CPU time of the PostgreSQL backends serving one application (its connections carry
+ * `application_name`, e.g. from `?application_name=` in its DATABASE_URL), sampled every 200 ms
+ * while `work` runs: other sessions' backends on a shared machine are not counted. A backend that
+ * starts meanwhile counts from zero; one that ends loses at most its last 200 ms.
+ */
+export async function backendCpuWhile<T>(db: { query: (sql: string, values: unknown[]) => Promise<{ rows: { pid: number }[] }> }, applicationName: string, work: () => Promise<T>): Promise<{ result: T; backendCpuMs: number }> {
+  const first = new Map<number, number>()
+  const last = new Map<number, number>()
+  let initial = true
+  const sampleOnce = async () => {
+    const { rows } = await db.query('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [applicationName])
+    for (const { pid } of rows) {
+      let cpu: number
+      try {
+        cpu = processCpuMs(pid)
+      } catch {
+        continue
+      }
+      if (!first.has(pid)) first.set(pid, initial ? cpu : 0)
+      last.set(pid, cpu)
+    }
+    initial = false
+  }
+  await sampleOnce()
+  let sampling = true
+  const sampler = (async () => {
+    while (sampling) {
+      await sleep(200)
+      await sampleOnce().catch(() => undefined)
+    }
+  })()
+  try {
+    const result = await work()
+    await sampleOnce().catch(() => undefined)
+    return { result, backendCpuMs: [...last].reduce((sum, [pid, cpu]) => sum + cpu - (first.get(pid) ?? cpu), 0) }
+  } finally {
+    sampling = false
+    await sampler
+  }
+}

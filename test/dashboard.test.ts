@@ -192,6 +192,23 @@ describe('GET /admin/api/dashboard', () => {
     await assertExact('a rolled-back update')
   })
 
+  test('folding a thousand changes or more vacuums their table at once: every client list reads it whole, dead rows too', async () => {
+    await compactSummary(t.db.sequelize)
+    const vacuums = async () =>
+      (await sql<{ n: number }>(`SELECT vacuum_count::int AS n FROM pg_stat_user_tables WHERE relname = 'client_count_changes'`))[0].n
+    const before = await vacuums()
+    await t.db.sequelize.query(
+      `INSERT INTO clients (login, password_hash, manager_id, email) SELECT 'vacuum-' || i, :hash, :managerId, 'vacuum-' || i || '@example.com' FROM generate_series(1, 1000) AS i`,
+      { replacements: { hash: HASH, managerId: t.ids.manager1 } },
+    )
+    // Folded here, or by the app's own timer a moment before (then it vacuums).
+    await compactSummary(t.db.sequelize)
+    for (let waited = 0; (await vacuums()) === before && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.equal(await vacuums(), before + 1)
+    await t.db.sequelize.query(`DELETE FROM clients WHERE login LIKE 'vacuum-%'`)
+    await assertExact('a thousand inserts and their removal')
+  })
+
   test('a long transaction of one-row writes (an import) only appends changes; folded, they count exactly', async () => {
     await compactSummary(t.db.sequelize)
     await t.db.sequelize.transaction(async (transaction) => {

@@ -12,9 +12,21 @@ import { literal } from '../../schema/desired.js'
 /** How often each app instance folds the pending changes into the counts. */
 export const COMPACT_EVERY_MS = 5_000
 
+/**
+ * Folded rows from which the changes' table is vacuumed at once. Every client list's exact total
+ * reads that table whole, dead rows and empty pages included: after a bulk edit of 10,000 clients
+ * (and its undo) it held 37,888 dead rows in 275 pages and that read took 1.1–3.1 ms; grown by
+ * more of them to 893 pages, 6–16 ms; vacuumed and cut back to no pages, 0.2 ms (bench_1000000,
+ * where autovacuum is off; where it is on, it comes round within a minute or so). Vacuumed at once,
+ * the space is reused by the next changes instead of the table growing; VACUUM also cuts the empty
+ * pages off its end when no reader holds the table at that moment.
+ */
+const VACUUM_AFTER_ROWS = 1000
+
 /** Folds the changes the triggers appended into the counts; returns how many it folded. */
 export async function compactSummary(sequelize: Sequelize): Promise<number> {
   const [row] = (await sequelize.query('SELECT client_summary_compact()::int AS folded', { type: QueryTypes.SELECT })) as { folded: number }[]
+  if (row.folded >= VACUUM_AFTER_ROWS) await sequelize.query('VACUUM client_count_changes')
   return row.folded
 }
 

@@ -6,6 +6,7 @@
 // timer or socket left open). A file run in a shared process (src/scripts/test.mjs) is that
 // process's top-level suite of its name: wall is the suite's, its hooks included; the modules the
 // process loaded first are not in it (the process's own line, `NN-files.test.js`, has them).
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 
 const sharedProcess = /^\d+-files\.test\.js$/
@@ -56,9 +57,16 @@ export default async function* fileTimes(source) {
     }
   }
   function* summary() {
-    const rows = [...files].map(([file, times]) => ({ file, ...times })).sort((a, b) => (b.wall ?? 0) - (a.wall ?? 0))
-    yield 'wall s  tests s  ran (s into the run)  file\n'
-    for (const row of rows) yield `${row.wall?.toFixed(1).padStart(6)}  ${row.tests.toFixed(1).padStart(7)}  ${(row.in ? `in ${row.in}` : `${row.from?.toFixed(0)}–${row.to?.toFixed(0)}`).padStart(20)}  ${row.file}\n`
-    yield `${((Date.now() - runStart) / 1000).toFixed(1)} s, ${passed} passed, ${failed} failed\n`
+    // CPU seconds (user + system) each process wrote for its files and for itself (src/scripts/test.mjs).
+    const cpu = new Map()
+    for (const line of (process.env.TEST_CPU_LOG ? readFileSync(process.env.TEST_CPU_LOG, 'utf8') : '').split('\n').filter(Boolean)) {
+      const { file, cpu: seconds } = JSON.parse(line)
+      cpu.set(labelOf(file), seconds)
+    }
+    const rows = [...files].map(([file, times]) => ({ file, ...times, cpu: cpu.get(file) })).sort((a, b) => (b.wall ?? 0) - (a.wall ?? 0))
+    yield 'wall s  tests s   cpu s  ran (s into the run)  file\n'
+    for (const row of rows) yield `${row.wall?.toFixed(1).padStart(6)}  ${row.tests.toFixed(1).padStart(7)}  ${(row.cpu?.toFixed(1) ?? '').padStart(6)}  ${(row.in ? `in ${row.in}` : `${row.from?.toFixed(0)}–${row.to?.toFixed(0)}`).padStart(20)}  ${row.file}\n`
+    const total = [...cpu].filter(([file]) => !file.endsWith('.test.ts') || !files.get(file)?.in).reduce((sum, [, seconds]) => sum + seconds, 0)
+    yield `${((Date.now() - runStart) / 1000).toFixed(1)} s, ${total.toFixed(1)} s of CPU in the test processes, ${passed} passed, ${failed} failed\n`
   }
 }

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { projectRoot, transpiledDir, transpileSources } from './transpile.mjs'
 
 // The embedded database runs the tests' SQL in WASM in each test process: CPU-bound, so one file per
@@ -115,17 +115,42 @@ for (const file of [...alone, ...shared]) {
 const processes = [...alone.map((file) => [file]), ...groups.sort((a, b) => b.seconds - a.seconds).map((group) => group.files).filter((files) => files.length > 0)]
 // Node's runner starts the files it is given in path order: the names carry the rank.
 const testDir = path.join(outdir, 'test')
+// Each entry: its files' suites (or its one file), then once all are declared the runner's tracking
+// of asynchronous resources stops (src/scripts/test-process.mjs). Each process writes the CPU time
+// of each of its files and its own total to cpuLog, for the file-times reporter.
+const cpuLog = path.join(outdir, 'cpu-times.jsonl')
+writeFileSync(cpuLog, '')
+const testProcess = pathToFileURL(fileURLToPath(new URL('./test-process.mjs', import.meta.url))).href
 const files = processes.map((group, rank) => {
   const entry = path.join(testDir, `${String(rank).padStart(2, '0')}-${group.length === 1 ? group[0].replace(/\.ts$/, '.js') : 'files.test.js'}`)
-  const imports = group.map((file) => `describe(${JSON.stringify(file)}, () => import(${JSON.stringify(`./${file.replace(/\.ts$/, '.js')}`)}))`)
-  writeFileSync(entry, group.length === 1 ? `import ${JSON.stringify(`./${group[0].replace(/\.ts$/, '.js')}`)}\n` : `import { describe } from 'node:test'\n${imports.join('\n')}\n`)
+  const js = (file) => JSON.stringify(`./${file.replace(/\.ts$/, '.js')}`)
+  const header = `${group.length === 1 ? '' : "import { after, before, describe } from 'node:test'\n"}import { cpuSeconds, logCpu, stopTrackingTests } from ${JSON.stringify(testProcess)}
+process.once('exit', () => logCpu(${JSON.stringify(path.basename(entry))}, cpuSeconds()))
+`
+  const body = group.length === 1
+    ? `await import(${js(group[0])})\nstopTrackingTests()\n`
+    : `const declared = []
+${group.map((file) => `describe(${JSON.stringify(file)}, async () => {
+  let cpu
+  before(async () => {
+    await Promise.allSettled(declared)
+    stopTrackingTests()
+    cpu = cpuSeconds()
+  })
+  const loaded = import(${js(file)})
+  declared.push(loaded)
+  await loaded
+  after(() => logCpu(${JSON.stringify(file)}, cpuSeconds() - cpu))
+})`).join('\n')}
+`
+  writeFileSync(entry, header + body)
   return entry
 })
 
 const stackTraces = fileURLToPath(new URL('./stack-traces.mjs', import.meta.url))
 // --test-force-exit: a file's process ends once its tests have, instead of waiting for whatever
 // it left pending (a deadline's timer, a keep-alive socket) — once a minute for one file.
-const run = spawn(process.execPath, ['--import', stackTraces, '--test', '--test-force-exit', `--test-concurrency=${concurrency}`, ...options, ...files], { cwd: projectRoot, stdio: 'inherit' })
+const run = spawn(process.execPath, ['--import', testProcess, '--import', stackTraces, '--test', '--test-force-exit', `--test-concurrency=${concurrency}`, ...options, ...files], { cwd: projectRoot, stdio: 'inherit', env: { ...process.env, TEST_CPU_LOG: cpuLog } })
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => run.kill(signal))
 // A test process keeps the PostgreSQL databases its files used (test/helpers/harness.ts) until it
 // ends: once every one has, this run's are dropped (as are those of earlier runs that were killed).

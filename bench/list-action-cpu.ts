@@ -1,9 +1,12 @@
+import pg from 'pg'
 import { QueryTypes, type Sequelize } from 'sequelize'
 import type { CurrentAdmin } from 'adminjs'
 import { createApp, createLogger, type App } from '../src/app/app.js'
+import { readSession, sessionSql } from '../src/app/session-rights.js'
 import { toSessionAdmin } from '../src/auth/authenticate.js'
 import { parseConfig } from '../src/config/env.js'
 import { openDatabase } from '../src/db/database.js'
+import { withStatementAhead } from '../src/db/select-rows.js'
 import { apiReads, statusOnlyResponse } from '../src/panel/adminjs-internals/api-reads.js'
 import { createClient, startTestApp } from '../test/helpers/harness.js'
 import { benchUrl, sessionSecret, twoFactorKey } from './config.js'
@@ -12,8 +15,9 @@ import { firstAdminEmail, firstManagerEmail } from './seed.js'
 /**
  * The list and show actions' and the home page's own cost in-process (issue #30), without HTTP,
  * session or lane: AdminJS's list/show action and the dashboard's handler (as the lane calls
- * them) N times in a row per scenario, CPU (process.cpuUsage) and wall time per call; rounds
- * alternate the scenarios. On the bench database
+ * them) N times in a row per scenario, alone and with the session's statement (on its own round
+ * trip before, or sent ahead of the action's first read), CPU (process.cpuUsage) and wall time per
+ * call; rounds alternate the scenarios. On the bench database
  * (BENCH_CLIENTS, default) or, with `SMALL=1`, on a test database of 30 clients (the list's
  * counted path). `N=2000 ROUNDS=3 npx tsx bench/list-action-cpu.ts`; to profile:
  * `node --import tsx --cpu-prof --cpu-prof-dir=/tmp/p bench/list-action-cpu.ts`.
@@ -23,6 +27,7 @@ const ROUNDS = Number(process.env.ROUNDS ?? 3)
 
 let app: App
 let sequelize: Sequelize
+let databaseUrl: string
 let close: () => Promise<void>
 let emails: [string, string]
 if (process.env.SMALL) {
@@ -30,12 +35,12 @@ if (process.env.SMALL) {
   for (let i = 0; i < 30; i += 1) {
     await createClient(t, `cpu-${i}`, { managerId: i % 2 ? t.ids.manager1 : t.ids.manager2, company: `Cpu ${i}`, productId: t.ids.productActive })
   }
-  ;[app, sequelize, close, emails] = [t, t.db.sequelize, t.close, ['admin@example.com', 'manager1@example.com']]
+  ;[app, sequelize, close, emails, databaseUrl] = [t, t.db.sequelize, t.close, ['admin@example.com', 'manager1@example.com'], t.db.url]
 } else {
   const config = parseConfig({ NODE_ENV: 'production', ADMIN_JS_SKIP_BUNDLE: 'true', SESSION_SECRET: sessionSecret, TWO_FACTOR_KEY: twoFactorKey, DATABASE_URL: benchUrl, LOG_LEVEL: 'warn' })
   const db = await openDatabase({ ...config, serverStatementTimeoutMs: config.statementTimeoutMs })
   app = await createApp(config, db, createLogger({ logLevel: 'silent' }))
-  ;[sequelize, close, emails] = [db.sequelize, () => app.close(), [firstAdminEmail, firstManagerEmail]]
+  ;[sequelize, close, emails, databaseUrl] = [db.sequelize, () => app.close(), [firstAdminEmail, firstManagerEmail], db.url]
 }
 try {
   // The session's user, as the lane hands it to the action.
@@ -50,10 +55,27 @@ try {
   const manager = await userOf(emails[1])
   const reads = apiReads(app.admin)
   const [{ id: showId }] = (await sequelize.query(`SELECT id FROM clients ORDER BY id LIMIT 1 OFFSET 10`, { type: QueryTypes.SELECT })) as { id: number }[]
+  // With the session's own statement, as the lane reads it: on the session pool before the action
+  // (a session the lane has not answered yet), or sent ahead of the action's first read.
+  const sessionPool = new pg.Pool({ connectionString: databaseUrl, max: 2 })
+  const [{ sid }] = (await sequelize.query(`SELECT sid FROM sessions WHERE expire >= now() LIMIT 1`, { type: QueryTypes.SELECT })) as { sid: string }[]
+  const withSession = (action: () => Promise<unknown>) => async () => (await readSession(sessionPool, sid), action())
+  const withSessionAhead = (action: () => Promise<unknown>) => async () => {
+    const { result, ahead } = await withStatementAhead(sessionSql(pg.escapeLiteral(sid)), action)
+    if (!ahead) await readSession(sessionPool, sid)
+    return result
+  }
+  const listAdmin = () => reads.list('Client', { page: '1' }, admin, statusOnlyResponse())
+  const listManager = () => reads.list('Client', { page: '1' }, manager, statusOnlyResponse())
+  const showAdmin = () => reads.show('Client', String(showId), {}, admin, statusOnlyResponse())
   const scenarios: [string, () => Promise<unknown>][] = [
-    ['list admin', () => reads.list('Client', { page: '1' }, admin, statusOnlyResponse())],
-    ['list manager', () => reads.list('Client', { page: '1' }, manager, statusOnlyResponse())],
-    ['show admin', () => reads.show('Client', String(showId), {}, admin, statusOnlyResponse())],
+    ['list admin', listAdmin],
+    ['list manager', listManager],
+    ['show admin', showAdmin],
+    ['session, then list admin', withSession(listAdmin)],
+    ['session ahead of list admin', withSessionAhead(listAdmin)],
+    ['session, then show admin', withSession(showAdmin)],
+    ['session ahead of show admin', withSessionAhead(showAdmin)],
     ['home admin', () => reads.dashboard({}, admin, statusOnlyResponse())],
     ['home manager', () => reads.dashboard({}, manager, statusOnlyResponse())],
   ].filter(([name]) => !process.env.SCENARIOS || process.env.SCENARIOS.split(',').some((s) => (name as string).includes(s))) as never
@@ -68,6 +90,7 @@ try {
       console.log(`round ${round} ${name}: CPU ${((used.user + used.system) / 1000 / N).toFixed(3)} ms/call, wall ${(wall / N).toFixed(3)} ms/call`)
     }
   }
+  await sessionPool.end()
 } finally {
   await close()
 }

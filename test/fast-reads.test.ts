@@ -6,7 +6,9 @@ import request from 'supertest'
 import { createApp, createLogger, SESSION_COOKIE, type App } from '../src/app/app.js'
 import { setTwoFactorRequirement } from '../src/account/settings.js'
 import { QueryTypes } from 'sequelize'
-import { selectRows } from '../src/db/select-rows.js'
+import { selectRows, selectRowSets, withStatementAhead } from '../src/db/select-rows.js'
+import { readSession, sessionOfRow, sessionSql } from '../src/app/session-rights.js'
+import pg from 'pg'
 import { queryableFields } from '../src/panel/list-query.js'
 import { registry } from '../src/resources/registry.js'
 import { api, createClient, PASSWORD, startTestApp, type TestApp } from './helpers/harness.js'
@@ -196,6 +198,16 @@ describe('reads on a pooled connection', () => {
     // The failed statement's connection went back to the pool in working order.
     assert.equal((await selectRows(t.db.sequelize, 'SELECT 1 AS one'))[0].one, 1)
   })
+
+  test('selectRowSets gives each statement its own rows, in order, from one message', async () => {
+    const sqls = ['SELECT count(*)::int AS total FROM clients', 'SELECT id FROM clients ORDER BY id LIMIT 2', 'SELECT 1 AS one WHERE false']
+    const each = await selectRowSets(t.db.sequelize, sqls)
+    assert.deepEqual(each, await Promise.all(sqls.map((sql) => t.db.sequelize.query(sql, { type: QueryTypes.SELECT }))))
+    assert.equal(each.length, 3)
+    // A failure in any of them fails the whole read, and leaves the connection usable.
+    await assert.rejects(selectRowSets(t.db.sequelize, ['SELECT 1 AS one', 'SELECT no_such_column FROM clients']), /no_such_column/)
+    assert.deepEqual(await selectRowSets(t.db.sequelize, ['SELECT 1 AS one']), [[{ one: 1 }]])
+  })
 })
 
 describe('the request log', () => {
@@ -238,6 +250,60 @@ describe('the request log', () => {
       await withLane.close()
       await withoutLane.close()
     }
+  })
+})
+
+describe('a session read with the action\'s first statement', () => {
+  test('a session whose user another process changed since the lane last answered it: answered for the user it has now', async () => {
+    // The lane runs a session's list or show for the user it last answered that session as, with the
+    // session statement in the same round trip; here the session (rewritten elsewhere, as another
+    // instance's Express would) and the account now say manager: the answer must be a manager's.
+    const email = `lane-guess-${Date.now()}@example.com`
+    const user = await t.models.AdminUser.create({ email, name: 'Lane Admin', role: 'admin', password: PASSWORD })
+    const userId = Number(user.get('id'))
+    const cookie = await logIn(email)
+    await request(t.app).get(api.list('Client')).set('Cookie', cookie)
+    const other = await t.models.Client.findOne({ where: { login: 'fast-other-0' } })
+    const showOther = api.record('Client', Number(other!.get('id')), 'show')
+    let before = t.fastReads!.answered
+    const asAdmin = await request(t.app).get(showOther).set('Cookie', cookie)
+    assert.equal(t.fastReads!.answered, before + 1, 'answered by the lane')
+    assert.equal(asAdmin.body.record.params.login, 'fast-other-0', 'an admin sees every client')
+
+    const sid = decodeURIComponent(cookie.split('=')[1]).slice(2).split('.')[0]
+    await t.models.AdminUser.update({ role: 'manager' }, { where: { id: userId } })
+    const [{ sess }] = (await t.db.sequelize.query('SELECT sess::text AS sess FROM sessions WHERE sid = :sid', { replacements: { sid }, type: QueryTypes.SELECT })) as { sess: string }[]
+    const rewritten = JSON.parse(sess)
+    rewritten.adminUser.role = 'manager'
+    await t.db.sequelize.query('UPDATE sessions SET sess = CAST(:sess AS json) WHERE sid = :sid', { replacements: { sid, sess: JSON.stringify(rewritten) } })
+
+    for (const path of [showOther, api.list('Client'), showOther]) {
+      before = t.fastReads!.answered
+      const lane = await request(t.app).get(path).set('Cookie', cookie)
+      const express = await request(plain.app).get(path).set('Cookie', cookie)
+      assert.equal(t.fastReads!.answered, before + 1, `${path}: answered by the lane`)
+      assert.equal(lane.status, express.status, path)
+      assert.equal(lane.text, express.text, path)
+    }
+    const refused = await request(t.app).get(showOther).set('Cookie', cookie)
+    assert.equal(refused.body.notice?.type, 'error', "another manager's client, to a manager")
+    assert.equal(refused.body.record?.params?.login, undefined)
+    const listed = await request(t.app).get(api.list('Client')).set('Cookie', cookie)
+    assert.equal(listed.body.meta.total, 0, 'a new manager has no clients')
+  })
+
+  test('the session statement read with a resource\'s statement gives what it gives alone', async () => {
+    const sid = decodeURIComponent(cookies.manager.split('=')[1]).slice(2).split('.')[0]
+    const pool = new pg.Pool({ connectionString: t.db.url, max: 1 })
+    const alone = await readSession(pool, sid).finally(() => pool.end())
+    const { result, ahead } = await withStatementAhead(sessionSql(pg.escapeLiteral(sid)), () => selectRows(t.db.sequelize, 'SELECT 1 AS one'))
+    assert.deepEqual(result, [{ one: 1 }])
+    assert.deepEqual(sessionOfRow(ahead![0]), alone)
+    assert.ok(alone?.account, 'a session with its account')
+    // Only the first read carries it; a run that reads nothing leaves it to the caller.
+    const twice = await withStatementAhead('SELECT 2 AS two', async () => [await selectRows(t.db.sequelize, 'SELECT 1 AS one'), await selectRows(t.db.sequelize, 'SELECT 3 AS three')])
+    assert.deepEqual(twice, { result: [[{ one: 1 }], [{ three: 3 }]], ahead: [{ two: 2 }] })
+    assert.deepEqual(await withStatementAhead('SELECT 2 AS two', async () => 'nothing read'), { result: 'nothing read', ahead: undefined })
   })
 })
 

@@ -3,7 +3,7 @@ import type { Models } from '../models/index.js'
 import { registry, resourceFolder, type ResourceEntry } from '../resources/registry.js'
 import { loadComponents, panelAssets } from '../panel/components.js'
 import { dashboardData } from './dashboard.js'
-import { memoizeLayoutsByRole } from '../panel/adminjs-internals/memoize-layouts.js'
+import { memoizeFlattenProperties, memoizeLayoutsByRole } from '../panel/adminjs-internals/memoize-layouts.js'
 import { panelFields } from '../panel/panel-fields.js'
 
 /** What every `<folder>/<folder>.resource.ts` exports: the resource's AdminJS options. */
@@ -47,6 +47,7 @@ const logo =
 
 export async function buildAdmin(models: Models) {
   memoizeLayoutsByRole()
+  memoizeFlattenProperties()
   const { componentLoader, ids } = loadComponents()
   const resources = await Promise.all(registry.map((entry) => resourceOf(entry, models, ids)))
   // Labels come from the registry; a list page is titled by what it lists ("Clients", with its count), not "List".

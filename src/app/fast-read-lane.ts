@@ -4,13 +4,14 @@ import type { CurrentAdmin } from 'adminjs'
 import { parse as parseCookies, serialize as serializeCookie } from 'cookie'
 import { unsign } from 'cookie-signature'
 import session from 'express-session'
-import type pg from 'pg'
+import pg from 'pg'
 import { startTime } from 'pino-http'
 import type { Account } from '../account/account-routes.js'
 import { nameProblem } from '../http/request-bodies.js'
-import { statusOnlyResponse, type apiReads, type ApiAnswer } from '../panel/adminjs-internals/api-reads.js'
+import { withStatementAhead } from '../db/select-rows.js'
+import { statusOnlyResponse, type apiReads, type ApiAnswer, type StatusOnlyResponse } from '../panel/adminjs-internals/api-reads.js'
 import { cspNonceLocals, freshNonce } from '../panel/adminjs-internals/safe-pages.js'
-import { readSession, rightsOf } from './session-rights.js'
+import { readSession, rightsOf, sessionOfRow, sessionSql, type FoundSession } from './session-rights.js'
 
 /**
  * The panel's hot reads (a resource's list, a record's page, the home page's data) answered in
@@ -24,8 +25,9 @@ import { readSession, rightsOf } from './session-rights.js'
  * store's touch), and an action that answers 200. Everything else (no or forged cookie, an ended
  * session, a deactivated user, two-factor pending, a refused query, any error) goes on to Express
  * untouched, which then answers it as it always has. The session and account are read by the same
- * statement as the session store's, checked by the same functions as the rights middleware, and
- * the answer is AdminJS's own action's (panel/adminjs-internals/api-reads.ts). The response has
+ * statement as the session store's (sent with the action's first read where the session's user is
+ * known from its last answer: see `guessed`), checked by the same functions as the rights
+ * middleware, and the answer is AdminJS's own action's (panel/adminjs-internals/api-reads.ts). The response has
  * the headers Express's path gives it: helmet's (with a fresh CSP nonce), x-request-id and the
  * request log line (pino-http's own middleware), the JSON content type, and the rolling session's
  * cookie with its new expiry.
@@ -105,6 +107,29 @@ export type FastReadLaneOptions = {
 export function createFastReadLane(options: FastReadLaneOptions) {
   const { reads, resourceIds, cookieName, secret } = options
   let answeredCount = 0
+  // The session's user (as JSON) when the lane last answered it: see `guessed` in answer.
+  const lastAdmins = new Map<string, string>()
+  const remember = (sid: string, admin: string) => {
+    lastAdmins.delete(sid)
+    lastAdmins.set(sid, admin)
+    if (lastAdmins.size > 10_000) lastAdmins.delete(lastAdmins.keys().next().value!)
+  }
+  const forget = (sid: string) => {
+    lastAdmins.delete(sid)
+    return false
+  }
+
+  /** The read's action, run for this user: its answer, and the status it set (if any). */
+  async function run(read: Read, query: Record<string, unknown>, currentAdmin: CurrentAdmin): Promise<{ answered: ApiAnswer; response: StatusOnlyResponse }> {
+    const response = statusOnlyResponse()
+    const answered =
+      read.kind === 'list'
+        ? await reads.list(read.resourceId, query, currentAdmin, response)
+        : read.kind === 'show'
+          ? await reads.show(read.resourceId, read.recordId, query, currentAdmin, response)
+          : await reads.dashboard(query, currentAdmin, response)
+    return { answered, response }
+  }
   // A cookie's signature check is a pure function of the cookie and the secret: each one that
   // passed is remembered (an HMAC per request was 2 % of a list's CPU).
   const verified = new Map<string, string>()
@@ -156,34 +181,43 @@ export function createFastReadLane(options: FastReadLaneOptions) {
       if (!signedId || options.touchIsDue(signedId.sid)) return false
       const query = options.parseQuery(read.query)
       if (nameProblem(query)) return false
-      const found = await readSession(options.sessionPool, signedId.sid)
+      // The user this session had at its last answer here: the action is run for that user with
+      // the session statement sent ahead of its first read (one round trip for both), and its
+      // answer kept only if the session then reads as that same user with every check passed;
+      // otherwise the action runs again for the user read (or Express answers, as before).
+      const guessed = lastAdmins.get(signedId.sid)
+      let early: Awaited<ReturnType<typeof run>> | undefined
+      let ahead: Record<string, unknown>[] | undefined
+      if (guessed !== undefined) {
+        try {
+          ;({ result: early, ahead } = await withStatementAhead(sessionSql(pg.escapeLiteral(signedId.sid)), () => run(read, query, JSON.parse(guessed))))
+        } catch {
+          // Left to the run for the user read below, which fails the same way if it was not the guess.
+        }
+      }
+      const found: FoundSession | null = ahead ? sessionOfRow(ahead[0]) : await readSession(options.sessionPool, signedId.sid)
       const stored = found?.sess
-      if (!found || !stored?.adminUser || !stored.cookie) return false
+      if (!found || !stored?.adminUser || !stored.cookie) return forget(signedId.sid)
       const rights = rightsOf(stored, found.account)
-      if (rights.ended || rights.changed) return false
+      if (rights.ended || rights.changed) return forget(signedId.sid)
       const url = req.url!
       const step = options.guardStep(stored, found.account!, { method: 'GET', path: url.slice('/admin'.length).split('?')[0], originalUrl: url })
-      if (step.ended || step.held || Object.keys(step.changes).length) return false
+      if (step.ended || step.held || Object.keys(step.changes).length) return forget(signedId.sid)
       // The rolling session's cookie, as express-session sends it on every answer: the stored
       // cookie's attributes (Store.createSession), its expiry moved to now + its max age.
       const sessionCookie = new StoredCookie(stored.cookie)
       if (typeof stored.cookie.expires === 'string') sessionCookie.expires = new Date(stored.cookie.expires)
       sessionCookie.originalMaxAge = stored.cookie.originalMaxAge
-      if (sessionCookie.secure && !isSecure(req)) return false
+      if (sessionCookie.secure && !isSecure(req)) return forget(signedId.sid)
       // Session.touch, as express-session calls it before it sets the cookie.
       sessionCookie.maxAge = sessionCookie.originalMaxAge as number
       // express-session signs the id with the same (single) secret the cookie was just checked
       // against: that signature is the cookie's own value.
       cookie = cookieOf(cookieName, signedId.signed, sessionCookie)
 
-      const currentAdmin = stored.adminUser as unknown as CurrentAdmin
-      const response = statusOnlyResponse()
-      const answered: ApiAnswer =
-        read.kind === 'list'
-          ? await reads.list(read.resourceId, query, currentAdmin, response)
-          : read.kind === 'show'
-            ? await reads.show(read.resourceId, read.recordId, query, currentAdmin, response)
-            : await reads.dashboard(query, currentAdmin, response)
+      const admin = JSON.stringify(stored.adminUser)
+      const { answered, response } = early && guessed === admin ? early : await run(read, query, stored.adminUser as unknown as CurrentAdmin)
+      remember(signedId.sid, admin)
       // A refusal with its own status (a 400 for an unknown filter), or no answer: Express's to give.
       if (!answered || typeof answered !== 'object' || response.statusCode !== undefined) return false
       body = Buffer.from(JSON.stringify(answered))

@@ -31,19 +31,26 @@ const toStoredAccount = (row: Record<string, any>): StoredAccount => ({
   twoFactorRequired: row.two_factor_required ?? 'off',
 })
 
-/** A stored session that has not expired, with its user's account (null when the session names no user that exists). */
-export async function readSession(pool: pg.Pool, sid: string): Promise<{ sess: SessionData & Record<string, unknown>; account: StoredAccount | null } | null> {
-  const {
-    rows: [row],
-  } = await pool.query(
-    `SELECT s.sess, ${ACCOUNT_COLUMNS}
+export type FoundSession = { sess: SessionData & Record<string, unknown>; account: StoredAccount | null }
+
+/** The statement that reads a stored session that has not expired, with its user's account; `sid` as SQL (a parameter or a literal). */
+export const sessionSql = (sid: string) => `SELECT s.sess, ${ACCOUNT_COLUMNS}
        FROM sessions s LEFT JOIN admin_users u ON u.id = (s.sess -> 'adminUser' ->> 'id')::int
-      WHERE s.sid = $1 AND s.expire >= now()`,
-    [sid],
-  )
+      WHERE s.sid = ${sid} AND s.expire >= now()`
+
+/** The session and account in sessionSql's row (null for no row; the account null when the session names no user that exists). */
+export function sessionOfRow(row: Record<string, any> | undefined): FoundSession | null {
   if (!row) return null
   const sess = typeof row.sess === 'string' ? JSON.parse(row.sess) : row.sess
   return { sess, account: row.id === null ? null : toStoredAccount(row) }
+}
+
+/** A stored session that has not expired, with its user's account (null when the session names no user that exists). */
+export async function readSession(pool: pg.Pool, sid: string): Promise<FoundSession | null> {
+  const {
+    rows: [row],
+  } = await pool.query(sessionSql('$1'), [sid])
+  return sessionOfRow(row)
 }
 
 /** One user's account, for a session read without it. */

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import type { QueryResult } from 'pg'
 import type { Sequelize } from 'sequelize'
 import { withPooledConnection, type PooledPgConnection } from './pooled-connection.js'
@@ -8,25 +9,48 @@ import { withPooledConnection, type PooledPgConnection } from './pooled-connecti
 // connectionManager, as the CSV export does), so the session settings (statement timeout) and
 // the type parsers are the ones every other read of the app gets.
 
+/** A total read by a statement of its own (one row with a `total` column), which a page can be read with in one round trip. */
+export type TotalStatement = { totalSql: string }
+
 /**
  * The rows of one SELECT without parameters, as `sequelize.query(sql, { type: QueryTypes.SELECT })`
  * answers them (plain objects, one per row), outside any transaction.
  */
-export function selectRows(sequelize: Sequelize, sql: string): Promise<Record<string, unknown>[]> {
-  return readOnPooledConnection(sequelize, async (connection) => (await connection.query(sql)).rows)
+export async function selectRows(sequelize: Sequelize, sql: string): Promise<Record<string, unknown>[]> {
+  return (await selectRowSets(sequelize, [sql]))[0]
 }
 
 /**
  * The rows of each of several SELECTs without parameters, sent as one message (PostgreSQL's simple
- * query protocol runs them one after the other): one round trip instead of one per statement. At
- * the home page's load each round trip cost more CPU than reading its rows (docs/benchmarks.md).
+ * query protocol runs them one after the other, in one implicit transaction, so they see the same
+ * data): one round trip instead of one per statement. At the home page's load each round trip cost
+ * more CPU than reading its rows (docs/benchmarks.md).
  */
 export function selectRowSets(sequelize: Sequelize, statements: string[]): Promise<Record<string, unknown>[][]> {
   return readOnPooledConnection(sequelize, async (connection) => {
+    const ahead = statementAhead.getStore()
+    const carried = ahead && !ahead.carried ? ahead : undefined
+    if (carried) carried.carried = true
     // node-postgres answers a list of results for more than one statement (its types say one).
-    const results = (await connection.query(statements.join(';\n'))) as QueryResult | QueryResult[]
-    return Array.isArray(results) ? results.map((result) => result.rows) : [results.rows]
+    const results = (await connection.query((carried ? [carried.sql, ...statements] : statements).join(';\n'))) as QueryResult | QueryResult[]
+    const rowSets = Array.isArray(results) ? results.map((result) => result.rows) : [results.rows]
+    if (carried) carried.rows = rowSets.shift()
+    return rowSets
   })
+}
+
+type Ahead = { sql: string; carried: boolean; rows?: Record<string, unknown>[] }
+const statementAhead = new AsyncLocalStorage<Ahead>()
+
+/**
+ * Runs `run`, sending `sql` (a SELECT without parameters) in the same message as the first read
+ * `run` makes through selectRows or selectRowSets, so both cost one round trip: `ahead` is its
+ * rows, or undefined where `run` made no such read (the caller then reads it itself).
+ */
+export async function withStatementAhead<T>(sql: string, run: () => Promise<T>): Promise<{ result: T; ahead: Record<string, unknown>[] | undefined }> {
+  const ahead: Ahead = { sql, carried: false }
+  const result = await statementAhead.run(ahead, run)
+  return { result, ahead: ahead.rows }
 }
 
 function readOnPooledConnection<T>(sequelize: Sequelize, read: (connection: PooledPgConnection) => Promise<T>): Promise<T> {

@@ -1,5 +1,5 @@
 import { literal, Op, QueryTypes, type Model, type ModelStatic, type Transaction, type WhereOptions } from 'sequelize'
-import { selectRows } from '../../db/select-rows.js'
+import { selectRows, selectRowSets, type TotalStatement } from '../../db/select-rows.js'
 import { selectSql } from '../adminjs-internals/select-sql.js'
 
 // Owns the SQL of the adapter's reads: plain-row SELECTs, a list page and its total (counted up
@@ -68,15 +68,23 @@ export class TableReader {
    * send; skipping findAll's option cloning, scopes and hooks halves the cost of a read on a list page.
    */
   async read(where: WhereOptions, options: { limit?: number; offset?: number; order?: [string, string][] } & Columns = {}) {
-    let sql = this.selectSql(options.attributes ?? this.readableAttributes(), where, options.limit, options.offset, options.order)
-    if (options.computed?.size) {
-      // Computed around the cut page: in the same SELECT, PostgreSQL would compute them for every
-      // row an OFFSET skips as well.
-      const columns = [...options.computed].map(([alias, expression]) => `${expression} AS "${alias}"`).join(', ')
-      const order = (options.order ?? []).map(([name, direction]) => `"page"."${name}" ${direction}`).join(', ')
-      sql = `SELECT "page".*, ${columns} FROM (${sql}) AS "page"${order && ` ORDER BY ${order}`}`
-    }
-    return selectRows(this.model.sequelize!, sql)
+    return selectRows(this.model.sequelize!, this.readSql(where, options))
+  }
+
+  /** The SELECT `read` sends. */
+  private readSql(where: WhereOptions, options: { limit?: number; offset?: number; order?: [string, string][] } & Columns) {
+    const sql = this.selectSql(options.attributes ?? this.readableAttributes(), where, options.limit, options.offset, options.order)
+    if (!options.computed?.size) return sql
+    // Computed around the cut page: in the same SELECT, PostgreSQL would compute them for every
+    // row an OFFSET skips as well.
+    const columns = [...options.computed].map(([alias, expression]) => `${expression} AS "${alias}"`).join(', ')
+    const order = (options.order ?? []).map(([name, direction]) => `"page"."${name}" ${direction}`).join(', ')
+    return `SELECT "page".*, ${columns} FROM (${sql}) AS "page"${order && ` ORDER BY ${order}`}`
+  }
+
+  /** A known total as a number, reading it where it is a statement. */
+  async totalOf(known: number | TotalStatement): Promise<number> {
+    return typeof known === 'number' ? known : Number((await selectRows(this.model.sequelize!, known.totalSql))[0].total)
   }
 
   /** How many rows a condition matches, exactly (for a bulk operation's "all N matching"). */
@@ -111,7 +119,8 @@ export class TableReader {
    *   and the page's ids picked from them; the rows are then read by id. If more than COUNT_CAP
    *   match after all, the page is read with the filter.
    * A short page gives the exact total (its offset plus its rows): the pager ends where the rows
-   * do, even where an estimate was off. A `known` total (see KnownTotal) is the total as it is.
+   * do, even where an estimate was off. A `known` total (see KnownTotal) is the total as it is
+   * (a statement is read with the page, in one round trip).
    * The condition comes in two forms with the same matches (filters.ts containing): `planned` for
    * the estimate and the pages read in the sort order, `scanned` (built when needed) for the pass over every match.
    */
@@ -121,14 +130,18 @@ export class TableReader {
     limit: number,
     offset: number,
     columns: Columns = {},
-    known?: number,
+    known?: number | TotalStatement,
   ) {
     const page = async (atLeast: number) => {
       const rows = await this.read(where, { limit, offset, order: sort.order, ...columns })
       const exact = rows.length < limit && (rows.length > 0 || offset === 0)
       return { rows, total: exact ? offset + rows.length : Math.max(atLeast, offset + rows.length) }
     }
-    if (known !== undefined) return { rows: await this.read(where, { limit, offset, order: sort.order, ...columns }), total: known }
+    if (typeof known === 'number') return { rows: await this.read(where, { limit, offset, order: sort.order, ...columns }), total: known }
+    if (known !== undefined) {
+      const [[counted], rows] = await selectRowSets(this.model.sequelize!, [known.totalSql, this.readSql(where, { limit, offset, order: sort.order, ...columns })])
+      return { rows, total: Number(counted.total) }
+    }
     const unfiltered = isUnfiltered(where)
     const planned = await this.plannedRows(unfiltered ? undefined : where)
     if (unfiltered && planned >= ESTIMATE_ABOVE) return page(planned)

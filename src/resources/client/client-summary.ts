@@ -1,5 +1,5 @@
 import { QueryTypes, type Sequelize } from 'sequelize'
-import { selectRows } from '../../db/select-rows.js'
+import type { TotalStatement } from '../../db/select-rows.js'
 import { literal } from '../../schema/desired.js'
 
 /**
@@ -63,19 +63,15 @@ export function countsByEachSql(managerId?: number): string {
           HAVING sum(count) <> 0`
 }
 
-/** The number of clients matching every given criterion. */
-export async function countClients(sequelize: Sequelize, criteria: CountCriteria): Promise<number> {
+/** The statement that reads the number of clients matching every given criterion (as `total`). */
+export function countClientsSql(sequelize: Sequelize, criteria: CountCriteria): string {
   // The values written in as Sequelize's replacements would write them: every client list page
   // with these filters asks this, and Sequelize's query machinery cost more than the read (select-rows.ts).
   const conditions: string[] = []
   if (criteria.managerId !== undefined) conditions.push(`manager_id = ${sequelize.escape(criteria.managerId)}`)
   if (criteria.deliveryStatus !== undefined) conditions.push(`delivery_status = ${sequelize.escape(criteria.deliveryStatus)}`)
   if (criteria.currency !== undefined) conditions.push(`currency = ${sequelize.escape(criteria.currency ?? '')}`)
-  const [row] = (await selectRows(
-    sequelize,
-    `SELECT coalesce(sum(count), 0)::int AS total FROM ${countsWithChanges(conditions.length ? `WHERE ${conditions.join(' AND ')}` : '')}`,
-  )) as { total: number }[]
-  return row.total
+  return `SELECT coalesce(sum(count), 0)::int AS total FROM ${countsWithChanges(conditions.length ? `WHERE ${conditions.join(' AND ')}` : '')}`
 }
 
 /**
@@ -120,13 +116,14 @@ const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z
  * Manager, Delivery Status and Currency (a code, or NOT_SET_FILTER), or "created since" (a `from`
  * date, optionally with a Manager). Anything else is undefined: the list counts as usual.
  * `scopedTo` is the row scope's manager (a manager's list only ever holds their own clients).
+ * Most of these totals are a statement, which the list sends with its page in one round trip.
  */
 export async function summaryTotal(
   sequelize: Sequelize,
   filters: Record<string, unknown>,
   scopedTo: number | undefined,
   notSet: string,
-): Promise<number | undefined> {
+): Promise<number | TotalStatement | undefined> {
   const { managerId: managerFilter, deliveryStatus, currency, createdAt, ...others } = filters
   if (Object.keys(others).length) return undefined
   let managerId = scopedTo
@@ -143,9 +140,11 @@ export async function summaryTotal(
   }
   if (deliveryStatus !== undefined && !(typeof deliveryStatus === 'string' && DELIVERY_STATUSES.has(deliveryStatus))) return undefined
   if (currency !== undefined && !(currency === notSet || (typeof currency === 'string' && CURRENCY_CODE.test(currency)))) return undefined
-  return countClients(sequelize, {
-    managerId,
-    deliveryStatus: deliveryStatus as string | undefined,
-    currency: currency === undefined ? undefined : currency === notSet ? null : (currency as string),
-  })
+  return {
+    totalSql: countClientsSql(sequelize, {
+      managerId,
+      deliveryStatus: deliveryStatus as string | undefined,
+      currency: currency === undefined ? undefined : currency === notSet ? null : (currency as string),
+    }),
+  }
 }

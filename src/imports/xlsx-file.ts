@@ -103,9 +103,6 @@ class WorkbookReader extends ExcelJS.stream.xlsx.WorkbookReader {
   }
 }
 
-/** A ZIP archive's first bytes (an XLSX file is one). */
-export const isZip = (start: Buffer) => start.length >= 4 && start.readUInt32LE(0) === 0x04034b50
-
 /** One pass over the first worksheet; the same answers and refusals as scanCsvFile. */
 export async function scanXlsxFile(source: string | Buffer, { maxRows }: { maxRows: number }, visitor: CsvVisitor): Promise<{ header: string[]; rows: number }> {
   let header: string[] | undefined

@@ -2,10 +2,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { OptimisticLockError, QueryTypes } from 'sequelize'
-import { hashPassword } from '../src/auth/password-hashing.js'
-import { defineModels } from '../src/models/index.js'
-import { api, createTestDatabase, PASSWORD, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
-import { startServerProcesses, type ServerProcess } from './helpers/server-process.js'
+import { api, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
 
 let t: TestApp
 type Agent = Awaited<ReturnType<TestApp['loginAs']>>
@@ -398,66 +395,5 @@ describe('revert from the change history', () => {
   })
 })
 
-describe('two server processes on one database', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>
-  let instances: ServerProcess[] = []
-
-  before(async () => {
-    database = await createTestDatabase()
-    const models = defineModels(database.db.sequelize, { allowPrivateWebhookHosts: false, hashPassword: (password) => hashPassword(password, 4) })
-    await models.AdminUser.create({ email: 'admin@example.com', name: 'Alex', role: 'admin', password: PASSWORD })
-    const env = { DATABASE_URL: database.db.url, SESSION_SECRET: 'shared-secret-of-both-instances-0123456789', DB_POOL_MAX: '2' }
-    instances = await startServerProcesses(2, env)
-  })
-  after(async () => {
-    for (const instance of instances) instance.child.kill('SIGKILL')
-    await database?.drop()
-  })
-
-  test('concurrent saves of one version, one on each process: exactly one wins, every time (20 rounds)', async () => {
-    const cookies = await Promise.all(
-      instances.map(async ({ url }) => {
-        const response = await fetch(`${url}/admin/login`, {
-          method: 'POST',
-          redirect: 'manual',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ email: 'admin@example.com', password: PASSWORD }),
-        })
-        assert.equal(response.status, 302)
-        return response.headers.get('set-cookie')!.split(';')[0]
-      }),
-    )
-    const [manager] = (await database.db.sequelize.query(`SELECT id FROM admin_users LIMIT 1`, { type: QueryTypes.SELECT })) as { id: number }[]
-    const created = await fetch(`${instances[0].url}${api.new('Client')}`, {
-      method: 'POST',
-      headers: { cookie: cookies[0], 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(validClientForm({ managerId: String(manager.id) })),
-    }).then((response) => response.json())
-    const id = created.record.id
-    const versionOf = async () =>
-      ((await database.db.sequelize.query(`SELECT version, company FROM clients WHERE id = :id`, { replacements: { id }, type: QueryTypes.SELECT })) as {
-        version: number
-        company: string
-      }[])[0]
-
-    for (let round = 0; round < 20; round += 1) {
-      const { version } = await versionOf()
-      const answers = await Promise.all(
-        instances.map(({ url }, i) =>
-          fetch(`${url}${api.record('Client', id, 'edit')}`, {
-            method: 'POST',
-            headers: { cookie: cookies[i], 'content-type': 'application/x-www-form-urlencoded' },
-            body: new URLSearchParams({ company: `round ${round} on process ${i}`, version: String(version) }),
-          }).then((response) => response.json()),
-        ),
-      )
-      const winners = answers.filter((answer) => answer.notice.type === 'success')
-      assert.equal(winners.length, 1, `round ${round}: ${answers.map((answer) => answer.notice.message).join(' | ')}`)
-      const loser = answers.find((answer) => answer.notice.type !== 'success')
-      assert.match(String(loser.record?.errors?.company?.message), /^Changed by admin@example\.com at /, `round ${round}: ${JSON.stringify(loser)}`)
-      const now = await versionOf()
-      assert.equal(now.version, version + 1)
-      assert.equal(now.company, winners[0].record.params.company)
-    }
-  })
-})
+// The same race between two server processes (a save on each, one version): production.test.ts's
+// "two instances on one database", on the instances it starts anyway.

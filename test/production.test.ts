@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process'
 import http from 'node:http'
 import { Writable } from 'node:stream'
 import { after, before, describe, test } from 'node:test'
+import { QueryTypes } from 'sequelize'
 import request from 'supertest'
 import { createApp, createLogger } from '../src/app/app.js'
 import { hashPassword } from '../src/auth/password-hashing.js'
@@ -47,6 +48,53 @@ describe('two instances on one database', () => {
     const list = await fetch(`${second.url}${api.list('Client')}`, { headers: { cookie }, redirect: 'manual' })
     assert.equal(list.status, 200)
     assert.deepEqual((await list.json()).records, [])
+  })
+
+  test('concurrent saves of one version, one on each process: exactly one wins, every time (20 rounds)', async () => {
+    const cookies = await Promise.all(
+      [first, second].map(async ({ url }) => {
+        const response = await fetch(`${url}/admin/login`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ email: 'admin@example.com', password: PASSWORD }),
+        })
+        assert.equal(response.status, 302)
+        return response.headers.get('set-cookie')!.split(';')[0]
+      }),
+    )
+    const [manager] = (await database.db.sequelize.query(`SELECT id FROM admin_users WHERE email = 'admin@example.com'`, { type: QueryTypes.SELECT })) as { id: number }[]
+    const created = await fetch(`${first.url}${api.new('Client')}`, {
+      method: 'POST',
+      headers: { cookie: cookies[0], 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(validClientForm({ managerId: String(manager.id) })),
+    }).then((response) => response.json())
+    const id = created.record.id
+    const versionOf = async () =>
+      ((await database.db.sequelize.query(`SELECT version, company FROM clients WHERE id = :id`, { replacements: { id }, type: QueryTypes.SELECT })) as {
+        version: number
+        company: string
+      }[])[0]
+
+    for (let round = 0; round < 20; round += 1) {
+      const { version } = await versionOf()
+      const answers = await Promise.all(
+        [first, second].map(({ url }, i) =>
+          fetch(`${url}${api.record('Client', id, 'edit')}`, {
+            method: 'POST',
+            headers: { cookie: cookies[i], 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({ company: `round ${round} on process ${i}`, version: String(version) }),
+          }).then((response) => response.json()),
+        ),
+      )
+      const winners = answers.filter((answer) => answer.notice.type === 'success')
+      assert.equal(winners.length, 1, `round ${round}: ${answers.map((answer) => answer.notice.message).join(' | ')}`)
+      const loser = answers.find((answer) => answer.notice.type !== 'success')
+      assert.match(String(loser.record?.errors?.company?.message), /^Changed by admin@example\.com at /, `round ${round}: ${JSON.stringify(loser)}`)
+      const now = await versionOf()
+      assert.equal(now.version, version + 1)
+      assert.equal(now.company, winners[0].record.params.company)
+    }
   })
 
   test('an account locked out on one instance is refused by the other', async () => {

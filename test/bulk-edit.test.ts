@@ -239,6 +239,32 @@ describe('the rules of the form, per row', () => {
     assert.deepEqual((await historyOf([withOne])).length, 0, 'no history entry for the skipped client')
   })
 
+  test('rows alike get the same verdict, each row its own: interleaved kinds of row keep their own actions, ids and messages', async () => {
+    // Dispatch times are paired: a row with a start and no end is refused, one with both is not.
+    const kinds = [
+      { currency: null, dispatchFrom: '08:00', dispatchTo: '20:00' },
+      { currency: 'EUR', dispatchFrom: null, dispatchTo: null },
+      { currency: null, dispatchFrom: '08:00', dispatchTo: '20:00' },
+      { currency: 'EUR', dispatchFrom: null, dispatchTo: null },
+    ]
+    const ids: number[] = []
+    for (const values of kinds) ids.push(await makeClient(values))
+    const preview = await admin.post(bulkEdit(ids)).type('form').send({ currency: 'USD', dryRun: '1' })
+    const rows = (preview.body.report as Report).rows
+    assert.deepEqual(rows.map((row) => [row.id, row.action]), [[ids[0], 'update'], [ids[1], 'skipped'], [ids[2], 'update'], [ids[3], 'skipped']])
+    assert.deepEqual(new Set(rows.map((row) => row.login)).size, 4, 'each row its own login')
+    const paired = await admin.post(bulkEdit(ids)).type('form').send({ dispatchFrom: '09:00', dryRun: '1' })
+    assert.deepEqual(
+      (paired.body.report as Report).rows.map((row) => [row.id, row.action, row.errors.dispatchTo]),
+      ids.map((id, i) => (i % 2 ? [id, 'error', 'Fill in both Time of dispatch (from) and Time of dispatch (to), or neither'] : [id, 'update', undefined])),
+    )
+    const applied = await admin.post(bulkEdit(ids)).type('form').send({ currency: 'USD', dryRun: '0' })
+    assert.equal(applied.body.notice.type, 'success', JSON.stringify(applied.body))
+    const stored = await snapshot(ids)
+    assert.deepEqual(ids.map((id) => stored.get(id)!.currency), ['USD', 'EUR', 'USD', 'EUR'])
+    assert.deepEqual((await historyOf(ids)).map((entry) => entry.record_id), [ids[0], ids[2]])
+  })
+
   test('a skipped set-once row does not hide a real error: the batch is still all or nothing', async () => {
     const without = await makeClient({ currency: null })
     const withOne = await makeClient({ currency: 'EUR' })

@@ -2,7 +2,7 @@ import { Op, type Model, type ModelStatic, type Transaction, type WhereOptions }
 import { bulkShareOf } from '../db/bulk-share.js'
 import { fieldErrorsFrom } from './errors.js'
 import { kinds, type FieldDef } from './kinds.js'
-import { fieldMap, fieldsOf, type ResourceDefinition } from './model.js'
+import { fieldMap, fieldsOf, rowLocalHooks, type ResourceDefinition } from './model.js'
 
 /**
  * One change checked against many stored rows with the model's own rules (the same validators and
@@ -68,6 +68,27 @@ export function asSet(row: Record<string, unknown>, fields: Map<string, FieldDef
 
 type HookRunner = { runHooks: (name: string, ...args: unknown[]) => Promise<void> }
 
+type Hooked = { options?: { hooks?: Record<string, Array<Function | { fn: Function }>> } }
+/** The hooks a row's check runs: its validation's and beforeUpdate's. */
+const CHECK_HOOKS = ['beforeValidate', 'afterValidate', 'validationFailed', 'beforeUpdate']
+
+/**
+ * The row attributes a check's verdict can depend on, when it depends on nothing else: undefined
+ * when a hook of the model (or of Sequelize) might read more than the instance (the database by
+ * id, say), or when a touched field is virtual (a password: its hash is salted per row). Otherwise
+ * the fields the change touches and those their rules tie to, and any other field with a rule that
+ * looks at the stored row or at another field; never the id, nor an inert title read for the report.
+ */
+function verdictAttributes(model: ModelStatic<Model>, definition: ResourceDefinition, touched: string[]): Set<string> | undefined {
+  const hooksOf = (owner: Hooked | undefined, type: string) => (owner?.options?.hooks?.[type] ?? []).map((hook) => (typeof hook === 'function' ? hook : hook.fn))
+  const onlyRowLocal = CHECK_HOOKS.every((type) => [...hooksOf(model as Hooked, type), ...hooksOf(model.sequelize as Hooked, type)].every((hook) => rowLocalHooks.has(hook)))
+  const fields = fieldMap(definition)
+  if (!onlyRowLocal || touched.some((name) => !fields.get(name) || kinds[fields.get(name)!.kind].virtual)) return undefined
+  const names = new Set(attributesToCheck(definition, touched))
+  for (const [name, def] of fields) if (def.confirms || def.pairedWith || def.readOnlyOnceSet || def.references) names.add(name)
+  return names
+}
+
 /**
  * The row checker bulk edit and the import share: the instance's validators (all of them, or all
  * but `skip`), then the model's beforeCreate / beforeUpdate hooks, as a form's save runs them.
@@ -127,27 +148,39 @@ export async function checkRows(
   // Shared by every row: a referenced manager or product is looked up once, not once per row.
   const hookOptions = { transaction: options.transaction, referenceLookups: new Map(), fields: touched }
   const checks: RowCheck[] = []
+  // Rows alike in every attribute the verdict depends on get the first one's verdict: a change of
+  // one status checks two kinds of row, not 10,000 (each check ~0.17 ms of the event loop's time).
+  const verdictOf = verdictAttributes(model, definition, touched)
+  const verdicts = new Map<string, Omit<RowCheck, 'id' | 'row'>>()
+  const keyOf = (row: Record<string, unknown>) => (verdictOf ? JSON.stringify(Object.keys(row).filter((name) => name !== 'id' && (verdictOf.has(name) || !fields.has(name))).map((name) => [name, row[name]])) : undefined)
   // The checks are CPU work: others' requests come first.
   const pace = bulkShareOf(model.sequelize!).interactive.pacer()
   for (const [i, row] of rows.entries()) {
     if (i % YIELD_EVERY === YIELD_EVERY - 1) await pace()
+    const key = keyOf(row)
+    const known = key === undefined ? undefined : verdicts.get(key)
+    if (known) {
+      checks.push({ id: Number(row.id), row, ...known, errors: { ...known.errors }, values: { ...known.values }, ...(known.skipped && { skipped: { ...known.skipped } }) })
+      continue
+    }
     const instance = model.build(asSet(row, fields), { isNewRecord: false, raw: true })
     instance.set(values)
     const everyRow = { ...options.everyRow }
     const alreadySet = Object.keys(everyRow).length ? [] : setOnce.filter((name) => isSet(instance.previous(name as never)) && instance.get(name) !== instance.previous(name as never))
+    let verdict: Omit<RowCheck, 'id' | 'row'>
     if (alreadySet.length) {
-      checks.push({ id: Number(row.id), row, action: 'skipped', errors: {}, skipped: Object.fromEntries(alreadySet.map((name) => [name, ALREADY_SET])), values: {} })
-      continue
+      verdict = { action: 'skipped', errors: {}, skipped: Object.fromEntries(alreadySet.map((name) => [name, ALREADY_SET])), values: {} }
+    } else {
+      const errors = await checkInstance(model, definition, instance, { skip, hookOptions, errors: everyRow })
+      const changed = touched.some((name) => instance.changed(name as never))
+      verdict = {
+        action: Object.keys(errors).length ? 'error' : changed ? 'update' : 'unchanged',
+        errors,
+        values: Object.fromEntries(touched.map((name) => [name, instance.get(name)])),
+      }
     }
-    const errors = await checkInstance(model, definition, instance, { skip, hookOptions, errors: everyRow })
-    const changed = touched.some((name) => instance.changed(name as never))
-    checks.push({
-      id: Number(row.id),
-      row,
-      action: Object.keys(errors).length ? 'error' : changed ? 'update' : 'unchanged',
-      errors,
-      values: Object.fromEntries(touched.map((name) => [name, instance.get(name)])),
-    })
+    if (key !== undefined) verdicts.set(key, verdict)
+    checks.push({ id: Number(row.id), row, ...verdict, ...(key !== undefined && { errors: { ...verdict.errors }, values: { ...verdict.values } }) })
   }
   return checks
 }

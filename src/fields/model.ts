@@ -183,6 +183,13 @@ const errorItem = (path: string, message: string, instance: Model, key: string) 
   new ValidationErrorItem(message, 'Validation error' as never, path, null as never, instance, key, 'fieldRule', [])
 
 /**
+ * The hooks installFieldRules adds: they read nothing but the instance and its options (a
+ * reference's `active` flag is looked up per value), so two rows with the same values in the
+ * fields a change touches, and in the fields whose rules look at others, get the same verdict.
+ */
+export const rowLocalHooks = new WeakSet<Function>()
+
+/**
  * Installs the rules that span fields or need the stored row, for every way a row is written:
  * `create`, `instance.save()`, static `update` (with or without `individualHooks`) and
  * `bulkCreate`. Static writes are turned into per-row hooks so no path skips a rule.
@@ -285,7 +292,7 @@ export function installFieldRules(model: ModelStatic<Model>, definition: Resourc
 
   // When single-field validation already failed, still report a mismatched confirmation, so the
   // form shows every problem at once (the other cross-field rules need the stored row).
-  ;(model as any).addHook('validationFailed', (instance: Model, _options: unknown, error: unknown) => {
+  const reportConfirmations = (instance: Model, _options: unknown, error: unknown) => {
     if (!(error instanceof ValidationError)) return
     for (const [name, def] of fields) {
       if (!def.confirms || error.errors.some((item) => item.path === name)) continue
@@ -293,7 +300,11 @@ export function installFieldRules(model: ModelStatic<Model>, definition: Resourc
         error.errors.push(errorItem(name, `Must match ${fields.find(([n]) => n === def.confirms)?.[1].label}`, instance, 'confirmation'))
       }
     }
-  })
-  model.addHook('beforeCreate', (instance: Model, options: any) => enforce(instance, options, true))
-  model.addHook('beforeUpdate', (instance: Model, options: any) => enforce(instance, options, false))
+  }
+  const enforceOnCreate = (instance: Model, options: any) => enforce(instance, options, true)
+  const enforceOnUpdate = (instance: Model, options: any) => enforce(instance, options, false)
+  for (const hook of [reportConfirmations, enforceOnCreate, enforceOnUpdate]) rowLocalHooks.add(hook)
+  ;(model as any).addHook('validationFailed', reportConfirmations)
+  model.addHook('beforeCreate', enforceOnCreate)
+  model.addHook('beforeUpdate', enforceOnUpdate)
 }

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { describe, test } from 'node:test'
 import { pathToFileURL } from 'node:url'
 import { Database as SequelizeDatabase, Resource as SequelizeResource } from '@adminjs/sequelize'
-import AdminJS, { ActionDecorator, ApiController, BasePropertyComponent, BaseRecord, ComponentLoader, FORM_VALUE_NULL } from 'adminjs'
+import AdminJS, { ActionDecorator, ApiController, ResourceDecorator, BasePropertyComponent, BaseRecord, ComponentLoader, FORM_VALUE_NULL } from 'adminjs'
 import express, { type Request } from 'express'
 import { DataTypes, Op, Sequelize } from 'sequelize'
 import request from 'supertest'
@@ -13,8 +13,8 @@ import { adminOf } from '../src/panel/adminjs-internals/action-context.js'
 import { apiReads, statusOnlyResponse } from '../src/panel/adminjs-internals/api-reads.js'
 import { isParsed, markParsed } from '../src/panel/adminjs-internals/formidable-parsed.js'
 import { GOOGLE_FONTS_LINK } from '../src/panel/adminjs-internals/local-fonts.js'
-import { memoizeLayoutsByRole } from '../src/panel/adminjs-internals/memoize-layouts.js'
-import { forListRow, listRowJson, recordJson } from '../src/panel/adminjs-internals/record-json.js'
+import { memoizeFlattenProperties, memoizeLayoutsByRole } from '../src/panel/adminjs-internals/memoize-layouts.js'
+import { answerText, forListRow, listRowJson, recordJson } from '../src/panel/adminjs-internals/record-json.js'
 import { STATE_STATEMENTS, TEMPLATE_SCRIPT } from '../src/panel/adminjs-internals/safe-pages.js'
 import { selectSql } from '../src/panel/adminjs-internals/select-sql.js'
 
@@ -53,6 +53,36 @@ describe('AdminJS internals the panel relies on', () => {
     assert.notEqual(prototype.layout, original, 'the layout method was not replaced')
     const show = things.decorate().actions.show
     assert.equal(show.layout(currentAdmin), show.layout(currentAdmin), 'one parsed layout per role')
+  })
+
+  test('memoize-layouts.ts: ResourceDecorator.prototype.getFlattenProperties exists, the populator calls it, and it is kept', () => {
+    const prototype = ResourceDecorator.prototype as unknown as { getFlattenProperties: () => unknown }
+    const original = prototype.getFlattenProperties
+    assert.equal(typeof original, 'function', 'ResourceDecorator.prototype.getFlattenProperties is gone')
+    const populator = readFileSync(path.join(path.dirname(require.resolve('adminjs')), 'lib/backend/utils/populator/populator.js'), 'utf8')
+    assert.match(populator, /getFlattenProperties\(\)/, 'the populator no longer asks for the flattened properties')
+    const decorated = things.decorate()
+    const before = original.call(decorated)
+    memoizeFlattenProperties()
+    assert.notEqual(prototype.getFlattenProperties, original, 'getFlattenProperties was not replaced')
+    assert.deepEqual(Object.keys(decorated.getFlattenProperties()), Object.keys(before as object))
+    assert.equal(decorated.getFlattenProperties(), decorated.getFlattenProperties(), 'kept per decorator')
+  })
+
+  test("record-json.ts: answerText writes what JSON.stringify writes, the layout's text put in its place", () => {
+    const layout = [{ component: 'Box', props: { children: 'Core "settings"' }, properties: ['login'] }]
+    const answers: Record<string, unknown>[] = [
+      { record: { params: { login: '"\\u0000layout', note: 'a\u2028b' }, recordActions: [{ name: 'show', layout }, { name: 'edit' }], bulkActions: [] } },
+      { record: { params: {}, recordActions: [{ name: 'show', layout: null }] } },
+      { record: { params: {} } },
+      { records: [], meta: { total: 0 } },
+      { notice: { type: 'error', message: 'Not found' }, record: null },
+    ]
+    for (const answer of answers) {
+      assert.equal(answerText(answer), JSON.stringify(answer))
+      assert.equal(answerText(answer), JSON.stringify(answer), 'again, with the layout text kept')
+    }
+    assert.equal((answers[0].record as { recordActions: { layout: unknown }[] }).recordActions[0].layout, layout, 'the answer is left as it was')
   })
 
   test('select-sql.ts: the query generator builds a SELECT without running it', () => {

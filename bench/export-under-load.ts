@@ -81,6 +81,10 @@ try {
             // The admitted downloads have their heads; one more may wait for a connection (then a 429).
             await Promise.race([Promise.all(stalled.map((download) => download.status)), sleep(2_000)])
             await sleep(1_000)
+            // What the held downloads cost by themselves: the server's and its backends' CPU with no request in flight.
+            const quietCpu = processCpuMs(pid)
+            const quiet = await backendCpuWhile(db, applicationName, () => sleep(5_000))
+            out.push(`10 stalled exports, no other request: server ${processCpuMs(pid) - quietCpu} ms and backends ${quiet.backendCpuMs} ms of CPU in 5 s`)
             const during = await withCpu(pid, async () => ({ measured: await measure(app.url, list) }))
             const statuses = await Promise.all(stalled.map((download) => Promise.race([download.status, sleep(1).then(() => 'pending')])))
             during.note = `measured within ${((performance.now() - opened) / 1000).toFixed(0)} s of opening (write timeout ${writeTimeoutSeconds} s); answers ${statuses.join(',')}`

@@ -21,21 +21,55 @@ export async function selectRows(sequelize: Sequelize, sql: string): Promise<Rec
 }
 
 /**
- * The rows of each of several SELECTs without parameters, sent as one message (PostgreSQL's simple
- * query protocol runs them one after the other, in one implicit transaction, so they see the same
- * data): one round trip instead of one per statement. At the home page's load each round trip cost
- * more CPU than reading its rows (docs/benchmarks.md).
+ * A statement PostgreSQL keeps prepared on each connection (PREPARE): parsed once per connection,
+ * and after a few runs answered from one generic plan, where a statement sent as text is planned
+ * again at every run (for the home page's reads the planning took longer than the reading,
+ * docs/benchmarks.md). `prepare` is `PREPARE <name>(…) AS …`, sent on a connection's first use;
+ * `execute` is `EXECUTE <name>(…)` with its values written in, sent every time.
  */
-export function selectRowSets(sequelize: Sequelize, statements: string[]): Promise<Record<string, unknown>[][]> {
+export type PreparedStatement = { name: string; prepare: string; execute: string }
+
+/** The prepared statements each pooled connection holds (a new connection holds none). */
+const preparedOn = new WeakMap<PooledPgConnection, Set<string>>()
+
+/**
+ * The rows of each of several SELECTs without parameters (or prepared ones), sent as one message
+ * (PostgreSQL's simple query protocol runs them one after the other, in one implicit transaction,
+ * so they see the same data): one round trip instead of one per statement. At the home page's load
+ * each round trip cost more CPU than reading its rows (docs/benchmarks.md).
+ */
+export function selectRowSets(sequelize: Sequelize, statements: (string | PreparedStatement)[]): Promise<Record<string, unknown>[][]> {
   return readOnPooledConnection(sequelize, async (connection) => {
     const ahead = statementAhead.getStore()
     const carried = ahead && !ahead.carried ? ahead : undefined
     if (carried) carried.carried = true
-    // node-postgres answers a list of results for more than one statement (its types say one).
-    const results = (await connection.query((carried ? [carried.sql, ...statements] : statements).join(';\n'))) as QueryResult | QueryResult[]
-    const rowSets = Array.isArray(results) ? results.map((result) => result.rows) : [results.rows]
-    if (carried) carried.rows = rowSets.shift()
-    return rowSets
+    const prepared = preparedOn.get(connection) ?? new Set<string>()
+    preparedOn.set(connection, prepared)
+    const send = async (retried = false): Promise<Record<string, unknown>[][]> => {
+      const preparing = statements.filter((statement): statement is PreparedStatement => typeof statement !== 'string' && !prepared.has(statement.name))
+      const texts = statements.map((statement) => (typeof statement === 'string' ? statement : statement.execute))
+      const message = [...(carried ? [carried.sql] : []), ...preparing.map((statement) => statement.prepare), ...texts]
+      try {
+        // node-postgres answers a list of results for more than one statement (its types say one).
+        const results = (await connection.query(message.join(';\n'))) as QueryResult | QueryResult[]
+        const rowSets = Array.isArray(results) ? results.map((result) => result.rows) : [results.rows]
+        for (const statement of preparing) prepared.add(statement.name)
+        if (carried) carried.rows = rowSets.shift()
+        return rowSets.slice(preparing.length)
+      } catch (error) {
+        // A PREPARE stays even when a later statement of its message fails (the next PREPARE then
+        // finds it: 42P05), and a statement the connection lost is prepared again (26000).
+        const { code } = error as { code?: string }
+        if (retried || (code !== '42P05' && code !== '26000')) throw error
+        for (const statement of statements) {
+          if (typeof statement === 'string') continue
+          if (code === '42P05') prepared.add(statement.name)
+          else prepared.delete(statement.name)
+        }
+        return send(true)
+      }
+    }
+    return send()
   })
 }
 

@@ -50,55 +50,62 @@ const newestFirst = 'ORDER BY h.created_at DESC, h.id DESC'
  * none by another manager: nothing of another manager reaches their page. Either way an index is
  * read newest first, and only as far as the 20th entry.
  *
- * `sql` is the first statement, for the caller to send along with others in one round trip;
- * `finish` takes its rows, reads on where it has to (a manager's further batches, the names of
- * referenced records) and presents them.
+ * This is the first read, as one JSON array (newest first) for the caller to fetch along with
+ * others: `managerIdSql` is the manager's id as SQL (a parameter such as `$3`), none for an
+ * administrator. recentChangesFrom reads on from its rows and presents them.
  */
-export function recentChangesRead(viewer: { managerId?: number; currentAdmin?: CurrentAdmin }): {
-  sql: string
-  finish: (sequelize: Sequelize, rows: Record<string, unknown>[]) => Promise<RecentChange[]>
-} {
-  const present = async (sequelize: Sequelize, rows: Row[]) => presentRows(rows, await referenceTitles(sequelize, rows, viewer))
+export function recentChangesJsonSql(managerIdSql?: string): string {
+  if (managerIdSql === undefined) {
+    return `SELECT coalesce(json_agg(h ORDER BY h.at DESC, h.id DESC), '[]') FROM (
+              SELECT ${columns} FROM (
+                SELECT * FROM change_history WHERE action IN ${RECORD_CHANGES} ORDER BY created_at DESC, id DESC LIMIT ${RECENT_CHANGES}
+              ) AS h
+            ) AS h`
+  }
+  return `SELECT coalesce(json_agg(b ORDER BY CAST(b."ownedAt" AS timestamptz) DESC, b."ownedId" DESC), '[]') FROM (${managerBatchSql(managerIdSql)}) AS b`
+}
+
+type ManagerRow = Row & { ownedAt: string; ownedId: number; kept: boolean }
+
+// A manager's entries are read a batch of their index at a time, each entry checked (still
+// theirs, not by another manager) by primary key: the client check is a subquery per entry, so
+// the planner cannot turn it into a scan of all their clients. One batch is nearly always enough.
+// The cursor keeps the timestamp as PostgreSQL's text (to the microsecond; a Date keeps milliseconds).
+const managerBatchSql = (managerIdSql: string, after?: { at: string; id: number }) =>
+  `SELECT ${columns}, o.created_at::text AS "ownedAt", o.change_id AS "ownedId", h.id IS NOT NULL AS kept FROM (
+     SELECT change_id, created_at FROM client_change_owners
+      WHERE manager_id = ${managerIdSql} ${after ? `AND (created_at, change_id) < (CAST(${literal(after.at)} AS timestamptz), ${Number(after.id)})` : ''}
+      ORDER BY created_at DESC, change_id DESC LIMIT ${OWNER_BATCH}
+   ) AS o LEFT JOIN LATERAL (
+     SELECT h.* FROM change_history h
+      WHERE h.id = o.change_id AND h.action IN ${RECORD_CHANGES}
+        AND (SELECT c.manager_id FROM clients c WHERE c.id = h.client_id) = ${managerIdSql}
+        AND NOT EXISTS (SELECT 1 FROM admin_users a WHERE a.id = h.actor_id AND a.role = 'manager' AND a.id <> ${managerIdSql})
+   ) AS h ON true
+   ORDER BY o.created_at DESC, o.change_id DESC`
+
+/**
+ * The latest changes from the rows of recentChangesJsonSql: a manager's further batches where the
+ * first one held too few, and the names of the records their fields refer to, read here.
+ */
+export async function recentChangesFrom(
+  sequelize: Sequelize,
+  firstRows: Record<string, unknown>[],
+  viewer: { managerId?: number; currentAdmin?: CurrentAdmin },
+): Promise<RecentChange[]> {
+  const present = async (rows: Row[]) => presentRows(rows, await referenceTitles(sequelize, rows, viewer))
   const { managerId } = viewer
-  if (managerId === undefined) {
-    return {
-      sql: `SELECT ${columns} FROM (
-              SELECT * FROM change_history WHERE action IN ${RECORD_CHANGES} ORDER BY created_at DESC, id DESC LIMIT ${RECENT_CHANGES}
-            ) AS h ${newestFirst}`,
-      finish: (sequelize, rows) => present(sequelize, rows as Row[]),
-    }
-  }
+  if (managerId === undefined) return present(firstRows as Row[])
   if (!Number.isSafeInteger(managerId)) throw new TypeError(`not a manager id: ${managerId}`)
-  // A manager's entries are read a batch of their index at a time, each entry checked (still
-  // theirs, not by another manager) by primary key: the client check is a subquery per entry, so
-  // the planner cannot turn it into a scan of all their clients. One batch is nearly always enough.
-  // The cursor keeps the timestamp as PostgreSQL's text (to the microsecond; a Date keeps milliseconds).
-  const batchSql = (after?: { at: string; id: number }) =>
-    `SELECT ${columns}, o.created_at::text AS "ownedAt", o.change_id AS "ownedId", h.id IS NOT NULL AS kept FROM (
-       SELECT change_id, created_at FROM client_change_owners
-        WHERE manager_id = ${managerId} ${after ? `AND (created_at, change_id) < (CAST(${literal(after.at)} AS timestamptz), ${after.id})` : ''}
-        ORDER BY created_at DESC, change_id DESC LIMIT ${OWNER_BATCH}
-     ) AS o LEFT JOIN LATERAL (
-       SELECT h.* FROM change_history h
-        WHERE h.id = o.change_id AND h.action IN ${RECORD_CHANGES}
-          AND (SELECT c.manager_id FROM clients c WHERE c.id = h.client_id) = ${managerId}
-          AND NOT EXISTS (SELECT 1 FROM admin_users a WHERE a.id = h.actor_id AND a.role = 'manager' AND a.id <> ${managerId})
-     ) AS h ON true
-     ORDER BY o.created_at DESC, o.change_id DESC`
-  return {
-    sql: batchSql(),
-    finish: async (sequelize, firstBatch) => {
-      const found: Row[] = []
-      let batch = firstBatch as (Row & { ownedAt: string; ownedId: number; kept: boolean })[]
-      for (;;) {
-        found.push(...batch.filter((row) => row.kept))
-        if (found.length >= RECENT_CHANGES || batch.length < OWNER_BATCH) break
-        const last = batch[batch.length - 1]
-        batch = (await select(sequelize, batchSql({ at: last.ownedAt, id: Number(last.ownedId) }))) as typeof batch
-      }
-      return present(sequelize, found.slice(0, RECENT_CHANGES).map(({ ownedAt, ownedId, kept, ...row }: Row & Record<string, unknown>) => row as Row))
-    },
+  const found: ManagerRow[] = []
+  let batch = firstRows as ManagerRow[]
+  for (;;) {
+    found.push(...batch.filter((row) => row.kept))
+    if (found.length >= RECENT_CHANGES || batch.length < OWNER_BATCH) break
+    const last = batch[batch.length - 1]
+    batch = (await select(sequelize, managerBatchSql(String(managerId), { at: last.ownedAt, id: Number(last.ownedId) }))) as ManagerRow[]
   }
+  return present(found.slice(0, RECENT_CHANGES).map(({ ownedAt, ownedId, kept, ...row }) => row))
 }
 
 const OWNER_BATCH = 50

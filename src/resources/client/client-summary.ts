@@ -53,12 +53,13 @@ export type CountsByEachRow = { kind: 'manager' | 'deliveryStatus' | 'currency' 
  * One manager's clients or everyone's, counted per manager, per delivery status, per currency and
  * in all, in one statement (grouping sets): a few dozen lines, not one per manager, status and
  * currency. Lines with no clients are left out (every summary line counts ≥ 0 clients).
+ * `managerIdSql`: the manager's id as SQL (a parameter such as `$3`).
  */
-export function countsByEachSql(managerId?: number): string {
+export function countsByEachSql(managerIdSql?: string): string {
   return `SELECT CASE WHEN GROUPING(manager_id) = 0 THEN 'manager' WHEN GROUPING(delivery_status) = 0 THEN 'deliveryStatus'
                       WHEN GROUPING(currency) = 0 THEN 'currency' ELSE 'total' END AS kind,
                  manager_id AS "managerId", delivery_status AS "deliveryStatus", currency, sum(count)::int AS count
-            FROM ${countsWithChanges(managerId === undefined ? '' : `WHERE manager_id = ${integerSql(managerId)}`)}
+            FROM ${countsWithChanges(managerIdSql === undefined ? '' : `WHERE manager_id = ${managerIdSql}`)}
            GROUP BY GROUPING SETS ((manager_id), (delivery_status), (currency), ())
           HAVING sum(count) <> 0`
 }
@@ -85,16 +86,20 @@ export async function countCreatedSince(sequelize: Sequelize, since: string, man
 
 /** countCreatedSince for several moments, in one statement. */
 export async function countCreatedSinceEach(sequelize: Sequelize, sinces: string[], managerId?: number): Promise<number[]> {
-  const [row] = (await sequelize.query(countCreatedSinceEachSql(sinces, managerId), { type: QueryTypes.SELECT })) as Record<string, number>[]
+  const sql = countCreatedSinceEachSql(sinces.map(literal), managerId === undefined ? undefined : integerSql(managerId))
+  const [row] = (await sequelize.query(sql, { type: QueryTypes.SELECT })) as Record<string, number>[]
   return sinces.map((_, i) => row[String(i)])
 }
 
-/** countCreatedSinceEach's statement: one row, the count since the i-th moment in column "i". */
-export function countCreatedSinceEachSql(sinces: string[], managerId?: number): string {
-  const byManager = managerId === undefined ? '' : `AND manager_id = ${integerSql(managerId)}`
-  const counted = sinces.map(
+/**
+ * countCreatedSinceEach's statement: one row, the count since the i-th moment in column "i". The
+ * moments and the manager's id are given as SQL (literals, or parameters such as `$1`).
+ */
+export function countCreatedSinceEachSql(sinceSqls: string[], managerIdSql?: string): string {
+  const byManager = managerIdSql === undefined ? '' : `AND manager_id = ${managerIdSql}`
+  const counted = sinceSqls.map(
     (since, i) => `(
-       WITH boundary AS (SELECT CAST(${literal(since)} AS timestamptz) AS at, (CAST(${literal(since)} AS timestamptz) AT TIME ZONE 'UTC')::date AS day)
+       WITH boundary AS (SELECT CAST(${since} AS timestamptz) AS at, (CAST(${since} AS timestamptz) AT TIME ZONE 'UTC')::date AS day)
        SELECT (SELECT coalesce(sum(count), 0) FROM client_created_per_day, boundary
                 WHERE client_created_per_day.day > boundary.day ${byManager})::int
             + (SELECT coalesce(sum(n), 0) FROM client_count_changes, boundary

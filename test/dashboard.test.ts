@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { QueryTypes } from 'sequelize'
+import { QueryTypes, Sequelize } from 'sequelize'
 import request from 'supertest'
 import type { Dashboard } from '../src/app/dashboard.js'
+import { selectRows, selectRowSets, type PreparedStatement } from '../src/db/select-rows.js'
 import { NOT_SET_FILTER } from '../src/panel/adapter/app-resource.js'
 import { compactSummary } from '../src/resources/client/client-summary.js'
 import { api, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
@@ -357,5 +358,23 @@ describe('GET /admin/api/dashboard', () => {
     await t.db.sequelize.query('TRUNCATE clients CASCADE')
     await assertExact('after TRUNCATE')
     assert.equal((await dashboardOf(admin)).clients.total, 0)
+  })
+
+  test("the page's statement is kept prepared per connection, also where the connection lost it or already holds it", async () => {
+    // A pool of one connection, so that every step meets the same one.
+    const sequelize = new Sequelize(t.config.databaseUrl!, { dialect: 'postgres', logging: false, pool: { max: 1 } })
+    try {
+      const probe = (n: number): PreparedStatement => ({ name: `probe_${n}`, prepare: `PREPARE probe_${n}(int) AS SELECT $1 + 1 AS n`, execute: `EXECUTE probe_${n}(${n})` })
+      assert.deepEqual(await selectRowSets(sequelize, [probe(1), 'SELECT 0 AS n']), [[{ n: 2 }], [{ n: 0 }]])
+      assert.deepEqual(await selectRowSets(sequelize, [probe(1)]), [[{ n: 2 }]])
+      await selectRows(sequelize, 'DEALLOCATE probe_1')
+      assert.deepEqual(await selectRowSets(sequelize, [probe(1)]), [[{ n: 2 }]], 'prepared again')
+      await selectRows(sequelize, 'PREPARE probe_2(int) AS SELECT $1 + 1 AS n')
+      assert.deepEqual(await selectRowSets(sequelize, [probe(2)]), [[{ n: 3 }]], 'found prepared')
+      const [{ n }] = (await selectRows(sequelize, `SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE 'probe%'`)) as { n: number }[]
+      assert.equal(n, 2)
+    } finally {
+      await sequelize.close()
+    }
   })
 })

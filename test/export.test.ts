@@ -337,19 +337,14 @@ describe('streaming', () => {
 
   before(async () => {
     // Enough rows that the file (~7 MB) cannot sit in socket buffers: a reader that stops early
-    // really stops the stream midway. The plans the triggers cached earlier in this file, made
-    // for a table of a few rows, scanned the whole table for every row inserted: 9-11 s of CPU on
-    // the embedded database, ~3 s with plans made afresh (in the same session as the insert).
-    await t.db.sequelize.transaction(async (transaction) => {
-      await t.db.sequelize.query('DISCARD PLANS', { transaction })
-      await t.db.sequelize.query(
-        `INSERT INTO clients (login, password_hash, manager_id, email, company, comments)
-         SELECT 'many-' || n, '$2b$04$abcdefghijklmnopqrstuuJk9Uo5m6n7Q0R1S2T3U4V5W6X7Y8Z9a', :manager, 'many' || n || '@example.com',
-                'Many Co ' || n, repeat('a long comment, ', 80)
-         FROM generate_series(1, :rows) AS n`,
-        { replacements: { manager: t.ids.manager1, rows: MANY }, transaction },
-      )
-    })
+    // really stops the stream midway.
+    await t.db.sequelize.query(
+      `INSERT INTO clients (login, password_hash, manager_id, email, company, comments)
+       SELECT 'many-' || n, '$2b$04$abcdefghijklmnopqrstuuJk9Uo5m6n7Q0R1S2T3U4V5W6X7Y8Z9a', :manager, 'many' || n || '@example.com',
+              'Many Co ' || n, repeat('a long comment, ', 80)
+       FROM generate_series(1, :rows) AS n`,
+      { replacements: { manager: t.ids.manager1, rows: MANY } },
+    )
     server = t.app.listen(0)
     await new Promise<void>((resolve) => server.once('listening', () => resolve()))
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`

@@ -93,6 +93,35 @@ describe('every change of a client is recorded', () => {
   })
 })
 
+describe('a big first import into a small table', () => {
+  test("noting each new client's owner does not scan the clients table once per row", async () => {
+    // In one transaction, as an import's chunk runs: the lookup is first planned while the table
+    // holds a few rows, then 2,000 more arrive. pg_stat_xact_user_tables counts this transaction's scans.
+    const transaction = await t.db.sequelize.transaction()
+    try {
+      const insert = (prefix: string, rows: number) =>
+        t.db.sequelize.query(
+          `INSERT INTO clients (login, password_hash, manager_id, email, company)
+           SELECT :prefix || n, 'x', :manager, :prefix || n || '@example.com', 'Owner Co' FROM generate_series(1, :rows) AS n`,
+          { replacements: { prefix, manager: t.ids.manager1, rows }, transaction },
+        )
+      const scansSoFar = async () =>
+        ((await t.db.sequelize.query(`SELECT coalesce(sum(seq_scan), 0)::int AS scans FROM pg_stat_xact_user_tables WHERE relname = 'clients'`, {
+          type: QueryTypes.SELECT,
+          transaction,
+        })) as { scans: number }[])[0].scans
+      await insert('owner-warm-', 3)
+      await insert('owner-warm-again-', 3)
+      const start = await scansSoFar()
+      await insert('owner-many-', 2_000)
+      const scans = (await scansSoFar()) - start
+      assert.ok(scans < 200, `the clients table was scanned ${scans} times for 2,000 new rows`)
+    } finally {
+      await transaction.rollback()
+    }
+  })
+})
+
 describe('the Change history resource', () => {
   test('answers "who set the credit limit to 5000, and what was it before?" by filtering on the client', async () => {
     const created = await admin.post(api.new('Client')).type('form').send(validClientForm({ managerId: String(t.ids.manager1) }))

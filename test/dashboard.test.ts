@@ -361,8 +361,10 @@ describe('GET /admin/api/dashboard', () => {
   })
 
   test("the page's statement is kept prepared per connection, also where the connection lost it or already holds it", async () => {
-    // A pool of one connection, so that every step meets the same one.
-    const sequelize = new Sequelize(t.config.databaseUrl!, { dialect: 'postgres', logging: false, pool: { max: 1 } })
+    // A pool of one connection, so that every step meets the same one. The embedded database has
+    // one session behind all of its connections: the app's own pool meets it every time.
+    const own = t.config.databaseUrl ? new Sequelize(t.config.databaseUrl, { dialect: 'postgres', logging: false, pool: { max: 1 } }) : undefined
+    const sequelize = own ?? t.db.sequelize
     try {
       const probe = (n: number): PreparedStatement => ({ name: `probe_${n}`, prepare: `PREPARE probe_${n}(int) AS SELECT $1 + 1 AS n`, execute: `EXECUTE probe_${n}(${n})` })
       assert.deepEqual(await selectRowSets(sequelize, [probe(1), 'SELECT 0 AS n']), [[{ n: 2 }], [{ n: 0 }]])
@@ -374,7 +376,7 @@ describe('GET /admin/api/dashboard', () => {
       const [{ n }] = (await selectRows(sequelize, `SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE 'probe%'`)) as { n: number }[]
       assert.equal(n, 2)
     } finally {
-      await sequelize.close()
+      await own?.close()
     }
   })
 })

@@ -198,8 +198,10 @@ describe('GET /admin/api/dashboard', () => {
     const vacuums = async () =>
       (await sql<{ n: number }>(`SELECT vacuum_count::int AS n FROM pg_stat_user_tables WHERE relname = 'client_count_changes'`))[0].n
     const before = await vacuums()
+    // Created on a thousand different days: a thousand change rows (one statement's changes are counted per manager, status, currency and day).
     await t.db.sequelize.query(
-      `INSERT INTO clients (login, password_hash, manager_id, email) SELECT 'vacuum-' || i, :hash, :managerId, 'vacuum-' || i || '@example.com' FROM generate_series(1, 1000) AS i`,
+      `INSERT INTO clients (login, password_hash, manager_id, email, created_at)
+       SELECT 'vacuum-' || i, :hash, :managerId, 'vacuum-' || i || '@example.com', now() - i * interval '1 day' FROM generate_series(1, 1000) AS i`,
       { replacements: { hash: HASH, managerId: t.ids.manager1 } },
     )
     // Folded here, or by the app's own timer a moment before (then it vacuums).
@@ -208,6 +210,27 @@ describe('GET /admin/api/dashboard', () => {
     assert.equal(await vacuums(), before + 1)
     await t.db.sequelize.query(`DELETE FROM clients WHERE login LIKE 'vacuum-%'`)
     await assertExact('a thousand inserts and their removal')
+  })
+
+  test('one statement appends one change per manager, status, currency and day it moves, not one per client', async () => {
+    // Inside one transaction (rolled back): the app's own fold, every few seconds, cannot take these rows meanwhile.
+    const transaction = await t.db.sequelize.transaction()
+    try {
+      const changesOfTheDay = async () =>
+        ((await t.db.sequelize.query(`SELECT count(*)::int AS n FROM client_count_changes WHERE day = '2001-01-01'`, { type: QueryTypes.SELECT, transaction })) as {
+          n: number
+        }[])[0].n
+      const run = (statement: string) => t.db.sequelize.query(statement, { replacements: { hash: HASH, managerId: t.ids.manager1 }, transaction })
+      await run(`INSERT INTO clients (login, password_hash, manager_id, email, created_at)
+        SELECT 'statement-' || i, :hash, :managerId, 'statement-' || i || '@example.com', '2001-01-01 12:00Z' FROM generate_series(1, 200) AS i`)
+      assert.equal(await changesOfTheDay(), 1, '200 new clients alike: one change')
+      await run(`UPDATE clients SET delivery_status = 'expired' WHERE login LIKE 'statement-%'`)
+      assert.equal(await changesOfTheDay(), 3, 'their status changed: one change out of active, one into expired')
+      await run(`UPDATE clients SET company = 'Not counted' WHERE login LIKE 'statement-%'`)
+      assert.equal(await changesOfTheDay(), 3, 'nothing counted changed: no change')
+    } finally {
+      await transaction.rollback()
+    }
   })
 
   test('a long transaction of one-row writes (an import) only appends changes; folded, they count exactly', async () => {

@@ -8,15 +8,18 @@ import type { Migration } from '../src/db/migrator.js'
 // statement's transition tables, a change appends one row per (manager, status, currency, day) it
 // moves: an UPDATE of 1,000 clients' status a few dozen rows, and one that moves none, none.
 
+/** The three summary triggers and their function, as either migration wrote them. */
+const dropSummaryTriggers = `DROP TRIGGER clients_summary_insert ON clients;
+    DROP TRIGGER clients_summary_update ON clients;
+    DROP TRIGGER clients_summary_delete ON clients;
+    DROP FUNCTION client_summary_changed();`
+
 const count = (rows: 'new_rows' | 'old_rows', sign: 1 | -1) =>
   `SELECT manager_id, delivery_status, coalesce(currency, ''), (created_at AT TIME ZONE 'UTC')::date, ${sign} FROM ${rows}`
 
 export const up: Migration = async ({ context: { sequelize } }) => {
   await sequelize.query(`
-    DROP TRIGGER clients_summary_insert ON clients;
-    DROP TRIGGER clients_summary_update ON clients;
-    DROP TRIGGER clients_summary_delete ON clients;
-    DROP FUNCTION client_summary_changed();
+    ${dropSummaryTriggers}
 
     CREATE FUNCTION client_summary_changed() RETURNS trigger LANGUAGE plpgsql AS $fn$
     BEGIN
@@ -54,10 +57,7 @@ const changeOf = (row: 'NEW' | 'OLD', sign: 1 | -1) =>
 
 export const down: Migration = async ({ context: { sequelize } }) => {
   await sequelize.query(`
-    DROP TRIGGER clients_summary_insert ON clients;
-    DROP TRIGGER clients_summary_update ON clients;
-    DROP TRIGGER clients_summary_delete ON clients;
-    DROP FUNCTION client_summary_changed();
+    ${dropSummaryTriggers}
 
     CREATE FUNCTION client_summary_changed() RETURNS trigger LANGUAGE plpgsql AS $fn$
     BEGIN

@@ -8,40 +8,22 @@
  */
 import os from 'node:os'
 import pg from 'pg'
-import { login, productionNodeArgs, proxyHeaders, startApp } from './app-server.js'
+import { buildsInTurn } from './builds-in-turn.js'
 import { bulkEditScenario } from './bulk-edit.js'
 import { benchUrl } from './config.js'
 import { measure } from './load.js'
-import { firstAdminEmail } from './seed.js'
 
-const entries = (process.env.BENCH_ENTRIES ?? 'dist/src/server.js').split(',').filter(Boolean)
-const rounds = Number(process.env.BENCH_ROUNDS ?? 1)
-const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : productionNodeArgs
-const lines: string[] = []
 const db = new pg.Pool({ connectionString: benchUrl, max: 2 })
 try {
-  for (let round = 1; round <= rounds; round++) {
-    // Every other round in the other order: neither build always runs first.
-    const order = round % 2 ? entries : [...entries].reverse()
-    for (const entry of order) {
-      const app = await startApp({}, nodeArgs, entry)
-      try {
-        const headers = { cookie: await login(app.url, firstAdminEmail), ...proxyHeaders }
-        const list = { path: '/admin/api/resources/Client/actions/list?page=1', headers }
-        const load = os.loadavg()[0].toFixed(1)
-        const idle = await measure(app.url, list)
-        const notes: string[] = []
-        const bulkEdit = await bulkEditScenario({ baseUrl: app.url, headers, list, idle, db, log: (message) => notes.push(message) })
-        const during = bulkEdit.row.app
-        const line = `round ${round} ${entry}: idle p99 ${idle.p99} ms (${idle.rps.toFixed(0)} req/s); during ${during.p99} ms (${during.rps.toFixed(0)} req/s) = ${(during.p99 / idle.p99).toFixed(2)}×; ${bulkEdit.checks[0].value}; load ${load}`
-        console.log(line)
-        lines.push(line)
-      } finally {
-        await app.stop()
-      }
-    }
-  }
+  await buildsInTurn(async ({ app, entry, round, headers }) => {
+    const list = { path: '/admin/api/resources/Client/actions/list?page=1', headers }
+    const load = os.loadavg()[0].toFixed(1)
+    const idle = await measure(app.url, list)
+    const notes: string[] = []
+    const bulkEdit = await bulkEditScenario({ baseUrl: app.url, headers, list, idle, db, log: (message) => notes.push(message) })
+    const during = bulkEdit.row.app
+    return `round ${round} ${entry}: idle p99 ${idle.p99} ms (${idle.rps.toFixed(0)} req/s); during ${during.p99} ms (${during.rps.toFixed(0)} req/s) = ${(during.p99 / idle.p99).toFixed(2)}×; ${bulkEdit.checks[0].value}; load ${load}`
+  })
 } finally {
   await db.end()
 }
-console.log(lines.join('\n'))

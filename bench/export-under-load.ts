@@ -16,20 +16,17 @@
  */
 import os from 'node:os'
 import pg from 'pg'
-import { login, productionNodeArgs, proxyHeaders, startApp } from './app-server.js'
+import { login } from './app-server.js'
+import { buildsInTurn } from './builds-in-turn.js'
 import { bulkEditScenario } from './bulk-edit.js'
 import { benchUrl } from './config.js'
 import { whileExporting } from './export.js'
 import { stalledExport } from './isolation.js'
 import { measure, type Measured, type Request } from './load.js'
 import { backendCpuWhile, buildIfNeeded, processCpuMs, sleep } from './processes.js'
-import { firstAdminEmail } from './seed.js'
 
 const extraEnv = Object.fromEntries((process.env.BENCH_APP_ENV ?? '').split(' ').filter(Boolean).map((pair) => pair.split('=') as [string, string]))
-const entries = (process.env.BENCH_ENTRIES ?? 'dist/src/server.js').split(',').filter(Boolean)
-const rounds = Number(process.env.BENCH_ROUNDS ?? 1)
 const only = new Set((process.env.BENCH_ONLY ?? 'exports,stalled,bulkEdit').split(',').filter(Boolean))
-const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : productionNodeArgs
 const writeTimeoutSeconds = Number(extraEnv.EXPORT_WRITE_TIMEOUT_SECONDS ?? 30)
 if (!process.env.BENCH_ENTRIES) buildIfNeeded()
 
@@ -52,69 +49,56 @@ const show = (name: string, phase: Phase, idle?: Measured) =>
   `${name}: p99 ${phase.measured.p99} ms${idle ? ` (${(phase.measured.p99 / idle.p99).toFixed(2)}×)` : ''}, p50 ${phase.measured.p50}, ${phase.measured.rps.toFixed(0)} req/s, ` +
   `CPU per list request: node ${phase.nodeMs.toFixed(2)} + backends ${phase.pgMs.toFixed(2)} ms${phase.note ? `; ${phase.note}` : ''}`
 
-const lines: string[] = []
 try {
-  for (let round = 1; round <= rounds; round++) {
-    const order = round % 2 ? entries : [...entries].reverse()
-    for (const entry of order) {
-      const app = await startApp({ ...extraEnv, DATABASE_URL: `${benchUrl}?application_name=${applicationName}` }, nodeArgs, entry)
-      try {
-        const pid = app.child.pid!
-        const headers = { cookie: await login(app.url, firstAdminEmail), ...proxyHeaders }
-        const list: Request = { path: '/admin/api/resources/Client/actions/list?page=1', headers }
-        const load = os.loadavg()[0].toFixed(1)
-        // A fresh server's first seconds are slower (V8 compiling the hot paths): not the idle to compare with.
-        await measure(app.url, list)
-        const idle = await withCpu(pid, async () => ({ measured: await measure(app.url, list) }))
-        const out = [`round ${round} ${entry} (load ${load}, env ${JSON.stringify(extraEnv)}):`, show('idle', idle)]
-        if (only.has('exports')) {
-          // CPU counted while the list is measured only: the last download then finishes at full speed.
-          const run = await whileExporting(app.url, { path: '/admin/exports/Client.csv', headers }, () => withCpu(pid, async () => ({ measured: await measure(app.url, list) })))
-          const { completed, failed } = run.exports()
-          out.push(show('exports running', { ...run.measured, note: `exports ${completed} completed, ${failed} failed` }, idle.measured))
-        }
-        if (only.has('stalled')) {
-          const cookies = await Promise.all(stallers.map((email) => login(app.url, email)))
-          const opened = performance.now()
-          const stalled = cookies.map((cookie) => stalledExport(app.url, '/admin/exports/Client.csv', cookie))
-          try {
-            // The admitted downloads have their heads; one more may wait for a connection (then a 429).
-            await Promise.race([Promise.all(stalled.map((download) => download.status)), sleep(2_000)])
-            await sleep(1_000)
-            // What the held downloads cost by themselves: the server's and its backends' CPU with no request in flight.
-            const quietCpu = processCpuMs(pid)
-            const quiet = await backendCpuWhile(db, applicationName, () => sleep(5_000))
-            out.push(`10 stalled exports, no other request: server ${processCpuMs(pid) - quietCpu} ms and backends ${quiet.backendCpuMs} ms of CPU in 5 s`)
-            const during = await withCpu(pid, async () => ({ measured: await measure(app.url, list) }))
-            const statuses = await Promise.all(stalled.map((download) => Promise.race([download.status, sleep(1).then(() => 'pending')])))
-            during.note = `measured within ${((performance.now() - opened) / 1000).toFixed(0)} s of opening (write timeout ${writeTimeoutSeconds} s); answers ${statuses.join(',')}`
-            out.push(show('10 stalled exports', during, idle.measured))
-          } finally {
-            for (const download of stalled) download.close()
-          }
-          await sleep(1_000)
-        }
-        if (only.has('bulkEdit')) {
-          const notes: string[] = []
-          let bulk: Awaited<ReturnType<typeof bulkEditScenario>> | undefined
-          const during = await withCpu(pid, async () => {
-            bulk = await bulkEditScenario({ baseUrl: app.url, headers, list, idle: idle.measured, db, log: (message) => notes.push(message) })
-            return { measured: bulk.row.app }
-          })
-          during.note = bulk!.checks[0].value
-          out.push(show('bulk edit', during, idle.measured))
-        }
-        const idleAfter = await withCpu(pid, async () => ({ measured: await measure(app.url, list) }))
-        out.push(show('idle again', idleAfter, idle.measured))
-        const line = out.join('\n  ')
-        console.log(line)
-        lines.push(line)
-      } finally {
-        await app.stop()
-      }
+  await buildsInTurn(async ({ app, entry, round, headers }) => {
+    const pid = app.child.pid!
+    const list: Request = { path: '/admin/api/resources/Client/actions/list?page=1', headers }
+    const load = os.loadavg()[0].toFixed(1)
+    // A fresh server's first seconds are slower (V8 compiling the hot paths): not the idle to compare with.
+    await measure(app.url, list)
+    const idle = await withCpu(pid, async () => ({ measured: await measure(app.url, list) }))
+    const out = [`round ${round} ${entry} (load ${load}, env ${JSON.stringify(extraEnv)}):`, show('idle', idle)]
+    if (only.has('exports')) {
+      // CPU counted while the list is measured only: the last download then finishes at full speed.
+      const run = await whileExporting(app.url, { path: '/admin/exports/Client.csv', headers }, () => withCpu(pid, async () => ({ measured: await measure(app.url, list) })))
+      const { completed, failed } = run.exports()
+      out.push(show('exports running', { ...run.measured, note: `exports ${completed} completed, ${failed} failed` }, idle.measured))
     }
-  }
+    if (only.has('stalled')) {
+      const cookies = await Promise.all(stallers.map((email) => login(app.url, email)))
+      const opened = performance.now()
+      const stalled = cookies.map((cookie) => stalledExport(app.url, '/admin/exports/Client.csv', cookie))
+      try {
+        // The admitted downloads have their heads; one more may wait for a connection (then a 429).
+        await Promise.race([Promise.all(stalled.map((download) => download.status)), sleep(2_000)])
+        await sleep(1_000)
+        // What the held downloads cost by themselves: the server's and its backends' CPU with no request in flight.
+        const quietCpu = processCpuMs(pid)
+        const quiet = await backendCpuWhile(db, applicationName, () => sleep(5_000))
+        out.push(`10 stalled exports, no other request: server ${processCpuMs(pid) - quietCpu} ms and backends ${quiet.backendCpuMs} ms of CPU in 5 s`)
+        const during = await withCpu(pid, async () => ({ measured: await measure(app.url, list) }))
+        const statuses = await Promise.all(stalled.map((download) => Promise.race([download.status, sleep(1).then(() => 'pending')])))
+        during.note = `measured within ${((performance.now() - opened) / 1000).toFixed(0)} s of opening (write timeout ${writeTimeoutSeconds} s); answers ${statuses.join(',')}`
+        out.push(show('10 stalled exports', during, idle.measured))
+      } finally {
+        for (const download of stalled) download.close()
+      }
+      await sleep(1_000)
+    }
+    if (only.has('bulkEdit')) {
+      const notes: string[] = []
+      let bulk: Awaited<ReturnType<typeof bulkEditScenario>> | undefined
+      const during = await withCpu(pid, async () => {
+        bulk = await bulkEditScenario({ baseUrl: app.url, headers, list, idle: idle.measured, db, log: (message) => notes.push(message) })
+        return { measured: bulk.row.app }
+      })
+      during.note = bulk!.checks[0].value
+      out.push(show('bulk edit', during, idle.measured))
+    }
+    const idleAfter = await withCpu(pid, async () => ({ measured: await measure(app.url, list) }))
+    out.push(show('idle again', idleAfter, idle.measured))
+    return out.join('\n  ')
+  }, { ...extraEnv, DATABASE_URL: `${benchUrl}?application_name=${applicationName}` })
 } finally {
   await db.end()
 }
-console.log(`\n${lines.join('\n')}`)

@@ -212,6 +212,25 @@ describe('GET /admin/api/dashboard', () => {
     await assertExact('a thousand inserts and their removal')
   })
 
+  test('small folds that add up to a thousand changes vacuum their table too', async () => {
+    await compactSummary(t.db.sequelize)
+    const vacuums = async () =>
+      (await sql<{ n: number }>(`SELECT vacuum_count::int AS n FROM pg_stat_user_tables WHERE relname = 'client_count_changes'`))[0].n
+    const before = await vacuums()
+    // Three folds of 400 changes each (+1 and -1 for the same clients: the counts stay as they are).
+    for (let fold = 0; fold < 3; fold++) {
+      await t.db.sequelize.query(
+        `INSERT INTO client_count_changes (manager_id, delivery_status, currency, day, n)
+         SELECT :managerId, 'active', '', current_date, sign FROM generate_series(1, 200), unnest(ARRAY[1, -1]) AS sign`,
+        { replacements: { managerId: t.ids.manager1 } },
+      )
+      await compactSummary(t.db.sequelize)
+    }
+    for (let waited = 0; (await vacuums()) === before && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.ok((await vacuums()) > before, 'vacuumed once 1,200 changes were folded in three folds')
+    await assertExact('three small folds')
+  })
+
   test('one statement appends one change per manager, status, currency and day it moves, not one per client', async () => {
     // Inside one transaction (rolled back): the app's own fold, every few seconds, cannot take these rows meanwhile.
     const transaction = await t.db.sequelize.transaction()

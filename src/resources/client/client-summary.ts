@@ -23,10 +23,20 @@ export const COMPACT_EVERY_MS = 5_000
  */
 const VACUUM_AFTER_ROWS = 1000
 
+/**
+ * Rows folded since the last VACUUM, per database: counted across folds, as small folds leave their
+ * dead rows too (on bench_1000000, 77,970 of them in 560 pages after a day of small ones, and every
+ * list's total took 1.9 ms instead of 0.07 ms). The counts' own table, which every list also reads
+ * whole, gets a dead row per count each fold changes: it is vacuumed with them.
+ */
+const foldedSinceVacuum = new WeakMap<Sequelize, number>()
+
 /** Folds the changes the triggers appended into the counts; returns how many it folded. */
 export async function compactSummary(sequelize: Sequelize): Promise<number> {
   const [row] = (await sequelize.query('SELECT client_summary_compact()::int AS folded', { type: QueryTypes.SELECT })) as { folded: number }[]
-  if (row.folded >= VACUUM_AFTER_ROWS) await sequelize.query('VACUUM client_count_changes')
+  const folded = (foldedSinceVacuum.get(sequelize) ?? 0) + row.folded
+  foldedSinceVacuum.set(sequelize, folded >= VACUUM_AFTER_ROWS ? 0 : folded)
+  if (folded >= VACUUM_AFTER_ROWS) await sequelize.query('VACUUM client_count_changes, client_counts')
   return row.folded
 }
 

@@ -231,6 +231,32 @@ describe('GET /admin/api/dashboard', () => {
     await assertExact('three small folds')
   })
 
+  test("a process's first fold vacuums the changes' table when earlier processes left it bloated", async () => {
+    await compactSummary(t.db.sequelize)
+    const vacuums = async () =>
+      (await sql<{ n: number }>(`SELECT vacuum_count::int AS n FROM pg_stat_user_tables WHERE relname = 'client_count_changes'`))[0].n
+    // Dead rows in a dozen pages, none to fold: a rolled-back insert.
+    await t.db.sequelize
+      .transaction(async (transaction) => {
+        await t.db.sequelize.query(
+          `INSERT INTO client_count_changes (manager_id, delivery_status, currency, day, n)
+           SELECT :managerId, 'active', '', current_date, 1 FROM generate_series(1, 1500)`,
+          { replacements: { managerId: t.ids.manager1 }, transaction },
+        )
+        throw new Error('roll back')
+      })
+      .catch(() => undefined)
+    const before = await vacuums()
+    const another = new Sequelize(t.db.url, { logging: false })
+    try {
+      await compactSummary(another)
+    } finally {
+      await another.close()
+    }
+    assert.ok((await vacuums()) > before, 'vacuumed by the new process')
+    await assertExact('a bloated table at start')
+  })
+
   test('one statement appends one change per manager, status, currency and day it moves, not one per client', async () => {
     // Inside one transaction (rolled back): the app's own fold, every few seconds, cannot take these rows meanwhile.
     const transaction = await t.db.sequelize.transaction()

@@ -27,16 +27,22 @@ const VACUUM_AFTER_ROWS = 1000
  * Rows folded since the last VACUUM, per database: counted across folds, as small folds leave their
  * dead rows too (on bench_1000000, 77,970 of them in 560 pages after a day of small ones, and every
  * list's total took 1.9 ms instead of 0.07 ms). The counts' own table, which every list also reads
- * whole, gets a dead row per count each fold changes: it is vacuumed with them.
+ * whole, gets a dead row per count each fold changes: it is vacuumed with them. A process's first
+ * fold does not know what earlier processes left: it vacuums when the folded table is not empty
+ * on disk (BLOATED_BYTES).
  */
 const foldedSinceVacuum = new WeakMap<Sequelize, number>()
+const BLOATED_BYTES = 8 * 8192
 
 /** Folds the changes the triggers appended into the counts; returns how many it folded. */
 export async function compactSummary(sequelize: Sequelize): Promise<number> {
-  const [row] = (await sequelize.query('SELECT client_summary_compact()::int AS folded', { type: QueryTypes.SELECT })) as { folded: number }[]
+  const first = !foldedSinceVacuum.has(sequelize)
+  const sizeSql = first ? `, pg_relation_size('client_count_changes') >= ${BLOATED_BYTES} AS bloated` : ''
+  const [row] = (await sequelize.query(`SELECT client_summary_compact()::int AS folded${sizeSql}`, { type: QueryTypes.SELECT })) as { folded: number; bloated?: boolean }[]
   const folded = (foldedSinceVacuum.get(sequelize) ?? 0) + row.folded
-  foldedSinceVacuum.set(sequelize, folded >= VACUUM_AFTER_ROWS ? 0 : folded)
-  if (folded >= VACUUM_AFTER_ROWS) await sequelize.query('VACUUM client_count_changes, client_counts')
+  const due = folded >= VACUUM_AFTER_ROWS || row.bloated === true
+  foldedSinceVacuum.set(sequelize, due ? 0 : folded)
+  if (due) await sequelize.query('VACUUM client_count_changes, client_counts')
   return row.folded
 }
 

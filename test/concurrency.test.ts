@@ -180,6 +180,34 @@ describe('no silent overwrite: every client carries a version', () => {
     assert.equal(row.version, 3)
   })
 
+  test('the version counts exactly the writes the history records, for every kind of column', async () => {
+    const id = await newClient()
+    // [write, changes something]: equal values in another spelling (numbers, times, arrays) change nothing.
+    const writes: [string, boolean][] = [
+      [`allow_credit = 100`, true],
+      [`allow_credit = 100.000`, false],
+      [`invoice_dates = '{1,15}'`, true],
+      [`invoice_dates = ARRAY[1, 15]`, false],
+      [`invoice_dates = '{1,16}'`, true],
+      [`dispatch_from = '09:00', dispatch_to = '18:00'`, true],
+      [`dispatch_from = '09:00:00', dispatch_to = '18:00:00.000'`, false],
+      [`disable_blacklist = NOT disable_blacklist`, true],
+      [`company = NULL`, false],
+      [`company = 'Spaced'`, true],
+      [`company = 'Spaced '`, true],
+      [`updated_at = now() - interval '1 day'`, false],
+    ]
+    let expected = 1
+    for (const [set, changes] of writes) {
+      await t.db.sequelize.query(`UPDATE clients SET ${set} WHERE id = :id`, { replacements: { id } })
+      if (changes) expected += 1
+      const { version } = await stored(id)
+      const updates = (await entries(id)).filter((entry) => entry.action === 'update')
+      assert.equal(version, expected, `version after SET ${set}`)
+      assert.equal(updates.length, version - 1, `history entries after SET ${set}`)
+    }
+  })
+
   test("scripts using the model: instance.save() of an outdated instance fails (Sequelize's optimistic lock)", async () => {
     const id = await newClient()
     const instance = (await t.models.Client.findByPk(id))!

@@ -5,9 +5,9 @@ import { sign } from 'cookie-signature'
 import request from 'supertest'
 import { createApp, createLogger, SESSION_COOKIE, type App } from '../src/app/app.js'
 import { setTwoFactorRequirement } from '../src/account/settings.js'
-import { QueryTypes } from 'sequelize'
-import { selectRows, selectRowSets, withStatementAhead } from '../src/db/select-rows.js'
-import { readSession, sessionOfRow, sessionSql } from '../src/app/session-rights.js'
+import { QueryTypes, Sequelize } from 'sequelize'
+import { selectRows, selectRowSets, withStatementAhead, type PreparedStatement } from '../src/db/select-rows.js'
+import { readSession, sessionOfRow, sessionSql, sessionStatement } from '../src/app/session-rights.js'
 import pg from 'pg'
 import { queryableFields } from '../src/panel/list-query.js'
 import { registry } from '../src/resources/registry.js'
@@ -304,6 +304,31 @@ describe('a session read with the action\'s first statement', () => {
     const twice = await withStatementAhead('SELECT 2 AS two', async () => [await selectRows(t.db.sequelize, 'SELECT 1 AS one'), await selectRows(t.db.sequelize, 'SELECT 3 AS three')])
     assert.deepEqual(twice, { result: [[{ one: 1 }], [{ three: 3 }]], ahead: [{ two: 2 }] })
     assert.deepEqual(await withStatementAhead('SELECT 2 AS two', async () => 'nothing read'), { result: 'nothing read', ahead: undefined })
+  })
+})
+
+describe('the session statement the lane carries is kept prepared per connection', () => {
+  test('prepared at first use, executed after, prepared again where the connection lost it, beside a prepared read of its own', async () => {
+    const sid = decodeURIComponent(cookies.admin.split('=')[1]).slice(2).split('.')[0]
+    const pool = new pg.Pool({ connectionString: t.db.url, max: 1 })
+    const alone = await readSession(pool, sid).finally(() => pool.end())
+    assert.ok(alone?.account, 'a session with its account')
+    // One connection, so that every step meets the same one (the embedded database has one session behind all of them).
+    const sequelize = new Sequelize(t.db.url, { dialect: 'postgres', logging: false, pool: { max: 1 } })
+    try {
+      const read: PreparedStatement = { name: 'probe_ahead', prepare: 'PREPARE probe_ahead(int) AS SELECT $1 + 1 AS n', execute: 'EXECUTE probe_ahead(1)' }
+      for (const step of ['first use', 'prepared', 'lost', 'beside a prepared read', 'both prepared']) {
+        if (step === 'lost') await selectRows(sequelize, 'DEALLOCATE hot_read_session')
+        const statements = step.startsWith('beside') || step.startsWith('both') ? [read, 'SELECT 0 AS n'] : ['SELECT 0 AS n']
+        const { result, ahead } = await withStatementAhead(sessionStatement(sid), () => selectRowSets(sequelize, statements))
+        assert.deepEqual(result, statements.length === 2 ? [[{ n: 2 }], [{ n: 0 }]] : [[{ n: 0 }]], step)
+        assert.deepEqual(sessionOfRow(ahead![0]), alone, step)
+      }
+      const [{ n }] = (await selectRows(sequelize, `SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name IN ('hot_read_session', 'probe_ahead')`)) as { n: number }[]
+      assert.equal(n, 2)
+    } finally {
+      await sequelize.close()
+    }
   })
 })
 

@@ -12,7 +12,7 @@ import { withStatementAhead } from '../db/select-rows.js'
 import { statusOnlyResponse, type apiReads, type ApiAnswer, type StatusOnlyResponse } from '../panel/adminjs-internals/api-reads.js'
 import { answerText } from '../panel/adminjs-internals/record-json.js'
 import { cspNonceLocals, freshNonce } from '../panel/adminjs-internals/safe-pages.js'
-import { readSession, rightsOf, sessionOfRow, sessionSql, type FoundSession } from './session-rights.js'
+import { readSession, rightsOf, sessionOfRow, sessionStatement, type FoundSession } from './session-rights.js'
 
 /**
  * The panel's hot reads (a resource's list, a record's page, the home page's data) answered in
@@ -191,7 +191,7 @@ export function createFastReadLane(options: FastReadLaneOptions) {
       let ahead: Record<string, unknown>[] | undefined
       if (guessed !== undefined) {
         try {
-          ;({ result: early, ahead } = await withStatementAhead(sessionSql(pg.escapeLiteral(signedId.sid)), () => run(read, query, JSON.parse(guessed))))
+          ;({ result: early, ahead } = await withStatementAhead(sessionStatement(signedId.sid), () => run(read, query, JSON.parse(guessed))))
         } catch {
           // Left to the run for the user read below, which fails the same way if it was not the guess.
         }

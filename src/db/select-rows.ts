@@ -45,23 +45,25 @@ export function selectRowSets(sequelize: Sequelize, statements: (string | Prepar
     if (carried) carried.carried = true
     const prepared = preparedOn.get(connection) ?? new Set<string>()
     preparedOn.set(connection, prepared)
+    // The statement carried ahead is sent first: its rows are the message's first result.
+    const all = carried ? [carried.statement, ...statements] : statements
     const send = async (retried = false): Promise<Record<string, unknown>[][]> => {
-      const preparing = statements.filter((statement): statement is PreparedStatement => typeof statement !== 'string' && !prepared.has(statement.name))
-      const texts = statements.map((statement) => (typeof statement === 'string' ? statement : statement.execute))
-      const message = [...(carried ? [carried.sql] : []), ...preparing.map((statement) => statement.prepare), ...texts]
+      const preparing = all.filter((statement): statement is PreparedStatement => typeof statement !== 'string' && !prepared.has(statement.name))
+      const texts = all.map((statement) => (typeof statement === 'string' ? statement : statement.execute))
+      const message = [...preparing.map((statement) => statement.prepare), ...texts]
       try {
         // node-postgres answers a list of results for more than one statement (its types say one).
         const results = (await connection.query(message.join(';\n'))) as QueryResult | QueryResult[]
-        const rowSets = Array.isArray(results) ? results.map((result) => result.rows) : [results.rows]
+        const rowSets = (Array.isArray(results) ? results.map((result) => result.rows) : [results.rows]).slice(preparing.length)
         for (const statement of preparing) prepared.add(statement.name)
         if (carried) carried.rows = rowSets.shift()
-        return rowSets.slice(preparing.length)
+        return rowSets
       } catch (error) {
         // A PREPARE stays even when a later statement of its message fails (the next PREPARE then
         // finds it: 42P05), and a statement the connection lost is prepared again (26000).
         const { code } = error as { code?: string }
         if (retried || (code !== '42P05' && code !== '26000')) throw error
-        for (const statement of statements) {
+        for (const statement of all) {
           if (typeof statement === 'string') continue
           if (code === '42P05') prepared.add(statement.name)
           else prepared.delete(statement.name)
@@ -73,16 +75,16 @@ export function selectRowSets(sequelize: Sequelize, statements: (string | Prepar
   })
 }
 
-type Ahead = { sql: string; carried: boolean; rows?: Record<string, unknown>[] }
+type Ahead = { statement: string | PreparedStatement; carried: boolean; rows?: Record<string, unknown>[] }
 const statementAhead = new AsyncLocalStorage<Ahead>()
 
 /**
- * Runs `run`, sending `sql` (a SELECT without parameters) in the same message as the first read
+ * Runs `run`, sending `statement` (a SELECT without parameters, or a prepared one) in the same message as the first read
  * `run` makes through selectRows or selectRowSets, so both cost one round trip: `ahead` is its
  * rows, or undefined where `run` made no such read (the caller then reads it itself).
  */
-export async function withStatementAhead<T>(sql: string, run: () => Promise<T>): Promise<{ result: T; ahead: Record<string, unknown>[] | undefined }> {
-  const ahead: Ahead = { sql, carried: false }
+export async function withStatementAhead<T>(statement: string | PreparedStatement, run: () => Promise<T>): Promise<{ result: T; ahead: Record<string, unknown>[] | undefined }> {
+  const ahead: Ahead = { statement, carried: false }
   const result = await statementAhead.run(ahead, run)
   return { result, ahead: ahead.rows }
 }

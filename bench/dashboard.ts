@@ -16,16 +16,24 @@ const SUMMARY_TRIGGERS = ['clients_summary_insert', 'clients_summary_update', 'c
  * empties the history again.
  */
 export async function seedHistory(db: pg.Pool, entries: number, adminIds: number[]) {
+  // With their owner rows (a manager's latest changes are read through them), as the clients' own
+  // history trigger writes them (migration 0025): nothing writes them for an entry inserted here.
   await db.query(
-    `INSERT INTO change_history (resource, record_id, client_id, action, actor_id, actor_email, changes, created_at)
-     SELECT 'Client', c.id, c.id, 'update', actor.id, actor.email,
-            jsonb_build_array(jsonb_build_object('field', 'allow_credit', 'old', 0, 'new', (n % 50) * 100)),
-            now() - interval '30 days' * (n::float8 / $1)
-       FROM generate_series(1, $1::int) AS n
-       JOIN clients c ON c.id = 1 + (hashint4extended(n, 7) & 2147483647) % (SELECT max(id) FROM clients)
-       JOIN admin_users actor ON actor.id = CASE WHEN n % 3 = 0 THEN ($2::int[])[1 + n % cardinality($2::int[])] ELSE c.manager_id END`,
+    `WITH entry AS (
+       INSERT INTO change_history (resource, record_id, client_id, action, actor_id, actor_email, changes, created_at)
+       SELECT 'Client', c.id, c.id, 'update', actor.id, actor.email,
+              jsonb_build_array(jsonb_build_object('field', 'allow_credit', 'old', 0, 'new', (n % 50) * 100)),
+              now() - interval '30 days' * (n::float8 / $1)
+         FROM generate_series(1, $1::int) AS n
+         JOIN clients c ON c.id = 1 + (hashint4extended(n, 7) & 2147483647) % (SELECT max(id) FROM clients)
+         JOIN admin_users actor ON actor.id = CASE WHEN n % 3 = 0 THEN ($2::int[])[1 + n % cardinality($2::int[])] ELSE c.manager_id END
+       RETURNING id, client_id, created_at
+     )
+     INSERT INTO client_change_owners (change_id, manager_id, created_at)
+     SELECT entry.id, c.manager_id, entry.created_at FROM entry JOIN clients c ON c.id = entry.client_id`,
     [entries, adminIds],
   )
+  await db.query('VACUUM ANALYZE client_change_owners')
   // Vacuumed as well: left to autovacuum, 100,000 fresh rows get vacuumed during whichever home
   // page is measured first (the admin's), and that one read slower than the manager's after it.
   await db.query('VACUUM ANALYZE change_history')

@@ -110,8 +110,9 @@ export async function cleanUp() {
     await client.query('SELECT client_summary_rebuild()')
     await client.query('TRUNCATE sessions, login_throttle')
     // History entries written by the runs' creates and deletes (when the schema has a history table).
-    const { rows } = await client.query(`SELECT to_regclass('change_history') IS NOT NULL AS present`)
-    if (rows[0].present) await client.query('TRUNCATE change_history')
+    const { rows } = await client.query(`SELECT to_regclass('change_history') IS NOT NULL AS present, to_regclass('client_change_owners') IS NOT NULL AS owners`)
+    // With the owner rows of those entries (no foreign key removes them).
+    if (rows[0].present) await client.query(rows[0].owners ? 'TRUNCATE change_history, client_change_owners' : 'TRUNCATE change_history')
   })
 }
 

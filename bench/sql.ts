@@ -36,10 +36,10 @@ import { escapeLike, wordChunksPattern } from '../src/db/like-patterns.js'
 export type ListQuery = { page: number; login?: string; company?: string; email?: string; q?: string; managerId?: number }
 
 /**
- * The fields the client definition marks `search: true`, which the search box looks in: one ILIKE
- * over their search text (src/fields/model.ts searchTextSql, served by clients_search_trgm).
+ * The fields the client definition marks `search: true`, which the search box looks in: one LIKE
+ * over their stored, lower-cased search text (src/fields/model.ts SEARCH_TEXT_COLUMN, served by clients_search_trgm).
  */
-const SEARCH_TEXT = `(coalesce("login", '') || chr(31) || coalesce("company", '') || chr(31) || coalesce("email", ''))`
+const SEARCH_TEXT = `"search_text"`
 
 export const PER_PAGE = 10
 /** The app's thresholds (src/panel/adapter/list-sql.ts). */
@@ -50,14 +50,18 @@ export const BROAD_ABOVE = 10 * COUNT_CAP
 
 const camel = (column: string) => column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
 const quote = (value: string) => `'${value.replace(/'/g, "''")}'`
-/** `sql ILIKE '%text%'` as the app writes it (filters.ts containing), `forScan` for the pass over every match. */
-function containing(sql: string, unqualified: string, text: string, forScan: boolean) {
-  const pattern = quote(`%${escapeLike(text)}%`)
+/**
+ * `sql ILIKE '%text%'` as the app writes it (filters.ts containing), or `sql LIKE lower('%text%')`
+ * on lower-cased SQL, `forScan` for the pass over every match.
+ */
+function containing(sql: string, unqualified: string, text: string, forScan: boolean, lowerCased = false) {
+  const like = (pattern: string) => (lowerCased ? `LIKE lower(${quote(pattern)})` : `ILIKE ${quote(pattern)}`)
+  const pattern = `%${escapeLike(text)}%`
   const chunks = forScan ? wordChunksPattern(text) : undefined
-  return chunks ? `(${sql} ILIKE ${quote(chunks)} AND (${unqualified} || '') ILIKE ${pattern})` : `${sql} ILIKE ${pattern}`
+  return chunks ? `(${sql} ${like(chunks)} AND (${unqualified} || '') ${like(pattern)})` : `${sql} ${like(pattern)}`
 }
 
-/** Column lists as Sequelize writes them (`"manager_id" AS "managerId"`), hashes left out like the default scope. */
+/** Column lists as Sequelize writes them (`"manager_id" AS "managerId"`), hashes left out like the default scope, and the stored search text (no attribute). */
 export async function selectLists(db: pg.Pool | pg.Client) {
   const columns = async (table: string) => {
     const { rows } = await db.query<{ column_name: string }>(
@@ -66,7 +70,7 @@ export async function selectLists(db: pg.Pool | pg.Client) {
     )
     return rows
       .map((row) => row.column_name)
-      .filter((column) => column !== 'password_hash')
+      .filter((column) => column !== 'password_hash' && column !== 'search_text')
       .map((column) => (camel(column) === column ? `"${column}"` : `"${column}" AS "${camel(column)}"`))
       .join(', ')
   }
@@ -81,7 +85,7 @@ export function whereOf(query: ListQuery, forScan = false): string {
     const text = query[column]
     if (text) conditions.push(containing(`"Client"."${column}"`, `"${column}"`, text, forScan))
   }
-  if (query.q) conditions.push(containing(SEARCH_TEXT, SEARCH_TEXT, query.q, forScan))
+  if (query.q) conditions.push(containing(SEARCH_TEXT, SEARCH_TEXT, query.q, forScan, true))
   if (query.managerId !== undefined) conditions.push(`"Client"."manager_id" = ${Number(query.managerId)}`)
   return conditions.length ? ` WHERE (${conditions.join(' AND ')})` : ''
 }

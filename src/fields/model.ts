@@ -106,16 +106,27 @@ export const SEARCH_SEPARATOR = '\u001f' // chr(31) in SQL
 /**
  * The search box's text of a row when the search looks into several fields: those fields, empty
  * for none, joined by SEARCH_SEPARATOR, as SQL over the table's columns (unqualified: the same text
- * serves a SELECT and an UPDATE). The migrations give it one trigram index (`<table>_search_trgm`),
- * so a search is one index scan instead of one per field ORed together: at 1M clients the per-field
- * scans found the same rows three times over. Undefined for a single searchable field (its own
- * trigram index serves it) and for a table whose indexes are all written by hand.
+ * serves a SELECT and an UPDATE). The migrations store it lower-cased in SEARCH_TEXT_COLUMN, with
+ * one trigram index (`<table>_search_trgm`), so a search is one index scan instead of one per field
+ * ORed together: at 1M clients the per-field scans found the same rows three times over. Undefined
+ * for a single searchable field (its own trigram index serves it) and for a table whose indexes are
+ * all written by hand.
  */
 export function searchTextSql(definition: ResourceDefinition): string | undefined {
   const fields = searchableFields(definition)
   if (fields.length < 2 || definition.generatedIndexes === false) return undefined
   return fields.map((name) => `coalesce("${columnName(name)}", '')`).join(' || chr(31) || ')
 }
+
+/**
+ * The column that holds `lower(<searchTextSql>)`, generated and stored by PostgreSQL, in a table
+ * with a search text: no model attribute, so never read, shown, exported or imported; the history
+ * and version triggers leave it out (migration 0026). Stored because a search's pass over its
+ * matches spent most of its time joining and lower-casing the text of every row twice, once per
+ * ILIKE (issue #26, docs/benchmarks.md); LIKE on the stored text against a lower-cased pattern
+ * matches what ILIKE on the joined text matched (PostgreSQL's ILIKE lower-cases both sides too).
+ */
+export const SEARCH_TEXT_COLUMN = 'search_text'
 
 function attributeFor(name: string, def: FieldDef, context: KindContext): ModelAttributeColumnOptions {
   const kind = kinds[def.kind]

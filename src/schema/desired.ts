@@ -1,5 +1,5 @@
 import { kinds, type FieldDef } from '../fields/kinds.js'
-import { buildAttributes, columnName, fieldMap, fieldsOf, searchTextSql, withVersioning, type ResourceDefinition } from '../fields/model.js'
+import { buildAttributes, columnName, fieldMap, fieldsOf, SEARCH_TEXT_COLUMN, searchTextSql, withVersioning, type ResourceDefinition } from '../fields/model.js'
 import { handWrittenFor } from './hand-written.js'
 
 /**
@@ -9,9 +9,10 @@ import { handWrittenFor } from './hand-written.js'
  * - CHECK constraints for ranges (`_range`), enums (`_check`), text lengths (`_length`) and
  *   patterns (`_pattern`); UNIQUE (`_unique`), case-insensitive (`_lower_unique`) and unique
  *   together with another field (`_unique`, an index on both); foreign keys with their ON DELETE;
+ * - the stored, lower-cased search text of a table whose search looks into several fields
+ *   (SEARCH_TEXT_COLUMN, a generated column);
  * - indexes: trigram (`_trgm`) for substring-filtered and searchable text (one, `<table>_search_trgm`,
- *   on the search text of a table whose search looks into several fields), plain (`_idx`) for
- *   references and sortable list columns;
+ *   on the stored search text), plain (`_idx`) for references and sortable list columns;
  * - triggers: `<table>_history` (history: true) and `<table>_version` (versioned: true, or versionField).
  * Rules the early migrations wrote by hand under names of their own are taken as they are
  * (hand-written.ts), so that `migration:check` also notices one of those going missing.
@@ -24,6 +25,8 @@ export type ColumnSpec = {
   notNull: boolean
   /** SQL expression, e.g. `50`, `'manual'`, `now()`. */
   default?: string
+  /** The SQL expression of a column PostgreSQL computes and stores (GENERATED ALWAYS AS (…) STORED). */
+  generated?: string
 }
 
 export type ConstraintSpec =
@@ -168,6 +171,8 @@ export function desiredSchema(definitions: readonly ResourceDefinition[]): Table
     }
     columns.push({ name: 'created_at', type: 'timestamptz', notNull: true, default: 'now()' })
     if (definition.updatedAt !== false) columns.push({ name: 'updated_at', type: 'timestamptz', notNull: true, default: 'now()' })
+    const searchText = searchTextSql(definition)
+    if (searchText) columns.push({ name: SEARCH_TEXT_COLUMN, type: 'text', notNull: false, generated: `lower(${searchText})` })
 
     const constraints: ConstraintSpec[] = []
     for (const [name, def] of fieldsOf(definition)) {
@@ -210,11 +215,11 @@ function indexesOf(definition: ResourceDefinition): IndexSpec[] {
     // A unique column's own index serves its sort already.
     if ((def.references || (sortedList && def.unique !== true)) && !ledByUnique.has(name)) add({ name: named('idx'), column, expression: col })
   }
-  if (searchText) add({ name: searchIndexName(table), column: '', expression: `(${searchText}) gin_trgm_ops`, using: 'gin' })
+  if (searchText) add({ name: searchIndexName(table), column: SEARCH_TEXT_COLUMN, expression: `${SEARCH_TEXT_COLUMN} gin_trgm_ops`, using: 'gin' })
   return [...indexes.values()]
 }
 
-/** The trigram index of a table's search text (searchTextSql), when its search looks into several fields. */
+/** The trigram index of a table's stored search text (SEARCH_TEXT_COLUMN), when its search looks into several fields. */
 export const searchIndexName = (table: string) => `${table}_search_trgm`
 
 function triggersOf(definition: ResourceDefinition): TriggerSpec[] {
@@ -242,9 +247,14 @@ function withHandWritten(spec: TableSpec, handWritten: ReturnType<typeof handWri
   }
 }
 
-/** `integer NOT NULL DEFAULT 50` */
+/** `integer NOT NULL DEFAULT 50`, `text GENERATED ALWAYS AS (lower(…)) STORED` */
 export const columnTypeSql = (column: ColumnSpec) =>
-  [column.type, column.notNull ? 'NOT NULL' : '', column.default !== undefined ? `DEFAULT ${column.default}` : '']
+  [
+    column.type,
+    column.notNull ? 'NOT NULL' : '',
+    column.default !== undefined ? `DEFAULT ${column.default}` : '',
+    column.generated !== undefined ? `GENERATED ALWAYS AS (${column.generated}) STORED` : '',
+  ]
     .filter(Boolean)
     .join(' ')
 

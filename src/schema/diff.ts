@@ -91,7 +91,12 @@ function createOrder(specs: TableSpec[]): TableSpec[] {
 }
 
 const columnSql = (column: ActualColumn) =>
-  [readableType(column.type), column.notNull ? 'NOT NULL' : '', column.default !== null ? `DEFAULT ${readableDefault(column.default)}` : '']
+  [
+    readableType(column.type),
+    column.notNull ? 'NOT NULL' : '',
+    column.default !== null ? `DEFAULT ${readableDefault(column.default)}` : '',
+    column.generated !== null ? `GENERATED ALWAYS AS (${column.generated}) STORED` : '',
+  ]
     .filter(Boolean)
     .join(' ')
 
@@ -111,6 +116,10 @@ function diffTable(spec: TableSpec, actual: ActualTable, desired: ActualTable, r
   const removed = [...actual.columns.values()].filter((column) => column.name !== 'id' && !wanted.has(column.name))
   /** Constraints written inline in an ADD COLUMN, not added again on their own. */
   const inlined = new Set<string>()
+  /** Generated columns dropped and added again (PostgreSQL 15 cannot change the expression): their indexes go with them. */
+  const replaced = new Set<string>()
+  // The planner knows nothing of a new generated column's values until the table is analyzed.
+  let analyze = added.some((column) => column.generated !== undefined)
 
   for (const column of added) {
     const own = spec.constraints.filter((constraint) => constraint.column === column.name)
@@ -142,6 +151,7 @@ function diffTable(spec: TableSpec, actual: ActualTable, desired: ActualTable, r
       `ALTER TABLE ${t} DROP COLUMN ${ident(column.name)}`,
       `ALTER TABLE ${t} ADD COLUMN ${ident(column.name)} ${columnSql(column)}`,
     )
+    if (column.generated !== null) continue // computed again from the other columns: nothing is lost
     // Hand-written checks and indexes on the column go with it, and down cannot bring them back.
     const mentions = new RegExp(`\\b${column.name}\\b`)
     const handWritten = [
@@ -170,6 +180,14 @@ function diffTable(spec: TableSpec, actual: ActualTable, desired: ActualTable, r
     const now = actual.columns.get(column.name)
     const then = desired.columns.get(column.name)
     if (!now || !then) continue
+    if (now.generated !== then.generated || (now.generated !== null && now.type !== then.type)) {
+      difference('~', column.name, `migrations ${columnSql(now)}, definitions ${columnTypeSql(column)}`)
+      step(PHASE.dropColumn, `ALTER TABLE ${t} DROP COLUMN ${ident(column.name)}`, `ALTER TABLE ${t} ADD COLUMN ${ident(column.name)} ${columnSql(now)}`)
+      step(PHASE.addColumn, `ALTER TABLE ${t}\n  ADD COLUMN ${columnDefinitionSql(column, [], '    ')}`, `ALTER TABLE ${t} DROP COLUMN ${ident(column.name)}`)
+      replaced.add(column.name)
+      analyze = true
+      continue
+    }
     alterColumn(table, column, now, then, difference, step, result.warnings)
   }
 
@@ -200,7 +218,6 @@ function diffTable(spec: TableSpec, actual: ActualTable, desired: ActualTable, r
   }
 
   const wantedIndexes = new Map(spec.indexes.map((index) => [index.name, index]))
-  let analyze = false
   for (const index of spec.indexes) {
     const now = actual.indexes.get(index.name)
     const then = desired.indexes.get(index.name)!
@@ -209,7 +226,7 @@ function diffTable(spec: TableSpec, actual: ActualTable, desired: ActualTable, r
     if (!now) {
       difference('+', index.name, create)
       step(PHASE.addIndex, create, drop)
-    } else if (now.definition !== then.definition) {
+    } else if (now.definition !== then.definition || replaced.has(index.column)) {
       difference('~', index.name, `migrations ${now.definition}, definitions ${create}`)
       step(PHASE.dropIndex, drop, now.definition)
       step(PHASE.addIndex, create, drop)

@@ -5,7 +5,8 @@ import { QueryTypes, type Sequelize } from 'sequelize'
  * PostgreSQL's own rendering (format_type, pg_get_expr, pg_get_constraintdef, pg_get_indexdef), so
  * two tables built from differently written SQL compare equal when PostgreSQL sees them as equal.
  */
-export type ActualColumn = { name: string; type: string; notNull: boolean; default: string | null }
+/** `generated`: the expression of a stored generated column (pg_attrdef holds it in place of a default). */
+export type ActualColumn = { name: string; type: string; notNull: boolean; default: string | null; generated: string | null }
 export type ActualConstraint = { name: string; type: 'check' | 'unique' | 'foreign key'; definition: string }
 export type ActualIndex = { name: string; definition: string }
 export type ActualTrigger = { name: string; definition: string }
@@ -34,7 +35,9 @@ export async function introspect(sequelize: Sequelize, schema: string, tables: s
   const replacements = { schema, tables }
   const columns = (await sequelize.query(
     `SELECT c.relname AS table, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
-            a.attnotnull AS "notNull", pg_get_expr(d.adbin, d.adrelid) AS default
+            a.attnotnull AS "notNull",
+            CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END AS default,
+            CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END AS generated
        FROM pg_attribute a
        JOIN pg_class c ON c.oid = a.attrelid
        JOIN pg_namespace n ON n.oid = c.relnamespace

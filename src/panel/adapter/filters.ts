@@ -1,7 +1,7 @@
 import { Filter, FORM_VALUE_NULL, type BaseResource } from 'adminjs'
-import { literal, Op, where, type WhereOptions } from 'sequelize'
+import { fn, literal, Op, where, type WhereOptions } from 'sequelize'
 import { kinds, type FieldDef, type FilterMatch } from '../../fields/kinds.js'
-import { columnName, SEARCH_SEPARATOR, searchableFields, searchTextSql, type ResourceDefinition } from '../../fields/model.js'
+import { columnName, SEARCH_SEPARATOR, SEARCH_TEXT_COLUMN, searchableFields, searchTextSql, type ResourceDefinition } from '../../fields/model.js'
 import { escapeLike, wordChunksPattern } from '../../db/like-patterns.js'
 
 export { escapeLike }
@@ -36,28 +36,29 @@ export const searchOf = (filter: Filter | undefined) => (filter instanceof ListF
 const searchOverByDefinition = new WeakMap<ResourceDefinition, { searchable: string[]; combined: string | undefined }>()
 function searchOver(definition: ResourceDefinition) {
   let over = searchOverByDefinition.get(definition)
-  if (!over) searchOverByDefinition.set(definition, (over = { searchable: searchableFields(definition), combined: searchTextSql(definition) }))
+  if (!over) searchOverByDefinition.set(definition, (over = { searchable: searchableFields(definition), combined: searchTextSql(definition) && `"${SEARCH_TEXT_COLUMN}"` }))
   return over
 }
 
 /**
  * The search box's condition: the text as a case-insensitive substring of any searchable field.
- * With several fields, one ILIKE over the definition's search text (searchTextSql, served by its
- * one trigram index); a text holding the separator could match across two fields there, so it is
- * looked for field by field instead (ILIKE on each, served by each column's trigram index).
+ * With several fields, one LIKE over the stored, lower-cased search text (SEARCH_TEXT_COLUMN, served
+ * by its one trigram index); a text holding the separator could match across two fields there, so
+ * it is looked for field by field instead (ILIKE on each, served by each column's trigram index).
  * `forScan`: written for a pass that reads every match through the index (see containing).
  */
 export function searchCondition(text: string, definition: ResourceDefinition, forScan = false): WhereOptions | undefined {
   if (!text) return undefined
   const { searchable, combined } = searchOver(definition)
   if (!searchable.length) return MATCHES_NOTHING
-  if (combined && !text.includes(SEARCH_SEPARATOR)) return containing({ sql: `(${combined})` }, text, forScan)
+  if (combined && !text.includes(SEARCH_SEPARATOR)) return containing({ lowerCased: combined }, text, forScan)
   return { [Op.or]: searchable.map((attribute) => containing({ attribute }, text, forScan)) }
 }
 
 /**
- * `… ILIKE '%text%'` (the text matched literally, in any case) on an attribute's column or on SQL
- * over the row's columns. `forScan` writes it, with the same matches, for a pass that reads every
+ * `… ILIKE '%text%'` (the text matched literally, in any case) on an attribute's column, or
+ * `… LIKE lower('%text%')` on SQL over the row's columns that is lower-cased already (what ILIKE
+ * does to both sides, without lower-casing the row's text again at every match). `forScan` writes it, with the same matches, for a pass that reads every
  * match through a trigram index (the list's count, TableReader.pageAndTotal). pg_trgm asks the index
  * for every trigram of the pattern, those of each word's edges too ("ic ", "  p", " pa" for
  * `%nordic par%`), whose posting lists are long wherever many values share a word's first letters:
@@ -67,15 +68,18 @@ export function searchCondition(text: string, definition: ResourceDefinition, fo
  * the planner cannot put its trigrams back into the index scan. Not the form to plan with: there are
  * no statistics for that expression, and the planner would expect far fewer rows than match.
  */
-export function containing(on: { attribute: string } | { sql: string }, text: string, forScan = false): WhereOptions {
-  const ilike = (pattern: string): WhereOptions =>
-    'attribute' in on ? { [on.attribute]: { [Op.iLike]: pattern } } : where(literal(on.sql), Op.iLike, pattern)
+export function containing(on: { attribute: string } | { lowerCased: string }, text: string, forScan = false): WhereOptions {
+  // `sql`: what is matched instead of the attribute's column or the lower-cased SQL itself.
+  const matches = (pattern: string, sql?: string): WhereOptions => {
+    if ('lowerCased' in on) return where(literal(sql ?? on.lowerCased), Op.like, fn('lower', pattern))
+    return sql ? where(literal(sql), Op.iLike, pattern) : { [on.attribute]: { [Op.iLike]: pattern } }
+  }
   const pattern = `%${escapeLike(text)}%`
   const chunks = forScan ? wordChunksPattern(text) : undefined
-  if (!chunks) return ilike(pattern)
+  if (!chunks) return matches(pattern)
   // Unqualified: the counting pass reads one table.
-  const sql = 'attribute' in on ? `"${columnName(on.attribute)}"` : on.sql
-  return { [Op.and]: [ilike(chunks), where(literal(`(${sql} || '')`), Op.iLike, pattern)] }
+  const sql = 'attribute' in on ? `"${columnName(on.attribute)}"` : on.lowerCased
+  return { [Op.and]: [matches(chunks), matches(pattern, `(${sql} || '')`)] }
 }
 
 /** Columns every record has besides its fields, filtered by a typed value (the creation time filters as a range: inRange). */

@@ -12,13 +12,14 @@ import { escapeLike, wordChunksPattern } from '../src/db/like-patterns.js'
  *       ORDER BY "createdAt" DESC, "Client"."id" DESC LIMIT 10 OFFSET 0) AS "page" ORDER BY "page"."createdAt" DESC, "page"."id" DESC
  *   filtered: EXPLAIN (FORMAT JSON) SELECT "id" FROM "clients" AS "Client" WHERE …  (at most every 10 s per filter)
  *     estimate ≥ 10,000: the page query above with the filter;
- *     otherwise one pass over at most 1,001 matches for the total and the page's ids, its text
+ *     otherwise one pass over at most 1,001 matches for the total and the page's rows, its text
  *     conditions of several words written for the trigram index (src/panel/adapter/filters.ts containing):
  *       WITH hits AS MATERIALIZED (SELECT "id", "created_at" AS "createdAt" FROM "clients" AS "Client"
- *         WHERE … "company" ILIKE '%nor%dic%par%cel%' AND ("company" || '') ILIKE '%nordic parcel%' … LIMIT 1001)
- *       SELECT counted.total, page.id FROM (SELECT count(*) …) AS counted LEFT JOIN LATERAL (… LIMIT 10 OFFSET 0) AS page ON true
- *     then the page's rows by id (or, past 1,000 matches, the page query with the filter):
- *       the same, with `WHERE "Client"."id" IN (…)` in place of LIMIT/OFFSET
+ *         WHERE … "company" ILIKE '%nor%dic%par%cel%' AND ("company" || '') ILIKE '%nordic parcel%' … LIMIT 1001),
+ *         picked AS (SELECT id FROM hits ORDER BY … LIMIT 10 OFFSET 0)
+ *       SELECT counted.total AS "__total", page.* FROM (SELECT count(*) …) AS counted
+ *         LEFT JOIN LATERAL (the page query, with `WHERE "Client"."id" IN (SELECT id FROM picked)`) AS page ON true
+ *     (past 1,000 matches, then the page query with the filter)
  *
  * Unfiltered or filtered by manager only (the home page's links), the total is exact from the home
  * page's summary (migration 0006) instead of an estimate or a count, then the page query:
@@ -101,12 +102,11 @@ export const pageSql = (_columns: Columns, query: ListQuery) =>
   withTitles(`SELECT ${LISTED} FROM "clients" AS "Client"${whereOf(query)} ${ORDER} LIMIT ${PER_PAGE} OFFSET ${(query.page - 1) * PER_PAGE}`)
 
 export const hitsSql = (query: ListQuery) =>
-  `WITH hits AS MATERIALIZED (SELECT "id", "created_at" AS "createdAt" FROM "clients" AS "Client"${whereOf(query, true)} LIMIT ${COUNT_CAP + 1})
-       SELECT counted.total, page.id
+  `WITH hits AS MATERIALIZED (SELECT "id", "created_at" AS "createdAt" FROM "clients" AS "Client"${whereOf(query, true)} LIMIT ${COUNT_CAP + 1}),
+            picked AS (SELECT id FROM hits ORDER BY "createdAt" DESC, id DESC LIMIT ${PER_PAGE} OFFSET ${(query.page - 1) * PER_PAGE})
+       SELECT counted.total AS "__total", page.*
          FROM (SELECT count(*)::int AS total FROM hits) AS counted
-         LEFT JOIN LATERAL (SELECT id FROM hits ORDER BY "createdAt" DESC, id DESC LIMIT ${PER_PAGE} OFFSET ${(query.page - 1) * PER_PAGE}) AS page ON true`
-
-const pageByIdsSql = (ids: number[]) => withTitles(`SELECT ${LISTED} FROM "clients" AS "Client" WHERE "Client"."id" IN (${ids.join(', ')}) ${ORDER}`)
+         LEFT JOIN LATERAL (${withTitles(`SELECT ${LISTED} FROM "clients" AS "Client" WHERE "Client"."id" IN (SELECT id FROM picked) ${ORDER}`)}) AS page ON true`
 
 const explainSql = (query: ListQuery) => `EXPLAIN (FORMAT JSON) SELECT "id" FROM "clients" AS "Client"${whereOf(query)}`
 
@@ -164,11 +164,12 @@ export async function listPage(db: pg.Pool, columns: Columns, query: ListQuery) 
     if (estimate >= BROAD_ABOVE) result = await page(COUNT_CAP)
   }
   result ??= await (async () => {
-    const picked = (await run(hitsSql(query))) as { total: number; id: number | null }[]
-    const total = picked[0]?.total ?? 0
+    const found = await run(hitsSql(query))
+    const total = Number(found[0]?.__total ?? 0)
     if (total > COUNT_CAP) return page(COUNT_CAP)
-    const ids = picked.map((row) => row.id).filter((id): id is number => id !== null)
-    return { rows: ids.length ? await run(pageByIdsSql(ids)) : [], total }
+    const rows = found.filter((row) => row.id !== null)
+    for (const row of rows) delete row.__total
+    return { rows, total }
   })()
   return { records: result.rows, total: result.total, statements }
 }

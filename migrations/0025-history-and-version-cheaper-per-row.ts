@@ -28,7 +28,7 @@ type VersionCompare = 'rows' | 'jsonb'
  * one when anything but the version and updated_at changed (so a save that changes nothing does
  * not count, and every version above 1 has exactly one history entry).
  */
-const versionNext = (name: string, refusal: string, constraint: string, compare: VersionCompare) => `
+const versionNext = (name: string, refusal: string, constraint: string, compare: VersionCompare, alike: string[]) => `
     CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $fn$
     BEGIN
       IF NEW.version IS DISTINCT FROM OLD.version AND NEW.version IS DISTINCT FROM OLD.version + 1 THEN
@@ -39,7 +39,7 @@ const versionNext = (name: string, refusal: string, constraint: string, compare:
         WHEN ${
           compare === 'rows'
             ? // A key the table has no column for is ignored, so this serves a table without updated_at too.
-              `jsonb_populate_record(NEW, '{"version": 0, "updated_at": null}') IS DISTINCT FROM jsonb_populate_record(OLD, '{"version": 0, "updated_at": null}')`
+              `jsonb_populate_record(NEW, '${aliked(alike)}') IS DISTINCT FROM jsonb_populate_record(OLD, '${aliked(alike)}')`
             : `(to_jsonb(NEW) - 'version' - 'updated_at') IS DISTINCT FROM (to_jsonb(OLD) - 'version' - 'updated_at')`
         }
         THEN OLD.version + 1 ELSE OLD.version END;
@@ -48,15 +48,17 @@ const versionNext = (name: string, refusal: string, constraint: string, compare:
     $fn$;
 `
 
-const versionFunctions = (compare: VersionCompare) => `
-    ${versionNext('clients_version_next', 'This client was changed by someone else since (it is at version % now): reload it', `'clients_version_stale'`, compare)}
-    ${versionNext('record_version_next', 'This record was changed by someone else since (it is at version % now): reload it', `TG_TABLE_NAME || '_version_stale'`, compare)}
+/** The columns, besides the version, set alike in both rows before they are compared: no change of theirs counts. */
+const aliked = (columns: string[]) => JSON.stringify({ version: 0, ...Object.fromEntries(columns.map((column) => [column, null])) })
+
+/** Both version trigger functions; `alike`: the columns besides the version that no change counts for ('rows' only). */
+export const versionFunctions = (compare: VersionCompare, alike = ['updated_at']) => `
+    ${versionNext('clients_version_next', 'This client was changed by someone else since (it is at version % now): reload it', `'clients_version_stale'`, compare, alike)}
+    ${versionNext('record_version_next', 'This record was changed by someone else since (it is at version % now): reload it', `TG_TABLE_NAME || '_version_stale'`, compare, alike)}
 `
 
-export const up: Migration = async ({ context: { sequelize } }) => {
-  await sequelize.query(`
-    ${versionFunctions('rows')}
-
+/** The history trigger function; `notFields`: the row's keys that are no field, never listed as a change. */
+export const recordChange = (notFields = ['id', 'created_at', 'updated_at', 'version']) => `
     CREATE OR REPLACE FUNCTION record_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
     DECLARE
       old_row jsonb := CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) ELSE '{}'::jsonb END;
@@ -74,7 +76,7 @@ export const up: Migration = async ({ context: { sequelize } }) => {
                '[]'::jsonb)
         INTO diff
         FROM jsonb_object_keys(CASE WHEN TG_OP = 'DELETE' THEN old_row ELSE new_row END) AS key
-       WHERE key NOT IN ('id', 'created_at', 'updated_at', 'version')
+       WHERE key NOT IN (${notFields.map((key) => `'${key}'`).join(', ')})
          AND (old_row -> key) IS DISTINCT FROM (new_row -> key)
          -- An empty value on create or delete is no information.
          AND NOT (TG_OP = 'INSERT' AND new_row -> key = 'null'::jsonb)
@@ -105,6 +107,13 @@ export const up: Migration = async ({ context: { sequelize } }) => {
       RETURN NULL;
     END
     $fn$;
+`
+
+export const up: Migration = async ({ context: { sequelize } }) => {
+  await sequelize.query(`
+    ${versionFunctions('rows')}
+
+    ${recordChange()}
 
     ${ownerTrigger(`NEW.client_id IS NOT NULL AND NEW.resource <> 'Client'`)}
   `)

@@ -28,6 +28,10 @@ const dashboardOf = async (agent: Agent): Promise<Dashboard> => {
 const sql = async <T>(query: string, replacements: Record<string, unknown> = {}) =>
   (await t.db.sequelize.query(query, { replacements, type: QueryTypes.SELECT })) as T[]
 
+/** How many times the pending count changes' table has been vacuumed. */
+const vacuums = async () =>
+  (await sql<{ n: number }>(`SELECT vacuum_count::int AS n FROM pg_stat_user_tables WHERE relname = 'client_count_changes'`))[0].n
+
 /** The same numbers, counted from the clients table itself. */
 async function truth(managerId: number | undefined, since: Dashboard['clients']['createdSince']) {
   const scope = managerId === undefined ? 'true' : 'manager_id = :managerId'
@@ -195,8 +199,6 @@ describe('GET /admin/api/dashboard', () => {
 
   test('folding a thousand changes or more vacuums their table at once: every client list reads it whole, dead rows too', async () => {
     await compactSummary(t.db.sequelize)
-    const vacuums = async () =>
-      (await sql<{ n: number }>(`SELECT vacuum_count::int AS n FROM pg_stat_user_tables WHERE relname = 'client_count_changes'`))[0].n
     const before = await vacuums()
     // Created on a thousand different days: a thousand change rows (one statement's changes are counted per manager, status, currency and day).
     await t.db.sequelize.query(
@@ -214,8 +216,6 @@ describe('GET /admin/api/dashboard', () => {
 
   test('small folds that add up to a thousand changes vacuum their table too', async () => {
     await compactSummary(t.db.sequelize)
-    const vacuums = async () =>
-      (await sql<{ n: number }>(`SELECT vacuum_count::int AS n FROM pg_stat_user_tables WHERE relname = 'client_count_changes'`))[0].n
     const before = await vacuums()
     // Three folds of 400 changes each (+1 and -1 for the same clients: the counts stay as they are).
     for (let fold = 0; fold < 3; fold++) {
@@ -233,8 +233,6 @@ describe('GET /admin/api/dashboard', () => {
 
   test("a process's first fold vacuums the changes' table when earlier processes left it bloated", async () => {
     await compactSummary(t.db.sequelize)
-    const vacuums = async () =>
-      (await sql<{ n: number }>(`SELECT vacuum_count::int AS n FROM pg_stat_user_tables WHERE relname = 'client_count_changes'`))[0].n
     // Dead rows in a dozen pages, none to fold: a rolled-back insert.
     await t.db.sequelize
       .transaction(async (transaction) => {

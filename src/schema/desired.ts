@@ -71,6 +71,12 @@ export const qualified = (table: string, schema?: string) => (schema ? `${ident(
 export const literal = (value: string | number | boolean) =>
   typeof value === 'string' ? `'${value.replaceAll("'", "''")}'` : String(value)
 
+/** A whole number (an id) written into SQL; anything else is refused, never written. */
+export const integerSql = (value: number) => {
+  if (!Number.isSafeInteger(value)) throw new TypeError(`not a whole number: ${value}`)
+  return String(value)
+}
+
 type SequelizeType = { key: string; options?: { length?: number; precision?: number; scale?: number }; type?: SequelizeType }
 
 /**

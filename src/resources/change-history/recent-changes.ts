@@ -2,7 +2,7 @@ import type { CurrentAdmin } from 'adminjs'
 import { QueryTypes, type Sequelize } from 'sequelize'
 import type { ResourceDefinition } from '../../fields/model.js'
 import { entryOf, registry } from '../registry.js'
-import { ident, literal } from '../../schema/desired.js'
+import { ident, integerSql, literal } from '../../schema/desired.js'
 import { describeChanges, formPlaces, type ChangeEntry, type ReferenceTitle } from './describe-changes.js'
 import { referenceTitles, titleColumns } from './reference-titles.js'
 
@@ -96,14 +96,13 @@ export async function recentChangesFrom(
   const present = async (rows: Row[]) => presentRows(rows, await referenceTitles(sequelize, rows, viewer))
   const { managerId } = viewer
   if (managerId === undefined) return present(firstRows as Row[])
-  if (!Number.isSafeInteger(managerId)) throw new TypeError(`not a manager id: ${managerId}`)
   const found: ManagerRow[] = []
   let batch = firstRows as ManagerRow[]
   for (;;) {
     found.push(...batch.filter((row) => row.kept))
     if (found.length >= RECENT_CHANGES || batch.length < OWNER_BATCH) break
     const last = batch[batch.length - 1]
-    batch = (await select(sequelize, managerBatchSql(String(managerId), { at: last.ownedAt, id: Number(last.ownedId) }))) as ManagerRow[]
+    batch = (await select(sequelize, managerBatchSql(integerSql(managerId), { at: last.ownedAt, id: Number(last.ownedId) }))) as ManagerRow[]
   }
   return present(found.slice(0, RECENT_CHANGES).map(({ ownedAt, ownedId, kept, ...row }) => row))
 }

@@ -1,6 +1,6 @@
 import { QueryTypes, type Sequelize } from 'sequelize'
 import type { TotalStatement } from '../../db/select-rows.js'
-import { literal } from '../../schema/desired.js'
+import { integerSql, literal } from '../../schema/desired.js'
 
 /**
  * Reads the client counts that the database keeps current (migration 0006: client_counts and
@@ -52,12 +52,6 @@ const countsWithChanges = (where: string) => `(
   UNION ALL
   SELECT manager_id, delivery_status, currency, n FROM client_count_changes ${where}
 ) AS counted`
-
-/** An id written into SQL: only ever a whole number. */
-const integerSql = (value: number) => {
-  if (!Number.isSafeInteger(value)) throw new TypeError(`not an id: ${value}`)
-  return String(value)
-}
 
 /** Which clients to count; every criterion left out matches all. `currency: null` = not set yet. */
 export type CountCriteria = { managerId?: number; deliveryStatus?: string; currency?: string | null }

@@ -14,7 +14,7 @@ import { apiReads, statusOnlyResponse } from '../src/panel/adminjs-internals/api
 import { isParsed, markParsed } from '../src/panel/adminjs-internals/formidable-parsed.js'
 import { GOOGLE_FONTS_LINK } from '../src/panel/adminjs-internals/local-fonts.js'
 import { memoizeFlattenProperties, memoizeLayoutsByRole } from '../src/panel/adminjs-internals/memoize-layouts.js'
-import { answerText, forListRow, listRowJson, recordJson } from '../src/panel/adminjs-internals/record-json.js'
+import { forListRow, listRowJson, recordJson } from '../src/panel/adminjs-internals/record-json.js'
 import { STATE_STATEMENTS, TEMPLATE_SCRIPT } from '../src/panel/adminjs-internals/safe-pages.js'
 import { selectSql } from '../src/panel/adminjs-internals/select-sql.js'
 
@@ -67,22 +67,6 @@ describe('AdminJS internals the panel relies on', () => {
     assert.notEqual(prototype.getFlattenProperties, original, 'getFlattenProperties was not replaced')
     assert.deepEqual(Object.keys(decorated.getFlattenProperties()), Object.keys(before as object))
     assert.equal(decorated.getFlattenProperties(), decorated.getFlattenProperties(), 'kept per decorator')
-  })
-
-  test("record-json.ts: answerText writes what JSON.stringify writes, the layout's text put in its place", () => {
-    const layout = [{ component: 'Box', props: { children: 'Core "settings"' }, properties: ['login'] }]
-    const answers: Record<string, unknown>[] = [
-      { record: { params: { login: '"\\u0000layout', note: 'a\u2028b' }, recordActions: [{ name: 'show', layout }, { name: 'edit' }], bulkActions: [] } },
-      { record: { params: {}, recordActions: [{ name: 'show', layout: null }] } },
-      { record: { params: {} } },
-      { records: [], meta: { total: 0 } },
-      { notice: { type: 'error', message: 'Not found' }, record: null },
-    ]
-    for (const answer of answers) {
-      assert.equal(answerText(answer), JSON.stringify(answer))
-      assert.equal(answerText(answer), JSON.stringify(answer), 'again, with the layout text kept')
-    }
-    assert.equal((answers[0].record as { recordActions: { layout: unknown }[] }).recordActions[0].layout, layout, 'the answer is left as it was')
   })
 
   test('select-sql.ts: the query generator builds a SELECT without running it', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { QueryTypes } from 'sequelize'
-import { api, createClient, startTestApp, type TestApp } from './helpers/harness.js'
+import { api, createClient, pageLayout, startTestApp, type TestApp } from './helpers/harness.js'
 
 // Sender names are built only from declarations: the definition (ownership through the client,
 // history, the name's rules), the registry entry (approval and rename rules, preset) and a generated
@@ -210,7 +210,8 @@ describe('history', () => {
 describe("the client's page", () => {
   test('lists its sender names through the filtered list, with a "New" that names the client', async () => {
     const show = await manager1.get(api.record('Client', ownClient, 'show'))
-    const layout = JSON.stringify(show.body.record.recordActions.find((action: { name: string }) => action.name === 'show').layout)
+    assert.equal(show.status, 200)
+    const layout = JSON.stringify(await pageLayout(manager1, 'Client', 'show'))
     assert.match(layout, /"Sender names".*"relatedSenderName".*"Change history"/, 'the list sits before the history')
     const resource = await manager1.get('/admin/api/resources/SenderName/actions/list').query({ 'filters.clientId': ownClient, perPage: 10 })
     assert.ok(resource.body.records.length > 0)

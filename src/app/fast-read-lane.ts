@@ -10,7 +10,6 @@ import type { Account } from '../account/account-routes.js'
 import { nameProblem } from '../http/request-bodies.js'
 import { withStatementAhead } from '../db/select-rows.js'
 import { statusOnlyResponse, type apiReads, type ApiAnswer, type StatusOnlyResponse } from '../panel/adminjs-internals/api-reads.js'
-import { answerText } from '../panel/adminjs-internals/record-json.js'
 import { cspNonceLocals, freshNonce } from '../panel/adminjs-internals/safe-pages.js'
 import { readSession, rightsOf, sessionOfRow, sessionStatement, type FoundSession } from './session-rights.js'
 
@@ -221,7 +220,7 @@ export function createFastReadLane(options: FastReadLaneOptions) {
       remember(signedId.sid, admin)
       // A refusal with its own status (a 400 for an unknown filter), or no answer: Express's to give.
       if (!answered || typeof answered !== 'object' || response.statusCode !== undefined) return false
-      body = Buffer.from(answerText(answered))
+      body = Buffer.from(JSON.stringify(answered))
     } catch {
       return false
     } finally {

@@ -42,6 +42,7 @@ export function loadComponents() {
   componentLoader.override('LoggedIn', path.join(componentsDir, 'LoggedIn.jsx'))
   componentLoader.override('Login', path.join(componentsDir, 'Login.jsx'))
   componentLoader.override('RecordActionRoute', path.join(componentsDir, 'RecordActionRoute.jsx'))
+  componentLoader.override('DefaultShowAction', path.join(componentsDir, 'ShowAction.jsx'))
   componentLoader.override('ActionHeader', path.join(componentsDir, 'ActionHeader.jsx'))
   componentLoader.override('Breadcrumbs', path.join(componentsDir, 'Breadcrumbs.jsx'))
   // Every timestamp a list or show page draws: one format, the reader's zone (date-time.js).

@@ -444,6 +444,8 @@ describe('the panel in a real browser', () => {
     await row.getByTestId('action-edit').click()
     await waitForUrl(page, new RegExp(`/admin/resources/Client/records/${id}/edit$`))
     await page.locator('#allowCredit').waitFor()
+    // The sections come from the layout the panel loaded with its state: no record answer carries one.
+    assert.deepEqual((await page.locator('[data-css=Client-edit-form] h4').allTextContents()).map((text) => text.trim()), SECTIONS)
 
     const currency = field(page, 'currency')
     await currency.waitFor()
@@ -460,6 +462,9 @@ describe('the panel in a real browser', () => {
     await page.getByTestId('button-save').click()
     await page.locator('[data-css=notice]').getByText('Successfully updated given record').waitFor()
     await shot(page, '05-client-updated')
+    await waitForUrl(page, new RegExp(`/admin/resources/Client/records/${id}/show$`))
+    const shown = (await page.locator('h4').allTextContents()).map((text) => text.trim())
+    for (const section of [...SECTIONS.slice(0, 2), 'Change history']) assert.ok(shown.includes(section), `the record page draws "${section}": ${shown.join(', ')}`)
 
     const stored = await t.models.Client.findByPk(id)
     assert.equal(String(stored!.get('allowCredit')), '2500.75')

@@ -343,3 +343,17 @@ export const api = {
   bulk: (resource: string, action: string, ids: Array<number | string>) =>
     `/admin/api/resources/${resource}/bulk/${action}?recordIds=${ids.join(',')}`,
 }
+
+type PageAgent = { get: (url: string) => { set: (name: string, value: string) => PromiseLike<{ text: string }> } }
+
+/**
+ * An action's form layout as the panel's pages draw it: from the resources in the page's state
+ * (record answers carry no layout; src/panel/components/page-layout.js).
+ */
+export async function pageLayout(agent: PageAgent, resourceId: string, actionName: string): Promise<unknown> {
+  const page = await agent.get(`/admin/resources/${resourceId}`).set('Accept', 'text/html')
+  const state = /window\.REDUX_STATE = (\{.*?\});?\s*\n/s.exec(page.text)?.[1]
+  if (!state) throw new Error('the panel page carries no state')
+  const resource = (JSON.parse(state) as { resources: { id: string; actions: { name: string; layout?: unknown }[] }[] }).resources.find((candidate) => candidate.id === resourceId)
+  return resource?.actions.find((action) => action.name === actionName)?.layout
+}

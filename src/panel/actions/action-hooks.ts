@@ -24,17 +24,17 @@ type RecordActionJson = { name?: string; layout?: unknown }
 type SentRecord = { recordActions?: RecordActionJson[]; bulkActions?: RecordActionJson[] }
 
 /**
- * A record sent to the show or edit page carries the form layout of every action it offers
- * (~20 KB for a client); the page needs none of them but its own (the page takes its action from
- * the record). The buttons only need the actions' names. (Referenced records are shaped by the
- * adapter's record itself, for the user who asks: see referenceAsSeenBy in adapter/response-shaping.ts.)
+ * A record sent to the show or edit page carries every action it offers, each with its form layout
+ * (~10 KB each for a client, the same for every record one role opens). The buttons need only the
+ * actions' names and labels, and the page takes its own layout from its resource, loaded with the
+ * panel (components/page-layout.js), so no answer carries one. (Referenced records are shaped by
+ * the adapter's record itself, for the user who asks: see referenceAsSeenBy in
+ * adapter/response-shaping.ts.)
  */
-export const compactRecordResponse: After<ActionResponse> = async (response, _request, context) => {
+export const compactRecordResponse: After<ActionResponse> = async (response) => {
   const sent = [response.record, ...((response.records as unknown[] | undefined) ?? [])] as (SentRecord | undefined)[]
   for (const record of sent) {
-    for (const action of [...(record?.recordActions ?? []), ...(record?.bulkActions ?? [])]) {
-      if (action.name !== context.action.name) delete action.layout
-    }
+    for (const action of [...(record?.recordActions ?? []), ...(record?.bulkActions ?? [])]) delete action.layout
   }
   return response
 }

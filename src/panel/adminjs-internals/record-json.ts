@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import type { RecordJSON } from 'adminjs'
 
 // Why: list pages and references are answered with RecordJSON built here rather than by
@@ -36,34 +35,3 @@ export function forListRow(action: Record<string, unknown>) {
   if (kept.component === false) delete kept.hasHandler
   return kept
 }
-
-/**
- * An action's answer as JSON.stringify writes it. A record page's answer carries its own action's
- * form layout (10 KB of a client's 13 KB), the same object in every answer to one role
- * (memoizeLayoutsByRole): its JSON is written once per layout object and put in its place, which
- * took a record page's serializing from 55 to 18 µs (measured).
- */
-export function answerText(answer: Record<string, unknown>): string {
-  const actions = (answer.record as { recordActions?: { layout?: unknown }[] } | undefined)?.recordActions
-  const action = Array.isArray(actions) ? actions.find((candidate) => typeof candidate?.layout === 'object' && candidate.layout !== null) : undefined
-  if (!action) return JSON.stringify(answer)
-  const layout = action.layout as object
-  let layoutText = layoutTexts.get(layout)
-  if (layoutText === undefined) layoutTexts.set(layout, (layoutText = JSON.stringify(layout)))
-  action.layout = LAYOUT_MARK
-  let text: string
-  try {
-    text = JSON.stringify(answer)
-  } finally {
-    action.layout = layout
-  }
-  const at = text.indexOf(LAYOUT_MARK_JSON)
-  if (at < 0) return JSON.stringify(answer)
-  return `${text.slice(0, at)}${layoutText}${text.slice(at + LAYOUT_MARK_JSON.length)}`
-}
-
-const layoutTexts = new WeakMap<object, string>()
-// No text from PostgreSQL holds a NUL character, so no value of a record can be this string (or
-// hold it: inside a string, its opening quote would be escaped).
-const LAYOUT_MARK = `\u0000layout ${randomUUID()}`
-const LAYOUT_MARK_JSON = JSON.stringify(LAYOUT_MARK)

@@ -5,6 +5,7 @@ import { useNavigate } from 'react-router'
 import DateTime from './DateTime.jsx'
 import FieldNote from './FieldNote.jsx'
 import { localizeUtcTimes, zoneOf } from './date-time.js'
+import { pageLayout } from './page-layout.js'
 
 // The edit form that never loses work:
 // - Save and "Save and continue editing" in a bar that stays in view at the bottom of the window;
@@ -34,6 +35,7 @@ const focusField = (form, path) => {
 
 const RecordForm = (props) => {
   const { record: initialRecord, resource, action } = props
+  const layout = pageLayout(action, resource)
   const { record, handleChange, submit, loading, setRecord } = useRecord(initialRecord, resource.id)
   const navigate = useNavigate()
   const formRef = useRef(null)
@@ -326,8 +328,8 @@ const RecordForm = (props) => {
         </FieldNote>
       ))}
       <Box>
-        {action.layout
-          ? action.layout.map((layoutElement, index) => (
+        {layout
+          ? layout.map((layoutElement, index) => (
               <LayoutElementRenderer key={index} layoutElement={layoutElement} {...props} where="edit" onChange={handleChange} record={record} />
             ))
           : resource.editProperties.map((property) => (

@@ -43,6 +43,27 @@ describe('bulk loops yield to interactive requests', () => {
     const after = await bulkLoop(first)
     assert.ok(after < 50, `took ${after.toFixed(0)} ms`)
   })
+
+  test('a slice is short while someone waits (4 ms of work), longer when nobody does (20 ms)', async () => {
+    const first = new InteractiveFirst()
+    let clock = 0
+    const pace = first.pacer(() => clock)
+    clock = 10
+    assert.equal(pace.due(), false, 'nobody waits: 10 ms is not a slice yet')
+    clock = 20
+    assert.equal(pace.due(), true)
+    await pace()
+    const done = first.started()
+    clock += 3
+    assert.equal(pace.due(), false)
+    clock += 1
+    assert.equal(pace.due(), true, 'someone waits: 4 ms is a slice')
+    const started = performance.now()
+    await pace()
+    assert.ok(performance.now() - started >= 3, 'and then it pauses about as long')
+    assert.equal(pace.due(), false, 'a new slice begins')
+    done()
+  })
 })
 
 /** Writes `chunks` chunks of `size` bytes through the stream as fast as it takes them: how long until the last came out. */

@@ -26,8 +26,6 @@ export type RowCheck = {
 /** Why a bulk change leaves a row alone whose set-once field has a value already. */
 export const ALREADY_SET = 'skipped: already set'
 
-/** Rows checked between two turns of the event loop (about 10 ms of work). */
-const YIELD_EVERY = 200
 /** Rows per UPDATE: between statements, others' requests come first (src/db/interactive-first.ts). */
 const WRITE_CHUNK = 1000
 
@@ -155,8 +153,8 @@ export async function checkRows(
   const keyOf = (row: Record<string, unknown>) => (verdictOf ? JSON.stringify(Object.keys(row).filter((name) => name !== 'id' && (verdictOf.has(name) || !fields.has(name))).map((name) => [name, row[name]])) : undefined)
   // The checks are CPU work: others' requests come first.
   const pace = bulkShareOf(model.sequelize!).interactive.pacer()
-  for (const [i, row] of rows.entries()) {
-    if (i % YIELD_EVERY === YIELD_EVERY - 1) await pace()
+  for (const row of rows) {
+    if (pace.due()) await pace()
     const key = keyOf(row)
     const known = key === undefined ? undefined : verdicts.get(key)
     if (known) {

@@ -25,8 +25,6 @@ import type { Checked, FieldChange } from './import-report.js'
 
 const NO_ERRORS: Record<string, string> = Object.freeze({}) as Record<string, string>
 const NO_VALUES: Record<string, unknown> = Object.freeze({})
-/** Rows checked between two turns of the event loop (about 10 ms of work). */
-const YIELD_EVERY = 200
 /** What an update of a write-only password shows in place of the values. */
 export const PASSWORD_CHANGE: FieldChange = Object.freeze({ from: '••••••', to: '(new password)' }) as FieldChange
 
@@ -118,7 +116,7 @@ export function rowChecker(
     const stale: { checked: Checked; recordId: number; base: number }[] = []
     for (const [at, cells] of rows.entries()) {
       const i = first + at
-      if (at % YIELD_EVERY === YIELD_EVERY - 1) {
+      if (pace.due()) {
         await pace()
         signal?.throwIfAborted()
       }

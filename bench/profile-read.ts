@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { login, proxyHeaders, startApp } from './app-server.js'
+import { login, productionNodeArgs, proxyHeaders, startApp } from './app-server.js'
 import { clients } from './config.js'
 import { measure, type Request } from './load.js'
 import { summarizeProfile, type Profile } from './cpu-profile.js'
@@ -41,7 +41,7 @@ for (const scenario of scenarios) {
   if (only && !only.some((name) => scenario.name.includes(name))) continue
   const dir = path.join(profileDir, scenario.name.replace(/\W+/g, '-'))
   const spawned = performance.now()
-  const app = await startApp({}, ['--cpu-prof', `--cpu-prof-dir=${dir}`])
+  const app = await startApp({}, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...productionNodeArgs], process.env.APP_ENTRY)
   let measured
   let loadFromMs
   let cpuUsedMs

@@ -13,6 +13,23 @@ export type Row = {
   checks: Check[]
 }
 
+/**
+ * Issue #25's check of the list under someone's bulk work: its p99 against the same list idle on
+ * the same server just before (by then the server has run the scenarios before it and the database
+ * holds their writes, so only that measurement tells what the bulk work itself costs); the run's
+ * first idle list (another server, an earlier state of the database) is given beside it.
+ */
+export function listUnderBulkWork(label: string, measured: Measured, idleHere: Measured, runIdle: Measured, extra = ''): Check {
+  return {
+    label,
+    target: 'p99 ≤ 2× idle p99 (issue #25; the same server, idle just before)',
+    value:
+      `p99 ${measured.p99.toFixed(1)} ms vs ${idleHere.p99.toFixed(1)} ms idle just before (${(measured.p99 / idleHere.p99).toFixed(1)}×; ${extra}` +
+      `the run's first idle list ${runIdle.p99.toFixed(1)} ms: ${(measured.p99 / runIdle.p99).toFixed(1)}×)`,
+    met: measured.p99 <= 2 * idleHere.p99 && measured.bad === 0,
+  }
+}
+
 const num = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '–')
 const ms = (value: number) => (value >= 100 ? num(value) : num(value, 1))
 const kb = (bytes: number) => (bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KB` : `${Math.round(bytes)} B`)

@@ -28,6 +28,8 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const clients = intFromEnv('BENCH_CLIENTS', 1_000_000, 100)
 export const seconds = intFromEnv('BENCH_SECONDS', 10)
 export const warmupSeconds = intFromEnv('BENCH_WARMUP', 3)
+/** Unmeasured load on the read routes of each freshly started server before its first scenario (load.ts, warmUpServer). */
+export const serverWarmupSeconds = intFromEnv('BENCH_SERVER_WARMUP', 12, 0)
 export const connections = 10
 export const loginBurstConnections = 20
 export const managerCount = 20

@@ -12,7 +12,8 @@ import { firstAdminEmail, firstManagerEmail } from './seed.js'
  * Where a read request's CPU goes (issue #30): the built server under `node --cpu-prof`, one
  * server process per scenario (list page 1 as an admin and as a manager, show, the home page's
  * data), each loaded by autocannon; then the profile's top frames by self time, and by package.
- * `BENCH_CLIENTS=100000 BENCH_SECONDS=10 npx tsx bench/profile-read.ts` (after `npm run build`).
+ * `BENCH_CLIENTS=100000 BENCH_SECONDS=10 npx tsx bench/profile-read.ts` (after `npm run build`);
+ * APP_ENTRY=<another build's server.js> profiles that build, SCENARIOS=show only those scenarios.
  * The .cpuprofile files stay in the printed folder (Chrome DevTools opens them).
  */
 

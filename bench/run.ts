@@ -14,12 +14,13 @@ import {
   loginBurstConnections,
   root,
   seconds,
+  serverWarmupSeconds,
   userPassword,
   warmupSeconds,
 } from './config.js'
 import { bareCopy, downloadExport, exportSelectSql, whileExporting, withRssPeak } from './export.js'
 import { bulkEditScenario } from './bulk-edit.js'
-import { measure, measureUnder, sample, type Measured, type Request } from './load.js'
+import { measure, measureUnder, sample, warmUpServer, type Measured, type Request } from './load.js'
 import { buildIfNeeded, rssMb, sleep, startBaseline, treeRssMb, type Child } from './processes.js'
 import { importBench } from './import.js'
 import { stalledExportsBench } from './isolation.js'
@@ -153,6 +154,13 @@ try {
       targets: p99AtMost('show', 20),
     },
   ]
+
+  if (serverWarmupSeconds > 0) {
+    const reads = scenarios.filter((scenario) => ['list page 1', 'list as a manager (page 1)', 'show one client'].includes(scenario.name))
+    log(`warming both servers up on ${reads.map((scenario) => scenario.name).join(', ')} for ${serverWarmupSeconds} s each (unmeasured)…`)
+    await warmUpServer(app.url, reads.map((scenario) => scenario.app), serverWarmupSeconds)
+    await warmUpServer(baseline.url, reads.map((scenario) => scenario.baseline!), serverWarmupSeconds)
+  }
 
   for (const scenario of scenarios) {
     // The scenario must do what it says: 200, the same rows as the baseline's SQL, no error notice.
@@ -587,7 +595,7 @@ const sections = [
     '```',
     '',
     'Environment: `DATABASE_URL` (a local server; default `postgres://postgres@127.0.0.1:5432/postgres`),',
-    '`BENCH_CLIENTS`, `BENCH_SECONDS`, `BENCH_WARMUP` (3), `BENCH_BUILD` (`1` always / `0` never rebuild; by default',
+    '`BENCH_CLIENTS`, `BENCH_SECONDS`, `BENCH_WARMUP` (3), `BENCH_SERVER_WARMUP` (12: seconds of unmeasured load on each freshly started server on its read routes before the first scenario), `BENCH_BUILD` (`1` always / `0` never rebuild; by default',
     'the server is rebuilt when `dist/` is missing or older than the sources), `BENCH_FILTER_LOGIN|COMPANY|EMAIL`,',
     '`BENCH_BULK_FILTER_LOGIN` (the bulk-edit scenario\'s login filter, default `-01`: 10,000 clients).',
     'The database `bench_<N>` is kept and reused by the next run with the same N.',
@@ -597,7 +605,7 @@ const sections = [
     `- Machine: ${os.availableParallelism()} CPUs (nproc), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GB memory, ${cpuModel}; load average ${loadBefore[0].toFixed(1)} before, ${loadAfter[0].toFixed(1)} after (the machine is shared).`,
     `- Node ${process.version}, PostgreSQL ${postgresVersion.version} (${postgresVersion.settings}), adminjs ${version('adminjs')}, @adminjs/express ${version('@adminjs/express')}, @adminjs/sequelize ${version('@adminjs/sequelize')}, sequelize ${version('sequelize')}, pg ${version('pg')}, autocannon ${version('autocannon')}.`,
     `- Data: ${clients.toLocaleString('en')} clients (${databaseName}, ${seeded.seededNow ? `seeded in this run in ${(seeded.seedMs / 1000).toFixed(0)} s` : 'reused from an earlier run'}), ${seeded.admins.length} admins, ${seeded.managers.length} managers.`,
-    `- Load: ${connections} connections, ${warmupSeconds} s warm-up then ${seconds} s per scenario; app and baseline measured one after the other, scenario by scenario. Server: \`node --max-old-space-size=320 --max-semi-space-size=2 dist/src/server.js\` (as the Procfile), NODE_ENV=production, BCRYPT_ROUNDS=12, LOG_LEVEL=warn, DB pool 10 (+2 sessions), TRUST_PROXY=1 with \`X-Forwarded-Proto: https\` on every request (production cookies are Secure). Build: ${build.note}.`,
+    `- Load: ${connections} connections, ${warmupSeconds} s warm-up then ${seconds} s per scenario (before the first, each server's read routes loaded ${serverWarmupSeconds} s unmeasured: BENCH_SERVER_WARMUP); app and baseline measured one after the other, scenario by scenario. Server: \`node --max-old-space-size=320 --max-semi-space-size=2 dist/src/server.js\` (as the Procfile), NODE_ENV=production, BCRYPT_ROUNDS=12, LOG_LEVEL=warn, DB pool 10 (+2 sessions), TRUST_PROXY=1 with \`X-Forwarded-Proto: https\` on every request (production cookies are Secure). Build: ${build.note}.`,
     '- Latencies in ms as autocannon measures them (including the load generator, which shares the 2 CPUs); bytes = average response body; ratio = app req/s ÷ baseline req/s; p99 vs baseline = app p99 ÷ baseline p99.',
   ].join('\n'),
   markdownTable(header, body, (i) => i >= 1 && i <= 7),

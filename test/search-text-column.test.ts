@@ -76,13 +76,9 @@ describe('the stored search text', () => {
   })
 
   test('is never exported, and an import naming it is refused as an unknown column', async () => {
-    const csv = await admin.get('/admin/exports/Client.csv').query({ q: 'nordic' }).buffer(true).parse((res, done) => {
-      let body = ''
-      res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')))
-      res.on('end', () => done(null, body))
-    })
+    const csv = await admin.get('/admin/exports/Client.csv').query({ q: 'nordic' }).buffer(true)
     assert.equal(csv.status, 200)
-    assert.doesNotMatch(String(csv.body), /search_?text|nordic-1\u001f/i)
+    assert.doesNotMatch(csv.text, /search_?text|nordic-1\u001f/i)
     const file = `Login,E-mail,${SEARCH_TEXT_COLUMN}\r\nNordic-1,desk@nordic.example,anything\r\n`
     const imported = await admin.post('/admin/imports/Client').field('dryRun', '1').attach('file', Buffer.from(file), { filename: 'clients.csv', contentType: 'text/csv' })
     assert.equal(imported.status, 400, JSON.stringify(imported.body))

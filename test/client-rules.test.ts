@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import bcrypt from 'bcrypt'
 import type request from 'supertest'
-import { api, createClient, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
+import { api, createClient, pageResource, startTestApp, validClientForm, type TestApp } from './helpers/harness.js'
 
 // Issue #3: every rule of the Client record (docs: spec/client-fields.md), through the panel's own
 // HTTP API as the form posts it (string values, '' for emptied fields), against the real database.
@@ -492,11 +492,7 @@ describe('each field rule, on create and on edit', () => {
     assert.equal(params.comments, text, 'not stripped, escaped or rendered')
     assert.equal((await rawRow(id)).comments, text)
     // The show page uses the plain-text component for it, not a rich-text/HTML one.
-    const page = await admin.get('/admin/resources/Client')
-    const state = page.text.match(/window\.REDUX_STATE = (\{.*?\});?\s*\n/s)?.[1]
-    assert.ok(state, 'the panel page carries its state')
-    const resource = JSON.parse(state).resources.find((r: { id: string }) => r.id === 'Client')
-    const comments = resource.properties.comments
+    const comments = (await pageResource(admin, 'Client')).properties.comments
     assert.notEqual(comments.type, 'richtext')
     assert.ok(comments.components?.show, 'a dedicated plain-text show component')
   })

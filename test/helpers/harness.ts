@@ -345,15 +345,22 @@ export const api = {
 }
 
 type PageAgent = { get: (url: string) => { set: (name: string, value: string) => PromiseLike<{ text: string }> } }
+type PageResource = { id: string; properties: Record<string, { type?: string; components?: Record<string, unknown> }>; actions: { name: string; layout?: unknown }[] }
 
-/**
- * An action's form layout as the panel's pages draw it: from the resources in the page's state
- * (record answers carry no layout; src/panel/components/page-layout.js).
- */
-export async function pageLayout(agent: PageAgent, resourceId: string, actionName: string): Promise<unknown> {
+/** A resource as the panel's page for it carries it in its state (window.REDUX_STATE), as the front end reads it. */
+export async function pageResource(agent: PageAgent, resourceId: string): Promise<PageResource> {
   const page = await agent.get(`/admin/resources/${resourceId}`).set('Accept', 'text/html')
   const state = /window\.REDUX_STATE = (\{.*?\});?\s*\n/s.exec(page.text)?.[1]
   if (!state) throw new Error('the panel page carries no state')
-  const resource = (JSON.parse(state) as { resources: { id: string; actions: { name: string; layout?: unknown }[] }[] }).resources.find((candidate) => candidate.id === resourceId)
-  return resource?.actions.find((action) => action.name === actionName)?.layout
+  const resource = (JSON.parse(state) as { resources: PageResource[] }).resources.find((candidate) => candidate.id === resourceId)
+  if (!resource) throw new Error(`the panel page's state has no resource ${resourceId}`)
+  return resource
+}
+
+/**
+ * An action's form layout as the panel's pages draw it: from the resource in the page's state
+ * (record answers carry no layout; src/panel/components/page-layout.js).
+ */
+export async function pageLayout(agent: PageAgent, resourceId: string, actionName: string): Promise<unknown> {
+  return (await pageResource(agent, resourceId)).actions.find((action) => action.name === actionName)?.layout
 }

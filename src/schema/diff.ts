@@ -90,15 +90,15 @@ function createOrder(specs: TableSpec[]): TableSpec[] {
   return ordered
 }
 
+/** A column as it stands, written as columnTypeSql writes a wanted one. */
 const columnSql = (column: ActualColumn) =>
-  [
-    readableType(column.type),
-    column.notNull ? 'NOT NULL' : '',
-    column.default !== null ? `DEFAULT ${readableDefault(column.default)}` : '',
-    column.generated !== null ? `GENERATED ALWAYS AS (${column.generated}) STORED` : '',
-  ]
-    .filter(Boolean)
-    .join(' ')
+  columnTypeSql({
+    name: column.name,
+    type: readableType(column.type),
+    notNull: column.notNull,
+    default: column.default === null ? undefined : readableDefault(column.default),
+    generated: column.generated ?? undefined,
+  })
 
 const baseType = (type: string) => readableType(type).replace(/\(.*\)/, '')
 const varcharLength = (type: string) => Number(readableType(type).match(/^varchar\((\d+)\)$/)?.[1] ?? NaN)

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import pg from 'pg'
 import { QueryTypes, type Sequelize } from 'sequelize'
 import type { CurrentAdmin } from 'adminjs'
@@ -6,7 +7,9 @@ import { readSession, sessionSql } from '../src/app/session-rights.js'
 import { toSessionAdmin } from '../src/auth/authenticate.js'
 import { parseConfig } from '../src/config/env.js'
 import { openDatabase } from '../src/db/database.js'
-import { withStatementAhead } from '../src/db/select-rows.js'
+import { selectRows, withStatementAhead } from '../src/db/select-rows.js'
+import { listSort } from '../src/panel/actions/list-action.js'
+import { ListFilter, type AppResource } from '../src/panel/adapter/app-resource.js'
 import { apiReads, statusOnlyResponse } from '../src/panel/adminjs-internals/api-reads.js'
 import { createClient, startTestApp } from '../test/helpers/harness.js'
 import { benchUrl, sessionSecret, twoFactorKey } from './config.js'
@@ -21,7 +24,12 @@ import { firstAdminEmail, firstManagerEmail } from './seed.js'
  * (BENCH_CLIENTS, default) or, with `SMALL=1`, on a test database of 30 clients (the list's
  * counted path). `N=2000 ROUNDS=3 npx tsx bench/list-action-cpu.ts`; to profile:
  * `node --import tsx --cpu-prof --cpu-prof-dir=/tmp/p bench/list-action-cpu.ts`.
+ * Beside them, what the admin's list costs without AdminJS's action pipeline (AppResource.listPage
+ * called as the list action calls it), and its SQL alone (on one of the app's pooled connections,
+ * and on bare pg). HOOKS=1 turns AsyncLocalStorage's promise hooks on from the start (any run of a
+ * store leaves them on), to tell what they cost.
  */
+if (process.env.HOOKS) new AsyncLocalStorage().enterWith({})
 const N = Number(process.env.N ?? 2000)
 const ROUNDS = Number(process.env.ROUNDS ?? 3)
 
@@ -68,9 +76,44 @@ try {
   const listAdmin = () => reads.list('Client', { page: '1' }, admin, statusOnlyResponse())
   const listManager = () => reads.list('Client', { page: '1' }, manager, statusOnlyResponse())
   const showAdmin = () => reads.show('Client', String(showId), {}, admin, statusOnlyResponse())
+  const clients = app.admin.findResource('Client') as AppResource
+  const listPageAdmin = () =>
+    clients.listPage(new ListFilter({}, clients, undefined), { page: 1, perPage: 10, ...listSort(clients, {}) }, {
+      resource: clients,
+      action: clients.decorate().actions.list,
+      currentAdmin: admin,
+      _admin: app.admin,
+    } as never)
+  // The admin list's SQL, as its statement reaches a connection (the last one a list sends); the
+  // connections are given back their own query method after.
+  const sent: string[] = []
+  const wrapped: { query: unknown }[] = []
+  type Connection = { query: (text: unknown, ...rest: unknown[]) => unknown }
+  const connections = (sequelize as unknown as { connectionManager: { getConnection: (...args: unknown[]) => Promise<Connection> } }).connectionManager
+  const getConnection = connections.getConnection.bind(connections)
+  connections.getConnection = async (...args) => {
+    const connection = await getConnection(...args)
+    if (!Object.hasOwn(connection, 'query')) {
+      const query = connection.query
+      connection.query = function (text, ...rest) {
+        if (typeof text === 'string') sent.push(text)
+        return query.call(this, text, ...rest)
+      }
+      wrapped.push(connection)
+    }
+    return connection
+  }
+  await listAdmin()
+  connections.getConnection = getConnection
+  for (const connection of wrapped) delete (connection as Partial<Connection>).query
+  const listSql = sent[sent.length - 1]
+  const barePool = new pg.Pool({ connectionString: databaseUrl, max: 1 })
   const scenarios: [string, () => Promise<unknown>][] = [
     ['list admin', listAdmin],
     ['list manager', listManager],
+    ['listPage of list admin (no action pipeline)', listPageAdmin],
+    ['SQL of list admin, pooled connection', () => selectRows(sequelize, listSql)],
+    ['SQL of list admin, bare pg', () => barePool.query(listSql)],
     ['show admin', showAdmin],
     ['session, then list admin', withSession(listAdmin)],
     ['session ahead of list admin', withSessionAhead(listAdmin)],
@@ -91,6 +134,7 @@ try {
     }
   }
   await sessionPool.end()
+  await barePool.end()
 } finally {
   await close()
 }

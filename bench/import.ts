@@ -77,6 +77,18 @@ export async function post(url: string, cookie: string, file: string | Buffer, d
   }
 }
 
+/**
+ * Update files for the first `count` clients by id: each raises every client's notification limit
+ * by `step`, so a file whose step no apply used before changes every row it names.
+ */
+export async function updateFiles(db: pg.Pool, count: number): Promise<{ clients: number; updateFile: (step: number) => string }> {
+  const { rows } = await db.query<{ login: string; notification_limit: number | null }>(`SELECT login, notification_limit FROM clients ORDER BY id LIMIT ${Number(count)}`)
+  return {
+    clients: rows.length,
+    updateFile: (step) => csvFile([['Login', 'Notification limit'], ...rows.map((row) => [row.login, String((row.notification_limit ?? 0) + step)])]),
+  }
+}
+
 export async function importBench(options: {
   url: string
   cookie: string
@@ -99,13 +111,7 @@ export async function importBench(options: {
   const checks: Check[] = []
   const notes: string[] = []
 
-  const { rows: existing } = await db.query(`SELECT login, notification_limit FROM clients ORDER BY id LIMIT 100000`)
-  const updateFile = (step: number) =>
-    csvFile([
-      ['Login', 'Notification limit'],
-      ...existing.map((row: { login: string; notification_limit: number | null }) => [row.login, String((row.notification_limit ?? 0) + step)]),
-    ])
-  const n = existing.length
+  const { clients: n, updateFile } = await updateFiles(db, 100_000)
   const before = pid ? (rssMb(pid) ?? 0) : 0
   log(`import: ${n.toLocaleString('en')}-row update file (${(updateFile(1).length / 1024 / 1024).toFixed(1)} MB), RSS ${before.toFixed(0)} MB, dry run…`)
   const dry = await post(url, cookie, updateFile(1), true, pid)

@@ -332,6 +332,40 @@ describe('the session statement the lane carries is kept prepared per connection
   })
 })
 
+describe('a SELECT sent again and again is kept prepared per connection', () => {
+  test('prepared from its third sending on, with the same rows; an EXPLAIN stays text; a plan a migration outdates is prepared afresh', async () => {
+    // A pool of one connection, so that every step meets the same one (the embedded database has one session behind all of them).
+    const own = t.config.databaseUrl ? new Sequelize(t.config.databaseUrl, { dialect: 'postgres', logging: false, pool: { max: 1 } }) : undefined
+    const sequelize = own ?? t.db.sequelize
+    const table = `probe_hot_${process.pid}`
+    // Read by Sequelize's own query (never prepared); a statement's text there is the whole message that prepared it.
+    const preparedAs = async (text: string) =>
+      ((await sequelize.query(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement LIKE :pattern`, {
+        replacements: { pattern: `%PREPARE hot_% AS ${text}%` },
+        type: QueryTypes.SELECT,
+      })) as { n: number }[])[0].n
+    try {
+      await selectRows(sequelize, `CREATE TABLE ${table} (a int)`)
+      await sequelize.query(`INSERT INTO ${table} VALUES (1), (2)`)
+      const text = `SELECT a FROM ${table} ORDER BY a`
+      for (let sending = 1; sending <= 4; sending += 1) {
+        assert.deepEqual(await selectRows(sequelize, text), [{ a: 1 }, { a: 2 }], `sending ${sending}`)
+        assert.equal(await preparedAs(text), sending < 3 ? 0 : 1, `sending ${sending}`)
+      }
+      const explain = `EXPLAIN (FORMAT JSON) SELECT a FROM ${table}`
+      for (let sending = 1; sending <= 4; sending += 1) assert.ok(await selectRows(sequelize, explain))
+      assert.equal(await preparedAs(explain), 0)
+      // The column's type changes under the prepared plan: PostgreSQL refuses to run it as it was.
+      await sequelize.query(`ALTER TABLE ${table} ALTER COLUMN a TYPE text`)
+      assert.deepEqual(await selectRows(sequelize, text), [{ a: '1' }, { a: '2' }])
+      assert.equal(await preparedAs(text), 1)
+    } finally {
+      await sequelize.query(`DROP TABLE IF EXISTS ${table}`)
+      await own?.close()
+    }
+  })
+})
+
 describe('what the lane refuses to answer, Express answers as before', () => {
   /** A GET the lane must not answer: its status and body are Express's own (plain app, same request). */
   async function leftToExpress(cookie: string, label: string, path = api.list('Client')) {

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { createHash } from 'node:crypto'
 import type { QueryResult } from 'pg'
 import type { Sequelize } from 'sequelize'
 import { withPooledConnection, type PooledPgConnection } from './pooled-connection.js'
@@ -29,8 +30,42 @@ export async function selectRows(sequelize: Sequelize, sql: string): Promise<Rec
  */
 export type PreparedStatement = { name: string; prepare: string; execute: string }
 
-/** The prepared statements each pooled connection holds (a new connection holds none). */
+/**
+ * The prepared statements each pooled connection holds (a new connection holds none), oldest
+ * first: past PREPARED_PER_CONNECTION the oldest is deallocated, so a connection's plans stay few.
+ */
 const preparedOn = new WeakMap<PooledPgConnection, Set<string>>()
+const PREPARED_PER_CONNECTION = 100
+
+/**
+ * A SELECT text the process has sent HOT_AFTER times becomes a prepared statement of its own (a
+ * list's first page, a record's page, a reference's titles: the same text again and again), so
+ * that PostgreSQL plans it once per connection instead of at every run: at 1,000,000 clients the
+ * list's two statements ran 5,300–5,500 times a second as text and 10,700–10,800 prepared (pgbench,
+ * docs/benchmarks.md). A text seen fewer times (a search as it is typed, a far page) stays text:
+ * preparing it would cost a round of planning and memory for nothing. Texts are counted in a
+ * bounded map, forgotten all at once when it is full.
+ */
+const HOT_AFTER = 3
+const counted = new Map<string, { seen: number; prepared?: PreparedStatement }>()
+const COUNTED_TEXTS = 1_000
+// One SELECT (PREPARE takes no EXPLAIN, no second statement) with nothing PREPARE could read as a parameter.
+const PREPARABLE = /^\s*(?:SELECT|WITH)\b[^;$]*$/i
+
+function asSent(statement: string | PreparedStatement): string | PreparedStatement {
+  if (typeof statement !== 'string') return statement
+  let entry = counted.get(statement)
+  if (!entry) {
+    if (!PREPARABLE.test(statement)) return statement
+    if (counted.size >= COUNTED_TEXTS) counted.clear()
+    counted.set(statement, (entry = { seen: 0 }))
+  }
+  entry.seen += 1
+  if (entry.prepared) return entry.prepared
+  if (entry.seen < HOT_AFTER) return statement
+  const name = `hot_${createHash('sha1').update(statement).digest('hex').slice(0, 24)}`
+  return (entry.prepared = { name, prepare: `PREPARE ${name} AS ${statement}`, execute: `EXECUTE ${name}` })
+}
 
 /**
  * The rows of each of several SELECTs without parameters (or prepared ones), sent as one message
@@ -39,35 +74,46 @@ const preparedOn = new WeakMap<PooledPgConnection, Set<string>>()
  * each round trip cost more CPU than reading its rows (docs/benchmarks.md).
  */
 export function selectRowSets(sequelize: Sequelize, statements: (string | PreparedStatement)[]): Promise<Record<string, unknown>[][]> {
+  const sent = statements.map(asSent)
   return readOnPooledConnection(sequelize, async (connection) => {
     const ahead = statementAhead.getStore()
     const carried = ahead && !ahead.carried ? ahead : undefined
     if (carried) carried.carried = true
-    const prepared = preparedOn.get(connection) ?? new Set<string>()
-    preparedOn.set(connection, prepared)
+    let prepared = preparedOn.get(connection)
+    if (!prepared) preparedOn.set(connection, (prepared = new Set<string>()))
     // The statement carried ahead is sent first: its rows are the message's first result.
-    const all = carried ? [carried.statement, ...statements] : statements
-    const send = async (retried = false): Promise<Record<string, unknown>[][]> => {
+    const all = carried ? [carried.statement, ...sent] : sent
+    const send = async (retried = false, forgetAll = false): Promise<Record<string, unknown>[][]> => {
       const preparing = all.filter((statement): statement is PreparedStatement => typeof statement !== 'string' && !prepared.has(statement.name))
+      const inUse = new Set(all.map((statement) => (typeof statement === 'string' ? '' : statement.name)))
+      const leaving: string[] = []
+      for (const name of prepared) {
+        if (prepared.size - leaving.length + preparing.length <= PREPARED_PER_CONNECTION) break
+        if (!inUse.has(name)) leaving.push(name)
+      }
+      for (const name of leaving) prepared.delete(name)
+      const housekeeping = [...(forgetAll ? ['DEALLOCATE ALL'] : []), ...leaving.map((name) => `DEALLOCATE ${name}`), ...preparing.map((statement) => statement.prepare)]
       const texts = all.map((statement) => (typeof statement === 'string' ? statement : statement.execute))
-      const message = [...preparing.map((statement) => statement.prepare), ...texts]
       try {
         // node-postgres answers a list of results for more than one statement (its types say one).
-        const results = (await connection.query(message.join(';\n'))) as QueryResult | QueryResult[]
-        const rowSets = (Array.isArray(results) ? results.map((result) => result.rows) : [results.rows]).slice(preparing.length)
+        const results = (await connection.query([...housekeeping, ...texts].join(';\n'))) as QueryResult | QueryResult[]
+        const rowSets = (Array.isArray(results) ? results.map((result) => result.rows) : [results.rows]).slice(housekeeping.length)
         for (const statement of preparing) prepared.add(statement.name)
         if (carried) carried.rows = rowSets.shift()
         return rowSets
       } catch (error) {
-        // A PREPARE stays even when a later statement of its message fails (the next PREPARE then
-        // finds it: 42P05), and a statement the connection lost is prepared again (26000).
-        const { code } = error as { code?: string }
-        if (retried || (code !== '42P05' && code !== '26000')) throw error
-        for (const statement of all) {
-          if (typeof statement === 'string') continue
-          if (code === '42P05') prepared.add(statement.name)
-          else prepared.delete(statement.name)
-        }
+        // The connection holds other statements than this process counted: a PREPARE stays even
+        // when a later statement of its message fails (the next PREPARE then finds it: 42P05), a
+        // connection can lose one (26000; the embedded database's connections share one session).
+        // Then they are read from the connection itself. A plan whose result type a migration
+        // changed (0A000, "cached plan must not change result type") is dropped with all the others.
+        const { code, message } = error as { code?: string; message?: string }
+        const outdated = code === '0A000' && /cached plan/.test(message ?? '')
+        if (retried || (code !== '42P05' && code !== '26000' && !outdated)) throw error
+        prepared.clear()
+        if (outdated) return send(true, true)
+        const held = (await connection.query('SELECT name FROM pg_prepared_statements')).rows as { name: string }[]
+        for (const { name } of held) prepared.add(name)
         return send(true)
       }
     }

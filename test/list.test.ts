@@ -93,6 +93,15 @@ describe('the client list', () => {
     }
     assert.ok(JSON.stringify(response.body).length < 10_000, `${JSON.stringify(response.body).length} bytes for 3 rows`)
   })
+
+  test("the page's bulk actions come with its first row only, the user's own", async () => {
+    const names = (body: { records: { bulkActions: { name: string }[] }[] }) => body.records.map((record) => record.bulkActions.map((action) => action.name).sort())
+    const manager = await t.loginAs('manager1@example.com')
+    const asAdmin = names((await admin.get(api.list('Client'))).body)
+    const asManager = names((await manager.get(api.list('Client'))).body)
+    assert.deepEqual(asAdmin, [['bulkDelete', 'bulkEdit', 'exportSelectedCsv'], [], []])
+    assert.deepEqual(asManager, [['bulkEdit', 'exportSelectedCsv'], []])
+  })
 })
 
 test('a filtered count stops at COUNT_CAP; pages past it still work; exact totals page right', async () => {

@@ -1,5 +1,5 @@
 import { Resource as SequelizeResource } from '@adminjs/sequelize'
-import { Filter, flat, ValidationError, type ActionContext, type CurrentAdmin, type RecordJSON } from 'adminjs'
+import { Filter, flat, ValidationError, type ActionContext, type CurrentAdmin, type PropertyDecorator, type RecordJSON } from 'adminjs'
 import { Op, type Model, type ModelStatic, type Transaction, type WhereOptions } from 'sequelize'
 import type { TotalStatement } from '../../db/select-rows.js'
 import { fieldErrorsFrom } from '../../fields/errors.js'
@@ -87,6 +87,7 @@ export class AppResource extends SequelizeResource {
   private readonly extraFilters: Record<string, ExtraFilter>
   private readonly filterReadings: Record<string, FilterReading>
   private listed?: Set<string>
+  private listedProperties?: PropertyDecorator[]
 
   /**
    * `rowScope`: the rows the current user may see. `listAlso`: columns a list row carries besides
@@ -341,7 +342,7 @@ export class AppResource extends SequelizeResource {
     // The user's chosen columns (checked by the list action), else the definition's own.
     const shown = query.columns
       ? query.columns.map((name) => decorated.getPropertyByKey(name)).filter((property) => property !== null)
-      : decorated.getListProperties()
+      : (this.listedProperties ??= decorated.getListProperties())
     const listed = query.columns
       ? new Set(['id', title, ...query.columns, ...this.listAlso])
       : (this.listed ??= new Set(['id', title, ...decorated.getListProperties().map((p) => p.propertyPath), ...this.listAlso]))

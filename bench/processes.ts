@@ -153,7 +153,7 @@ export async function startBaseline(): Promise<Child> {
   return startChild(
     'baseline',
     [process.execPath, '--import', 'tsx', 'bench/baseline-server.ts'],
-    { PATH: process.env.PATH ?? '/usr/bin:/bin', DATABASE_URL: benchUrl, PORT: String(port) },
+    { PATH: process.env.PATH ?? '/usr/bin:/bin', DATABASE_URL: benchUrl, PORT: String(port), BASELINE_PREPARED: process.env.BASELINE_PREPARED ?? '' },
     port,
     '/health',
   )

@@ -10,7 +10,7 @@ import { firstAdminEmail, firstManagerEmail } from './seed.js'
 /**
  * A quick interleaved A/B of the read routes (issue #30): one or more built servers (APP_DISTS,
  * comma-separated dist folders, default `dist`; `dist#<node options>` runs a folder under other
- * Node options than the Procfile's) against the bare-pg baseline, each scenario
+ * Node options than the Procfile's) against the bare-pg baseline (BASELINE_PREPARED=1: with its statements prepared, see sql.ts), each scenario
  * measured on every server in turn, ROUNDS times, so that all of them see the same machine.
  * Reports each server's req/s and p99 as a share of the baseline's in the same round, and the CPU
  * each server process spends per request (from /proc, over CPU_REQUESTS requests at 5 at a time):

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type pg from 'pg'
 import { escapeLike, wordChunksPattern } from '../src/db/like-patterns.js'
 
@@ -137,7 +138,7 @@ export async function listPage(db: pg.Pool, columns: Columns, query: ListQuery) 
   const statements: string[] = []
   const run = async (sql: string) => {
     statements.push(sql)
-    return (await db.query(sql)).rows
+    return (await db.query(sendable(sql))).rows
   }
   const planned = async (sql: string, read: (row: Record<string, any>) => number) => {
     const cached = estimates.get(sql)
@@ -174,9 +175,17 @@ export async function listPage(db: pg.Pool, columns: Columns, query: ListQuery) 
   return { records: result.rows, total: result.total, statements }
 }
 
+/**
+ * A statement as the baseline sends it: as text (planned at every run), or with
+ * BASELINE_PREPARED=1 as a named statement node-postgres prepares once per connection (as the app
+ * keeps the SELECTs it sends again and again prepared: src/db/select-rows.ts).
+ */
+const prepared = process.env.BASELINE_PREPARED === '1'
+const sendable = (sql: string) => (prepared ? { name: `b_${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`, text: sql } : sql)
+
 /** Show as the app reads it: every column of the row and its references' titles, in one statement. */
 export async function showRecord(db: pg.Pool, columns: Columns, id: number) {
   const statements = [showSql(columns, id)]
-  const { rows } = await db.query(statements[0])
+  const { rows } = await db.query(sendable(statements[0]))
   return { record: rows[0] ?? null, statements }
 }

@@ -364,6 +364,28 @@ describe('a SELECT sent again and again is kept prepared per connection', () => 
       await own?.close()
     }
   })
+
+  test('a connection keeps at most 100 of them, the oldest deallocated first', async (context) => {
+    // On one connection of its own: the embedded database's single session holds every connection's statements.
+    if (!t.config.databaseUrl) return context.skip('needs a connection of its own (PostgreSQL)')
+    const sequelize = new Sequelize(t.config.databaseUrl, { dialect: 'postgres', logging: false, pool: { max: 1 } })
+    const held = async () =>
+      ((await sequelize.query(`SELECT statement FROM pg_prepared_statements WHERE name LIKE 'hot\\_%'`, { type: QueryTypes.SELECT })) as { statement: string }[]).map(
+        (row) => row.statement,
+      )
+    try {
+      const texts = Array.from({ length: 105 }, (_, i) => `SELECT ${i} AS n_${process.pid}`)
+      for (const text of texts) {
+        for (let sending = 0; sending < 3; sending += 1) assert.deepEqual(await selectRows(sequelize, text), [{ [`n_${process.pid}`]: Number(text.split(' ')[1]) }])
+      }
+      const statements = await held()
+      assert.equal(statements.length, 100)
+      assert.ok(!statements.some((statement) => statement.includes(`AS ${texts[0]}`)), 'the oldest went first')
+      assert.ok(statements.some((statement) => statement.includes(`AS ${texts[104]}`)), 'the newest stays')
+    } finally {
+      await sequelize.close()
+    }
+  })
 })
 
 describe('what the lane refuses to answer, Express answers as before', () => {

@@ -345,7 +345,7 @@ export class AppResource extends SequelizeResource {
       : (this.listedProperties ??= decorated.getListProperties())
     const listed = query.columns
       ? new Set(['id', title, ...query.columns, ...this.listAlso])
-      : (this.listed ??= new Set(['id', title, ...decorated.getListProperties().map((p) => p.propertyPath), ...this.listAlso]))
+      : (this.listed ??= new Set(['id', title, ...shown.map((p) => p.propertyPath), ...this.listAlso]))
     // A reference column's titles come with the page (a subquery per row) where the referenced rows
     // are not row-scoped for this user; otherwise from one look-up per reference.
     const references = shown.filter((property) => property.reference())
